@@ -37,6 +37,8 @@ export interface Source {
   read(offset: number, length: number, options?: ReadOptions): Promise<RangeResult>;
   /** Size, ETag and modification time without reading data. */
   head(options?: ReadOptions): Promise<ObjectInfo>;
+  /** Releases what the source holds open (a file handle); a later read may reopen it. */
+  close?(): Promise<void>;
 }
 
 /** The object's ETag no longer matches the one its header was read with. */

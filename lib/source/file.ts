@@ -1,0 +1,108 @@
+/**
+ * A local file. The handle is opened on first use and kept; each read stats the path so that an
+ * in-place rewrite (new size or mtime → new ETag) and a replacement (new inode → new handle) are
+ * both noticed.
+ */
+import { open, stat } from 'node:fs/promises';
+import type { BigIntStats } from 'node:fs';
+import type { FileHandle } from 'node:fs/promises';
+import { checkEtag, checkRange, pastEnd } from './check.ts';
+import { SourceError } from './source.ts';
+import type { ObjectInfo, RangeResult, ReadOptions, Source } from './source.ts';
+
+interface Handle {
+  fh: FileHandle;
+  users: number;
+  retired: boolean;
+}
+
+/** Size and mtime stand in for an ETag: enough to tell that a file changed since ingest. */
+function infoOf(st: BigIntStats): ObjectInfo {
+  return {
+    size: Number(st.size),
+    etag: `"${st.size.toString(16)}-${st.mtimeNs.toString(16)}"`,
+    lastModified: st.mtime.toISOString(),
+  };
+}
+
+export class FileSource implements Source {
+  private current?: { ino: bigint; dev: bigint; handle: Promise<Handle> };
+
+  constructor(readonly location: string) {}
+
+  async read(offset: number, length: number, options: ReadOptions = {}): Promise<RangeResult> {
+    checkRange(this.location, offset, length);
+    options.signal?.throwIfAborted();
+    const h = await this.acquire();
+    try {
+      // The handle's own stat, not the path's: it describes the bytes this handle will read.
+      const info = infoOf(await h.fh.stat({ bigint: true }));
+      checkEtag(this.location, options.etag, info.etag);
+      if (offset >= info.size) throw pastEnd(this.location, offset, info.size);
+      const bytes = new Uint8Array(Math.min(length, info.size - offset));
+      let done = 0;
+      while (done < bytes.length) {
+        const { bytesRead } = await h.fh.read(bytes, done, bytes.length - done, offset + done);
+        if (bytesRead === 0) throw new SourceError(`${this.location}: file shrank while being read`, undefined, true);
+        done += bytesRead;
+      }
+      return { bytes, info };
+    } finally {
+      this.release(h);
+    }
+  }
+
+  async head(options: ReadOptions = {}): Promise<ObjectInfo> {
+    options.signal?.throwIfAborted();
+    const info = infoOf(await this.stat());
+    checkEtag(this.location, options.etag, info.etag);
+    return info;
+  }
+
+  /** Closes the handle once reads in flight finish; a later read reopens it. */
+  async close(): Promise<void> {
+    const old = this.current;
+    this.current = undefined;
+    if (old) this.retire(await old.handle.catch(() => undefined));
+  }
+
+  private async stat(): Promise<BigIntStats> {
+    try {
+      return await stat(this.location, { bigint: true });
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' || code === 'ENOTDIR') throw new SourceError(`${this.location}: no such file`, 404, false);
+      if (code === 'EACCES' || code === 'EPERM') throw new SourceError(`${this.location}: permission denied`, 403, false);
+      throw err;
+    }
+  }
+
+  private async acquire(): Promise<Handle> {
+    const st = await this.stat();
+    if (this.current?.ino !== st.ino || this.current.dev !== st.dev) {
+      const old = this.current;
+      // Set synchronously so that concurrent reads share one open().
+      this.current = { ino: st.ino, dev: st.dev, handle: open(this.location, 'r').then((fh) => ({ fh, users: 0, retired: false })) };
+      if (old) void old.handle.then((h) => this.retire(h), () => undefined);
+    }
+    const current = this.current;
+    const h = await current.handle.catch((err: unknown) => {
+      if (this.current === current) this.current = undefined;
+      throw err;
+    });
+    h.users++;
+    return h;
+  }
+
+  private release(h: Handle): void {
+    h.users--;
+    if (h.retired && h.users === 0) void h.fh.close().catch(() => undefined);
+  }
+
+  private retire(h: Handle | undefined): void {
+    if (!h || h.retired) return;
+    h.retired = true;
+    h.users++;
+    this.release(h);
+  }
+}

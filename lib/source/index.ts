@@ -1,0 +1,15 @@
+export { ObjectChangedError, SourceError, SourceTimeoutError } from './source.ts';
+export type { ObjectInfo, RangeResult, ReadOptions, Source } from './source.ts';
+export { FileSource } from './file.ts';
+export { HttpSource } from './http.ts';
+export type { HttpSourceOptions } from './http.ts';
+export { S3Source, closeS3Clients, sharedS3Client } from './s3.ts';
+export type { S3Config, S3Credentials, S3SourceOptions } from './s3.ts';
+export { RetryingSource, isRetryable, withRetry } from './retry.ts';
+export type { RetryOptions } from './retry.ts';
+export { planRanges, readRanges } from './coalesce.ts';
+export type { ByteRange, RangePlan, ReadRangesOptions } from './coalesce.ts';
+export { RecordingSource } from './record.ts';
+export type { RecordedRequest } from './record.ts';
+export { openSource, parseLocation, storeConfig } from './location.ts';
+export type { Location, OpenOptions, Scheme } from './location.ts';
