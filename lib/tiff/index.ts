@@ -1,0 +1,5 @@
+export * from './header.ts';
+export { readHeader, type ReadHeaderOptions, type ReadHeaderResult } from './parse.ts';
+export { serializeHeader, deserializeHeader, HeaderVersionError } from './serialize.ts';
+export { validateCog, type CogValidation } from './cog.ts';
+export { TiffError } from './reader.ts';
