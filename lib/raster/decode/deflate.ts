@@ -1,0 +1,26 @@
+import { inflateSync } from 'node:zlib';
+
+/** Output allowed past the expected size before we call the stream wrong (libtiff ignores excess). */
+const SLACK = 4096;
+
+/**
+ * Deflate (TIFF compression 8 and 32946: zlib-wrapped deflate) with node's native zlib. The output is
+ * bounded by maxOutputLength, so a decompression bomb fails after about `expected` bytes instead of
+ * allocating what it claims. Returns at least `expected` bytes or throws.
+ */
+export function inflate(src: Uint8Array, expected: number): Uint8Array {
+  let out: Uint8Array;
+  try {
+    out = inflateSync(src, { maxOutputLength: expected + SLACK });
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    if (e.code === 'ERR_BUFFER_TOO_LARGE' || e instanceof RangeError) {
+      throw new Error(`Deflate: stream inflates to more than the block's ${expected} bytes (corrupt stream, decompression bomb, or wrong block size)`);
+    }
+    throw new Error(`Deflate: corrupt or truncated stream (${e.message})`);
+  }
+  if (out.length < expected) {
+    throw new Error(`Deflate: output size mismatch: stream inflates to ${out.length} bytes, the block needs ${expected}`);
+  }
+  return out;
+}

@@ -1,0 +1,3 @@
+export { readWindow, assembleWindow, type RasterWindow, type ReadWindowOptions } from './window.ts';
+export { planWindow, colourSamples, alphaSampleOf, type Window, type WindowPlan, type BlockRef } from './plan.ts';
+export { typedArrayFor, viewAs, nodataAs, bytesPerSample, type TypedArray } from './typed.ts';

@@ -1,0 +1,35 @@
+import type { DType } from '../tiff/header.ts';
+
+export type TypedArray = Uint8Array | Int8Array | Uint16Array | Int16Array | Uint32Array | Int32Array | Float32Array | Float64Array;
+
+const CTORS = {
+  uint8: Uint8Array, int8: Int8Array, uint16: Uint16Array, int16: Int16Array,
+  uint32: Uint32Array, int32: Int32Array, float32: Float32Array, float64: Float64Array,
+} as const;
+
+export function typedArrayFor(dtype: DType, length: number): TypedArray {
+  return new CTORS[dtype](length);
+}
+
+export function bytesPerSample(dtype: DType): number {
+  return CTORS[dtype].BYTES_PER_ELEMENT;
+}
+
+/** View host-order bytes as samples of `dtype`, copying only when the bytes are misaligned. */
+export function viewAs(bytes: Uint8Array, dtype: DType): TypedArray {
+  const Ctor = CTORS[dtype];
+  const size = Ctor.BYTES_PER_ELEMENT;
+  if (bytes.byteOffset % size === 0) return new Ctor(bytes.buffer as ArrayBuffer, bytes.byteOffset, Math.floor(bytes.byteLength / size));
+  return new Ctor(bytes.slice().buffer, 0, Math.floor(bytes.byteLength / size));
+}
+
+/** The nodata value as the data type stores it (GDAL compares after the same cast), or null if unrepresentable. */
+export function nodataAs(dtype: DType, nodata: number | null): number | null {
+  if (nodata === null) return null;
+  if (dtype === 'float64') return nodata;
+  if (Number.isNaN(nodata)) return dtype === 'float32' ? NaN : null;
+  if (dtype === 'float32') return Math.fround(nodata);
+  const probe = new CTORS[dtype](1);
+  probe[0] = nodata;
+  return probe[0] === nodata ? nodata : null;
+}

@@ -1,0 +1,152 @@
+import { readRanges } from '../source/coalesce.ts';
+import type { Source } from '../source/source.ts';
+import type { CogHeader, DType, TiffImage } from '../tiff/header.ts';
+import { decodeBlock } from './decode/index.ts';
+import { planWindow, type BlockRef, type Window, type WindowPlan } from './plan.ts';
+import { nodataAs, typedArrayFor, viewAs, type TypedArray } from './typed.ts';
+
+export interface ReadWindowOptions {
+  /** 0 = full resolution, n = the nth overview. */
+  level?: number;
+  /** 0-based band (sample) indices; default every band but alpha. */
+  bands?: number[];
+  signal?: AbortSignal;
+  /** The ETag the header was read with: a changed object fails instead of giving wrong pixels. */
+  etag?: string;
+}
+
+export interface RasterWindow extends Window {
+  level: number;
+  dtype: DType;
+  /** One array per requested band, row-major, width × height. */
+  bands: TypedArray[];
+  /**
+   * 255 where the pixel is valid, 0 where it is not: outside the image, masked by the internal mask,
+   * alpha 0, or every requested band equal to nodata.
+   */
+  mask: Uint8Array;
+}
+
+/** Read a pixel window: fetch the blocks it touches (coalesced ranges), decode, assemble. */
+export async function readWindow(header: CogHeader, source: Source, window: Window, options: ReadWindowOptions = {}): Promise<RasterWindow> {
+  const plan = planWindow(header, options.level ?? 0, window, options.bands);
+  const ranges = plan.blocks.filter((b) => b.byteCount > 0 && b.offset > 0).map((b) => ({ offset: b.offset, length: b.byteCount }));
+  const buffers = await readRanges(source, ranges, { signal: options.signal, etag: options.etag });
+  const fetched = new Map<BlockRef, Uint8Array>();
+  let k = 0;
+  for (const b of plan.blocks) if (b.byteCount > 0 && b.offset > 0) fetched.set(b, buffers[k++]);
+  return assembleWindow(header, plan, fetched);
+}
+
+/** Decode fetched blocks and copy them into the window: the CPU half of readWindow, no I/O. */
+export async function assembleWindow(header: CogHeader, plan: WindowPlan, fetched: Map<BlockRef, Uint8Array>): Promise<RasterWindow> {
+  const lv = header.levels[plan.level];
+  const im = lv.image;
+  const { width, height } = plan.window;
+  const n = width * height;
+  const nodata = nodataAs(header.dtype, header.nodata);
+  const fill = nodata ?? 0;
+  const outSamples = plan.alphaSample !== undefined && !plan.samples.includes(plan.alphaSample) ? [...plan.samples, plan.alphaSample] : plan.samples;
+  const out = outSamples.map(() => {
+    const a = typedArrayFor(header.dtype, n);
+    if (fill !== 0) a.fill(fill);
+    return a;
+  });
+  const inside = new Uint8Array(n);
+  const maskBits = lv.mask ? new Uint8Array(n) : undefined;
+
+  await Promise.all(plan.blocks.map(async (b) => {
+    const source = b.image === 'mask' ? lv.mask! : im;
+    const rows = blockRows(source, b.by);
+    const bytes = fetched.get(b);
+    const decoded = bytes ? await decodeBlock(bytes, blockParams(header, source, rows)) : undefined;
+    if (b.image === 'mask') {
+      copyBlock(source, b, rows, decoded, [0], [maskBits!], plan.window, 1, undefined);
+      return;
+    }
+    const samplesInBlock = im.planarConfiguration === 1 ? im.samplesPerPixel : 1;
+    const targets = im.planarConfiguration === 1 ? outSamples : outSamples.filter((s) => s === b.plane);
+    const arrays = targets.map((s) => out[outSamples.indexOf(s)]);
+    const offsets = im.planarConfiguration === 1 ? targets : targets.map(() => 0);
+    copyBlock(source, b, rows, decoded, offsets, arrays, plan.window, samplesInBlock, header.dtype, inside);
+  }));
+
+  const mask = computeMask(n, inside, maskBits, plan.alphaSample !== undefined ? out[outSamples.indexOf(plan.alphaSample)] : undefined, plan.samples.map((s) => out[outSamples.indexOf(s)]), nodata);
+  const bands = plan.samples.map((s) => out[outSamples.indexOf(s)]);
+  return { ...plan.window, level: plan.level, dtype: header.dtype, bands, mask };
+}
+
+function blockRows(im: TiffImage, by: number): number {
+  // Tiles are padded to full size; the last strip holds only the rows that remain.
+  return im.tiled ? im.blockHeight : Math.min(im.blockHeight, im.height - by * im.blockHeight);
+}
+
+function blockParams(header: CogHeader, im: TiffImage, rows: number) {
+  return {
+    compression: im.compression,
+    predictor: im.predictor,
+    bitsPerSample: im.bitsPerSample,
+    sampleFormat: im.sampleFormat,
+    samplesPerBlockPixel: im.planarConfiguration === 1 ? im.samplesPerPixel : 1,
+    width: im.blockWidth,
+    height: rows,
+    littleEndian: header.littleEndian,
+    photometric: im.photometric,
+    jpegTables: im.jpegTables,
+    lercParameters: im.lercParameters,
+  };
+}
+
+/**
+ * Copy one decoded block's samples into the window arrays. A missing (sparse) block leaves the
+ * fill value in place but still counts as inside the image, as GDAL reads it.
+ */
+function copyBlock(
+  im: TiffImage, b: BlockRef, rows: number, decoded: Uint8Array | undefined,
+  sampleOffsets: number[], targets: (TypedArray | Uint8Array)[], w: Window, stride: number,
+  dtype: DType | undefined, inside?: Uint8Array,
+): void {
+  const bx0 = b.bx * im.blockWidth, by0 = b.by * im.blockHeight;
+  const x0 = Math.max(w.x, bx0), x1 = Math.min(w.x + w.width, bx0 + im.blockWidth, im.width);
+  const y0 = Math.max(w.y, by0), y1 = Math.min(w.y + w.height, by0 + rows, im.height);
+  if (x1 <= x0 || y1 <= y0) return;
+  const src = decoded ? (dtype ? viewAs(decoded, dtype) : decoded) : undefined;
+  const span = x1 - x0;
+  for (let y = y0; y < y1; y++) {
+    const dst = (y - w.y) * w.width + (x0 - w.x);
+    if (inside) inside.fill(255, dst, dst + span);
+    if (!src) continue;
+    const srcRow = ((y - by0) * im.blockWidth + (x0 - bx0)) * stride;
+    for (let t = 0; t < targets.length; t++) {
+      const target = targets[t];
+      if (stride === 1) {
+        target.set(src.subarray(srcRow, srcRow + span), dst);
+      } else {
+        const s0 = srcRow + sampleOffsets[t];
+        for (let i = 0; i < span; i++) target[dst + i] = src[s0 + i * stride];
+      }
+    }
+  }
+}
+
+function computeMask(
+  n: number, inside: Uint8Array, maskBits: Uint8Array | undefined, alpha: TypedArray | undefined,
+  bands: TypedArray[], nodata: number | null,
+): Uint8Array {
+  const mask = inside;
+  if (maskBits) for (let i = 0; i < n; i++) if (maskBits[i] === 0) mask[i] = 0;
+  if (alpha) for (let i = 0; i < n; i++) if (alpha[i] === 0) mask[i] = 0;
+  if (nodata !== null) {
+    const isNan = Number.isNaN(nodata);
+    for (let i = 0; i < n; i++) {
+      if (mask[i] === 0) continue;
+      let all = true;
+      for (let b = 0; b < bands.length && all; b++) {
+        const v = bands[b][i];
+        all = isNan ? v !== v : v === nodata;
+      }
+      if (all) mask[i] = 0;
+    }
+  }
+  return mask;
+}

@@ -1,0 +1,6 @@
+import { benchCogRead } from './bench/cog-read.ts';
+
+/** `npm run bench`: a benchmark, not a test. Figures go to stdout, and as JSON with --json. */
+const results: Record<string, unknown> = {};
+results.cogRead = await benchCogRead();
+if (process.argv.includes('--json')) console.log(JSON.stringify(results, null, 2));

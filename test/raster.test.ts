@@ -1,0 +1,119 @@
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { describe, it } from 'node:test';
+import { planWindow, readWindow, type TypedArray } from '../lib/raster/index.ts';
+import { readHeader } from '../lib/tiff/index.ts';
+import type { CogHeader } from '../lib/tiff/header.ts';
+import { fixturePath, fixtures, MemorySource } from './helpers.ts';
+
+interface OracleRequest { file: string; level: number; x: number; y: number; width: number; height: number }
+interface OracleResult { dtype: string; bands: string[]; mask: string; x: number; y: number; width: number; height: number }
+
+/** GDAL's values for many windows at once (test/oracle.py, python3-gdal's ReadAsArray). */
+function oracle(requests: OracleRequest[]): OracleResult[] {
+  const out = execFileSync('/usr/bin/python3', [new URL('./oracle.py', import.meta.url).pathname], {
+    input: JSON.stringify({ requests }), encoding: 'utf8', maxBuffer: 512 * 1024 * 1024,
+  });
+  return JSON.parse(out).results;
+}
+
+const CTORS: Record<string, new (b: ArrayBuffer) => TypedArray> = {
+  uint8: Uint8Array, int8: Int8Array, uint16: Uint16Array, int16: Int16Array, uint32: Uint32Array,
+  int32: Int32Array, float32: Float32Array, float64: Float64Array,
+};
+function decodeB64(b64: string, dtype: string): TypedArray {
+  const buf = Buffer.from(b64, 'base64');
+  return new CTORS[dtype](buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength));
+}
+
+/** Windows that exercise each level: the corner, one straddling blocks, one past the right/bottom edge. */
+function windowsFor(header: CogHeader): { level: number; x: number; y: number; width: number; height: number }[] {
+  const out = [];
+  for (let level = 0; level < header.levels.length; level++) {
+    const { width, height } = header.levels[level].image;
+    const w = Math.min(100, width), h = Math.min(90, height);
+    out.push({ level, x: 0, y: 0, width: w, height: h });
+    out.push({ level, x: Math.floor(width / 3), y: Math.floor(height / 3), width: Math.min(130, width - Math.floor(width / 3)), height: Math.min(70, height - Math.floor(height / 3)) });
+    out.push({ level, x: Math.max(0, width - 40), y: Math.max(0, height - 30), width: 64, height: 64 });
+  }
+  return out;
+}
+
+describe('window reads equal GDAL on every fixture and level', () => {
+  for (const f of fixtures) {
+    it(f.file, async () => {
+      const source = await MemorySource.fromFile(fixturePath(f.file));
+      const { header } = await readHeader(source);
+      const windows = windowsFor(header);
+      const expected = oracle(windows.map((w) => ({ file: fixturePath(f.file), ...w })));
+      for (let k = 0; k < windows.length; k++) {
+        const w = windows[k];
+        const g = expected[k];
+        const all = await readWindow(header, source, w, { level: w.level });
+        const band0 = await readWindow(header, source, w, { level: w.level, bands: [0] });
+        const where = `${f.file} level ${w.level} window ${w.x},${w.y} ${w.width}×${w.height}`;
+        assert.equal(all.bands.length, g.bands.length, `${where}: band count`);
+        const gMask = decodeB64(g.mask, 'uint8');
+        let diffSum = 0, diffMax = 0, count = 0, maskDiff = 0;
+        for (let b = 0; b < g.bands.length; b++) {
+          const gv = decodeB64(g.bands[b], g.dtype);
+          for (let yy = 0; yy < g.height; yy++) {
+            for (let xx = 0; xx < g.width; xx++) {
+              const gi = yy * g.width + xx;
+              const ti = (g.y - w.y + yy) * w.width + (g.x - w.x + xx);
+              const a = all.bands[b][ti], e = gv[gi];
+              if (b === 0 && band0.mask[ti] !== gMask[gi]) maskDiff++;
+              if (gMask[gi] === 0) continue; // values under the mask are unspecified
+              if (Number.isNaN(e) && Number.isNaN(a)) continue;
+              const d = Math.abs(a - e);
+              diffSum += d; count++;
+              diffMax = Math.max(diffMax, d);
+            }
+          }
+        }
+        assert.equal(maskDiff, 0, `${where}: ${maskDiff} mask pixels differ from GDAL's`);
+        if (f.lossy) {
+          assert.ok(count === 0 || diffSum / count <= 2, `${where}: mean abs diff ${(diffSum / count).toFixed(2)} > 2 DN`);
+          assert.ok(diffMax <= 24, `${where}: max abs diff ${diffMax} > 24 DN`);
+        } else {
+          assert.equal(diffMax, 0, `${where}: values differ from GDAL's (max diff ${diffMax})`);
+        }
+        // Everything outside the image is invalid.
+        for (let yy = 0; yy < w.height; yy++) {
+          for (let xx = 0; xx < w.width; xx++) {
+            const outside = w.x + xx >= header.levels[w.level].image.width || w.y + yy >= header.levels[w.level].image.height;
+            if (outside) assert.equal(all.mask[yy * w.width + xx], 0, `${where}: pixel outside the image is valid`);
+          }
+        }
+      }
+    });
+  }
+});
+
+describe('window plans', () => {
+  it('touch only the blocks under the window, and the mask blocks with them', async () => {
+    const f = fixtures.find((x) => x.mask && x.tiled)!;
+    const { header } = await readHeader(await MemorySource.fromFile(fixturePath(f.file)));
+    const im = header.levels[0].image;
+    const plan = planWindow(header, 0, { x: im.blockWidth - 1, y: 0, width: 2, height: 1 });
+    assert.deepEqual(plan.blocks.map((b) => [b.image, b.bx, b.by]), [['data', 0, 0], ['data', 1, 0], ['mask', 0, 0], ['mask', 1, 0]]);
+  });
+
+  it('refuse bad windows, levels and bands with a clear error', async () => {
+    const { header } = await readHeader(await MemorySource.fromFile(fixturePath(fixtures[0].file)));
+    assert.throws(() => planWindow(header, 99, { x: 0, y: 0, width: 1, height: 1 }), /level 99 does not exist/);
+    assert.throws(() => planWindow(header, 0, { x: 0, y: 0, width: 0, height: 1 }), /invalid window/);
+    assert.throws(() => planWindow(header, 0, { x: 0.5, y: 0, width: 1, height: 1 }), /invalid window/);
+    assert.throws(() => planWindow(header, 0, { x: 0, y: 0, width: 100000, height: 100000 }), /exceeds/);
+    assert.throws(() => planWindow(header, 0, { x: 0, y: 0, width: 1, height: 1 }, [42]), /band index 42 out of range/);
+  });
+
+  it('a window entirely outside the image needs no blocks and is all invalid', async () => {
+    const source = await MemorySource.fromFile(fixturePath(fixtures[0].file));
+    const { header } = await readHeader(source);
+    const before = source.reads.length;
+    const win = await readWindow(header, source, { x: -500, y: -500, width: 16, height: 16 });
+    assert.equal(source.reads.length, before);
+    assert.ok(win.mask.every((m) => m === 0));
+  });
+});
