@@ -1,0 +1,78 @@
+import type { Source } from '../source/source.ts';
+import type { CogHeader } from '../tiff/header.ts';
+import { readWindow } from './window.ts';
+
+/** What a stretch needs from a dataset: Terracotta's metadata fields. */
+export interface BandStats {
+  min: number;
+  max: number;
+  mean: number;
+  stdev: number;
+  /** p1 … p99: percentiles[i] is the (i + 1)th percentile, as Terracotta stores them. */
+  percentiles: number[];
+  /** Share of valid pixels, 0–100. */
+  validPercent: number;
+  /** Which level the statistics came from (0 = exact, full resolution). */
+  level: number;
+}
+
+/**
+ * The level statistics are computed from: the smallest overview still at least `minSize` px on its
+ * longer side (the full resolution when `exact`). About 1024 px keeps the percentiles within a DN
+ * or two of the exact ones on imagery, for a few MB read instead of the whole file.
+ */
+export function statsLevel(header: CogHeader, minSize = 1024, exact = false): number {
+  if (exact) return 0;
+  let level = 0;
+  header.levels.forEach((l, i) => {
+    if (Math.max(l.image.width, l.image.height) >= minSize) level = i;
+  });
+  return level;
+}
+
+/** Statistics of one band over a whole level, reading it in strips of blocks to bound memory. */
+export async function computeStats(
+  header: CogHeader, source: Source,
+  options: { band?: number; minSize?: number; exact?: boolean; signal?: AbortSignal; etag?: string } = {},
+): Promise<BandStats> {
+  const level = statsLevel(header, options.minSize, options.exact);
+  const im = header.levels[level].image;
+  const rowsPerRead = Math.max(im.blockHeight, Math.floor((16 * 1024 * 1024) / im.width / 8 / im.blockHeight) * im.blockHeight);
+  const values = new Float64Array(im.width * im.height);
+  let n = 0;
+  for (let y = 0; y < im.height; y += rowsPerRead) {
+    const height = Math.min(rowsPerRead, im.height - y);
+    const win = await readWindow(header, source, { x: 0, y, width: im.width, height }, {
+      level, bands: [options.band ?? 0], signal: options.signal, etag: options.etag,
+    });
+    const band = win.bands[0];
+    for (let i = 0; i < band.length; i++) {
+      const v = band[i];
+      if (win.mask[i] !== 0 && Number.isFinite(v)) values[n++] = v;
+    }
+  }
+  return summarise(values.subarray(0, n), im.width * im.height, level);
+}
+
+/** min, max, mean, stdev and numpy-style (linear) percentiles of the valid values. */
+export function summarise(valid: Float64Array, total: number, level = 0): BandStats {
+  const n = valid.length;
+  if (n === 0) return { min: NaN, max: NaN, mean: NaN, stdev: NaN, percentiles: new Array(99).fill(NaN), validPercent: 0, level };
+  valid.sort();
+  let sum = 0;
+  for (let i = 0; i < n; i++) sum += valid[i];
+  const mean = sum / n;
+  let sq = 0;
+  for (let i = 0; i < n; i++) sq += (valid[i] - mean) ** 2;
+  const percentiles = Array.from({ length: 99 }, (_, k) => {
+    // numpy.percentile's default ('linear'): rank (n - 1) * q between the two nearest order statistics
+    const rank = ((k + 1) / 100) * (n - 1);
+    const lo = Math.floor(rank);
+    const hi = Math.min(n - 1, lo + 1);
+    return valid[lo] + (valid[hi] - valid[lo]) * (rank - lo);
+  });
+  return {
+    min: valid[0], max: valid[n - 1], mean, stdev: Math.sqrt(sq / n), percentiles,
+    validPercent: (100 * n) / total, level,
+  };
+}
