@@ -1,0 +1,11 @@
+/**
+ * Bad render input (an unknown colormap, a malformed stretch range…). The API answers these with
+ * 400 and the message; `parameter` names the query parameter at fault, so the caller can say which.
+ * Anything else thrown from lib/render is a fault, not the user's doing.
+ */
+export class RenderInputError extends Error {
+  override readonly name = 'RenderInputError';
+  constructor(readonly parameter: string, detail: string) {
+    super(`${parameter}: ${detail}`);
+  }
+}

@@ -1,0 +1,18 @@
+export { RenderInputError } from './errors.ts';
+export { colormapNames, colormapPalette, getColormap, greyscalePalette, isColormapName } from './colormaps.ts';
+export { isExplicitColormap, labelExplicit, parseExplicitColormap } from './explicit.ts';
+export type { ColorSpec, ExplicitColormap, ExplicitColormapInput } from './explicit.ts';
+export { resolveStretchRange, stretchToIndices, stretchValue } from './stretch.ts';
+export type { Band, StretchBound, StretchMetadata } from './stretch.ts';
+export { emptyPng, encodePalettePng, encodeRgbaPng } from './png.ts';
+export type { PngEncodeOptions } from './png.ts';
+export { decodePng } from './png-decode.ts';
+export type { DecodedPng } from './png-decode.ts';
+export { encodeJpeg } from './jpeg.ts';
+export { renderSingleband } from './singleband.ts';
+export type { SinglebandRender } from './singleband.ts';
+export { renderRgb } from './rgb.ts';
+export type { Range, RgbRender } from './rgb.ts';
+export { colormapLegend, MAX_LEGEND_VALUES } from './legend.ts';
+export type { LegendEntry, LegendRequest } from './legend.ts';
+export * from './expression.ts';
