@@ -1,0 +1,212 @@
+import type { Window } from '../raster/plan.ts';
+import type { CogHeader } from '../tiff/header.ts';
+import { approxRow, controlRows, DEFAULT_MAX_ERROR } from './approx.ts';
+import { chunkScale, collectChunks, type Chunk } from './chunks.ts';
+import { proj4ForCrs } from './crs.ts';
+import { footprintRows } from './footprint.ts';
+import { chooseLevel, targetRatio } from './overview.ts';
+import { gridProjection, type PointTransform } from './project.ts';
+import { tileTransform, validateTile, validateTileSize, type TileMatrixSet, type TmsId } from './tms.ts';
+
+export { warpWindow, type SourceWindow, type WarpedTile } from './resample.ts';
+
+/**
+ * Planning a tile is pure geometry over the header — no I/O, no pixels: which level to read, which
+ * source window, and where every output pixel samples it, decided as gdalwarp decides them so tiles
+ * match GDAL's. warpWindow then runs the plan over the pixels readWindow returns for `plan.window`
+ * at `plan.level`.
+ *
+ * Cost of a 256² tile on the 2-core dev VM (node 20, best of 15 × 40 runs, other jobs running):
+ * UTM 50N → WebMercatorQuad planning 0.63–0.73 ms (~300 proj4 calls), warp nearest 0.37–0.42 ms,
+ * bilinear 1.4 ms, average 1.1 ms; an EPSG:3857 raster plans in 0.36 ms and warps in 0.2 ms;
+ * GCJ02WebMercatorQuad plans in 1.75 ms on an edge tile (its inverse is iterative and GDAL's edge
+ * retries transform exactly). A bare loop over 65k doubles takes ~0.06 ms on this VM.
+ */
+export type Resampling = 'nearest' | 'bilinear' | 'average';
+export const RESAMPLINGS: readonly Resampling[] = ['nearest', 'bilinear', 'average'];
+
+export interface PlanOptions {
+  /** Output tile width and height in pixels, 1–2048 (default 256). */
+  tileSize?: number;
+  /** nearest (default), bilinear, or average (for downsampling). */
+  resampling?: Resampling;
+  /** Approximate transformer tolerance in source pixels (gdalwarp's -et, default 0.125; 0 = exact). */
+  maxError?: number;
+}
+
+/** A part of the tile warped on its own, as GDAL chunks a warp (see chunks.ts). */
+export interface WarpChunk {
+  /** Output pixels: columns x … x + width − 1, rows y … y + height − 1. */
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+  /** The source pixels it may use, relative to the plan's window. */
+  src: Window;
+  /** GDAL's resampling scale (output / source pixel size, < 1 when downsampling) per axis. */
+  scaleX: number;
+  scaleY: number;
+}
+
+export interface TilePlan {
+  tms: TmsId;
+  z: number;
+  x: number;
+  y: number;
+  tileSize: number;
+  resampling: Resampling;
+  /** Level to read: 0 = full resolution, n = the nth overview. */
+  level: number;
+  /** Source pixel window to read at that level, inside the image. */
+  window: Window;
+  chunks: WarpChunk[];
+  /**
+   * Per output pixel (row-major, tileSize²), source pixel coordinates relative to `window`, NaN where
+   * the pixel has no source: its centre (nearest, bilinear) or its top-left corner (average).
+   */
+  srcX: Float64Array;
+  srcY: Float64Array;
+  /** average only: each output pixel's bottom-right corner. */
+  srcX2?: Float64Array;
+  srcY2?: Float64Array;
+}
+
+/** The plan for tile z/x/y of a raster, or null when no output pixel has data (a transparent tile). */
+export function planTile(header: CogHeader, tms: TileMatrixSet, z: number, x: number, y: number, options: PlanOptions = {}): TilePlan | null {
+  const { tileSize: n = 256, resampling = 'nearest', maxError = DEFAULT_MAX_ERROR } = options;
+  validateTile(tms, z, x, y);
+  validateTileSize(n);
+  if (!RESAMPLINGS.includes(resampling)) throw new RangeError(`resampling "${resampling}" is not one of ${RESAMPLINGS.join(', ')}`);
+  const gt = header.geotransform;
+  if (!gt) throw new Error('the raster has no geotransform: it cannot be placed on a map');
+  const projection = gridProjection(tms, proj4ForCrs(header.crs));
+  const dst = tileTransform(tms, z, x, y, n);
+  const rows = footprintRows(header, tms, projection, dst, n);
+  if (!rows) return null;
+
+  const full = header.levels[0].image;
+  const fullRes = pixelTransform(dst, gt, projection.toSource);
+  const level = chooseLevel(header.levels.map((l) => l.image.width), targetRatio(fullRes, n, n));
+  const { width, height } = header.levels[level].image;
+  // an overview's geotransform as GDALOverviewDataset derives it: scaled by the size ratio per axis
+  const rx = full.width / width, ry = full.height / height;
+  const exact = level === 0 ? fullRes : pixelTransform(dst, [gt[0], gt[1] * rx, gt[2] * ry, gt[3], gt[4] * rx, gt[5] * ry], projection.toSource);
+  const chunks = collectChunks(exact, n, width, height, resampling === 'bilinear' ? 1 : 0);
+  if (chunks.length === 0) return null;
+
+  const average = resampling === 'average';
+  const window = union(chunks.map((c) => c.src));
+  const srcX = new Float64Array(n * n), srcY = new Float64Array(n * n);
+  const srcX2 = average ? new Float64Array(n * n) : undefined, srcY2 = average ? new Float64Array(n * n) : undefined;
+  const row0 = Math.max(0, rows[0] - 1), row1 = Math.min(n - 1, rows[1] + 1);
+  // skipped chunks and rows outside the raster's footprint have no source
+  const covered = chunks.reduce((a, c) => a + c.width * c.height, 0) === n * n;
+  for (const a of [srcX, srcY, srcX2, srcY2]) {
+    if (!a) continue;
+    if (!covered) a.fill(NaN);
+    a.fill(NaN, 0, row0 * n);
+    a.fill(NaN, (row1 + 1) * n);
+  }
+  const p = new Float64Array(2);
+  const origin = [window.x, window.y] as const;
+  let valid = 0;
+  for (const c of chunks) {
+    const { x: cx, y: cy, width: cw, height: ch } = c.src;
+    const first = Math.max(c.y, row0), last = Math.min(c.y + c.height - 1, row1);
+    const controls = average || maxError <= 0 ? null : controlRows(exact, c.width, c.x + 0.5, first + 0.5, last - first + 1);
+    for (let row = first; row <= last; row++) {
+      const start = row * n + c.x;
+      if (!average) {
+        const sme = controls?.subarray((row - first) * 6, (row - first) * 6 + 6);
+        const box = approxRow(exact, c.width, c.x + 0.5, row + 0.5, maxError, srcX, srcY, start, origin, sme);
+        // a row wholly inside its window needs no per-pixel check (the usual case inside a raster)
+        if (box[0] >= cx && box[1] >= cy && box[2] + 1e-10 < cx + cw && box[3] + 1e-10 < cy + ch) valid += c.width;
+        else valid += finishRow(c, exact, row, window, srcX, srcY, start, p);
+      } else {
+        // GWKAverageOrMode transforms each row's top-left corners and bottom-right corners apart
+        approxRow(exact, c.width, c.x, row, maxError, srcX, srcY, start, origin);
+        approxRow(exact, c.width, c.x + 1, row + 1, maxError, srcX2!, srcY2!, start, origin);
+        valid = 1;
+      }
+    }
+  }
+  if (valid === 0) return null;
+
+  const planChunks = chunks.map((c) => ({
+    x: c.x, y: c.y, width: c.width, height: c.height,
+    src: { x: c.src.x - window.x, y: c.src.y - window.y, width: c.src.width, height: c.src.height },
+    scaleX: chunkScale(c.width, c.src.width, c.src.extraX),
+    scaleY: chunkScale(c.height, c.src.height, c.src.extraY),
+  }));
+  return { tms: tms.id, z, x, y, tileSize: n, resampling, level, window, chunks: planChunks, srcX, srcY, srcX2, srcY2 };
+}
+
+/** Destination pixel → source pixel at a level, computed as GDAL's GenImgProjTransformer does. */
+function pixelTransform(dst: readonly number[], gt: readonly number[], toSource: PointTransform): PointTransform {
+  const inv = invert(gt);
+  const g = new Float64Array(2);
+  return (px, py, out) => {
+    if (!toSource(dst[0] + px * dst[1] + py * dst[2], dst[3] + px * dst[4] + py * dst[5], g)) return false;
+    out[0] = inv[0] + g[0] * inv[1] + g[1] * inv[2];
+    out[1] = inv[3] + g[0] * inv[4] + g[1] * inv[5];
+    return Number.isFinite(out[0]) && Number.isFinite(out[1]);
+  };
+}
+
+/** GDALInvGeoTransform, with its no-rotation special case (same arithmetic, same results). */
+function invert(gt: readonly number[]): number[] {
+  if (gt[2] === 0 && gt[4] === 0 && gt[1] !== 0 && gt[5] !== 0) return [-gt[0] / gt[1], 1 / gt[1], 0, -gt[3] / gt[5], 0, 1 / gt[5]];
+  const det = gt[1] * gt[5] - gt[2] * gt[4];
+  if (!Number.isFinite(1 / det)) throw new Error('the raster geotransform is not invertible');
+  const i = 1 / det;
+  return [(gt[2] * gt[3] - gt[0] * gt[5]) * i, gt[5] * i, -gt[2] * i, (-gt[1] * gt[3] + gt[0] * gt[4]) * i, -gt[4] * i, gt[1] * i];
+}
+
+/**
+ * An output pixel has a source only if its centre falls inside its chunk's source window: GDAL's
+ * GWKCheckAndComputeSrcOffsets (x ≥ offset, floor(x + 1e-10) < offset + size), for every kernel.
+ * Like GDAL, a centre the approximation puts less than a pixel outside is transformed exactly and
+ * tested again, so the approximation never trims the raster's edge. Coordinates are then made
+ * relative to the plan's window; returns how many pixels have a source.
+ */
+function finishRow(c: Chunk, exact: PointTransform, row: number, win: Window, srcX: Float64Array, srcY: Float64Array, start: number, p: Float64Array): number {
+  const { x, y, width, height } = c.src;
+  const xe = x + width, ye = y + height, wx = win.x, wy = win.y;
+  let valid = 0;
+  for (let i = start, col = c.x; i < start + c.width; i++, col++) {
+    // back to absolute coordinates for GDAL's tests (the window origin is an integer: exact)
+    const sx = srcX[i] + wx, sy = srcY[i] + wy;
+    // the common case without floor(): floor(v + 1e-10) < N ⟺ v + 1e-10 < N for an integer N
+    if (sx >= x && sy >= y && sx + 1e-10 < xe && sy + 1e-10 < ye) {
+      valid++;
+      continue;
+    }
+    let verdict = inside(sx, sy, x, y, width, height);
+    // 2: valid after the exact retry, at p
+    if (verdict < 0 && exact(col + 0.5, row + 0.5, p)) verdict = inside(p[0], p[1], x, y, width, height) * 2;
+    if (verdict > 0) {
+      srcX[i] = (verdict === 2 ? p[0] : sx) - wx;
+      srcY[i] = (verdict === 2 ? p[1] : sy) - wy;
+      valid++;
+    } else {
+      srcX[i] = NaN;
+      srcY[i] = NaN;
+    }
+  }
+  return valid;
+}
+
+/** 1 inside, 0 outside, −1 just outside (GDAL retries those with the exact transform). */
+function inside(sx: number, sy: number, x: number, y: number, width: number, height: number): number {
+  if (sx !== sx || sy !== sy) return 0;
+  if (sx < x || sy < y) return sx > x - 1 && sy > y - 1 ? -1 : 0;
+  const ix = Math.floor(sx + 1e-10), iy = Math.floor(sy + 1e-10);
+  if (ix === x + width || iy === y + height) return -1;
+  return ix < x + width && iy < y + height ? 1 : 0;
+}
+
+function union(windows: Window[]): Window {
+  const x0 = Math.min(...windows.map((w) => w.x)), y0 = Math.min(...windows.map((w) => w.y));
+  const x1 = Math.max(...windows.map((w) => w.x + w.width)), y1 = Math.max(...windows.map((w) => w.y + w.height));
+  return { x: x0, y: y0, width: x1 - x0, height: y1 - y0 };
+}
