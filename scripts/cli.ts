@@ -1,5 +1,8 @@
 import { Command } from 'commander';
+import { createCommand, deleteCommand, infoCommand as catalogInfo, listCommand, migrateCommand } from './commands/catalog.ts';
 import { infoCommand } from './commands/info.ts';
+import { ingestCommand } from './commands/ingest.ts';
+import { tileCommand } from './commands/tile.ts';
 
 const program = new Command()
   .name('taoguan')
@@ -21,6 +24,88 @@ Examples:
   taoguan info cos://imagery-1250000000/dem.tif             (COS_REGION, TENCENTCLOUD_SECRETID/SECRETKEY)
   taoguan info s3://bucket/key.tif                          (AWS_REGION, AWS credentials; TAOGUAN_S3_ENDPOINT for other stores)`)
   .action(infoCommand);
+
+program
+  .command('tile')
+  .description('render one map tile straight from a raster, no catalog or server (for scripts and debugging)')
+  .argument('<location>', 'a local path, http(s):// URL, or s3:// oss:// cos:// location')
+  .argument('<z/x/y>', 'tile address, e.g. 12/3372/1552')
+  .requiredOption('-o, --output <file>', 'output file: .png, or .jpg for rgb')
+  .option('--band <n>', 'band to render (1-based)', '1')
+  .option('--colormap <name>', 'a matplotlib colormap (viridis, terrain, RdYlGn_r, …); greyscale when omitted')
+  .option('--stretch-range <lo,hi>', 'numbers, pN percentiles or null for min/max, e.g. 0,3000 or p2,p98 (default: min,max)')
+  .option('--rgb <r,g,b>', 'an RGB composite of these bands (1-based), e.g. 3,2,1')
+  .option('--rgb-ranges <r;g;b>', 'per-channel ranges, e.g. "0,3000;0,3000;0,3000"')
+  .option('--expression <expr>', 'band math over v1…vN (band N of the file), e.g. "(v4-v3)/(v4+v3)"; give --stretch-range')
+  .option('--tms <id>', 'tile grid: WebMercatorQuad, WGS1984Quad or GCJ02WebMercatorQuad', 'WebMercatorQuad')
+  .option('--resampling <method>', 'nearest, bilinear or average', 'nearest')
+  .option('--tile-size <px>', 'tile width and height', '256')
+  .addHelpText('after', `
+Examples:
+  taoguan tile dem.tif 12/3372/1552 -o tile.png --colormap terrain --stretch-range p2,p98
+  taoguan tile s2.tif 13/6744/3104 -o rgb.jpg --rgb 3,2,1 --rgb-ranges "0,3000;0,3000;0,3000"
+  taoguan tile s2.tif 13/6744/3104 -o ndvi.png --expression "(v4-v3)/(v4+v3)" --stretch-range -1,1 --colormap RdYlGn`)
+  .action(tileCommand);
+
+const collect = (v: string, all: string[] = []) => [...all, v];
+
+program
+  .command('ingest')
+  .description('add COGs to a catalog under key values taken from their names (or given with --key)')
+  .argument('<pattern>', 'e.g. data/{sensor}_{date}_{band}.tif, s3://bucket/prefix/{date}/{band}.tif; with --key, one location')
+  .option('-c, --catalog <uri>', 'catalog URI (default: $TAOGUAN_CATALOG)')
+  .option('-k, --key <name=value>', 'ingest one object with these key values (repeat per key)', collect)
+  .option('--regex <regex>', 'match names after the PATTERN prefix with this regex of named groups, e.g. (?<sensor>[^_]+)_(?<date>\\d{8})\\.tif')
+  .option('--exact', 'statistics from full resolution instead of an overview of ~1024 px')
+  .option('--force', 're-ingest even when the object is unchanged (same ETag and size)')
+  .option('-j, --concurrency <n>', 'objects ingested at once', '4')
+  .option('--no-progress', 'no progress bar')
+  .addHelpText('after', `
+Examples:
+  taoguan catalog create sqlite:catalog.db --keys sensor,date,band
+  taoguan ingest 'data/{sensor}_{date}_{band}.tif' --catalog sqlite:catalog.db
+  taoguan ingest oss://imagery/s2/ --regex '(?<sensor>S2[AB])_(?<date>\\d{8})_(?<band>B\\d\\d)\\.tif' -c $CATALOG
+  taoguan ingest https://example.com/dem.tif --key sensor=SRTM --key date=2000 --key band=dem -c sqlite:catalog.db
+
+Values may contain _ or - when the pattern still parses one way; an ambiguous name is an error.
+Objects that are not valid COGs are refused (convert them with taoguan optimize). Failures are
+listed at the end and make the exit code 1; the other objects are still ingested.`)
+  .action(ingestCommand);
+
+const catalog = program.command('catalog').description('create and inspect catalogs (sqlite:PATH, mysql://…, tablestore://…)');
+catalog
+  .command('create')
+  .description('create a catalog with ordered key names')
+  .argument('<uri>', 'sqlite:catalog.db, mysql://user:pass@host:3306/db or tablestore://INSTANCE?endpoint=…')
+  .requiredOption('--keys <names>', 'comma-separated key names, e.g. sensor,date,band')
+  .option('--descriptions <texts>', 'comma-separated descriptions, one per key')
+  .action(createCommand);
+catalog
+  .command('list')
+  .description('list datasets (keys and location)')
+  .argument('[uri]', 'catalog URI (default: $TAOGUAN_CATALOG)')
+  .option('-w, --where <key=value>', 'filter; KEY=V1,V2 accepts any of the values (repeatable)', collect)
+  .option('--limit <n>', 'page size', '100')
+  .option('--page <n>', '0-based page', '0')
+  .option('--json', 'print JSON')
+  .action(listCommand);
+catalog
+  .command('info')
+  .description('schema version, keys and dataset count')
+  .argument('[uri]', 'catalog URI (default: $TAOGUAN_CATALOG)')
+  .option('--json', 'print JSON')
+  .action(catalogInfo);
+catalog
+  .command('delete')
+  .description('remove one dataset by its key values')
+  .argument('<uri>', 'catalog URI')
+  .argument('<keys...>', 'the key values, in the catalog\'s key order')
+  .action(deleteCommand);
+catalog
+  .command('migrate')
+  .description("bring an older catalog's schema up to this taoguan's version")
+  .argument('[uri]', 'catalog URI (default: $TAOGUAN_CATALOG)')
+  .action(migrateCommand);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   console.error(`taoguan: ${err instanceof Error ? err.message : String(err)}`);

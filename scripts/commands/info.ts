@@ -5,7 +5,7 @@ import { readHeader } from '../../lib/tiff/parse.ts';
 
 export async function infoCommand(location: string, opts: { json?: boolean; requests?: boolean }): Promise<void> {
   const source = new RecordingSource(openSource(location));
-  const { header, info, requests, bytesRead } = await readHeader(source);
+  const { header, info, requests, bytesRead } = await readHeader(source).finally(() => source.close());
   const d = describeRaster(location, header, info);
   if (opts.json) {
     const out: Record<string, unknown> = { ...d };
