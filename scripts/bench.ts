@@ -1,8 +1,10 @@
 import { benchCogRead } from './bench/cog-read.ts';
 import { benchRender } from './bench/render.ts';
+import { benchTiles } from './bench/tiles.ts';
 
 /** `npm run bench`: a benchmark, not a test. Figures go to stdout, and as JSON with --json. */
 const results: Record<string, unknown> = {};
 results.cogRead = await benchCogRead();
 results.render = await benchRender();
+results.tiles = await benchTiles();
 if (process.argv.includes('--json')) console.log(JSON.stringify(results, null, 2));
