@@ -33,7 +33,11 @@ export function statsLevel(header: CogHeader, minSize = 1024, exact = false): nu
 /** Statistics of one band over a whole level, reading it in strips of blocks to bound memory. */
 export async function computeStats(
   header: CogHeader, source: Source,
-  options: { band?: number; minSize?: number; exact?: boolean; signal?: AbortSignal; etag?: string } = {},
+  options: {
+    band?: number; minSize?: number; exact?: boolean; signal?: AbortSignal; etag?: string;
+    /** Sees each strip's validity mask, so callers (the footprint) share this one pass over the pixels. */
+    onMask?: (mask: Uint8Array, width: number, y0: number) => void;
+  } = {},
 ): Promise<BandStats> {
   const level = statsLevel(header, options.minSize, options.exact);
   const im = header.levels[level].image;
@@ -45,6 +49,7 @@ export async function computeStats(
     const win = await readWindow(header, source, { x: 0, y, width: im.width, height }, {
       level, bands: [options.band ?? 0], signal: options.signal, etag: options.etag,
     });
+    options.onMask?.(win.mask, im.width, y);
     const band = win.bands[0];
     for (let i = 0; i < band.length; i++) {
       const v = band[i];

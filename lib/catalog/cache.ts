@@ -1,0 +1,222 @@
+/**
+ * An in-memory LRU in front of any catalog store, so a warm function answers repeated tiles of a
+ * dataset with no catalog query at all. Bounded in bytes (a COG header with many blocks is large),
+ * remembers unknown keys for a few seconds so a flood of 404s does not reach the store, and lets
+ * concurrent gets of one dataset share one store query.
+ *
+ * Records handed out are shared between callers: treat them as read-only.
+ * Writes through this wrapper invalidate at once; writes by other processes are seen after `ttlMs`,
+ * or at once after `invalidate(keys)` (the tile path calls it when a source's ETag no longer matches).
+ */
+import type {
+  Catalog, CatalogInfo, DatasetRecord, DatasetSummary, KeySpec, ListQuery, PutResult,
+} from './catalog.ts';
+
+export interface CacheOptions {
+  /** Estimated bytes of records kept; the least recently used go first. Default 32 MiB. */
+  maxBytes?: number;
+  /** How long a record is trusted before the store is asked again. Default 60 s. */
+  ttlMs?: number;
+  /** How long an unknown dataset is remembered as unknown. Default 5 s; 0 turns the negative cache off. */
+  missTtlMs?: number;
+  /** The most unknown keys remembered at once. Default 10,000. */
+  maxMisses?: number;
+}
+
+export interface CacheStats {
+  /** gets answered from memory: a record, or a remembered miss */
+  hits: number;
+  negativeHits: number;
+  /** gets that queried the store (concurrent gets sharing one query count once) */
+  misses: number;
+  evictions: number;
+  entries: number;
+  bytes: number;
+}
+
+interface Entry {
+  record: DatasetRecord;
+  bytes: number;
+  expires: number;
+}
+
+/** Values cannot hold control characters, so NUL joins them without ambiguity. */
+const cacheKey = (keys: string[]) => keys.join('\u0000');
+
+export class CachedCatalog implements Catalog {
+  readonly maxBytes: number;
+  readonly ttlMs: number;
+  readonly missTtlMs: number;
+  readonly maxMisses: number;
+  /** Map order is recency order: a hit moves its entry to the end, eviction takes from the front. */
+  #entries = new Map<string, Entry>();
+  #misses = new Map<string, number>();
+  #inflight = new Map<string, Promise<DatasetRecord | undefined>>();
+  #keys?: Promise<KeySpec[]>;
+  #bytes = 0;
+  /** Bumped by every write, so a get that started before a write does not cache what it read. */
+  #generation = 0;
+  #stats = { hits: 0, negativeHits: 0, misses: 0, evictions: 0 };
+
+  constructor(readonly inner: Catalog, options: CacheOptions = {}) {
+    this.maxBytes = options.maxBytes ?? 32 * 1024 * 1024;
+    this.ttlMs = options.ttlMs ?? 60_000;
+    this.missTtlMs = options.missTtlMs ?? 5_000;
+    this.maxMisses = options.maxMisses ?? 10_000;
+  }
+
+  get uri(): string {
+    return this.inner.uri;
+  }
+
+  get stats(): CacheStats {
+    return { ...this.#stats, entries: this.#entries.size, bytes: this.#bytes };
+  }
+
+  get(keys: string[]): Promise<DatasetRecord | undefined> {
+    const key = cacheKey(keys);
+    const now = Date.now();
+    const entry = this.#entries.get(key);
+    if (entry && entry.expires > now) {
+      this.#stats.hits++;
+      this.#entries.delete(key);
+      this.#entries.set(key, entry);
+      return Promise.resolve(entry.record);
+    }
+    const missUntil = this.#misses.get(key);
+    if (missUntil !== undefined && missUntil > now) {
+      this.#stats.hits++;
+      this.#stats.negativeHits++;
+      return Promise.resolve(undefined);
+    }
+    return this.#inflight.get(key) ?? this.#fetch(keys, key);
+  }
+
+  /** One store query for every concurrent get of these keys; its failure is passed on, never cached. */
+  #fetch(keys: string[], key: string): Promise<DatasetRecord | undefined> {
+    this.#stats.misses++;
+    const generation = this.#generation;
+    const query = this.inner.get(keys).then((record) => {
+      if (generation === this.#generation) this.#remember(key, record);
+      return record;
+    }).finally(() => {
+      if (this.#inflight.get(key) === query) this.#inflight.delete(key);
+    });
+    this.#inflight.set(key, query);
+    return query;
+  }
+
+  #remember(key: string, record: DatasetRecord | undefined): void {
+    this.#drop(key);
+    const now = Date.now();
+    if (!record) {
+      if (this.missTtlMs <= 0) return;
+      this.#misses.set(key, now + this.missTtlMs);
+      if (this.#misses.size > this.maxMisses) this.#misses.delete(this.#misses.keys().next().value!);
+      return;
+    }
+    const bytes = estimateBytes(record);
+    if (bytes > this.maxBytes) return;
+    this.#entries.set(key, { record, bytes, expires: now + this.ttlMs });
+    this.#bytes += bytes;
+    for (const [oldest, e] of this.#entries) {
+      if (this.#bytes <= this.maxBytes) break;
+      this.#entries.delete(oldest);
+      this.#bytes -= e.bytes;
+      this.#stats.evictions++;
+    }
+  }
+
+  #drop(key: string): void {
+    const e = this.#entries.get(key);
+    if (e) {
+      this.#entries.delete(key);
+      this.#bytes -= e.bytes;
+    }
+    this.#misses.delete(key);
+  }
+
+  /** Forget one dataset (its object changed under us), or everything. */
+  invalidate(keys?: string[]): void {
+    this.#generation++;
+    if (!keys) {
+      this.#entries.clear();
+      this.#misses.clear();
+      this.#inflight.clear();
+      this.#keys = undefined;
+      this.#bytes = 0;
+      return;
+    }
+    const key = cacheKey(keys);
+    this.#drop(key);
+    this.#inflight.delete(key);
+  }
+
+  /** Invalidate before (no get started now may join an old query) and after (none that ran meanwhile may stick). */
+  async #write<T>(keys: string[] | undefined, write: () => Promise<T>): Promise<T> {
+    this.invalidate(keys);
+    try {
+      return await write();
+    } finally {
+      this.invalidate(keys);
+    }
+  }
+
+  put(record: DatasetRecord): Promise<PutResult> {
+    return this.#write(record.keys, () => this.inner.put(record));
+  }
+
+  delete(keys: string[]): Promise<boolean> {
+    return this.#write(keys, () => this.inner.delete(keys));
+  }
+
+  create(keys: KeySpec[]): Promise<void> {
+    return this.#write(undefined, () => this.inner.create(keys));
+  }
+
+  migrate(): Promise<{ from: number; to: number }> {
+    return this.#write(undefined, () => this.inner.migrate());
+  }
+
+  /** Key names change only by create/migrate, so they are asked once; a failure is asked again. */
+  keys(): Promise<KeySpec[]> {
+    if (!this.#keys) {
+      const asked = this.inner.keys();
+      this.#keys = asked;
+      asked.catch(() => {
+        if (this.#keys === asked) this.#keys = undefined;
+      });
+    }
+    return this.#keys.then((specs) => specs.map((k) => ({ ...k })));
+  }
+
+  list(query?: ListQuery): Promise<DatasetSummary[]> {
+    return this.inner.list(query);
+  }
+
+  count(where?: ListQuery['where']): Promise<number> {
+    return this.inner.count(where);
+  }
+
+  info(): Promise<CatalogInfo> {
+    return this.inner.info();
+  }
+
+  async close(): Promise<void> {
+    this.invalidate();
+    await this.inner.close();
+  }
+}
+
+/**
+ * Rough bytes a record holds in memory, without re-serialising it: block offsets and byte counts
+ * dominate a header (two doubles per block), then the metadata (footprint, percentiles), then a
+ * fixed share for the small fields.
+ */
+export function estimateBytes(record: DatasetRecord): number {
+  let bytes = 2048 + 2 * record.location.length;
+  for (const { image, mask } of record.header.levels) {
+    for (const im of mask ? [image, mask] : [image]) bytes += 512 + 8 * (im.offsets.length + im.byteCounts.length) + (im.jpegTables?.length ?? 0);
+  }
+  return bytes + 2 * JSON.stringify(record.metadata).length;
+}

@@ -1,0 +1,120 @@
+/**
+ * The catalog: datasets under ordered key values (sensor, date, band…), each with its object's
+ * location, ETag and size, computed metadata, and its parsed COG header — so a tile request needs
+ * one primary-key lookup (or none, from the cache) and never re-reads a header from the source.
+ * One interface, one file per store (sqlite.ts, mysql.ts, tablestore.ts).
+ */
+import type { CogHeader } from '../tiff/header.ts';
+
+/** Bump when the stored layout changes; stores refuse other versions until `taoguan catalog migrate`. */
+export const SCHEMA_VERSION = 1;
+
+export interface KeySpec {
+  name: string;
+  description?: string;
+}
+
+/** What ingest computes per dataset (Terracotta's metadata, plus what a serverless reader needs). */
+export interface DatasetMetadata {
+  /** WGS84 [west, south, east, north]. */
+  bounds: [number, number, number, number];
+  /** WGS84 footprint of the valid data, a GeoJSON Polygon or MultiPolygon. */
+  footprint: { type: 'Polygon' | 'MultiPolygon'; coordinates: unknown };
+  validPercent: number;
+  min: number;
+  max: number;
+  mean: number;
+  stdev: number;
+  /** p1 … p99: percentiles[i] is the (i + 1)th percentile. */
+  percentiles: number[];
+  /** Level the statistics came from, and whether they are exact (full resolution). */
+  statsLevel: number;
+  exact: boolean;
+  /** Free-form user metadata (Terracotta's `metadata` column). */
+  extra?: Record<string, unknown>;
+}
+
+export interface DatasetRecord {
+  /** Key values in the catalog's key order. */
+  keys: string[];
+  /** Where the COG lives: a path, URL or s3:// oss:// cos:// location. */
+  location: string;
+  etag?: string;
+  size: number;
+  lastModified?: string;
+  metadata: DatasetMetadata;
+  header: CogHeader;
+}
+
+/** A dataset in a listing: keys and location only (listing never loads headers). */
+export interface DatasetSummary {
+  keys: string[];
+  location: string;
+}
+
+export interface ListQuery {
+  /** key name → one value or a list of accepted values. */
+  where?: Record<string, string | string[]>;
+  /** Page size (default 100) and 0-based page. */
+  limit?: number;
+  page?: number;
+}
+
+export interface CatalogInfo {
+  uri: string;
+  schemaVersion: number;
+  keys: KeySpec[];
+  datasets: number;
+}
+
+export type PutResult = 'inserted' | 'updated' | 'unchanged';
+
+export interface Catalog {
+  /** The catalog URI with any password removed (safe to print). */
+  readonly uri: string;
+  /** Create the schema with these ordered keys. Fails if a catalog already exists there. */
+  create(keys: KeySpec[]): Promise<void>;
+  keys(): Promise<KeySpec[]>;
+  /**
+   * Insert or replace the dataset with these key values, atomically. Putting a record equal to the
+   * stored one (same location, ETag and size) changes nothing and says 'unchanged'.
+   */
+  put(record: DatasetRecord): Promise<PutResult>;
+  /** One primary-key lookup. */
+  get(keys: string[]): Promise<DatasetRecord | undefined>;
+  delete(keys: string[]): Promise<boolean>;
+  list(query?: ListQuery): Promise<DatasetSummary[]>;
+  count(where?: ListQuery['where']): Promise<number>;
+  info(): Promise<CatalogInfo>;
+  /** Bring an older schema up to SCHEMA_VERSION; returns the versions it went from and to. */
+  migrate(): Promise<{ from: number; to: number }>;
+  close(): Promise<void>;
+}
+
+/** Something the user must fix: a bad key, a missing catalog, an old schema. The message says what. */
+export class CatalogError extends Error {
+  constructor(message: string, readonly code: 'not-found' | 'exists' | 'schema' | 'invalid' | 'unavailable' = 'invalid') {
+    super(message);
+    this.name = 'CatalogError';
+  }
+}
+
+/** Key names: identifiers, so they are safe as column names in every store. */
+export const KEY_NAME = /^[A-Za-z][A-Za-z0-9_]{0,63}$/;
+/** Key values: no control characters, no path traversal, at most 512 characters. */
+export function validateKeyValue(name: string, value: string): void {
+  if (typeof value !== 'string' || value.length === 0) throw new CatalogError(`key "${name}": empty value`);
+  if (value.length > 512) throw new CatalogError(`key "${name}": value longer than 512 characters`);
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f]/.test(value)) throw new CatalogError(`key "${name}": value contains control characters`);
+  if (value === '.' || value === '..' || value.includes('/') || value.includes('\\')) {
+    throw new CatalogError(`key "${name}": value ${JSON.stringify(value)} may not contain "/" or "\\" or be "." or ".."`);
+  }
+}
+
+export function validateKeys(specs: KeySpec[], values: string[]): void {
+  if (values.length !== specs.length) {
+    throw new CatalogError(`expected ${specs.length} key value(s) (${specs.map((k) => k.name).join(', ')}), got ${values.length}`);
+  }
+  specs.forEach((k, i) => validateKeyValue(k.name, values[i]));
+}

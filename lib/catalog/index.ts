@@ -1,0 +1,10 @@
+/**
+ * The catalog's public surface. The stores themselves are not re-exported: importing sqlite.ts
+ * compiles SQLite's WebAssembly and mysql.ts loads mysql2, so they load only through openCatalog
+ * (or by importing `./sqlite.ts` etc. directly).
+ */
+export * from './catalog.ts';
+export { openCatalog, type OpenOptions } from './open.ts';
+export { CachedCatalog, estimateBytes, type CacheOptions, type CacheStats } from './cache.ts';
+export { datasetId, redactUri } from './records.ts';
+export type { SqliteOptions } from './sqlite.ts';

@@ -1,0 +1,289 @@
+/**
+ * The MySQL store (MySQL 5.7, 8.x, MariaDB 10.x), for `mysql://user:pass@host:port/db`, with URI
+ * parameters `prefix` (table prefix, default `taoguan_`), `ssl` (true | skip-verify), `pool`, `connectTimeout`.
+ *
+ *   CREATE TABLE `<prefix>meta` (name VARCHAR(64) PRIMARY KEY, value TEXT)   -- rows 'keys', 'schema_version'
+ *   CREATE TABLE `<prefix>datasets` (
+ *     _id BINARY(32) PRIMARY KEY,           -- SHA-256 of the key values (records.ts datasetId)
+ *     `<key>` VARCHAR(512) NOT NULL, …      -- one column per key, in order (TEXT past 24 keys)
+ *     _location TEXT, _etag VARCHAR(255), _size BIGINT, _last_modified VARCHAR(64),
+ *     _metadata MEDIUMTEXT, _header MEDIUMBLOB,   -- metadata JSON; serialised CogHeader, deflated
+ *     KEY ix_k0 (`<key0>`(191)), …          -- a prefix index per key, for filters (InnoDB takes 64: first 60)
+ *   ) ENGINE=InnoDB ROW_FORMAT=DYNAMIC DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin
+ *
+ * The index key-length trap (767 bytes per index on COMPACT rows, 3072 on DYNAMIC) cannot bite: the
+ * primary key is 32 bytes whatever the number and length of keys, and each key's index is a
+ * 191-character prefix (764 bytes in utf8mb4), under the smaller limit, so even ROW_FORMAT=DYNAMIC is
+ * only a preference. Past 24 keys the VARCHARs would pass the 65,535-byte row limit, so they become
+ * TEXT. Fixed columns start with "_", which KEY_NAME cannot, so a key may be called "location".
+ * utf8mb4_bin makes key values exact and case-sensitive, as Terracotta's are.
+ */
+import { deflateRawSync, inflateRawSync } from 'node:zlib';
+import mysql from 'mysql2/promise';
+import type { Pool, PoolOptions, ResultSetHeader, RowDataPacket } from 'mysql2/promise';
+import { CatalogError, KEY_NAME, SCHEMA_VERSION, validateKeys } from './catalog.ts';
+import type { Catalog, CatalogInfo, DatasetRecord, DatasetSummary, KeySpec, ListQuery, PutResult } from './catalog.ts';
+import { datasetId, fromStored, planList, redactUri, sameObject, SchemaErrors, toStored, validateKeySpecs, validateRecord } from './records.ts';
+import type { ListPlan } from './records.ts';
+
+export interface MysqlCatalogOptions {
+  /** Share one pool per URI in this process (default), so warm invocations reuse its connections. */
+  sharedPool?: boolean;
+  /** Connections per pool (URI `?pool=`; default 2: a function instance serves few requests at once). */
+  poolSize?: number;
+  /** Give up connecting after this long (URI `?connectTimeout=`; default 5000 ms). */
+  connectTimeoutMs?: number;
+  /** Replace the pool's connections after this long unused (default 5 min), see #pool(). */
+  idleRefreshMs?: number;
+}
+
+const TABLE_OPTIONS = 'ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin';
+const DATA = ['_location', '_etag', '_size', '_last_modified', '_metadata', '_header'];
+/** The connection failed, not the statement (killed, server restarted, reset): worth one retry. */
+const RETRYABLE = new Set(['PROTOCOL_CONNECTION_LOST', 'ECONNRESET', 'EPIPE', 'PROTOCOL_ENQUEUE_AFTER_FATAL_ERROR',
+  'PROTOCOL_ENQUEUE_AFTER_QUIT', 'ER_CONNECTION_KILLED', 'ER_SERVER_SHUTDOWN', 'ER_CLIENT_INTERACTION_TIMEOUT']);
+const UNAVAILABLE = new Set([...RETRYABLE, 'ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EHOSTUNREACH',
+  'ENETUNREACH', 'ER_ACCESS_DENIED_ERROR', 'ER_DBACCESS_DENIED_ERROR', 'ER_CON_COUNT_ERROR', 'HANDSHAKE_SSL_ERROR']);
+
+/** Pools outlive catalog objects: a function's module scope survives between warm invocations. */
+interface Shared { pool: Pool; users: number; busy: number; lastUsed: number }
+const pools = new Map<string, Shared>();
+
+interface Meta { keys: KeySpec[]; version: number }
+
+export class MysqlCatalog implements Catalog {
+  readonly uri: string;
+  readonly #poolKey: string;
+  readonly #config: PoolOptions;
+  readonly #shared: boolean;
+  readonly #idleRefreshMs: number;
+  readonly #meta: string;
+  readonly #data: string;
+  #entry?: Shared;
+  #loaded?: Promise<Meta>;
+
+  constructor(uri: string, options: MysqlCatalogOptions = {}) {
+    const url = new URL(uri);
+    this.uri = redactUri(uri);
+    if (url.protocol !== 'mysql:') throw new CatalogError(`not a mysql:// catalog URI: ${this.uri}`);
+    const params = url.searchParams;
+    for (const name of params.keys()) {
+      if (!['prefix', 'ssl', 'pool', 'connectTimeout'].includes(name)) throw new CatalogError(`${this.uri}: unknown parameter "${name}" (known: prefix, ssl, pool, connectTimeout)`);
+    }
+    const prefix = params.get('prefix') ?? 'taoguan_';
+    if (!/^[A-Za-z0-9_]{0,40}$/.test(prefix)) throw new CatalogError(`${this.uri}: prefix "${prefix}" may hold only letters, digits and "_"`);
+    const database = decodeURIComponent(url.pathname.slice(1));
+    if (!database) throw new CatalogError(`${this.uri} names no database (mysql://user:pass@host:port/db)`);
+    const ssl = params.get('ssl');
+    this.#meta = `\`${prefix}meta\``;
+    this.#data = `\`${prefix}datasets\``;
+    this.#shared = options.sharedPool ?? true;
+    this.#idleRefreshMs = options.idleRefreshMs ?? 300_000;
+    this.#poolKey = uri;
+    this.#config = {
+      host: url.hostname.replace(/^\[|\]$/g, ''), port: Number(url.port || 3306), database,
+      user: decodeURIComponent(url.username), password: decodeURIComponent(url.password),
+      ssl: ssl === 'skip-verify' ? { rejectUnauthorized: false } : ssl === 'true' ? {} : undefined,
+      connectionLimit: options.poolSize ?? Number(params.get('pool') ?? 2),
+      connectTimeout: options.connectTimeoutMs ?? Number(params.get('connectTimeout') ?? 5000),
+      // TCP keep-alive on every connection; one idle connection is kept, more are closed after 60 s
+      enableKeepAlive: true, keepAliveInitialDelay: 10_000, maxIdle: 1, idleTimeout: 60_000,
+      // without FOUND_ROWS an upsert that changes nothing reports 0 affected rows, not 1 like an insert
+      charset: 'UTF8MB4_BIN', flags: ['-FOUND_ROWS'],
+    };
+  }
+
+  async create(keys: KeySpec[]): Promise<void> {
+    validateKeySpecs(keys);
+    await this.#run(`CREATE TABLE IF NOT EXISTS ${this.#meta} (name VARCHAR(64) NOT NULL PRIMARY KEY, value TEXT NOT NULL) ${TABLE_OPTIONS}`);
+    const exists = () => new CatalogError(`a catalog already exists at ${this.uri}`, 'exists');
+    const [done] = await this.#run<RowDataPacket[]>(`SELECT name FROM ${this.#meta} WHERE name = 'schema_version'`);
+    if (done.length) throw exists();
+    // DDL commits implicitly in MySQL, so creation is made safe to repeat instead: the datasets table
+    // is created IF NOT EXISTS (a leftover one must have the asked-for columns), and the meta rows,
+    // which mark a complete catalog, go in last.
+    const [cols] = await this.#run<RowDataPacket[]>('SELECT COLUMN_NAME AS c FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION', [this.#data.slice(1, -1)]);
+    const wanted = ['_id', ...keys.map((k) => k.name), ...DATA];
+    if (cols.length && cols.map((r) => String(r.c)).join() !== wanted.join()) {
+      throw new CatalogError(`${this.uri}: a half-created catalog with columns (${cols.map((r) => r.c).join(', ')}) is in the way: drop table ${this.#data} or use another ?prefix=`, 'exists');
+    }
+    const type = keys.length <= 24 ? 'VARCHAR(512)' : 'TEXT';
+    const ddl = `CREATE TABLE IF NOT EXISTS ${this.#data} (_id BINARY(32) NOT NULL, ${keys.map((k) => `${q(k.name)} ${type} NOT NULL`).join(', ')},
+      _location TEXT NOT NULL, _etag VARCHAR(255) NULL, _size BIGINT NOT NULL, _last_modified VARCHAR(64) NULL,
+      _metadata MEDIUMTEXT NOT NULL, _header MEDIUMBLOB NOT NULL, PRIMARY KEY (_id),
+      ${keys.slice(0, 60).map((k, i) => `KEY ix_k${i} (${q(k.name)}(191))`).join(', ')}) ${TABLE_OPTIONS}`;
+    await this.#run(`${ddl} ROW_FORMAT=DYNAMIC`).catch((e: { code?: string }) => {
+      // an old Antelope file format refuses DYNAMIC under strict mode; the indexes fit without it
+      if (e.code === 'ER_ILLEGAL_HA_CREATE_OPTION') return this.#run(ddl);
+      throw e;
+    });
+    // one statement, one transaction: both rows or neither, and of racing creates exactly one wins
+    await this.#run(`INSERT INTO ${this.#meta} (name, value) VALUES ('keys', ?), ('schema_version', ?)`, [JSON.stringify(keys), String(SCHEMA_VERSION)])
+      .catch((e: { code?: string }) => Promise.reject(e.code === 'ER_DUP_ENTRY' ? exists() : e));
+    this.#loaded = undefined;
+  }
+
+  async keys(): Promise<KeySpec[]> {
+    return (await this.#open()).keys.map((k) => ({ ...k }));
+  }
+
+  async put(record: DatasetRecord): Promise<PutResult> {
+    const { keys } = await this.#open();
+    validateRecord(keys, record);
+    const id = idOf(record.keys);
+    const next = toStored(record);
+    // Re-ingesting an unchanged object is the common case: one primary-key read, no header sent.
+    const [old] = await this.#run<RowDataPacket[]>(`SELECT _location AS location, _etag AS etag, _size AS size FROM ${this.#data} WHERE _id = ?`, [id]);
+    if (old[0] && sameObject(old[0] as { location: string; etag: string | null; size: number }, next)) return 'unchanged';
+    const cols = ['_id', ...keys.map((k) => q(k.name)), ...DATA];
+    const values = [id, ...record.keys, next.location, next.etag, next.size, next.lastModified, next.metadata, deflateRawSync(next.header)];
+    // One statement, so atomic; an upsert, so a retried or twice-delivered ingest is harmless, and of
+    // racing puts exactly one inserts (InnoDB serialises them on the primary key).
+    const [res] = await this.#run<ResultSetHeader>(`INSERT INTO ${this.#data} (${cols.join(', ')}) VALUES (${cols.map(() => '?').join(', ')})
+      ON DUPLICATE KEY UPDATE ${DATA.map((c) => `${c} = VALUES(${c})`).join(', ')}`, values);
+    return res.affectedRows === 1 ? 'inserted' : res.affectedRows === 0 ? 'unchanged' : 'updated';
+  }
+
+  async get(keyValues: string[]): Promise<DatasetRecord | undefined> {
+    validateKeys((await this.#open()).keys, keyValues);
+    const [rows] = await this.#run<RowDataPacket[]>(`SELECT ${DATA.join(', ')} FROM ${this.#data} WHERE _id = ?`, [idOf(keyValues)]);
+    const r = rows[0];
+    if (!r) return undefined;
+    return fromStored([...keyValues], {
+      location: r._location, etag: r._etag, size: Number(r._size), lastModified: r._last_modified,
+      metadata: r._metadata, header: inflateRawSync(r._header).toString('utf8'),
+    });
+  }
+
+  async delete(keyValues: string[]): Promise<boolean> {
+    validateKeys((await this.#open()).keys, keyValues);
+    const [res] = await this.#run<ResultSetHeader>(`DELETE FROM ${this.#data} WHERE _id = ?`, [idOf(keyValues)]);
+    return res.affectedRows > 0;
+  }
+
+  async list(query: ListQuery = {}): Promise<DatasetSummary[]> {
+    const { keys } = await this.#open();
+    const plan = planList(keys, query);
+    if (plan.empty) return [];
+    const [where, params] = whereClause(keys, plan);
+    const names = keys.map((k) => q(k.name)).join(', ');
+    // query(), not execute(): MySQL 8.0.22+ refuses numbers bound to LIMIT in prepared statements
+    const [rows] = await this.#run<RowDataPacket[]>(`SELECT ${names}, _location FROM ${this.#data}${where} ORDER BY ${names} LIMIT ? OFFSET ?`, [...params, plan.limit, plan.offset], 'query');
+    return rows.map((r) => ({ keys: keys.map((k) => String(r[k.name])), location: String(r._location) }));
+  }
+
+  async count(where?: ListQuery['where']): Promise<number> {
+    const { keys } = await this.#open();
+    const plan = planList(keys, { where });
+    if (plan.empty) return 0;
+    const [sql, params] = whereClause(keys, plan);
+    const [rows] = await this.#run<RowDataPacket[]>(`SELECT COUNT(*) AS n FROM ${this.#data}${sql}`, params);
+    return Number(rows[0].n);
+  }
+
+  async info(): Promise<CatalogInfo> {
+    const { keys, version } = await this.#open();
+    return { uri: this.uri, schemaVersion: version, keys, datasets: await this.count() };
+  }
+
+  async migrate(): Promise<{ from: number; to: number }> {
+    const { version } = await this.#open(true);
+    if (version > SCHEMA_VERSION) throw SchemaErrors.mismatch(this.uri, version, SCHEMA_VERSION);
+    // Version 0 is the pre-release layout, the same tables as 1: only the mark moves.
+    if (version < SCHEMA_VERSION) await this.#run(`UPDATE ${this.#meta} SET value = ? WHERE name = 'schema_version'`, [String(SCHEMA_VERSION)]);
+    this.#loaded = undefined;
+    return { from: version, to: SCHEMA_VERSION };
+  }
+
+  async close(): Promise<void> {
+    const entry = this.#entry;
+    this.#entry = undefined;
+    this.#loaded = undefined;
+    if (!entry || --entry.users > 0) return;
+    if (pools.get(this.#poolKey) === entry) pools.delete(this.#poolKey);
+    await entry.pool.end();
+  }
+
+  /** Keys and schema version, read once per catalog object; a missing catalog or other version is refused. */
+  async #open(anyVersion = false): Promise<Meta> {
+    const loading = (this.#loaded ??= this.#run<RowDataPacket[]>(`SELECT name, value FROM ${this.#meta}`).then(([rows]) => {
+      const meta = Object.fromEntries(rows.map((r) => [String(r.name), String(r.value)]));
+      // no version row: never created, or creation was interrupted (create() can be run again)
+      if (!meta.schema_version) throw SchemaErrors.notFound(this.uri);
+      const keys = JSON.parse(meta.keys) as KeySpec[];
+      // names become column names: a tampered meta table must not inject SQL through them
+      if (!keys.every((k) => KEY_NAME.test(k.name))) throw new CatalogError(`${this.uri} has an invalid key name in ${this.#meta}`, 'schema');
+      return { keys, version: Number(meta.schema_version) };
+    }, (e: unknown) => {
+      throw (e as { code?: string }).code === 'ER_NO_SUCH_TABLE' ? SchemaErrors.notFound(this.uri) : e;
+    }));
+    const meta = await loading.catch((e: unknown) => {
+      if (this.#loaded === loading) this.#loaded = undefined;
+      throw e;
+    });
+    if (meta.version !== SCHEMA_VERSION && !anyVersion) throw SchemaErrors.mismatch(this.uri, meta.version, SCHEMA_VERSION);
+    return meta;
+  }
+
+  /**
+   * The pool, made on first use. After minutes unused (a function instance frozen between
+   * invocations) its connections are replaced, not trusted: a NAT or load balancer may have dropped
+   * them silently, and a query on such a socket hangs until TCP gives up instead of failing fast.
+   */
+  #use(): Shared {
+    if (!this.#entry) {
+      let entry = this.#shared ? pools.get(this.#poolKey) : undefined;
+      if (!entry) {
+        entry = { pool: mysql.createPool(this.#config), users: 0, busy: 0, lastUsed: Date.now() };
+        if (this.#shared) pools.set(this.#poolKey, entry);
+      }
+      entry.users++;
+      this.#entry = entry;
+    }
+    const entry = this.#entry;
+    if (entry.busy === 0 && Date.now() - entry.lastUsed > this.#idleRefreshMs) {
+      entry.pool.end().catch(() => undefined);
+      entry.pool = mysql.createPool(this.#config);
+    }
+    entry.lastUsed = Date.now();
+    return entry;
+  }
+
+  /**
+   * Run one statement, once more if the connection (not the statement) failed. mysql2 drops a
+   * connection from the pool when it errs or ends, so the retry runs on a live or new one. Every
+   * statement is a read or an idempotent write, so running it twice is safe.
+   */
+  async #run<T extends RowDataPacket[] | ResultSetHeader>(sql: string, params: Param[] = [], how: 'execute' | 'query' = 'execute'): Promise<[T]> {
+    const entry = this.#use();
+    const attempt = async (): Promise<[T]> => [(await (how === 'query' ? entry.pool.query<T>(sql, params) : entry.pool.execute<T>(sql, params)))[0]];
+    entry.busy++;
+    try {
+      return await attempt().catch((e: { code?: string }) => (RETRYABLE.has(e.code ?? '') ? attempt() : Promise.reject(e)));
+    } catch (e) {
+      throw this.#translate(e);
+    } finally {
+      entry.busy--;
+      entry.lastUsed = Date.now();
+    }
+  }
+
+  /** Connection faults become 'unavailable', naming host, port and code: never the password. */
+  #translate(e: unknown): unknown {
+    const code = (e as { code?: string }).code ?? '';
+    if (code === 'ER_BAD_DB_ERROR') return new CatalogError(`${this.uri}: database "${this.#config.database}" does not exist`, 'not-found');
+    if (!UNAVAILABLE.has(code)) return e;
+    return new CatalogError(`MySQL catalog unavailable at ${this.#config.host}:${this.#config.port} (${code}): ${this.uri}`, 'unavailable');
+  }
+}
+
+type Param = string | number | Buffer | null;
+const q = (name: string) => `\`${name}\``;
+const idOf = (keys: string[]) => Buffer.from(datasetId(keys), 'hex');
+
+/** `WHERE k1 IN (?, ?) AND k2 IN (?)`: names come from the catalog's validated keys, values are bound. */
+function whereClause(keys: KeySpec[], plan: ListPlan): [string, string[]] {
+  if (plan.filters.length === 0) return ['', []];
+  const terms = plan.filters.map((f) => `${q(keys[f.position].name)} IN (${f.values.map(() => '?').join(', ')})`);
+  return [` WHERE ${terms.join(' AND ')}`, plan.filters.flatMap((f) => f.values)];
+}

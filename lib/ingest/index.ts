@@ -1,0 +1,19 @@
+import type { Catalog } from '../catalog/catalog.ts';
+import { ingestMany, planIngest, type BatchResult, type IngestOptions } from './ingest.ts';
+
+export { ingestObject, ingestMany, planIngest, IngestError, type IngestOptions, type BatchResult, type PlannedObject } from './ingest.ts';
+export { compilePattern, compileRegex, PatternError, type KeyPattern } from './pattern.ts';
+export { computeMetadata } from './metadata.ts';
+
+/**
+ * Ingest every object a pattern matches: `ingest(catalog, 'data/{sensor}_{date}_{band}.tif')`,
+ * or with `{ regex }` named groups matched after the prefix given as the pattern.
+ */
+export async function ingest(
+  catalog: Catalog, pattern: string,
+  options: IngestOptions & { regex?: string; concurrency?: number; onProgress?: (done: number, total: number, location: string) => void } = {},
+): Promise<BatchResult> {
+  const keys = (await catalog.keys()).map((k) => k.name);
+  const planned = await planIngest(keys, pattern, { regex: options.regex, source: options.source });
+  return ingestMany(catalog, planned, options);
+}

@@ -1,0 +1,121 @@
+/**
+ * The ingest pipeline: object → header (ranges only) → COG check → metadata → one atomic upsert.
+ * The CLI, and later the object-upload event handlers, all go through `ingestObject`.
+ */
+import { CatalogError, validateKeys, type Catalog, type DatasetRecord, type PutResult } from '../catalog/catalog.ts';
+import { listObjects } from '../source/list.ts';
+import { openSource, type OpenOptions } from '../source/location.ts';
+import type { Source } from '../source/source.ts';
+import { validateCog } from '../tiff/cog.ts';
+import { readHeader } from '../tiff/parse.ts';
+import { computeMetadata } from './metadata.ts';
+import { compilePattern, compileRegex, PatternError, type KeyPattern } from './pattern.ts';
+
+export interface IngestOptions {
+  /** Statistics from full resolution instead of an overview of ~1024 px. */
+  exact?: boolean;
+  /** Re-read and re-compute even when the object's ETag and size are unchanged. */
+  force?: boolean;
+  signal?: AbortSignal;
+  /** Object-store settings (endpoint, region, credentials) for opening locations. */
+  source?: OpenOptions;
+  /** Opens a location; tests inject recording sources here. */
+  open?: (location: string) => Source;
+}
+
+export class IngestError extends Error {
+  constructor(readonly location: string, message: string) {
+    super(`${location}: ${message}`);
+    this.name = 'IngestError';
+  }
+}
+
+/** Ingest one object under explicit key values (Terracotta's `driver.insert(keys, path)`). */
+export async function ingestObject(catalog: Catalog, location: string, keys: string[], options: IngestOptions = {}): Promise<PutResult> {
+  validateKeys(await catalog.keys(), keys);
+  const source = options.open ? options.open(location) : openSource(location, options.source);
+  try {
+    if (!options.force) {
+      // An event delivered twice, or a re-run batch, costs one HEAD and one catalog lookup.
+      const [stored, info] = await Promise.all([catalog.get(keys), source.head({ signal: options.signal })]);
+      if (stored && stored.location === location && stored.size === info.size && info.etag && stored.etag === info.etag) return 'unchanged';
+    }
+    const { header, info } = await readHeader(source, { signal: options.signal });
+    const check = validateCog(header);
+    if (!check.isCog) {
+      throw new IngestError(location, `not a valid Cloud Optimized GeoTIFF (${check.errors.join('; ')}); convert it with \`taoguan optimize\` first`);
+    }
+    const metadata = await computeMetadata(header, source, { exact: options.exact, signal: options.signal, etag: info.etag });
+    const record: DatasetRecord = { keys, location, etag: info.etag, size: info.size, lastModified: info.lastModified, metadata, header };
+    return await catalog.put(record);
+  } catch (e) {
+    if (e instanceof IngestError || e instanceof CatalogError) throw e;
+    throw new IngestError(location, (e as Error).message);
+  } finally {
+    await source.close?.();
+  }
+}
+
+export interface PlannedObject {
+  location: string;
+  keys: string[];
+}
+
+/**
+ * Match every object under the pattern's prefix, in the catalog's key order. Refuses, before
+ * anything is written: a pattern whose keys are not the catalog's, no match at all, an ambiguous
+ * name, and two objects mapping to the same keys.
+ */
+export async function planIngest(catalogKeys: string[], pattern: string, options: { regex?: string; source?: OpenOptions } = {}): Promise<PlannedObject[]> {
+  const kp: KeyPattern = options.regex ? compileRegex(pattern, options.regex) : compilePattern(pattern);
+  const missing = catalogKeys.filter((k) => !kp.keys.includes(k));
+  const extra = kp.keys.filter((k) => !catalogKeys.includes(k));
+  if (missing.length || extra.length) {
+    throw new PatternError(`the pattern names keys ${kp.keys.join(', ')} but the catalog has ${catalogKeys.join(', ')}${missing.length ? ` (missing: ${missing.join(', ')})` : ''}${extra.length ? ` (unknown: ${extra.join(', ')})` : ''}`);
+  }
+  const listed = await listObjects(kp.prefix, options.source);
+  const planned: PlannedObject[] = [];
+  const seen = new Map<string, string>();
+  for (const location of listed) {
+    const values = kp.match(location);
+    if (!values) continue;
+    const keys = catalogKeys.map((k) => values[k]);
+    const id = JSON.stringify(keys);
+    const other = seen.get(id);
+    if (other) throw new PatternError(`${other} and ${location} both map to keys ${keys.join(', ')}; nothing was ingested`);
+    seen.set(id, location);
+    planned.push({ location, keys });
+  }
+  if (planned.length === 0) throw new PatternError(`${options.regex ?? pattern} matches none of the ${listed.length} object(s) under ${kp.prefix || '.'}`);
+  return planned;
+}
+
+export interface BatchResult {
+  counts: Record<PutResult, number>;
+  failures: { location: string; message: string }[];
+}
+
+/**
+ * Ingest many objects with a concurrency bound, carrying on past failures (reported at the end).
+ * Each dataset is one atomic upsert, so an interrupted batch leaves whole rows or none.
+ */
+export async function ingestMany(
+  catalog: Catalog, objects: PlannedObject[],
+  options: IngestOptions & { concurrency?: number; onProgress?: (done: number, total: number, location: string) => void } = {},
+): Promise<BatchResult> {
+  const result: BatchResult = { counts: { inserted: 0, updated: 0, unchanged: 0 }, failures: [] };
+  let next = 0, done = 0;
+  const worker = async () => {
+    while (next < objects.length && !options.signal?.aborted) {
+      const { location, keys } = objects[next++];
+      try {
+        result.counts[await ingestObject(catalog, location, keys, options)]++;
+      } catch (e) {
+        result.failures.push({ location, message: (e as Error).message });
+      }
+      options.onProgress?.(++done, objects.length, location);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(options.concurrency ?? 4, objects.length)) }, worker));
+  return result;
+}
