@@ -1,4 +1,5 @@
 import { benchCogRead } from './bench/cog-read.ts';
+import { benchIngest } from './bench/ingest.ts';
 import { benchRender } from './bench/render.ts';
 import { benchTiles } from './bench/tiles.ts';
 
@@ -7,4 +8,5 @@ const results: Record<string, unknown> = {};
 results.cogRead = await benchCogRead();
 results.render = await benchRender();
 results.tiles = await benchTiles();
+results.ingest = await benchIngest();
 if (process.argv.includes('--json')) console.log(JSON.stringify(results, null, 2));
