@@ -36,5 +36,6 @@ export async function benchCogRead(): Promise<Record<string, unknown>> {
     console.log(`  level ${level} (${im.width}×${im.height}): window ${w}×${h} over ${plan.blocks.length} block(s): read+decode ${readMs.toFixed(2)} ms, decode only ${decodeMs.toFixed(2)} ms`);
     levels.push({ level, width: im.width, height: im.height, blocks: plan.blocks.length, readMs, decodeMs });
   }
+  await source.close();
   return { headerRequests: requests, headerBytes: bytesRead, levels };
 }
