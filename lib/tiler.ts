@@ -3,7 +3,7 @@
  * the HTTP API, every serverless function and `taoguan tile` call. Plan (pure geometry, lib/tiles) →
  * read only the blocks the plan needs (lib/raster) → warp → render (lib/render). No HTTP here.
  */
-import { readWindow } from './raster/window.ts';
+import { readWindow, type BlockLoader } from './raster/window.ts';
 import { compileExpression, parseExpression } from './render/expression.ts';
 import { RenderInputError } from './render/errors.ts';
 import { emptyPng } from './render/png.ts';
@@ -22,6 +22,8 @@ export interface TileDataset {
   source: Source;
   /** The ETag the header was read with: a replaced object fails instead of rendering stale blocks. */
   etag?: string;
+  /** Decoded blocks shared between tiles (lib/raster/block-cache.ts); none: fetch and decode each time. */
+  blockCache?: BlockLoader;
 }
 
 /** One input band: a dataset and a 0-based band index in it (default 0). */
@@ -109,7 +111,7 @@ async function warpInputs(req: TileRequest, tms: ReturnType<typeof tileMatrixSet
   await Promise.all([...groups].map(async ([dataset, bands]) => {
     const plan = planTile(dataset.header, tms, req.z, req.x, req.y, { tileSize: size, resampling: req.resampling });
     if (!plan) return done.set(dataset, undefined);
-    const win = await readWindow(dataset.header, dataset.source, plan.window, { level: plan.level, bands, signal: req.signal, etag: dataset.etag });
+    const win = await readWindow(dataset.header, dataset.source, plan.window, { level: plan.level, bands, signal: req.signal, etag: dataset.etag, cache: dataset.blockCache });
     done.set(dataset, warpWindow(plan, win));
   }));
   return req.inputs.map(({ dataset, band = 0 }) => {

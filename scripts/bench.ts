@@ -1,6 +1,7 @@
 import { benchCogRead } from './bench/cog-read.ts';
 import { benchIngest } from './bench/ingest.ts';
 import { benchRender } from './bench/render.ts';
+import { benchServe } from './bench/serve.ts';
 import { benchTiles } from './bench/tiles.ts';
 
 /** `npm run bench`: a benchmark, not a test. Figures go to stdout, and as JSON with --json. */
@@ -10,4 +11,6 @@ results.cogRead = await benchCogRead();
 results.ingest = await benchIngest();
 results.render = await benchRender();
 results.tiles = await benchTiles();
+console.log(`serve — taoguan serve (workers = cores) on loopback, autocannon with 4 connections`);
+results.serve = await benchServe();
 if (process.argv.includes('--json')) console.log(JSON.stringify(results, null, 2));

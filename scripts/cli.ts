@@ -3,6 +3,8 @@ import { createCommand, deleteCommand, infoCommand as catalogInfo, listCommand, 
 import { infoCommand } from './commands/info.ts';
 import { ingestCommand } from './commands/ingest.ts';
 import { tileCommand } from './commands/tile.ts';
+import { serveCommand } from './commands/serve.ts';
+import { demoCommand } from './commands/demo.ts';
 
 const program = new Command()
   .name('taoguan')
@@ -46,6 +48,27 @@ Examples:
   taoguan tile s2.tif 13/6744/3104 -o rgb.jpg --rgb 3,2,1 --rgb-ranges "0,3000;0,3000;0,3000"
   taoguan tile s2.tif 13/6744/3104 -o ndvi.png --expression "(v4-v3)/(v4+v3)" --stretch-range -1,1 --colormap RdYlGn`)
   .action(tileCommand);
+
+program
+  .command('serve')
+  .description('serve the tile API (the same one the functions serve) and the preview page on this machine')
+  .option('-c, --catalog <uri>', 'catalog URI (default: $TAOGUAN_CATALOG)')
+  .option('--host <host>', 'address to listen on', '127.0.0.1')
+  .option('-p, --port <port>', 'port', '5000')
+  .option('-w, --workers <n>', 'worker processes sharing the port (default: the number of cores)')
+  .option('--base-path <prefix>', 'a path prefix to serve under, e.g. /tiles behind a proxy')
+  .option('--cors <origins>', '"*" (default), "none", or a comma-separated allow-list of origins')
+  .option('--cache-control <value>', 'Cache-Control of tiles', 'public, max-age=3600')
+  .option('-q, --quiet', 'no request log')
+  .action(serveCommand);
+
+program
+  .command('demo')
+  .description('ingest the shipped sample DEM into a SQLite catalog and serve it: the quickest look at taoguan')
+  .option('--dir <folder>', 'work folder for the catalog and the sample', 'taoguan-demo')
+  .option('--host <host>', 'address to listen on', '127.0.0.1')
+  .option('-p, --port <port>', 'port', '5000')
+  .action(demoCommand);
 
 const collect = (v: string, all: string[] = []) => [...all, v];
 

@@ -1,3 +1,4 @@
-export { readWindow, assembleWindow, type RasterWindow, type ReadWindowOptions } from './window.ts';
+export { readWindow, assembleWindow, assembleDecoded, decodeBlockRef, type BlockLoader, type RasterWindow, type ReadWindowOptions } from './window.ts';
 export { planWindow, colourSamples, alphaSampleOf, type Window, type WindowPlan, type BlockRef } from './plan.ts';
 export { typedArrayFor, viewAs, nodataAs, bytesPerSample, type TypedArray } from './typed.ts';
+export { BlockCache, type BlockCacheStats } from './block-cache.ts';

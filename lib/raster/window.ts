@@ -13,6 +13,13 @@ export interface ReadWindowOptions {
   signal?: AbortSignal;
   /** The ETag the header was read with: a changed object fails instead of giving wrong pixels. */
   etag?: string;
+  /** Where decoded blocks come from instead of a fresh fetch + decode (a shared cache, see block-cache.ts). */
+  cache?: BlockLoader;
+}
+
+/** Decoded blocks (undefined for sparse ones) for a plan: how a cache plugs into readWindow. */
+export interface BlockLoader {
+  load(header: CogHeader, source: Source, plan: WindowPlan, options: { signal?: AbortSignal; etag?: string }): Promise<Map<BlockRef, Uint8Array | undefined>>;
 }
 
 export interface RasterWindow extends Window {
@@ -30,6 +37,7 @@ export interface RasterWindow extends Window {
 /** Read a pixel window: fetch the blocks it touches (coalesced ranges), decode, assemble. */
 export async function readWindow(header: CogHeader, source: Source, window: Window, options: ReadWindowOptions = {}): Promise<RasterWindow> {
   const plan = planWindow(header, options.level ?? 0, window, options.bands);
+  if (options.cache) return assembleDecoded(header, plan, await options.cache.load(header, source, plan, options));
   const ranges = plan.blocks.filter((b) => b.byteCount > 0 && b.offset > 0).map((b) => ({ offset: b.offset, length: b.byteCount }));
   const buffers = await readRanges(source, ranges, { signal: options.signal, etag: options.etag });
   const fetched = new Map<BlockRef, Uint8Array>();
@@ -40,6 +48,23 @@ export async function readWindow(header: CogHeader, source: Source, window: Wind
 
 /** Decode fetched blocks and copy them into the window: the CPU half of readWindow, no I/O. */
 export async function assembleWindow(header: CogHeader, plan: WindowPlan, fetched: Map<BlockRef, Uint8Array>): Promise<RasterWindow> {
+  const decoded = new Map<BlockRef, Uint8Array | undefined>();
+  await Promise.all(plan.blocks.map(async (b) => {
+    const bytes = fetched.get(b);
+    decoded.set(b, bytes ? await decodeBlockRef(header, plan.level, b, bytes) : undefined);
+  }));
+  return assembleDecoded(header, plan, decoded);
+}
+
+/** One block's raw samples, decoded with its image's parameters. */
+export function decodeBlockRef(header: CogHeader, level: number, b: BlockRef, bytes: Uint8Array): Promise<Uint8Array> {
+  const lv = header.levels[level];
+  const im = b.image === 'mask' ? lv.mask! : lv.image;
+  return decodeBlock(bytes, blockParams(header, im, blockRows(im, b.by)));
+}
+
+/** Copy decoded blocks into the window (they are only read, so cached blocks may be shared). */
+export function assembleDecoded(header: CogHeader, plan: WindowPlan, decodedBlocks: Map<BlockRef, Uint8Array | undefined>): RasterWindow {
   const lv = header.levels[plan.level];
   const im = lv.image;
   const { width, height } = plan.window;
@@ -55,21 +80,20 @@ export async function assembleWindow(header: CogHeader, plan: WindowPlan, fetche
   const inside = new Uint8Array(n);
   const maskBits = lv.mask ? new Uint8Array(n) : undefined;
 
-  await Promise.all(plan.blocks.map(async (b) => {
+  for (const b of plan.blocks) {
     const source = b.image === 'mask' ? lv.mask! : im;
     const rows = blockRows(source, b.by);
-    const bytes = fetched.get(b);
-    const decoded = bytes ? await decodeBlock(bytes, blockParams(header, source, rows)) : undefined;
+    const decoded = decodedBlocks.get(b);
     if (b.image === 'mask') {
       copyBlock(source, b, rows, decoded, [0], [maskBits!], plan.window, 1, undefined);
-      return;
+      continue;
     }
     const samplesInBlock = im.planarConfiguration === 1 ? im.samplesPerPixel : 1;
     const targets = im.planarConfiguration === 1 ? outSamples : outSamples.filter((s) => s === b.plane);
     const arrays = targets.map((s) => out[outSamples.indexOf(s)]);
     const offsets = im.planarConfiguration === 1 ? targets : targets.map(() => 0);
     copyBlock(source, b, rows, decoded, offsets, arrays, plan.window, samplesInBlock, header.dtype, inside);
-  }));
+  }
 
   const mask = computeMask(n, inside, maskBits, plan.alphaSample !== undefined ? out[outSamples.indexOf(plan.alphaSample)] : undefined, plan.samples.map((s) => out[outSamples.indexOf(s)]), nodata);
   const bands = plan.samples.map((s) => out[outSamples.indexOf(s)]);

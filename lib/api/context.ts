@@ -1,0 +1,173 @@
+/**
+ * What every handler shares: the catalog (with per-request query counting), one Source per object
+ * location, the decoded-block and rendered-tile caches, and the per-request counters that end up in
+ * the request log. Security lives here too: a dataset is reached only through its catalog keys, so
+ * the server reads only objects that were ingested — no parameter ever names a location.
+ */
+import { CachedCatalog } from '../catalog/cache.ts';
+import { validateKeys, type Catalog, type DatasetRecord, type DatasetSummary, type KeySpec, type ListQuery } from '../catalog/catalog.ts';
+import { BlockCache, type BlockCacheStats } from '../raster/block-cache.ts';
+import type { StretchMetadata } from '../render/stretch.ts';
+import type { ObjectInfo, RangeResult, ReadOptions, Source } from '../source/source.ts';
+import type { TileDataset } from '../tiler.ts';
+import { notFound } from './errors.ts';
+import { TileCache, type TileCacheOutcome } from './tile-cache.ts';
+
+/** One line per request, for the logger option. */
+export interface RequestLog {
+  method: string;
+  /** The path after the base path, without the query. */
+  path: string;
+  status: number;
+  ms: number;
+  /** Queries that reached the catalog store (answers from the in-memory catalog cache are not counted). */
+  catalog: number;
+  /** Requests made to object storage (range reads and HEADs; retries not counted). */
+  source: number;
+  cache: { tile?: TileCacheOutcome; blockHits: number; blockMisses: number };
+  /** The original error of a 5xx answer (never sent to the client). */
+  error?: string;
+}
+
+/** Counters a request accumulates while it runs. */
+export interface RequestStats {
+  catalog: number;
+  source: number;
+  tile?: TileCacheOutcome;
+  blocks: BlockCacheStats;
+  error?: string;
+}
+
+export const newStats = (): RequestStats => ({ catalog: 0, source: 0, blocks: { hits: 0, misses: 0 } });
+
+/** createApi's options with their defaults applied. */
+export interface ApiConfig {
+  openSource: (location: string) => Source;
+  basePath: string;
+  publicUrl?: string;
+  cacheControl: string;
+  maxTileSize: number;
+  tileCacheBytes: number;
+  blockCacheBytes: number;
+  /** Sources kept open at once (each is small; a file source holds a descriptor). */
+  maxSources?: number;
+}
+
+export class ApiContext {
+  readonly blocks: BlockCache;
+  readonly tiles: TileCache;
+  readonly #cached?: CachedCatalog;
+  #keys?: Promise<KeySpec[]>;
+  #sources = new Map<string, Source>();
+
+  constructor(readonly catalog: Catalog, readonly config: ApiConfig) {
+    this.blocks = new BlockCache(config.blockCacheBytes);
+    this.tiles = new TileCache(config.tileCacheBytes);
+    this.#cached = catalog instanceof CachedCatalog ? catalog : undefined;
+  }
+
+  /** The catalog's key names, asked once per process (they change only by `catalog create`). */
+  keys(stats: RequestStats): Promise<KeySpec[]> {
+    if (!this.#keys) {
+      stats.catalog++;
+      const asked = this.catalog.keys();
+      this.#keys = asked;
+      asked.catch(() => {
+        if (this.#keys === asked) this.#keys = undefined;
+      });
+    }
+    return this.#keys;
+  }
+
+  /** The dataset under these key values: 400 for malformed values, 404 when there is none. */
+  async record(values: string[], stats: RequestStats): Promise<DatasetRecord> {
+    const specs = await this.keys(stats);
+    validateKeys(specs, values);
+    // CachedCatalog counts a store query synchronously inside get(), so the difference is exactly
+    // this request's share even with other requests in flight.
+    const before = this.#cached?.stats.misses ?? 0;
+    const pending = this.catalog.get(values);
+    stats.catalog += this.#cached ? this.#cached.stats.misses - before : 1;
+    const record = await pending;
+    if (!record) throw notFound(`no dataset with keys ${specs.map((k, i) => `${k.name}=${values[i]}`).join(', ')}`);
+    return record;
+  }
+
+  list(query: ListQuery, stats: RequestStats): Promise<DatasetSummary[]> {
+    stats.catalog++;
+    return this.catalog.list(query);
+  }
+
+  /**
+   * Absolute URL prefix for links in TileJSON and WMTS documents: the configured public URL, else the
+   * request's own origin plus the base path. Forwarded-host headers are not trusted: a CDN would
+   * cache a document pointing wherever a forged header said.
+   */
+  publicBase(requestUrl: string): string {
+    if (this.config.publicUrl) return this.config.publicUrl.replace(/\/+$/, '');
+    return new URL(requestUrl).origin + this.config.basePath;
+  }
+
+  /** A replaced object was detected: forget its record so the next request sees a re-ingest at once. */
+  forget(values: string[]): void {
+    this.#cached?.invalidate(values);
+  }
+
+  /** A dataset ready for renderTile / readWindow, reading through counters for this request's log. */
+  tileDataset(record: DatasetRecord, stats: RequestStats): TileDataset {
+    return { header: record.header, source: counted(this.source(record.location), stats), etag: record.etag, blockCache: this.blocks.loader(stats.blocks) };
+  }
+
+  /** One Source per location, kept (least recently used dropped past maxSources) for its connections. */
+  source(location: string): Source {
+    const found = this.#sources.get(location);
+    if (found) {
+      this.#sources.delete(location);
+      this.#sources.set(location, found);
+      return found;
+    }
+    const source = this.config.openSource(location);
+    this.#sources.set(location, source);
+    if (this.#sources.size > (this.config.maxSources ?? 256)) {
+      const [oldest, old] = this.#sources.entries().next().value!;
+      this.#sources.delete(oldest);
+      void old.close?.().catch(() => undefined);
+    }
+    return source;
+  }
+}
+
+/** What stretch bounds like null and "p2" resolve against: the dataset's ingested statistics. */
+export function stretchStats(record: DatasetRecord): StretchMetadata {
+  const m = record.metadata;
+  return { min: m.min, max: m.max, percentiles: m.percentiles };
+}
+
+/** A per-request view of a shared Source that counts the requests it makes. */
+function counted(source: Source, stats: RequestStats): Source {
+  return {
+    location: source.location,
+    read(offset: number, length: number, options?: ReadOptions): Promise<RangeResult> {
+      stats.source++;
+      return source.read(offset, length, options);
+    },
+    head(options?: ReadOptions): Promise<ObjectInfo> {
+      stats.source++;
+      return source.head(options);
+    },
+  };
+}
+
+/** `fn` over `items` with at most `limit` running at once, results in order (bounded catalog fan-out). */
+export async function mapConcurrent<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
+}

@@ -1,0 +1,126 @@
+/**
+ * createApi: the provider-neutral HTTP API (TiTiler's factory shape) — WHATWG Request in, Response
+ * out — that every serverless adapter and `taoguan serve` (through node.ts) run. What varies between
+ * deployments is injected: the catalog, how a location is opened, the base path an API gateway adds,
+ * caching and CORS policy, cache sizes, and where request logs go.
+ *
+ * Middleware, outermost first: request log + per-request counters → CORS → gzip → routes. The base
+ * path is stripped in exactly one place (getPath below); every link the API writes adds it back.
+ */
+import { OpenAPIHono } from '@hono/zod-openapi';
+import type { Catalog } from '../catalog/catalog.ts';
+import { openSource as openLocation } from '../source/location.ts';
+import type { Source } from '../source/source.ts';
+import { MAX_TILE_SIZE } from '../tiles/tms.ts';
+import pkg from '../../package.json' with { type: 'json' };
+import { compressMiddleware } from './compress.ts';
+import { ApiContext, newStats, type ApiConfig, type RequestLog } from './context.ts';
+import { corsMiddleware } from './cors.ts';
+import { ApiError, describeError, errorResponse, toApiError } from './errors.ts';
+import { registerOpenApi } from './openapi.ts';
+import { registerPoint } from './point.ts';
+import type { ApiEnv } from './respond.ts';
+import { registerMetadataRoutes } from './routes-metadata.ts';
+import { registerTileRoutes } from './routes-tiles.ts';
+import { registerWmts } from './wmts.ts';
+
+export type { RequestLog } from './context.ts';
+export { toNodeHandler } from './node.ts';
+
+export interface ApiOptions {
+  /** Where datasets are looked up; openCatalog() gives one behind an in-memory cache. */
+  catalog: Catalog;
+  /** Opens an ingested location (default: lib/source's openSource); one Source is kept per location. */
+  openSource?: (location: string) => Source;
+  /** A prefix the API gateway adds (e.g. '/release'); stripped from requests, added to links. */
+  basePath?: string;
+  /** Absolute URL the API is reached at, for links in TileJSON and WMTS (default: the request's origin + basePath). */
+  publicUrl?: string;
+  /** Cache-Control of tiles and previews. Default 'public, max-age=3600'. */
+  cacheControl?: string;
+  /** Access-Control-Allow-Origin: '*' (default), an allow-list of origins, or false for no CORS headers. */
+  cors?: '*' | string[] | false;
+  /** Largest output edge in pixels, @2x included. Default 1024 (a 512 px tile @2x). */
+  maxTileSize?: number;
+  /** Bytes of rendered tiles kept in memory. Default 16 MiB. */
+  tileCacheBytes?: number;
+  /** Bytes of decoded COG blocks kept in memory. Default 24 MiB. */
+  blockCacheBytes?: number;
+  /** Called once per request with its log line. */
+  logger?: (line: RequestLog) => void;
+}
+
+export interface Api {
+  fetch(request: Request): Promise<Response>;
+  /** The shared state (catalog access, caches): for tests, benchmarks and health checks. */
+  readonly context: ApiContext;
+}
+
+export function createApi(options: ApiOptions): Api {
+  const basePath = normaliseBasePath(options.basePath);
+  const config: ApiConfig = {
+    openSource: options.openSource ?? ((location) => openLocation(location)),
+    basePath,
+    publicUrl: options.publicUrl,
+    cacheControl: options.cacheControl ?? 'public, max-age=3600',
+    maxTileSize: Math.min(options.maxTileSize ?? 1024, MAX_TILE_SIZE),
+    tileCacheBytes: options.tileCacheBytes ?? 16 * 1024 * 1024,
+    blockCacheBytes: options.blockCacheBytes ?? 24 * 1024 * 1024,
+  };
+  const ctx = new ApiContext(options.catalog, config);
+  const logger = options.logger;
+  const app = new OpenAPIHono<ApiEnv>({ getPath: (request) => stripBase(rawPath(request.url), basePath) });
+
+  app.use('*', async (c, next) => {
+    const t0 = performance.now();
+    const stats = newStats();
+    c.set('stats', stats);
+    c.set('api', ctx);
+    c.set('path', c.req.path);
+    c.set('query', new URL(c.req.url).searchParams);
+    await next();
+    logger?.({
+      method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round((performance.now() - t0) * 100) / 100,
+      catalog: stats.catalog, source: stats.source,
+      cache: { tile: stats.tile, blockHits: stats.blocks.hits, blockMisses: stats.blocks.misses },
+      ...(stats.error ? { error: stats.error } : {}),
+    });
+  });
+  if (options.cors !== false) app.use('*', corsMiddleware(options.cors ?? '*'));
+  app.use('*', compressMiddleware());
+
+  registerMetadataRoutes(app);
+  registerTileRoutes(app);
+  registerWmts(app);
+  registerPoint(app);
+  registerOpenApi(app, pkg.version);
+
+  app.notFound((c) => errorResponse(new ApiError(404, `no route for ${c.req.method} ${c.req.path}; see /apidoc`)));
+  app.onError((err, c) => {
+    const e = toApiError(err);
+    if (e.status >= 500) c.var.stats.error = describeError(err);
+    return errorResponse(e);
+  });
+
+  return { fetch: async (request) => app.fetch(request), context: ctx };
+}
+
+function normaliseBasePath(base: string | undefined): string {
+  if (!base || base === '/') return '';
+  return `/${base.replace(/^\/+|\/+$/g, '')}`;
+}
+
+/** The path as sent (percent-encoding kept: key values are decoded segment by segment later). */
+function rawPath(url: string): string {
+  const start = url.indexOf('/', url.indexOf('://') + 3);
+  if (start < 0) return '/';
+  const end = url.search(/[?#]/);
+  return end < 0 ? url.slice(start) : url.slice(start, end);
+}
+
+/** '/release/keys' → '/keys'; a path without the prefix is taken as it is (some gateways strip it). */
+function stripBase(path: string, base: string): string {
+  if (!base) return path;
+  if (path === base) return '/';
+  return path.startsWith(`${base}/`) ? path.slice(base.length) : path;
+}

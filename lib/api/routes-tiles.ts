@@ -1,0 +1,121 @@
+/**
+ * /singleband, /rgb and /compute: tiles, previews, and (through tilejson.ts and wmts.ts) the
+ * documents that point map clients at them. One flow for every image:
+ *   validate everything (400) → look the datasets up (memory first; 404) → ETag from the datasets'
+ *   object versions + the normalised request → 304 if the client has it → the rendered-tile cache
+ *   (a repeat is a map lookup; concurrent equal requests share one render) → renderTile.
+ * No header is ever read from the object: it comes with the catalog record.
+ */
+import type { OpenAPIHono } from '@hono/zod-openapi';
+import { z } from '@hono/zod-openapi';
+import { ObjectChangedError } from '../source/source.ts';
+import { renderTile } from '../tiler.ts';
+import { matrixSize, MAX_ZOOM, tileMatrixSet, type TileMatrixSet } from '../tiles/tms.ts';
+import type { ApiContext } from './context.ts';
+import { badRequest } from './errors.ts';
+import { Etag } from './etag.ts';
+import { document } from './openapi.ts';
+import { parseFamilyPath, type PathTarget } from './paths.ts';
+import { DEFAULT_PREVIEW_SIZE, renderPreview } from './preview.ts';
+import { imageResponse, notModified, type ApiContextOf, type ApiEnv } from './respond.ts';
+import { ComputeQuery, KeysPath, RgbQuery, SinglebandQuery, TilePath, ZoomOverrides } from './schemas.ts';
+import type { CachedTile } from './tile-cache.ts';
+import { tileJson } from './tilejson.ts';
+import { familyOptions, FAMILIES, outputSize, pathKeyCount, resolveInputs, type Family, type ResolvedInputs } from './tile-request.ts';
+import { familyCapabilities } from './wmts.ts';
+
+export function registerTileRoutes(app: OpenAPIHono<ApiEnv>): void {
+  for (const family of FAMILIES) {
+    app.get(`/${family}/*`, async (c) => {
+      const api = c.var.api;
+      const specs = await api.keys(c.var.stats);
+      const { keys, target } = parseFamilyPath(c.var.path.slice(family.length + 2), pathKeyCount(family, specs.length), specs.map((k) => k.name).slice(0, pathKeyCount(family, specs.length)));
+      if (target.kind === 'tilejson') return tileJson(c, family, keys);
+      if (target.kind === 'wmts') return familyCapabilities(c, family, keys);
+      return image(c, api, family, keys, target);
+    });
+    documentFamily(app, family);
+  }
+}
+
+async function image(c: ApiContextOf, api: ApiContext, family: Family, keys: string[], target: Exclude<PathTarget, { kind: 'tilejson' | 'wmts' }>): Promise<Response> {
+  const options = familyOptions(family, c.var.query);
+  if (target.format === 'jpeg' && family !== 'rgb') throw badRequest('format: JPEG output is for rgb; singleband and compute need PNG transparency');
+  const tms = tileMatrixSet(options.tms);
+  let size: number;
+  if (target.kind === 'tile') {
+    checkTile(tms, target.z, target.x, target.y);
+    size = outputSize(options, target.scale, api.config.maxTileSize);
+  } else {
+    // A preview's tile_size is its exact [width, height]; without one, the longer side is 512 px.
+    size = options.tileSize ? Math.max(...options.tileSize) : DEFAULT_PREVIEW_SIZE;
+    if (size > api.config.maxTileSize) throw badRequest(`tile_size: ${size} px is above this server's limit of ${api.config.maxTileSize} px`);
+  }
+  const resolved = await resolveInputs(api, options, keys, c.var.stats);
+  const cacheControl = api.config.cacheControl;
+  const etag = Etag.forRender(resolved.records, Etag.normalise(c.var.path, c.var.query));
+  const unchanged = notModified(c, etag, cacheControl);
+  if (unchanged) return unchanged;
+  const render = (): Promise<CachedTile> => target.kind === 'tile'
+    ? renderTile({ tms: options.tms, z: target.z, x: target.x, y: target.y, tileSize: size, resampling: options.resampling, format: target.format, inputs: resolved.inputs, style: options.style })
+    : renderPreview(options, resolved, target.format, size);
+  const { tile, outcome } = await renderForgettingChanged(api, resolved, () => api.tiles.get(etag, render));
+  c.var.stats.tile = outcome;
+  return imageResponse(tile.bytes, tile.contentType, etag, cacheControl);
+}
+
+/** Tile coordinates inside the grid, or a 400 naming the coordinate (before any catalog lookup). */
+function checkTile(tms: TileMatrixSet, z: number, x: number, y: number): void {
+  if (z > MAX_ZOOM) throw badRequest(`z: ${z} is outside 0..${MAX_ZOOM}`);
+  const [w, h] = matrixSize(tms, z);
+  if (x >= w) throw badRequest(`x: ${x} is outside 0..${w - 1} at zoom ${z}${tms.id === 'WebMercatorQuad' ? '' : ` of ${tms.id}`}`);
+  if (y >= h) throw badRequest(`y: ${y} is outside 0..${h - 1} at zoom ${z}${tms.id === 'WebMercatorQuad' ? '' : ` of ${tms.id}`}`);
+}
+
+/** An object replaced after ingest: drop its cached record so a re-ingest is seen at once. */
+async function renderForgettingChanged<T>(api: ApiContext, resolved: ResolvedInputs, run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (err) {
+    if (err instanceof ObjectChangedError) for (const r of resolved.records) api.forget(r.keys);
+    throw err;
+  }
+}
+
+const QUERIES: Record<Family, z.ZodObject> = { singleband: SinglebandQuery, rgb: RgbQuery, compute: ComputeQuery };
+const WHAT: Record<Family, string> = {
+  singleband: 'one dataset, stretched and coloured',
+  rgb: 'three datasets (last key values r, g, b) as red, green and blue',
+  compute: 'band math over datasets v1…vN (last key values), stretched and coloured',
+};
+
+function documentFamily(app: OpenAPIHono<ApiEnv>, family: Family): void {
+  const keysNote = family === 'singleband' ? 'all key values' : 'every key value but the last (the last comes from the query)';
+  const tags = [family];
+  const keyParams = z.object({ keys: KeysPath });
+  const formats = family === 'rgb' ? '.png or .jpg' : '.png';
+  document(app, {
+    method: 'get', path: `/${family}/{keys}/{z}/{x}/{y}.png`, tags, query: QUERIES[family], params: z.object({ keys: KeysPath, ...TilePath }),
+    summary: `${family} tile`,
+    description: `A ${formats} tile of ${WHAT[family]}. {keys}: ${keysNote}. A tile outside the data is a transparent PNG of the requested size (200), as Terracotta answers.`,
+    ok: { type: family === 'rgb' ? 'image/png, image/jpeg' : 'image/png', description: 'The tile' },
+  });
+  document(app, {
+    method: 'get', path: `/${family}/{keys}/preview.png`, tags, query: QUERIES[family], params: keyParams,
+    summary: `${family} preview`,
+    description: `The whole dataset in one image, drawn in its own CRS: the longer side ${DEFAULT_PREVIEW_SIZE} px unless tile_size gives [width, height]. Read from the smallest overview that is large enough.`,
+    ok: { type: 'image/png', description: 'The preview' },
+  });
+  document(app, {
+    method: 'get', path: `/${family}/{keys}/tilejson.json`, tags, query: QUERIES[family].extend(ZoomOverrides.shape), params: keyParams,
+    summary: `TileJSON 3.0.0 for ${family} tiles`,
+    description: 'Bounds, center and zoom range from the dataset; the query (minus minzoom / maxzoom) is passed on into the tile URL.',
+    ok: { type: 'application/json', description: 'TileJSON' },
+  });
+  document(app, {
+    method: 'get', path: `/${family}/{keys}/WMTSCapabilities.xml`, tags, query: QUERIES[family].extend(ZoomOverrides.shape), params: keyParams,
+    summary: `OGC WMTS 1.0.0 capabilities with this ${family} layer`,
+    description: 'For QGIS, ArcGIS and GDAL\'s WMTS driver; the query is passed on into the ResourceURL template.',
+    ok: { type: 'application/xml', description: 'WMTS capabilities' },
+  });
+}

@@ -1,0 +1,95 @@
+/**
+ * From a tile-family request (singleband, rgb, compute) to what renderTile needs: the validated
+ * options, the dataset records (for the ETag), the inputs and the style. Shared by tiles, previews,
+ * TileJSON and WMTS, so every route of a family takes exactly the same parameters.
+ */
+import type { DatasetRecord } from '../catalog/catalog.ts';
+import type { TileInput, TileStyle } from '../tiler.ts';
+import type { TmsId } from '../tiles/tms.ts';
+import type { Resampling } from '../tiles/warp.ts';
+import { type ApiContext, type RequestStats, stretchStats } from './context.ts';
+import { badRequest } from './errors.ts';
+import { ComputeQuery, MAX_OPERANDS, parseQuery, RgbQuery, SinglebandQuery } from './schemas.ts';
+
+export type Family = 'singleband' | 'rgb' | 'compute';
+export const FAMILIES: readonly Family[] = ['singleband', 'rgb', 'compute'];
+
+/** The options of a family's request, checked before any catalog or object I/O. */
+export interface FamilyOptions {
+  family: Family;
+  tms: TmsId;
+  resampling: Resampling;
+  /** [width, height] asked with tile_size, before an @2x suffix doubles it. */
+  tileSize?: [number, number];
+  style: TileStyle;
+  /** Last-key values of the datasets after the path's keys: none for singleband, r/g/b, or v1…vN. */
+  lastKeys: string[];
+}
+
+export function familyOptions(family: Family, query: URLSearchParams): FamilyOptions {
+  if (family === 'singleband') {
+    const q = parseQuery(SinglebandQuery, query);
+    if (q.colormap === 'explicit' && !q.explicit_color_map) throw badRequest('explicit_color_map: is required with colormap=explicit');
+    if (q.explicit_color_map && q.colormap !== 'explicit') throw badRequest('explicit_color_map: can only be given with colormap=explicit');
+    const colormap = q.colormap === 'explicit' ? q.explicit_color_map! : (q.colormap ?? null);
+    return { family, ...common(q), style: { kind: 'singleband', stretch: q.stretch_range ?? null, colormap }, lastKeys: [] };
+  }
+  if (family === 'rgb') {
+    const q = parseQuery(RgbQuery, query);
+    return { family, ...common(q), style: { kind: 'rgb', ranges: [q.r_range, q.g_range, q.b_range] }, lastKeys: [q.r, q.g, q.b] };
+  }
+  const q = parseQuery(ComputeQuery, query);
+  const operands: string[] = [];
+  for (let i = 1; i <= MAX_OPERANDS; i++) {
+    const v = (q as Record<string, unknown>)[`v${i}`] as string | undefined;
+    if (v === undefined) continue;
+    if (operands.length !== i - 1) throw badRequest(`v${operands.length + 1}: is missing; operands are v1…vN without gaps`);
+    operands.push(v);
+  }
+  if (operands.length === 0) throw badRequest('v1: at least one operand is required (the last key value of a dataset)');
+  return { family, ...common(q), style: { kind: 'compute', expression: q.expression, stretch: q.stretch_range, colormap: q.colormap ?? null }, lastKeys: operands };
+}
+
+function common(q: { tms: TmsId; resampling: string; tile_size?: [number, number] }): Pick<FamilyOptions, 'tms' | 'resampling' | 'tileSize'> {
+  return { tms: q.tms, resampling: q.resampling as Resampling, tileSize: q.tile_size };
+}
+
+/** The square output size in pixels, refused above the server's cap. */
+export function outputSize(options: FamilyOptions, scale: 1 | 2, maxTileSize: number, fallback = 256): number {
+  const [w, h] = options.tileSize ?? [fallback, fallback];
+  if (w !== h) throw badRequest(`tile_size: tiles are square; got [${w}, ${h}]`);
+  const size = w * scale;
+  if (!Number.isInteger(size) || size < 1) throw badRequest(`tile_size: must be a positive number of pixels, got ${w}`);
+  if (size > maxTileSize) throw badRequest(`tile_size: ${size} px${scale === 2 ? ' (with @2x)' : ''} is above this server's limit of ${maxTileSize} px`);
+  return size;
+}
+
+/** Key counts: singleband paths carry every key, rgb and compute all but the last. */
+export function pathKeyCount(family: Family, keyCount: number): number {
+  return family === 'singleband' ? keyCount : keyCount - 1;
+}
+
+export interface ResolvedInputs {
+  /** Distinct records read, in input order: what the ETag is derived from. */
+  records: DatasetRecord[];
+  inputs: TileInput[];
+}
+
+/** Look the datasets up (404 when one is missing) and make the render inputs. */
+export async function resolveInputs(ctx: ApiContext, options: FamilyOptions, pathKeys: string[], stats: RequestStats): Promise<ResolvedInputs> {
+  const keyLists = options.family === 'singleband' ? [pathKeys] : options.lastKeys.map((last) => [...pathKeys, last]);
+  const found = await Promise.all(keyLists.map((keys) => ctx.record(keys, stats)));
+  // One TileDataset per distinct object, so an RGB of one COG's bands reads its blocks once.
+  const datasets = new Map<DatasetRecord, TileInput['dataset']>();
+  const records: DatasetRecord[] = [];
+  const inputs = found.map((record) => {
+    let dataset = datasets.get(record);
+    if (!dataset) {
+      dataset = ctx.tileDataset(record, stats);
+      datasets.set(record, dataset);
+      records.push(record);
+    }
+    return { dataset, band: 0, stats: stretchStats(record) };
+  });
+  return { records, inputs };
+}

@@ -1,0 +1,79 @@
+/**
+ * TileJSON 3.0.0 for every tile route, so MapLibre, Mapbox GL, Leaflet plugins and OpenLayers take
+ * one URL. The tile URL template is the tile route with the same query (minus minzoom / maxzoom);
+ * bounds come from the ingested WGS84 bounds; the zoom range from the dataset's resolution:
+ * maxzoom is where a tile pixel is closest to a native pixel, minzoom where it matches the coarsest
+ * overview (below it every tile would still read that whole overview — TiTiler's convention).
+ */
+import type { DatasetRecord } from '../catalog/catalog.ts';
+import { MAX_ZOOM, WEB_MERCATOR_HALF, type TmsId } from '../tiles/tms.ts';
+import type { ApiContextOf } from './respond.ts';
+import { jsonResponse } from './respond.ts';
+import { parseQuery, ZoomOverrides } from './schemas.ts';
+import { familyOptions, resolveInputs, type Family } from './tile-request.ts';
+
+/** Metres of Web Mercator x per degree of longitude (2π · 6378137 / 360). */
+const MERCATOR_M_PER_DEGREE = (2 * WEB_MERCATOR_HALF) / 360;
+
+export interface ZoomRange { minzoom: number; maxzoom: number }
+
+/** The zoom range of a dataset on a tile matrix set of 256 px tiles. */
+export function zoomRange(record: DatasetRecord, tms: TmsId): ZoomRange {
+  const { header, metadata } = record;
+  const gt = header.geotransform;
+  if (!gt) return { minzoom: 0, maxzoom: MAX_ZOOM };
+  const pixel = Math.sqrt(Math.abs(gt[1] * gt[5] - gt[2] * gt[4]));
+  const lat = ((metadata.bounds[1] + metadata.bounds[3]) / 2) * (Math.PI / 180);
+  const geographic = header.crs?.modelType === 'geographic';
+  // native resolution in the grid's units: Web Mercator metres (ground metres stretch by 1/cos φ) or degrees
+  const native = tms === 'WGS1984Quad'
+    ? (geographic ? pixel : pixel / MERCATOR_M_PER_DEGREE)
+    : (geographic ? pixel * MERCATOR_M_PER_DEGREE : pixel / Math.max(Math.cos(lat), 1e-6));
+  const z0 = tms === 'WGS1984Quad' ? 180 / 256 : (2 * WEB_MERCATOR_HALF) / 256;
+  const levels = header.levels;
+  const coarsest = levels[0].image.width / levels[levels.length - 1].image.width;
+  const clamp = (z: number, lo: number) => Math.min(MAX_ZOOM, Math.max(lo, z));
+  const maxzoom = clamp(Math.round(Math.log2(z0 / native)), 0);
+  const minzoom = Math.min(maxzoom, clamp(Math.floor(Math.log2(z0 / (native * coarsest))), 0));
+  return { minzoom, maxzoom };
+}
+
+/** WGS84 bounds covering every record (RGB bands and operands normally share one footprint). */
+export function unionBounds(records: readonly DatasetRecord[]): [number, number, number, number] {
+  const b = records.map((r) => r.metadata.bounds);
+  return [Math.min(...b.map((x) => x[0])), Math.min(...b.map((x) => x[1])), Math.max(...b.map((x) => x[2])), Math.max(...b.map((x) => x[3]))];
+}
+
+/** The query passed on into tile URLs: everything but the document's own parameters. */
+export function passThrough(query: URLSearchParams, own: readonly string[] = ['minzoom', 'maxzoom']): string {
+  const kept = new URLSearchParams([...query].filter(([k]) => !own.includes(k)));
+  const s = kept.toString();
+  return s ? `?${s}` : '';
+}
+
+export const encodeKeys = (keys: readonly string[]): string => keys.map(encodeURIComponent).join('/');
+
+export async function tileJson(c: ApiContextOf, family: Family, keys: string[]): Promise<Response> {
+  const api = c.var.api;
+  const options = familyOptions(family, c.var.query);
+  const zooms = parseQuery(ZoomOverrides, c.var.query);
+  const { records } = await resolveInputs(api, options, keys, c.var.stats);
+  const computed = zoomRange(records[0], options.tms);
+  const maxzoom = zooms.maxzoom ?? computed.maxzoom;
+  const minzoom = Math.min(maxzoom, zooms.minzoom ?? computed.minzoom);
+  const bounds = unionBounds(records);
+  const prefix = keys.length ? `${encodeKeys(keys)}/` : '';
+  const url = `${api.publicBase(c.req.url)}/${family}/${prefix}{z}/{x}/{y}.png${passThrough(c.var.query)}`;
+  return jsonResponse(c, {
+    tilejson: '3.0.0',
+    name: [...keys, ...options.lastKeys].join('/'),
+    description: `taoguan ${family} tiles (${options.tms})`,
+    version: '1.0.0',
+    scheme: 'xyz',
+    tiles: [url],
+    minzoom,
+    maxzoom,
+    bounds,
+    center: [(bounds[0] + bounds[2]) / 2, (bounds[1] + bounds[3]) / 2, minzoom],
+  });
+}

@@ -1,0 +1,86 @@
+import cluster from 'node:cluster';
+import { createServer, type Server } from 'node:http';
+import { availableParallelism } from 'node:os';
+import { createApi, toNodeHandler, type RequestLog } from '../../lib/api/index.ts';
+import { openCatalog } from '../../lib/catalog/open.ts';
+import { catalogUri } from './catalog.ts';
+
+export interface ServeOptions {
+  catalog?: string;
+  host: string;
+  port: string;
+  workers?: string;
+  basePath?: string;
+  cors?: string;
+  cacheControl?: string;
+  quiet?: boolean;
+}
+
+function logLine(l: RequestLog): string {
+  const cache = l.cache.tile ? ` tile:${l.cache.tile}` : '';
+  return `${l.method} ${l.path} ${l.status} ${l.ms.toFixed(1)}ms catalog=${l.catalog} source=${l.source} blocks=${l.cache.blockHits}/${l.cache.blockHits + l.cache.blockMisses}${cache}${l.error ? ` error=${l.error}` : ''}`;
+}
+
+/** One process: the API on a socket, a log line per request, a clean stop on SIGINT / SIGTERM. */
+export async function startServer(opts: ServeOptions, onListening?: (url: string) => void): Promise<Server> {
+  const catalog = await openCatalog(catalogUri(opts.catalog));
+  await catalog.keys(); // fail now, with the catalog's own message, rather than on the first request
+  const api = createApi({
+    catalog,
+    basePath: opts.basePath,
+    cacheControl: opts.cacheControl,
+    cors: opts.cors === undefined || opts.cors === '*' ? '*' : opts.cors === 'none' ? false : opts.cors.split(','),
+    logger: opts.quiet ? undefined : (l) => console.log(logLine(l)),
+  });
+  const server = createServer(toNodeHandler(api));
+  server.keepAliveTimeout = 65_000; // longer than the usual proxy's, so nginx never reuses a closed socket
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(Number(opts.port), opts.host, resolve);
+  });
+  const stop = () => {
+    server.close(() => void catalog.close().finally(() => process.exit(0)));
+    server.closeIdleConnections();
+    setTimeout(() => process.exit(0), 5000).unref();
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  const addr = server.address();
+  const port = typeof addr === 'object' && addr ? addr.port : Number(opts.port);
+  onListening?.(`http://${opts.host.includes(':') ? `[${opts.host}]` : opts.host}:${port}${opts.basePath ?? ''}`);
+  return server;
+}
+
+/** `taoguan serve`: N worker processes on one port (as gunicorn's workers), so one VM uses every core. */
+export async function serveCommand(opts: ServeOptions): Promise<void> {
+  const workers = Math.max(1, Number(opts.workers ?? availableParallelism()));
+  if (workers === 1 || !cluster.isPrimary) {
+    await startServer(opts, (url) => {
+      if (cluster.isPrimary) console.log(`taoguan serving ${catalogUri(opts.catalog).replace(/:[^:@/]*@/, ':***@')} at ${url}/ (Ctrl-C to stop)`);
+      else process.send?.({ listening: url });
+    });
+    return;
+  }
+  let announced = false;
+  for (let i = 0; i < workers; i++) {
+    const w = cluster.fork();
+    w.on('message', (m: { listening?: string }) => {
+      if (m.listening && !announced) {
+        announced = true;
+        console.log(`taoguan serving ${catalogUri(opts.catalog).replace(/:[^:@/]*@/, ':***@')} at ${m.listening}/ with ${workers} workers (Ctrl-C to stop)`);
+      }
+    });
+  }
+  let failed = false;
+  cluster.on('exit', (_w, code) => {
+    if (code !== 0 && !failed && !announced) {
+      failed = true;
+      console.error('taoguan: a worker failed to start; stopping');
+      process.exitCode = 1;
+      for (const w of Object.values(cluster.workers ?? {})) w?.kill();
+    }
+  });
+  const stop = () => { for (const w of Object.values(cluster.workers ?? {})) w?.kill('SIGTERM'); };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+}

@@ -1,0 +1,130 @@
+/**
+ * What the API tests share: a local HTTP origin serving fixture COGs by byte ranges and recording
+ * every request; a SQLite catalog in a temp dir ingested from that origin; a catalog spy counting
+ * store queries; and the API on a real socket through toNodeHandler.
+ */
+import { readFile, mkdtemp, rm } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createApi, toNodeHandler, type ApiOptions, type RequestLog } from '../lib/api/index.ts';
+import { CachedCatalog } from '../lib/catalog/cache.ts';
+import type { Catalog, DatasetRecord, DatasetSummary, KeySpec, ListQuery } from '../lib/catalog/catalog.ts';
+import { openCatalog } from '../lib/catalog/open.ts';
+import { ingestObject } from '../lib/ingest/index.ts';
+import { fixturePath } from './helpers.ts';
+
+export interface OriginRequest { method: string; path: string; range?: [number, number] }
+
+/** A range-serving origin: ETag per object, If-Match → 412, every request recorded. */
+export class Origin {
+  readonly requests: OriginRequest[] = [];
+  readonly objects = new Map<string, { bytes: Buffer; etag: string }>();
+  /** Paths answered with this status instead (to simulate a failing origin). */
+  readonly failing = new Map<string, number>();
+  #server?: Server;
+  url = '';
+
+  async start(): Promise<void> {
+    this.#server = createServer((req, res) => {
+      const path = req.url ?? '/';
+      const m = /^bytes=(\d+)-(\d+)$/.exec(req.headers.range ?? '');
+      this.requests.push({ method: req.method ?? 'GET', path, range: m ? [Number(m[1]), Number(m[2])] : undefined });
+      const failing = this.failing.get(path);
+      if (failing) { res.writeHead(failing).end(); return; }
+      const obj = this.objects.get(path);
+      if (!obj) { res.writeHead(404).end(); return; }
+      const { bytes, etag } = obj;
+      if (req.headers['if-match'] && req.headers['if-match'] !== etag) { res.writeHead(412, { etag }).end(); return; }
+      if (!m) { res.writeHead(200, { 'content-length': bytes.length, etag }).end(req.method === 'HEAD' ? undefined : bytes); return; }
+      const start = Number(m[1]), end = Math.min(Number(m[2]), bytes.length - 1);
+      res.writeHead(206, { 'content-range': `bytes ${start}-${end}/${bytes.length}`, 'content-length': end - start + 1, etag });
+      res.end(bytes.subarray(start, end + 1));
+    });
+    await new Promise<void>((r) => this.#server!.listen(0, '127.0.0.1', r));
+    this.url = `http://127.0.0.1:${(this.#server.address() as AddressInfo).port}`;
+  }
+
+  async put(path: string, fixture: string, etag = `"${path}-v1"`): Promise<string> {
+    this.objects.set(path, { bytes: await readFile(fixturePath(fixture)), etag });
+    return `${this.url}${path}`;
+  }
+
+  reset(): void {
+    this.requests.length = 0;
+  }
+
+  async stop(): Promise<void> {
+    this.#server?.closeAllConnections();
+    await new Promise<void>((r) => this.#server?.close(() => r()) ?? r());
+  }
+}
+
+/** Counts the queries that reach the store (wrap it, then put the CachedCatalog around the spy). */
+export class SpyCatalog implements Catalog {
+  queries = 0;
+  constructor(readonly inner: Catalog) {}
+  get uri(): string { return this.inner.uri; }
+  create(keys: KeySpec[]): Promise<void> { return this.inner.create(keys); }
+  keys(): Promise<KeySpec[]> { this.queries++; return this.inner.keys(); }
+  put(record: DatasetRecord) { return this.inner.put(record); }
+  get(keys: string[]): Promise<DatasetRecord | undefined> { this.queries++; return this.inner.get(keys); }
+  delete(keys: string[]) { return this.inner.delete(keys); }
+  list(query?: ListQuery): Promise<DatasetSummary[]> { this.queries++; return this.inner.list(query); }
+  count(where?: ListQuery['where']) { this.queries++; return this.inner.count(where); }
+  info() { return this.inner.info(); }
+  migrate() { return this.inner.migrate(); }
+  close() { return this.inner.close(); }
+}
+
+export const DATASETS: { keys: string[]; path: string; fixture: string }[] = [
+  { keys: ['S2', '2024-01-15', 'B04'], path: '/s2/B04.tif', fixture: 'u16-4band-deflate-p2-meta-utm50.tif' },
+  { keys: ['S2', '2024-01-15', 'B08'], path: '/s2/B08.tif', fixture: 'u16-zstd-bigtiff-utm50.tif' },
+  { keys: ['S2', '2024-01-15', 'B02'], path: '/s2/B02.tif', fixture: 'u16-4band-deflate-p2-meta-utm50.tif' },
+  { keys: ['L8', '2023-06-01', 'B04'], path: '/l8/B04.tif', fixture: 'u8-deflate-mask-4326.tif' },
+  { keys: ['DEM', '2000', 'h'], path: '/dem/h.tif', fixture: 'f32-deflate-p3-nan-4490.tif' },
+];
+
+/** A temp dir with a SQLite catalog (keys sensor, date, band) ingested from the origin. */
+export async function makeCatalog(origin: Origin): Promise<{ dir: string; uri: string; close: () => Promise<void> }> {
+  const dir = await mkdtemp(join(tmpdir(), 'taoguan-api-'));
+  const uri = `sqlite:${join(dir, 'catalog.db')}`;
+  const catalog = await openCatalog(uri);
+  await catalog.create([{ name: 'sensor', description: 'satellite or source' }, { name: 'date' }, { name: 'band' }]);
+  for (const d of DATASETS) await ingestObject(catalog, await origin.put(d.path, d.fixture), d.keys);
+  await catalog.close();
+  return { dir, uri, close: () => rm(dir, { recursive: true, force: true }) };
+}
+
+/** A fresh API process-equivalent: new store instance, spy, cache and createApi, on a real socket. */
+export async function startApi(uri: string, options: Partial<ApiOptions> = {}): Promise<{
+  url: string; spy: SpyCatalog; logs: RequestLog[]; stop: () => Promise<void>;
+}> {
+  const spy = new SpyCatalog(await openCatalog(uri, { cache: false }));
+  const logs: RequestLog[] = [];
+  const api = createApi({ catalog: new CachedCatalog(spy), logger: (l) => logs.push(l), ...options });
+  const server = createServer(toNodeHandler(api));
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    url, spy, logs,
+    stop: async () => {
+      server.closeAllConnections();
+      await new Promise<void>((r) => server.close(() => r()));
+      await spy.close();
+    },
+  };
+}
+
+/** Width and height from a PNG's IHDR. */
+export function pngSize(bytes: Uint8Array): [number, number] {
+  const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return [v.getUint32(16), v.getUint32(20)];
+}
+
+/** The XYZ tile holding a WGS84 point at zoom z. */
+export function tileAt(lon: number, lat: number, z: number): [number, number] {
+  const n = 2 ** z, r = (lat * Math.PI) / 180;
+  return [Math.floor(((lon + 180) / 360) * n), Math.floor(((1 - Math.log(Math.tan(r) + 1 / Math.cos(r)) / Math.PI) / 2) * n)];
+}

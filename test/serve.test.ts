@@ -1,0 +1,95 @@
+import assert from 'node:assert/strict';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { copyFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { openCatalog } from '../lib/catalog/open.ts';
+import { ingestObject } from '../lib/ingest/ingest.ts';
+import { stretchToIndices } from '../lib/render/stretch.ts';
+import { tileBounds, WebMercatorQuad } from '../lib/tiles/tms.ts';
+import { fixturePath } from './helpers.ts';
+
+const bin = new URL('../bin/taoguan.mjs', import.meta.url).pathname;
+const FILE = 'u16-4band-deflate-p2-meta-utm50.tif';
+
+function startServe(args: string[]): Promise<{ child: ChildProcess; url: string; out: string[] }> {
+  const child = spawn(process.execPath, [bin, 'serve', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const out: string[] = [];
+  return new Promise((resolve, reject) => {
+    child.stdout!.on('data', (d: Buffer) => {
+      out.push(d.toString());
+      const m = /at (http:\/\/[^\s/]+)\//.exec(d.toString());
+      if (m) resolve({ child, url: m[1], out });
+    });
+    child.stderr!.on('data', (d: Buffer) => out.push(d.toString()));
+    child.once('exit', (code) => reject(new Error(`serve exited with ${code}: ${out.join('')}`)));
+  });
+}
+
+describe('taoguan serve', () => {
+  let dir = '';
+  let uri = '';
+
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'taoguan-serve-'));
+    await copyFile(fixturePath(FILE), join(dir, 'b.tif'));
+    uri = `sqlite:${join(dir, 'catalog.db')}`;
+    const catalog = await openCatalog(uri);
+    await catalog.create([{ name: 'name' }]);
+    await ingestObject(catalog, join(dir, 'b.tif'), ['beijing']);
+    await catalog.close();
+  });
+  after(() => rm(dir, { recursive: true, force: true }));
+
+  it('serves with 2 workers on one port, logs a line per request, and stops cleanly on SIGTERM', async () => {
+    const port = String(20000 + Math.floor(Math.random() * 20000));
+    const { child, url, out } = await startServe(['-c', uri, '--port', port, '--workers', '2']);
+    const res = await Promise.all(Array.from({ length: 8 }, () => fetch(`${url}/keys`).then((r) => r.json())));
+    assert.deepEqual(res[0], { keys: [{ key: 'name' }] });
+    await new Promise((r) => setTimeout(r, 200));
+    assert.ok(out.join('').split('\n').filter((l) => /GET \/keys 200 [\d.]+ms/.test(l)).length >= 8, out.join(''));
+    const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+    child.kill('SIGTERM');
+    const code = await Promise.race([exited, new Promise((r) => setTimeout(() => r('timeout'), 8000))]);
+    assert.notEqual(code, 'timeout', 'stopped within 8 s');
+  });
+
+  it('refuses a missing catalog with a clear message', async () => {
+    await assert.rejects(startServe(['-c', `sqlite:${join(dir, 'nope.db')}`, '--port', '0', '--workers', '1']), /taoguan catalog create/);
+  });
+
+  it("GDAL's own TMS client reads the tiles into a mosaic equal to gdalwarp of the source", async () => {
+    const { child, url } = await startServe(['-c', uri, '--port', '0', '--workers', '1', '--quiet']);
+    try {
+      const z = 15, x = 26978, y = 12416;
+      const [w, s, e, n] = tileBounds(WebMercatorQuad, z, x, y);
+      const xml = join(dir, 'tms.xml');
+      // GDAL_WMS TMS service: ${z}/${x}/${y} in GDAL's template syntax; the query passes through.
+      await writeFile(xml, `<GDAL_WMS><Service name="TMS"><ServerUrl>${url}/singleband/beijing/\${z}/\${x}/\${y}.png?stretch_range=[900,2600]</ServerUrl></Service>
+<DataWindow><UpperLeftX>-20037508.34</UpperLeftX><UpperLeftY>20037508.34</UpperLeftY><LowerRightX>20037508.34</LowerRightX><LowerRightY>-20037508.34</LowerRightY><TileLevel>${z}</TileLevel><TileCountX>1</TileCountX><TileCountY>1</TileCountY><YOrigin>top</YOrigin></DataWindow>
+<Projection>EPSG:3857</Projection><BlockSizeX>256</BlockSizeX><BlockSizeY>256</BlockSizeY><BandsCount>4</BandsCount></GDAL_WMS>`);
+      const mosaic = join(dir, 'mosaic.tif');
+      execFileSync('gdal_translate', ['-q', '-projwin', String(w), String(n), String(e), String(s), xml, mosaic], { env: { ...process.env, GDAL_HTTP_TIMEOUT: '20' } });
+      const ref = join(dir, 'ref.tif');
+      execFileSync('gdalwarp', ['-q', '-t_srs', 'EPSG:3857', '-te', String(w), String(s), String(e), String(n), '-ts', '256', '256', '-r', 'near', '-dstalpha', fixturePath(FILE), ref]);
+      const read = (f: string, band: number, type: 'u8' | 'f8') => {
+        const b64 = execFileSync('/usr/bin/python3', ['-c', `import sys,base64; from osgeo import gdal; d=gdal.Open(sys.argv[1]); print(base64.b64encode(d.GetRasterBand(${band}).ReadAsArray().astype('${type === 'u8' ? 'u1' : '<f8'}').tobytes()).decode())`, f], { encoding: 'utf8' });
+        const buf = Buffer.from(b64, 'base64');
+        return type === 'u8' ? new Uint8Array(buf) : new Float64Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.length));
+      };
+      const grey = read(mosaic, 1, 'u8'), alpha = read(mosaic, 4, 'u8');
+      const values = read(ref, 1, 'f8') as Float64Array, refAlpha = read(ref, 5, 'u8') as Uint8Array;
+      const expected = stretchToIndices(values, refAlpha, 900, 2600);
+      let same = 0, valid = 0;
+      for (let i = 0; i < 65536; i++) {
+        assert.equal(alpha[i] === 0, refAlpha[i] === 0, `pixel ${i}: transparency`);
+        if (refAlpha[i]) { valid++; if (grey[i] === expected[i]) same++; }
+      }
+      assert.ok(valid > 1000 && same / valid >= 0.99, `${same}/${valid}`);
+    } finally {
+      child.kill('SIGTERM');
+    }
+  });
+});
+
