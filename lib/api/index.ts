@@ -22,6 +22,7 @@ import { registerPoint } from './point.ts';
 import type { ApiEnv } from './respond.ts';
 import { registerMetadataRoutes } from './routes-metadata.ts';
 import { registerTileRoutes } from './routes-tiles.ts';
+import { registerWebRoutes } from './routes-web.ts';
 import { registerWmts } from './wmts.ts';
 
 export type { RequestLog } from './context.ts';
@@ -94,6 +95,7 @@ export function createApi(options: ApiOptions): Api {
   registerWmts(app);
   registerPoint(app);
   registerOpenApi(app, pkg.version);
+  registerWebRoutes(app);
 
   app.notFound((c) => errorResponse(new ApiError(404, `no route for ${c.req.method} ${c.req.path}; see /apidoc`)));
   app.onError((err, c) => {
