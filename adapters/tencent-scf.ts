@@ -96,7 +96,8 @@ export function cosRecords(event: CosEvent): ObjectRecord[] {
     // Some samples spell it "cos: ObjectCreated:Post"; spaces are noise.
     const eventName = r.event?.eventName?.replace(/\s+/g, '').replace(/^cos:/, '');
     if (!name || !appid || !key || !eventName) continue;
-    const action = eventName.startsWith('ObjectCreated:') ? 'put' : eventName.startsWith('ObjectRemoved:') ? 'delete' : undefined;
+    // COS names deletes "ObjectRemove:Delete" (its trigger config says cos:ObjectRemove:*); accept S3's spelling too.
+    const action = eventName.startsWith('ObjectCreated:') ? 'put' : /^ObjectRemoved?:/.test(eventName) ? 'delete' : undefined;
     if (!action) continue;
     const bare = name.endsWith(`-${appid}`) ? name.slice(0, -appid.length - 1) : name;
     const objectKey = stripCosKey(key, appid, bare);

@@ -1,3 +1,4 @@
+import { benchBundles } from './bench/bundles.ts';
 import { benchCogRead } from './bench/cog-read.ts';
 import { benchIngest } from './bench/ingest.ts';
 import { benchRender } from './bench/render.ts';
@@ -13,4 +14,5 @@ results.render = await benchRender();
 results.tiles = await benchTiles();
 console.log(`serve — taoguan serve (workers = cores) on loopback, autocannon with 4 connections`);
 results.serve = await benchServe();
+results.bundles = await benchBundles();
 if (process.argv.includes('--json')) console.log(JSON.stringify(results, null, 2));

@@ -68,7 +68,7 @@ describe('adapters/tencent-scf', () => {
     assert.deepEqual(cosRecords(event), [{ action: 'put', location: 'cos://testpic-1253970026/testfile' }]);
     const r = event.Records![0];
     const rec = (eventName: string, name: string, key: string) => ({ ...r, cos: { ...r.cos, cosBucket: { ...r.cos!.cosBucket, name }, cosObject: { key } }, event: { eventName } });
-    assert.deepEqual(cosRecords({ Records: [rec('cos:ObjectRemoved:Delete', 'testpic', '/1253970026/testpic/dir/a b.tif'), rec('cos: ObjectCreated:Post', 'testpic-1253970026', '/1253970026/testpic/x.tif'), rec('cos:ObjectRestore:Post', 'testpic', '/1253970026/testpic/y.tif')] }), [
+    assert.deepEqual(cosRecords({ Records: [rec('cos:ObjectRemove:Delete', 'testpic', '/1253970026/testpic/dir/a b.tif'), rec('cos: ObjectCreated:Post', 'testpic-1253970026', '/1253970026/testpic/x.tif'), rec('cos:ObjectRestore:Post', 'testpic', '/1253970026/testpic/y.tif')] }), [
       { action: 'delete', location: 'cos://testpic-1253970026/dir/a b.tif' },
       { action: 'put', location: 'cos://testpic-1253970026/x.tif' },
     ]);

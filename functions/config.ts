@@ -1,0 +1,116 @@
+/**
+ * Function configuration, from environment variables only (a function package carries no config
+ * file), checked once at cold start: a bad value fails the first invocation with a message naming
+ * the variable, not a confusing error deep in a tile request.
+ */
+import type { OpenOptions } from '../lib/source/location.ts';
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(`taoguan function configuration: ${message}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+export interface StoreConfig {
+  /** Overrides for the object store the function reads (else OSS_*, COS_*, AWS_* / the runtime's region). */
+  openOptions: OpenOptions;
+  /** Buckets the function may read; undefined = any bucket the catalog names. */
+  allowedBuckets?: string[];
+}
+
+export interface TilesConfig extends StoreConfig {
+  catalog: string;
+  basePath?: string;
+  cors: '*' | string[] | false;
+  cacheControl?: string;
+  tileCacheBytes?: number;
+  blockCacheBytes?: number;
+}
+
+export interface IngestConfig extends StoreConfig {
+  catalog: string;
+  pattern?: string;
+  regex?: { prefix: string; source: string };
+}
+
+const MB = 1024 * 1024;
+
+function catalogUri(env: Env, readOnly: boolean): string {
+  const uri = env.TAOGUAN_CATALOG?.trim();
+  if (!uri) throw new ConfigError('TAOGUAN_CATALOG is not set (sqlite:PATH?mode=ro, mysql://user:pass@host:3306/db or tablestore://INSTANCE?endpoint=…)');
+  const sqlite = uri.startsWith('sqlite:') || (!uri.includes('://') && /\.(sqlite3?|db)$/i.test(uri));
+  if (!sqlite || !readOnly) return uri;
+  // A function's file system is private and short-lived: a tiles function only reads its catalog copy.
+  if (/[?&]mode=rw\b/.test(uri)) throw new ConfigError(`TAOGUAN_CATALOG ${uri}: a tiles function opens SQLite read-only; drop mode=rw or use ?mode=ro`);
+  return /[?&]mode=ro\b/.test(uri) ? uri : `${uri}${uri.includes('?') ? '&' : '?'}mode=ro`;
+}
+
+function megabytes(env: Env, name: string): number | undefined {
+  const raw = env[name]?.trim();
+  if (!raw) return undefined;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n < 0 || n > 4096) throw new ConfigError(`${name}=${raw}: expected megabytes, 0 to 4096`);
+  return Math.round(n * MB);
+}
+
+function store(env: Env): StoreConfig {
+  const endpoint = env.TAOGUAN_STORE_ENDPOINT?.trim() || undefined;
+  if (endpoint && !/^https?:\/\/[^/]+/.test(endpoint)) throw new ConfigError(`TAOGUAN_STORE_ENDPOINT=${endpoint}: expected http(s)://host[:port]`);
+  const pathStyle = env.TAOGUAN_STORE_PATH_STYLE?.trim();
+  if (pathStyle && pathStyle !== '0' && pathStyle !== '1') throw new ConfigError(`TAOGUAN_STORE_PATH_STYLE=${pathStyle}: expected 0 or 1`);
+  const openOptions: OpenOptions = {};
+  if (endpoint) openOptions.endpoint = endpoint;
+  if (env.TAOGUAN_STORE_REGION?.trim()) openOptions.region = env.TAOGUAN_STORE_REGION.trim();
+  if (pathStyle) openOptions.forcePathStyle = pathStyle === '1';
+  const buckets = list(env.TAOGUAN_ALLOWED_BUCKETS);
+  return { openOptions, allowedBuckets: buckets.length ? buckets : undefined };
+}
+
+const list = (raw: string | undefined): string[] => (raw ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+
+export function tilesConfig(env: Env = process.env): TilesConfig {
+  const corsRaw = env.TAOGUAN_CORS?.trim() || '*';
+  const cors = corsRaw === '*' ? '*' : corsRaw === 'none' ? false : list(corsRaw);
+  if (Array.isArray(cors) && cors.some((o) => !/^https?:\/\/[^/]+$/.test(o))) {
+    throw new ConfigError(`TAOGUAN_CORS=${corsRaw}: expected *, none, or comma-separated origins like https://map.example.cn`);
+  }
+  const basePath = env.TAOGUAN_BASE_PATH?.trim() || undefined;
+  if (basePath && !/^\/[\w\-./]*$/.test(basePath)) throw new ConfigError(`TAOGUAN_BASE_PATH=${basePath}: expected a path like /tiles`);
+  return {
+    ...store(env),
+    catalog: catalogUri(env, true),
+    basePath,
+    cors,
+    cacheControl: env.TAOGUAN_CACHE_CONTROL?.trim() || undefined,
+    tileCacheBytes: megabytes(env, 'TAOGUAN_TILE_CACHE_MB'),
+    blockCacheBytes: megabytes(env, 'TAOGUAN_BLOCK_CACHE_MB'),
+  };
+}
+
+export function ingestConfig(env: Env = process.env): IngestConfig {
+  const pattern = env.TAOGUAN_PATTERN?.trim() || undefined;
+  const regex = env.TAOGUAN_REGEX?.trim() || undefined;
+  if (!pattern === !regex) {
+    throw new ConfigError('set exactly one of TAOGUAN_PATTERN (e.g. oss://bucket/cogs/{sensor}_{date}_{band}.tif) or TAOGUAN_REGEX (named groups, matched after TAOGUAN_PREFIX)');
+  }
+  const prefix = env.TAOGUAN_PREFIX?.trim();
+  if (regex && !prefix) throw new ConfigError('TAOGUAN_REGEX needs TAOGUAN_PREFIX, the bucket prefix it is matched after (e.g. oss://bucket/cogs/)');
+  return { ...store(env), catalog: catalogUri(env, false), pattern, regex: regex ? { prefix: prefix as string, source: regex } : undefined };
+}
+
+/** The bucket of an object-store location, or undefined for files and http(s). */
+export function bucketOf(location: string): string | undefined {
+  return /^(?:s3|oss|cos):\/\/([^/]+)\//i.exec(location)?.[1];
+}
+
+/** With an allow-list, only locations in those buckets may be read (defence in depth: the catalog decides what exists). */
+export function checkBucket(config: StoreConfig, location: string): void {
+  if (!config.allowedBuckets) return;
+  const bucket = bucketOf(location);
+  if (!bucket || !config.allowedBuckets.includes(bucket)) {
+    throw new ConfigError(`${location} is outside TAOGUAN_ALLOWED_BUCKETS (${config.allowedBuckets.join(', ')})`);
+  }
+}

@@ -1,0 +1,93 @@
+/**
+ * What every provider's functions share: the API and the catalog as module-level lazy singletons, so
+ * a warm instance reuses its catalog connection, header LRU, decoded-block and tile caches and the
+ * shared S3 clients' keep-alive pools; and the ingest run over object records.
+ */
+import { handleObjectEvents, throwOnFailures, type ObjectRecord, type RecordResult } from '../adapters/ingest-events.ts';
+import { createApi, type Api } from '../lib/api/index.ts';
+import type { Catalog } from '../lib/catalog/catalog.ts';
+import { openCatalog } from '../lib/catalog/open.ts';
+import { compilePattern, compileRegex, type KeyPattern } from '../lib/ingest/pattern.ts';
+import { openSource } from '../lib/source/location.ts';
+import type { S3Credentials } from '../lib/source/s3.ts';
+import type { ReadOptions, Source } from '../lib/source/source.ts';
+import { checkBucket, type IngestConfig, type TilesConfig } from './config.ts';
+
+/** Role credentials handed over per invocation (FC's context.credentials); they rotate while an instance lives. */
+let credentials: S3Credentials | undefined;
+
+export function setCredentials(next: S3Credentials | undefined): void {
+  credentials = next;
+}
+
+const withCredentials = (options: TilesConfig['openOptions']) => (credentials ? { ...options, credentials } : options);
+
+/**
+ * The API keeps one Source per location for the instance's life; this one re-opens its inner source
+ * when the credentials have rotated, so a long-lived warm instance never signs with expired keys.
+ */
+function rotatingSource(location: string, config: TilesConfig): Source {
+  let inner: Source | undefined, signedWith: S3Credentials | undefined;
+  const current = (): Source => {
+    if (!inner || signedWith !== credentials) {
+      checkBucket(config, location);
+      inner = openSource(location, withCredentials(config.openOptions));
+      signedWith = credentials;
+    }
+    return inner;
+  };
+  return {
+    location,
+    read: (offset: number, length: number, options?: ReadOptions) => current().read(offset, length, options),
+    head: (options?: ReadOptions) => current().head(options),
+    close: async () => inner?.close?.(),
+  };
+}
+
+let tiles: Promise<Api> | undefined;
+
+/** The tiles API, built on the first invocation from a configuration validated at module load. */
+export function tilesApi(config: TilesConfig): Promise<Api> {
+  tiles ??= (async () => {
+    const catalog = await openCatalog(config.catalog);
+    return createApi({
+      catalog, basePath: config.basePath, cors: config.cors, cacheControl: config.cacheControl,
+      tileCacheBytes: config.tileCacheBytes, blockCacheBytes: config.blockCacheBytes,
+      openSource: (location) => rotatingSource(location, config),
+    });
+  })();
+  // A failed start is not cached: the next invocation tries again (a catalog that was briefly down).
+  tiles.catch(() => (tiles = undefined));
+  return tiles;
+}
+
+let ingest: Promise<{ catalog: Catalog; pattern: KeyPattern }> | undefined;
+
+function ingestState(config: IngestConfig) {
+  ingest ??= (async () => {
+    const pattern = config.pattern ? compilePattern(config.pattern) : compileRegex(config.regex!.prefix, config.regex!.source);
+    return { pattern, catalog: await openCatalog(config.catalog) };
+  })();
+  ingest.catch(() => (ingest = undefined));
+  return ingest;
+}
+
+/**
+ * Ingests (or removes) each record, logs one JSON line per record, and throws when any failed so
+ * the platform's retry policy re-runs the batch (finished records are then no-ops).
+ */
+export async function runIngest(records: ObjectRecord[], config: IngestConfig): Promise<RecordResult[]> {
+  const { catalog, pattern } = await ingestState(config);
+  const allowed: ObjectRecord[] = [], refused: RecordResult[] = [];
+  for (const r of records) {
+    try {
+      checkBucket(config, r.location);
+      allowed.push(r);
+    } catch (e) {
+      refused.push({ ...r, status: 'skipped', message: (e as Error).message });
+    }
+  }
+  const results = [...refused, ...(await handleObjectEvents(allowed, { catalog, pattern, openOptions: withCredentials(config.openOptions) }))];
+  for (const r of results) console.log(JSON.stringify({ taoguan: 'ingest', ...r }));
+  return throwOnFailures(results);
+}

@@ -1,0 +1,100 @@
+/**
+ * The deployment files point at what `npm run build` makes: s.yaml (Serverless Devs, FC 3.0) and the
+ * Tencent SCF component configs name code paths and handlers that exist and load; serverless.yml
+ * (AWS) packages with the pinned Serverless Framework v3, offline and without a login.
+ */
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { copyFile, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join, relative, resolve } from 'node:path';
+import { after, before, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { unzipSync } from 'fflate';
+import { parse } from 'yaml';
+import { build } from '../scripts/build.ts';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const run = promisify(execFile);
+let dir = '';
+
+before(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'taoguan-deploy-'));
+  await build({ outDir: join(dir, 'dist') });
+});
+
+after(() => rm(dir, { recursive: true, force: true }));
+
+/** A repo path under dist/ → the same path in this test's build. */
+const built = (path: string) => join(dir, relative(ROOT, resolve(ROOT, path)));
+
+/** The handler "index.handler" of the code at `code` loads in a fresh process and is a function. */
+async function assertHandler(code: string, handler: string): Promise<void> {
+  const [file, name] = handler.split('.');
+  let index = join(code, `${file}.js`);
+  if (code.endsWith('.zip')) {
+    const files = unzipSync(await readFile(code));
+    assert.ok(files[`${file}.js`], `${code} has no ${file}.js at its root`);
+    index = join(code.replace(/\.zip$/, ''), `${file}.js`);
+  }
+  const env = { PATH: process.env.PATH ?? '', TAOGUAN_CATALOG: 'sqlite:/tmp/none.db', TAOGUAN_PATTERN: 'oss://b/{name}.tif' };
+  const { stdout } = await run(process.execPath, ['-e', `process.stdout.write(typeof require(${JSON.stringify(index)})[${JSON.stringify(name)}])`], { env });
+  assert.equal(stdout, 'function', `${index} exports no ${name}`);
+}
+
+test('s.yaml: FC 3.0 functions use built code and handlers; HTTP and OSS triggers as documented', async () => {
+  const s = parse(await readFile(join(ROOT, 's.yaml'), 'utf8'));
+  assert.equal(s.edition, '3.0.0');
+  const { tiles, ingest } = s.resources;
+  for (const r of [tiles, ingest]) {
+    assert.equal(r.component, 'fc3');
+    assert.match(r.props.code, /^\.\/dist\/aliyun\//);
+    await assertHandler(built(r.props.code), r.props.handler);
+  }
+  const http = tiles.props.triggers[0];
+  assert.equal(http.triggerType, 'http');
+  assert.equal(http.triggerConfig.authType, 'anonymous');
+  assert.deepEqual(http.triggerConfig.methods, ['GET', 'HEAD']);
+  const oss = ingest.props.triggers[0];
+  assert.equal(oss.triggerType, 'oss');
+  assert.deepEqual(oss.triggerConfig.events, ['oss:ObjectCreated:*', 'oss:ObjectRemoved:DeleteObject']);
+  assert.ok(oss.triggerConfig.filter.key.prefix && oss.triggerConfig.filter.key.suffix);
+});
+
+test('tencent/*/serverless.yml: scf components use built code and handlers; apigw integrated response and cos events', async () => {
+  for (const fn of ['tiles', 'ingest']) {
+    const file = join(ROOT, 'tencent', fn, 'serverless.yml');
+    const c = parse(await readFile(file, 'utf8'));
+    assert.equal(c.component, 'scf');
+    await assertHandler(built(resolve(dirname(file), c.inputs.src.src)), c.inputs.handler);
+    const kinds = c.inputs.events.map((e: Record<string, unknown>) => Object.keys(e)[0]);
+    if (fn === 'tiles') {
+      assert.deepEqual(kinds, ['apigw']);
+      assert.equal(c.inputs.events[0].apigw.parameters.endpoints[0].function.isIntegratedResponse, true);
+    } else {
+      assert.deepEqual(kinds, ['cos', 'cos']);
+    }
+  }
+});
+
+test('serverless.yml: `serverless package` (v3, pinned) succeeds offline with the prebuilt zips', { timeout: 180_000 }, async () => {
+  const { version } = JSON.parse(await readFile(join(ROOT, 'node_modules/serverless/package.json'), 'utf8'));
+  assert.match(version, /^3\./);
+  await copyFile(join(ROOT, 'serverless.yml'), join(dir, 'serverless.yml'));
+  await mkdir(join(dir, 'home'));
+  // No login, telemetry or update checks; dummy keys so nothing looks for a profile.
+  const env = {
+    PATH: process.env.PATH ?? '', HOME: join(dir, 'home'), SLS_TELEMETRY_DISABLED: '1', SLS_NOTIFICATIONS_MODE: 'off',
+    SLS_DEPRECATION_DISABLE: '*', AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE', AWS_SECRET_ACCESS_KEY: 'secret', TAOGUAN_BUCKET: 'cogs-test',
+  };
+  await run(join(ROOT, 'node_modules/.bin/serverless'), ['package'], { cwd: dir, env, timeout: 170_000 });
+  const template = JSON.parse(await readFile(join(dir, '.serverless/cloudformation-template-update-stack.json'), 'utf8'));
+  const fns = Object.values(template.Resources as Record<string, { Type: string; Properties: Record<string, unknown> }>).filter((r) => r.Type === 'AWS::Lambda::Function');
+  const handlers = fns.map((f) => [f.Properties.FunctionName, f.Properties.Handler]).filter(([n]) => /tiles|ingest/.test(String(n)));
+  assert.deepEqual(handlers.map(([, h]) => h), ['index.handler', 'index.handler']);
+  // The prebuilt artifacts are what gets uploaded.
+  const keys = fns.map((f) => String((f.Properties.Code as { S3Key?: string }).S3Key));
+  for (const zip of ['tiles.zip', 'ingest.zip']) assert.ok(keys.some((k) => k.endsWith(`/${zip}`)), `${zip} in ${keys.join(', ')}`);
+  assert.ok(Object.values(template.Resources as Record<string, { Type: string }>).some((r) => r.Type === 'AWS::ApiGatewayV2::Api'));
+});

@@ -1,0 +1,196 @@
+/**
+ * The built bundles, as a platform runs them: each dist/<provider>/<fn>/index.js is require()d in a
+ * fresh Node process (so nothing of this process's module graph helps it) and its handler is invoked
+ * with the provider's published sample event, rewritten to a tile request or to an upload of the
+ * test COG. Tiles read a SQLite catalog (?mode=ro) over a local file; ingest reads the COG from a local
+ * S3-compatible server (s3rver), reached through TAOGUAN_STORE_ENDPOINT for s3://, oss:// and cos://.
+ */
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { promisify } from 'node:util';
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { build } from '../scripts/build.ts';
+import { openCatalog } from '../lib/catalog/open.ts';
+import { ingestObject } from '../lib/ingest/ingest.ts';
+import { decodePng } from '../lib/render/png-decode.ts';
+import { fixturePath } from './helpers.ts';
+
+interface S3rver {
+  run(): Promise<{ port: number }>;
+  close(): Promise<void>;
+}
+const S3rver = createRequire(import.meta.url)('s3rver') as new (options: Record<string, unknown>) => S3rver;
+
+const COG = fixturePath('u16-4band-deflate-p2-meta-utm50.tif');
+const BUCKETS = { aws: 'cogs', aliyun: 'cogs-oss', tencent: 'cogs-1250000000' };
+const events = (p: string, name: string) => readFile(new URL(`events/${p}/${name}`, import.meta.url), 'utf8').then(JSON.parse);
+
+let dir = '';
+let dist = '';
+let s3rver: S3rver;
+let endpoint = '';
+let tilePath = '';
+
+before(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'taoguan-functions-'));
+  dist = join(dir, 'dist');
+  await build({ outDir: dist });
+
+  // The tiles catalog: the fixture ingested under name=u16 by its local path.
+  const catalog = await openCatalog(`sqlite:${join(dir, 'tiles.db')}`);
+  await catalog.create([{ name: 'name' }]);
+  await ingestObject(catalog, COG, ['u16']);
+  const [w, s, e, n] = (await catalog.get(['u16']))!.metadata.bounds;
+  await catalog.close();
+  tilePath = `/singleband/u16/${xyz((w + e) / 2, (s + n) / 2, 12).join('/')}.png`;
+
+  s3rver = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory: join(dir, 's3'), configureBuckets: Object.values(BUCKETS).map((name) => ({ name })) });
+  endpoint = `http://127.0.0.1:${(await s3rver.run()).port}`;
+  const client = new S3Client({ endpoint, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } });
+  for (const bucket of Object.values(BUCKETS)) await client.send(new PutObjectCommand({ Bucket: bucket, Key: 'cogs/u16 a.tif', Body: await readFile(COG) }));
+  client.destroy();
+});
+
+after(async () => {
+  await s3rver?.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+function xyz(lon: number, lat: number, z: number): [number, number, number] {
+  const n = 2 ** z, r = (lat * Math.PI) / 180;
+  return [z, Math.floor(((lon + 180) / 360) * n), Math.floor(((1 - Math.log(Math.tan(r) + 1 / Math.cos(r)) / Math.PI) / 2) * n)];
+}
+
+/** require() the bundle in a fresh process and call handler(event, context); its JSON result comes back. */
+async function invoke(provider: string, fn: string, event: unknown, env: Record<string, string>, context: unknown = {}): Promise<Record<string, unknown>> {
+  const file = join(dist, provider, fn, 'index.js');
+  // FC hands Node functions their event as a Buffer of JSON.
+  const parse = provider === 'aliyun' ? 'Buffer.from(process.argv[1])' : 'JSON.parse(process.argv[1])';
+  const script = `require(${JSON.stringify(file)}).handler(${parse}, JSON.parse(process.argv[2]))
+    .then((r) => process.stdout.write('\\n@@result ' + JSON.stringify(r)), (e) => { console.error(e); process.exit(1); })`;
+  // Async, not execFileSync: s3rver answers from this process's event loop.
+  const { stdout } = await promisify(execFile)(process.execPath, ['-e', script, JSON.stringify(event), JSON.stringify(context)], {
+    env: { PATH: process.env.PATH ?? '', ...env }, maxBuffer: 16 << 20,
+  });
+  // Function logs (one JSON line per ingested record) come first on stdout.
+  return JSON.parse(stdout.slice(stdout.lastIndexOf('\n@@result ') + 10));
+}
+
+function assertPng(result: Record<string, unknown>): void {
+  assert.equal(result.statusCode, 200, String(result.body).slice(0, 300));
+  assert.equal(result.isBase64Encoded, true);
+  const bytes = Buffer.from(result.body as string, 'base64');
+  assert.deepEqual([...bytes.subarray(0, 8)], [137, 80, 78, 71, 13, 10, 26, 10]);
+  const png = decodePng(bytes);
+  assert.equal(png.width, 256);
+  assert.equal(png.height, 256);
+  // The tile's centre is inside the raster: real pixels, not the transparent outside-tile.
+  assert.ok(png.rgba.some((v, i) => i % 4 === 3 && v === 255), 'no opaque pixel');
+}
+
+const tilesEnv = () => ({ TAOGUAN_CATALOG: `sqlite:${join(dir, 'tiles.db')}?mode=ro` });
+
+test('aws tiles: an HTTP API (2.0) and a REST (1.0) sample event each get a PNG tile', async () => {
+  const v2 = await events('aws', 'apigw-v2-request.json');
+  v2.requestContext.stage = 'release'; // a named stage prefixes the path
+  Object.assign(v2, { rawPath: `/release${tilePath}`, rawQueryString: 'colormap=viridis&stretch_range=[0,10000]', body: undefined, isBase64Encoded: false });
+  v2.requestContext.http.method = 'GET';
+  assertPng(await invoke('aws', 'tiles', v2, tilesEnv()));
+
+  const v1 = await events('aws', 'apigw-request.json');
+  Object.assign(v1, { path: tilePath, httpMethod: 'GET', body: null, queryStringParameters: { colormap: 'viridis' }, multiValueQueryStringParameters: { colormap: ['viridis'] } });
+  assertPng(await invoke('aws', 'tiles', v1, tilesEnv()));
+});
+
+test('aliyun tiles: the FC 3.0 HTTP-trigger sample event gets a PNG tile', async () => {
+  const event = await events('aliyun', 'http-trigger.json');
+  Object.assign(event, { rawPath: tilePath, body: '', queryParameters: { colormap: 'terrain' } });
+  event.requestContext.http.method = 'GET';
+  assertPng(await invoke('aliyun', 'tiles', event, tilesEnv(), { credentials: { accessKeyId: 'STS.x', accessKeySecret: 'y', securityToken: 'z' } }));
+});
+
+test('tencent tiles: the API Gateway sample event (service path /test) gets a PNG tile', async () => {
+  const event = await events('tencent', 'apigw-event.json');
+  Object.assign(event, { path: `/test${tilePath}`, httpMethod: 'GET', body: '', queryString: { colormap: 'greys_r' } });
+  event.requestContext.httpMethod = 'GET';
+  assertPng(await invoke('tencent', 'tiles', event, tilesEnv()));
+});
+
+test('a bad configuration fails the cold start with a message naming the variable', async () => {
+  await assert.rejects(invoke('aws', 'tiles', {}, { TAOGUAN_CATALOG: '' }), /TAOGUAN_CATALOG is not set/);
+  await assert.rejects(invoke('aliyun', 'ingest', {}, { TAOGUAN_CATALOG: 'sqlite:/tmp/x.db' }), /TAOGUAN_PATTERN/);
+  await assert.rejects(invoke('tencent', 'tiles', {}, { TAOGUAN_CATALOG: 'sqlite:/tmp/x.db', TAOGUAN_TILE_CACHE_MB: 'lots' }), /TAOGUAN_TILE_CACHE_MB=lots/);
+});
+
+/** A fresh writable catalog per provider (ingest writes; a tiles function never does). */
+async function ingestCatalog(name: string): Promise<string> {
+  const uri = `sqlite:${join(dir, `${name}.db`)}`;
+  const catalog = await openCatalog(uri);
+  await catalog.create([{ name: 'name' }]);
+  await catalog.close();
+  return uri;
+}
+
+async function ingested(uri: string): Promise<string | undefined> {
+  const catalog = await openCatalog(uri);
+  try {
+    return (await catalog.get(['u16 a']))?.location;
+  } finally {
+    await catalog.close();
+  }
+}
+
+const storeEnv = (uri: string, pattern: string) => ({
+  TAOGUAN_CATALOG: uri, TAOGUAN_PATTERN: pattern, TAOGUAN_STORE_ENDPOINT: endpoint, TAOGUAN_STORE_PATH_STYLE: '1', TAOGUAN_STORE_REGION: 'us-east-1',
+  AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER',
+});
+
+test('aws ingest: the S3 sample event (key form-encoded) ingests; a replay changes nothing; other buckets are skipped', async () => {
+  const uri = await ingestCatalog('aws');
+  const event = await events('aws', 's3-event-with-decoded.json');
+  event.Records[0].s3.bucket.name = BUCKETS.aws;
+  event.Records[0].s3.object.key = 'cogs/u16+a.tif';
+  const env = { ...storeEnv(uri, `s3://${BUCKETS.aws}/cogs/{name}.tif`), TAOGUAN_ALLOWED_BUCKETS: BUCKETS.aws };
+  const results = await invoke('aws', 'ingest', event, env) as unknown as { status: string; location: string }[];
+  assert.deepEqual(results.map((r) => [r.status, r.location]), [['inserted', `s3://${BUCKETS.aws}/cogs/u16 a.tif`]]);
+  assert.equal(await ingested(uri), `s3://${BUCKETS.aws}/cogs/u16 a.tif`);
+  // Replayed: nothing changes.
+  assert.equal(((await invoke('aws', 'ingest', event, env)) as unknown as { status: string }[])[0].status, 'unchanged');
+  // A bucket outside the allow-list is skipped, not read.
+  event.Records[0].s3.bucket.name = 'elsewhere';
+  assert.equal(((await invoke('aws', 'ingest', event, env)) as unknown as { status: string }[])[0].status, 'skipped');
+});
+
+test('aliyun ingest: the OSS sample event (a Buffer, as FC passes it) ingests with context credentials', async () => {
+  const uri = await ingestCatalog('aliyun');
+  const event = await events('aliyun', 'oss-event.json');
+  event.events[0].oss.bucket.name = BUCKETS.aliyun;
+  event.events[0].oss.object.key = 'cogs/u16 a.tif';
+  // s3rver checks the access key id: the role's keys from context.credentials must be the ones used.
+  const results = await invoke('aliyun', 'ingest', event, storeEnv(uri, `oss://${BUCKETS.aliyun}/cogs/{name}.tif`), { credentials: { accessKeyId: 'S3RVER', accessKeySecret: 'S3RVER', securityToken: 't' } });
+  assert.equal((results as unknown as { status: string }[])[0].status, 'inserted');
+  assert.equal(await ingested(uri), `oss://${BUCKETS.aliyun}/cogs/u16 a.tif`);
+});
+
+test('tencent ingest: the COS sample event (/appid/bucket/key) ingests with the role keys from the environment', async () => {
+  const uri = await ingestCatalog('tencent');
+  const event = await events('tencent', 'cos-event.json');
+  event.Records[0].cos.cosBucket = { ...event.Records[0].cos.cosBucket, name: 'cogs', appid: '1250000000' };
+  event.Records[0].cos.cosObject.key = '/1250000000/cogs/cogs/u16 a.tif';
+  const env = { ...storeEnv(uri, `cos://${BUCKETS.tencent}/cogs/{name}.tif`), TENCENTCLOUD_SECRETID: 'S3RVER', TENCENTCLOUD_SECRETKEY: 'S3RVER' };
+  const results = await invoke('tencent', 'ingest', event, env);
+  assert.equal((results as unknown as { status: string }[])[0].status, 'inserted');
+  assert.equal(await ingested(uri), `cos://${BUCKETS.tencent}/cogs/u16 a.tif`);
+});
+
+test('each zip holds index.js, its package.json and the .wasm files it loads', async () => {
+  const { unzipSync } = await import('fflate');
+  const names = Object.keys(unzipSync(await readFile(join(dist, 'aliyun', 'tiles.zip'))));
+  for (const f of ['index.js', 'package.json', 'node-sqlite3-wasm.wasm', 'lerc-wasm.wasm', 'web/index.html', 'node_modules/@aws-sdk/client-s3/index.js']) assert.ok(names.includes(f), f);
+  assert.ok(!names.some((n) => n.endsWith('.map')));
+});
