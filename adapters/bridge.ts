@@ -26,6 +26,8 @@ export function buildRequest(parts: RequestParts): Request {
   // A decoded path may hold "?" or "#"; they belong to the path here, not to a query or fragment.
   const path = parts.path.startsWith('/') ? parts.path : `/${parts.path}`;
   const url = `${proto}://${host}${path.replace(/[?#]/g, encodeURIComponent)}${parts.query ? `?${parts.query}` : ''}`;
+  // Only the adapter says what it stripped: a client's own X-Forwarded-Prefix would poison cached links.
+  headers.delete('x-forwarded-prefix');
   if (parts.prefix) headers.set('x-forwarded-prefix', parts.prefix);
   const method = parts.method.toUpperCase();
   // Gateways can say isBase64Encoded: true with an empty body on a GET; a GET or HEAD has no body.

@@ -51,7 +51,7 @@ export function tilesApi(config: TilesConfig): Promise<Api> {
   tiles ??= (async () => {
     const catalog = await openCatalog(config.catalog);
     return createApi({
-      catalog, basePath: config.basePath, cors: config.cors, cacheControl: config.cacheControl,
+      catalog, basePath: config.basePath, cors: config.cors, cacheControl: config.cacheControl, trustForwardedPrefix: true,
       tileCacheBytes: config.tileCacheBytes, blockCacheBytes: config.blockCacheBytes,
       openSource: (location) => rotatingSource(location, config),
     });

@@ -96,6 +96,18 @@ describe('adapters/aws-lambda', () => {
     assert.equal(root.isBase64Encoded, false, 'the HTML preview page is text');
   });
 
+  it('links in TileJSON keep the stripped stage when the API trusts the adapter, and a client cannot forge it', async () => {
+    const base = sample<V2HttpEvent>('apigw-v2-request-no-authorizer.json');
+    const trusting = createApi({ catalog: api.context.catalog, trustForwardedPrefix: true });
+    const tilejson = '/singleband/DEM/2000/h/tilejson.json';
+    const staged = { ...base, rawPath: `/dev${tilejson}`, rawQueryString: '', requestContext: { ...base.requestContext, stage: 'dev' } };
+    const body = JSON.parse((await httpHandler(trusting)(staged, {})).body as string);
+    assert.match(body.tiles[0], /^https:\/\/[^/]+\/dev\/singleband\/DEM\/2000\/h\/\{z\}/);
+    const forged = { ...base, rawPath: tilejson, rawQueryString: '', headers: { ...base.headers, 'x-forwarded-prefix': '/evil' }, requestContext: { ...base.requestContext, stage: '$default' } };
+    const clean = JSON.parse((await httpHandler(trusting)(forged, {})).body as string);
+    assert.doesNotMatch(clean.tiles[0], /evil/);
+  });
+
   it('Function URL sample: POST body and comma-joined headers', async () => {
     const event = sample<V2HttpEvent>('lambda-urls-request.json');
     const req = toRequest(event);

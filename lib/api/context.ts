@@ -45,6 +45,8 @@ export interface ApiConfig {
   openSource: (location: string) => Source;
   basePath: string;
   publicUrl?: string;
+  /** Honour X-Forwarded-Prefix in links: only where an adapter sets it (the serverless functions). */
+  trustForwardedPrefix?: boolean;
   cacheControl: string;
   maxTileSize: number;
   tileCacheBytes: number;
@@ -103,9 +105,11 @@ export class ApiContext {
    * request's own origin plus the base path. Forwarded-host headers are not trusted: a CDN would
    * cache a document pointing wherever a forged header said.
    */
-  publicBase(requestUrl: string): string {
+  publicBase(requestUrl: string, forwardedPrefix?: string): string {
     if (this.config.publicUrl) return this.config.publicUrl.replace(/\/+$/, '');
-    return new URL(requestUrl).origin + this.config.basePath;
+    // A serverless adapter that stripped a stage ('/release') says so; links must put it back.
+    const prefix = this.config.trustForwardedPrefix && forwardedPrefix && /^\/[\w.~-]+(\/[\w.~-]+)*$/.test(forwardedPrefix) ? forwardedPrefix : '';
+    return new URL(requestUrl).origin + prefix + this.config.basePath;
   }
 
   /** A replaced object was detected: forget its record so the next request sees a re-ingest at once. */

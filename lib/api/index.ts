@@ -37,6 +37,8 @@ export interface ApiOptions {
   basePath?: string;
   /** Absolute URL the API is reached at, for links in TileJSON and WMTS (default: the request's origin + basePath). */
   publicUrl?: string;
+  /** Put an adapter's X-Forwarded-Prefix (the stage it stripped) into links. Only for functions behind an adapter. */
+  trustForwardedPrefix?: boolean;
   /** Cache-Control of tiles and previews. Default 'public, max-age=3600'. */
   cacheControl?: string;
   /** Access-Control-Allow-Origin: '*' (default), an allow-list of origins, or false for no CORS headers. */
@@ -63,6 +65,7 @@ export function createApi(options: ApiOptions): Api {
     openSource: options.openSource ?? ((location) => openLocation(location)),
     basePath,
     publicUrl: options.publicUrl,
+    trustForwardedPrefix: options.trustForwardedPrefix,
     cacheControl: options.cacheControl ?? 'public, max-age=3600',
     maxTileSize: Math.min(options.maxTileSize ?? 1024, MAX_TILE_SIZE),
     tileCacheBytes: options.tileCacheBytes ?? 16 * 1024 * 1024,

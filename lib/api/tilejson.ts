@@ -63,7 +63,7 @@ export async function tileJson(c: ApiContextOf, family: Family, keys: string[]):
   const minzoom = Math.min(maxzoom, zooms.minzoom ?? computed.minzoom);
   const bounds = unionBounds(records);
   const prefix = keys.length ? `${encodeKeys(keys)}/` : '';
-  const url = `${api.publicBase(c.req.url)}/${family}/${prefix}{z}/{x}/{y}.png${passThrough(c.var.query)}`;
+  const url = `${api.publicBase(c.req.url, c.req.header('x-forwarded-prefix'))}/${family}/${prefix}{z}/{x}/{y}.png${passThrough(c.var.query)}`;
   return jsonResponse(c, {
     tilejson: '3.0.0',
     name: [...keys, ...options.lastKeys].join('/'),

@@ -81,7 +81,7 @@ export async function familyCapabilities(c: ApiContextOf, family: Family, keys: 
   const options = familyOptions(family, c.var.query);
   const zooms = parseQuery(ZoomOverrides, c.var.query);
   const { records } = await resolveInputs(api, options, keys, c.var.stats);
-  const base = api.publicBase(c.req.url);
+  const base = api.publicBase(c.req.url, c.req.header('x-forwarded-prefix'));
   const layer = toLayer([...keys, ...options.lastKeys].join('/'), records, options.tms, template(base, family, keys, passThrough(c.var.query)), zooms);
   return xmlResponse(c, capabilitiesXml([layer], options.tms, base, selfUrl(c, base)));
 }
@@ -106,7 +106,7 @@ export function registerWmts(app: OpenAPIHono<ApiEnv>): void {
     familyOptions('singleband', style);
     if (style.has('tile_size')) throw badRequest('tile_size: WMTS layers here use 256 px tiles');
     const rows = await api.list({ where, limit: q.limit, page: q.page }, stats);
-    const base = api.publicBase(c.req.url);
+    const base = api.publicBase(c.req.url, c.req.header('x-forwarded-prefix'));
     const styleQuery = [...style].length || q.tms !== 'WebMercatorQuad'
       ? `?${new URLSearchParams([...style, ...(q.tms !== 'WebMercatorQuad' ? [['tms', q.tms]] : [])]).toString()}` : '';
     const layers = await mapConcurrent(rows, 8, async (row) => {
