@@ -1,6 +1,7 @@
 import { benchBundles } from './bench/bundles.ts';
 import { benchCogRead } from './bench/cog-read.ts';
 import { benchIngest } from './bench/ingest.ts';
+import { benchOptimize } from './bench/optimize.ts';
 import { benchRender } from './bench/render.ts';
 import { benchServe } from './bench/serve.ts';
 import { benchTiles } from './bench/tiles.ts';
@@ -15,4 +16,5 @@ results.tiles = await benchTiles();
 console.log(`serve — taoguan serve (workers = cores) on loopback, autocannon with 4 connections`);
 results.serve = await benchServe();
 results.bundles = await benchBundles();
+results.optimize = await benchOptimize();
 if (process.argv.includes('--json')) console.log(JSON.stringify(results, null, 2));

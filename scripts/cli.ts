@@ -5,6 +5,7 @@ import { ingestCommand } from './commands/ingest.ts';
 import { tileCommand } from './commands/tile.ts';
 import { serveCommand } from './commands/serve.ts';
 import { demoCommand } from './commands/demo.ts';
+import { optimizeCommand } from './commands/optimize.ts';
 
 const program = new Command()
   .name('taoguan')
@@ -69,6 +70,21 @@ program
   .option('--host <host>', 'address to listen on', '127.0.0.1')
   .option('-p, --port <port>', 'port', '5000')
   .action(demoCommand);
+
+program
+  .command('optimize')
+  .description('turn GeoTIFFs into COGs in GDAL\'s layout (tiled, deflate + predictor, overviews), no GDAL needed')
+  .argument('<inputs...>', 'GeoTIFFs: local paths, http(s):// URLs, or s3:// oss:// cos:// locations')
+  .requiredOption('-o, --output <dir>', 'output folder (each input becomes DIR/<name>.tif)')
+  .option('--tile-size <px>', '512 or 256', '512')
+  .option('--compression <codec>', 'deflate or none', 'deflate')
+  .option('--resampling <method>', 'overviews: average, nearest or mode (default average; nearest for palettes)')
+  .option('--zlevel <n>', 'deflate level 1-9', '6')
+  .option('--overwrite', 'replace existing outputs')
+  .option('--skip-existing', 'leave existing outputs alone')
+  .option('-j, --workers <n>', 'compression threads', '2')
+  .option('--no-progress', 'no progress bars')
+  .action(optimizeCommand);
 
 const collect = (v: string, all: string[] = []) => [...all, v];
 

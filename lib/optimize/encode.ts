@@ -1,0 +1,78 @@
+/**
+ * Tile encoding: the predictor, then the codec. Pure functions over bytes, so the same code runs in
+ * the worker threads and inline (workers: 0). Samples arrive little-endian and chunky.
+ */
+import { deflateSync } from 'node:zlib';
+
+export type Codec = 'deflate' | 'none';
+
+export interface EncodeJob {
+  /** Chunky samples of one tile (or 1-bit packed mask rows), little-endian. */
+  data: Uint8Array;
+  width: number;
+  height: number;
+  samplesPerPixel: number;
+  bytesPerSample: number;
+  /** 1 none, 2 horizontal differencing (integers), 3 floating point (byte planes, then differencing). */
+  predictor: 1 | 2 | 3;
+  codec: Codec;
+  /** zlib level; GDAL's ZLEVEL default is 6. */
+  level: number;
+}
+
+/** TIFF Compression tag value of a codec. */
+export const COMPRESSION_TAG: Record<Codec, number> = { none: 1, deflate: 8 };
+
+export function encodeTile(job: EncodeJob): Uint8Array {
+  if (job.predictor === 2) horizontalDifference(job);
+  else if (job.predictor === 3) floatingPointDifference(job);
+  if (job.codec === 'none') return job.data;
+  const out = deflateSync(job.data, { level: job.level });
+  return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
+}
+
+/** Predictor 2, in place: each sample minus the same sample of the pixel to its left, modulo 2^bits. */
+function horizontalDifference({ data, width, height, samplesPerPixel: spp, bytesPerSample }: EncodeJob): void {
+  const n = (data.byteLength / bytesPerSample) | 0;
+  const a = bytesPerSample === 1 ? data
+    : bytesPerSample === 2 ? new Uint16Array(data.buffer, data.byteOffset, n)
+      : new Uint32Array(data.buffer, data.byteOffset, n);
+  const row = width * spp;
+  for (let y = 0; y < height; y++) {
+    const start = y * row;
+    // Right to left, so each difference uses the original left neighbour; typed arrays wrap the result.
+    for (let i = start + row - 1; i >= start + spp; i--) a[i] = a[i] - a[i - spp];
+  }
+}
+
+/**
+ * Predictor 3 (libtiff's fpDiff), in place: per row, split the samples into byte planes with the most
+ * significant byte first (big-endian order, whatever the file's byte order), then difference the bytes.
+ */
+function floatingPointDifference({ data, width, height, samplesPerPixel: spp, bytesPerSample: bps }: EncodeJob): void {
+  const count = width * spp;
+  const rowBytes = count * bps;
+  const tmp = new Uint8Array(rowBytes);
+  for (let y = 0; y < height; y++) {
+    const row = data.subarray(y * rowBytes, (y + 1) * rowBytes);
+    for (let b = 0; b < bps; b++) {
+      const plane = b * count;
+      const src = bps - 1 - b; // little-endian input: the MSB is the last byte of each sample
+      for (let i = 0; i < count; i++) tmp[plane + i] = row[i * bps + src];
+    }
+    for (let i = rowBytes - 1; i >= spp; i--) tmp[i] = (tmp[i] - tmp[i - spp]) & 0xff;
+    row.set(tmp);
+  }
+}
+
+/** A 0/255 mask tile → 1-bit rows (MSB first, each row padded to a byte), as GDAL stores masks. */
+export function packMask(mask: Uint8Array, width: number, height: number): Uint8Array {
+  const rowBytes = (width + 7) >> 3;
+  const out = new Uint8Array(rowBytes * height);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      if (mask[y * width + x]) out[y * rowBytes + (x >> 3)] |= 0x80 >> (x & 7);
+    }
+  }
+  return out;
+}

@@ -1,0 +1,4 @@
+export { optimize, type OptimizeOptions, type OptimizeResult } from './optimize.ts';
+export { EncodePool } from './pool.ts';
+export type { Codec } from './encode.ts';
+export type { Resampling } from './resample.ts';

@@ -1,0 +1,147 @@
+/**
+ * optimize(): any GeoTIFF → a COG in GDAL's layout. Full-resolution rows are read a tile row at a time
+ * and streamed through the pyramid; each level's encoded blocks go to a temporary file beside the
+ * output, because the layout puts the smallest overview first and every IFD before the data, and
+ * none of it is known until the last row is read. The header is written last, then the level files.
+ */
+import { existsSync } from 'node:fs';
+import { open, rename, rm, type FileHandle } from 'node:fs/promises';
+import { readWindow } from '../raster/window.ts';
+import { bytesPerSample } from '../raster/typed.ts';
+import { openSource } from '../source/location.ts';
+import type { CogHeader } from '../tiff/header.ts';
+import { readHeader } from '../tiff/parse.ts';
+import { COMPRESSION_TAG, type Codec } from './encode.ts';
+import { buildHeader, pyramid, type OutputPlan } from './layout.ts';
+import { EncodePool } from './pool.ts';
+import { Pyramid } from './pyramid.ts';
+import type { Resampling } from './resample.ts';
+import { readSourceTags, type SourceTags } from './source-tags.ts';
+
+export interface OptimizeOptions {
+  /** Tile width and height: 512 (default, as GDAL's COG driver) or 256. */
+  tileSize?: 256 | 512;
+  compression?: Codec;
+  /** zlib level for deflate, 1–9; default 6 (GDAL's ZLEVEL). */
+  zlevel?: number;
+  /** Overview resampling; default average, or nearest for palette images. */
+  resampling?: Resampling;
+  /** Replace an existing output (default: refuse). */
+  overwrite?: boolean;
+  /** Always write BigTIFF (it is chosen automatically past 4 GiB). */
+  bigTiff?: boolean;
+  /** Encoder threads (default 2), or a pool shared between files. */
+  workers?: number | EncodePool;
+  /** Fraction of the input read so far, 0..1. */
+  onProgress?: (fraction: number) => void;
+}
+
+export interface OptimizeResult {
+  input: string;
+  output: string;
+  width: number;
+  height: number;
+  /** Overviews written (levels besides full resolution). */
+  overviews: number;
+  bytes: number;
+  bigTiff: boolean;
+}
+
+export async function optimize(input: string, output: string, options: OptimizeOptions = {}): Promise<OptimizeResult> {
+  if (existsSync(output) && !options.overwrite) throw new Error(`${output} already exists (--overwrite replaces it, --skip-existing skips it)`);
+  const source = openSource(input);
+  const pool = options.workers instanceof EncodePool ? options.workers : new EncodePool(options.workers ?? 2);
+  const temps: string[] = [];
+  const files: FileHandle[] = [];
+  try {
+    const { header } = await readHeader(source);
+    const tags = await readSourceTags(source, header);
+    const plan = planOutput(header, tags, options);
+    const method = options.resampling ?? (plan.photometric === 3 ? 'nearest' : 'average');
+    for (let k = 0; k < plan.levels.length; k++) {
+      temps.push(`${output}.L${k}.tmp`);
+      files.push(await open(temps[k], 'w+'));
+    }
+    const full = header.levels[0].image;
+    const extra = full.extraSamples.findIndex((v) => v === 1 || v === 2);
+    const pyr = new Pyramid({
+      plan, pool, files, codec: options.compression ?? 'deflate', zlevel: options.zlevel ?? 6,
+      reduce: {
+        method, integer: full.sampleFormat !== 3, nodata: header.nodata,
+        alpha: extra >= 0 ? full.samplesPerPixel - full.extraSamples.length + extra : undefined,
+      },
+    });
+    const { width, height } = plan.levels[0];
+    const T = plan.tileSize;
+    const bands = Array.from({ length: full.samplesPerPixel }, (_, i) => i);
+    const read = (y: number) => readWindow(header, source, { x: 0, y, width, height: Math.min(T, height - y) }, { bands });
+    // Read the next strip while this one is cut and downsampled: I/O and decoding overlap the CPU work.
+    let next = read(0);
+    for (let y = 0; y < height; y += T) {
+      const win = await next;
+      if (y + T < height) {
+        next = read(y + T);
+        next.catch(() => {}); // awaited next turn; a failure surfaces there
+      }
+      pyr.push(0, { y0: y, rows: win.height, width, bands: win.bands, mask: plan.hasMask ? win.mask : undefined });
+      // Bound the tiles queued for the encoders (their memory): about one tile row of full resolution.
+      await pool.below(plan.levels[0].across * (plan.hasMask ? 2 : 1) + 4);
+      options.onProgress?.(Math.min(1, (y + T) / height));
+    }
+    const data = await pyr.finish();
+    const layout = buildHeader(plan, data, options.bigTiff);
+    const partial = `${output}.partial`;
+    temps.push(partial);
+    const out = await open(partial, 'w');
+    try {
+      await out.write(layout.bytes, 0, layout.bytes.length, 0);
+      for (let k = plan.levels.length - 1; k >= 0; k--) await copyInto(files[k], data[k].size, out, layout.levelBase[k]);
+    } finally {
+      await out.close();
+    }
+    await rename(partial, output);
+    return { input, output, width, height, overviews: plan.levels.length - 1, bytes: layout.size, bigTiff: layout.bigTiff };
+  } finally {
+    await Promise.all(files.map((f) => f.close().catch(() => {})));
+    await Promise.all(temps.map((t) => rm(t, { force: true })));
+    if (!(options.workers instanceof EncodePool)) await pool.close();
+    await source.close?.();
+  }
+}
+
+function planOutput(header: CogHeader, tags: SourceTags, options: OptimizeOptions): OutputPlan {
+  const full = header.levels[0].image;
+  const tileSize = options.tileSize ?? 512;
+  if (tileSize !== 256 && tileSize !== 512) throw new Error(`tile size ${tileSize}: expected 256 or 512`);
+  const codec = options.compression ?? 'deflate';
+  const isFloat = full.sampleFormat === 3;
+  const palette = full.photometric === 3;
+  if (palette && !tags.copied.some((t) => t.tag === 320)) throw new Error('palette image without a ColorMap');
+  return {
+    tileSize,
+    samplesPerPixel: full.samplesPerPixel,
+    bitsPerSample: bytesPerSample(header.dtype) * 8,
+    sampleFormat: full.sampleFormat,
+    // JPEG's YCbCr is decoded to RGB by the reader, and deflate stores RGB.
+    photometric: full.photometric === 6 ? 2 : full.photometric,
+    extraSamples: full.extraSamples,
+    // GDAL's PREDICTOR=YES: floating point for floats, horizontal differencing for integers.
+    predictor: codec === 'none' ? 1 : isFloat ? 3 : 2,
+    compression: COMPRESSION_TAG[codec],
+    hasMask: header.levels[0].mask !== undefined,
+    levels: pyramid(full.width, full.height, tileSize),
+    nodata: tags.nodata,
+    copied: tags.copied,
+  };
+}
+
+/** Append a level's temporary file at `position` in the output, in 8 MiB pieces. */
+async function copyInto(from: FileHandle, size: number, to: FileHandle, position: number): Promise<void> {
+  const buf = Buffer.allocUnsafe(8 * 1024 * 1024);
+  for (let done = 0; done < size;) {
+    const { bytesRead } = await from.read(buf, 0, Math.min(buf.length, size - done), done);
+    if (bytesRead === 0) throw new Error('temporary level file ended early');
+    await to.write(buf, 0, bytesRead, position + done);
+    done += bytesRead;
+  }
+}

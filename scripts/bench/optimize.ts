@@ -1,0 +1,87 @@
+/**
+ * Optimize bench: seconds and peak RSS for a 10980² uint16 raster (striped, uncompressed, as users
+ * bring them), against `gdal_translate -of COG -co COMPRESS=DEFLATE` on the same input; plus a
+ * sparse input of several GB (larger than a function's memory) to show memory stays bounded.
+ * Each run is a child process, so peak RSS is that run's alone (GNU time's %M).
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, openSync, closeSync, writeSync, ftruncateSync, rmSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { DATA_DIR, sentinelCog } from './data.ts';
+
+const ROOT = new URL('../..', import.meta.url).pathname;
+
+/** Run a command under GNU time: wall seconds and peak RSS in MB. */
+export function measure(cmd: string, args: string[]): { seconds: number; rssMB: number } {
+  const t = performance.now();
+  const run = spawnSync('/usr/bin/time', ['-f', 'RSS_KB=%M', cmd, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const out = run.stderr.toString();
+  if (run.status !== 0) throw new Error(`${cmd} failed: ${out}`);
+  const seconds = (performance.now() - t) / 1000;
+  const kb = Number(/RSS_KB=(\d+)/.exec(out)?.[1] ?? NaN);
+  return { seconds, rssMB: Math.round(kb / 1024) };
+}
+
+/**
+ * A striped, uncompressed uint16 GeoTIFF of width × height whose pixels are all holes: the header
+ * and strip table are written, then the file is extended with ftruncate, so it takes no disk.
+ * BigTIFF, so it may pass 4 GB.
+ */
+export function makeSparseTiff(path: string, width: number, height: number, rowsPerStrip = 16): void {
+  const strips = Math.ceil(height / rowsPerStrip);
+  const entries = 10;
+  const ifd = 16;
+  const arrays = ifd + 8 + entries * 20 + 8;
+  const data = arrays + strips * 16;
+  const buf = Buffer.alloc(data);
+  buf.write('II', 0, 'latin1');
+  buf.writeUInt16LE(43, 2); buf.writeUInt16LE(8, 4); buf.writeBigUInt64LE(BigInt(ifd), 8);
+  buf.writeBigUInt64LE(BigInt(entries), ifd);
+  const rowBytes = width * 2;
+  const tags: [number, number, number, number][] = [ // tag, type, count, value (or offset)
+    [256, 4, 1, width], [257, 4, 1, height], [258, 3, 1, 16], [259, 3, 1, 1], [262, 3, 1, 1],
+    [273, 16, strips, arrays], [277, 3, 1, 1], [278, 4, 1, rowsPerStrip], [279, 16, strips, arrays + strips * 8], [339, 3, 1, 1],
+  ];
+  tags.forEach(([tag, type, count, value], i) => {
+    const e = ifd + 8 + i * 20;
+    buf.writeUInt16LE(tag, e); buf.writeUInt16LE(type, e + 2); buf.writeBigUInt64LE(BigInt(count), e + 4);
+    if (type === 3) buf.writeUInt16LE(value, e + 12); else buf.writeBigUInt64LE(BigInt(value), e + 12);
+  });
+  for (let s = 0; s < strips; s++) {
+    const rows = Math.min(rowsPerStrip, height - s * rowsPerStrip);
+    buf.writeBigUInt64LE(BigInt(data + s * rowsPerStrip * rowBytes), arrays + s * 8);
+    buf.writeBigUInt64LE(BigInt(rows * rowBytes), arrays + strips * 8 + s * 8);
+  }
+  const fd = openSync(path, 'w');
+  writeSync(fd, buf);
+  ftruncateSync(fd, data + width * height * 2);
+  closeSync(fd);
+}
+
+export async function benchOptimize() {
+  const striped = join(DATA_DIR, 's2-10980-u16-striped.tif');
+  if (!existsSync(striped)) execFileSync('gdal_translate', ['-q', '-co', 'TILED=NO', '-co', 'COMPRESS=NONE', sentinelCog(), striped]);
+  const ours = join(DATA_DIR, 'optimize-ours.tif');
+  const gdal = join(DATA_DIR, 'optimize-gdal.tif');
+  const cli = [join(ROOT, 'bin/taoguan.mjs'), 'optimize', '--overwrite', '--no-progress'];
+  const t = measure('node', [...cli, striped, '-o', DATA_DIR + '/ours']);
+  rmSync(ours, { force: true });
+  const g = measure('gdal_translate', ['-q', '-of', 'COG', '-co', 'COMPRESS=DEFLATE', striped, gdal]);
+  const ourSize = statSync(join(DATA_DIR, 'ours', 's2-10980-u16-striped.tif')).size;
+  const gdalSize = statSync(gdal).size;
+  console.log('optimize — 10980² uint16, striped uncompressed input → deflate COG');
+  console.log(`  taoguan  ${t.seconds.toFixed(1)} s, peak RSS ${t.rssMB} MB, ${(ourSize / 1e6).toFixed(1)} MB`);
+  console.log(`  GDAL     ${g.seconds.toFixed(1)} s, peak RSS ${g.rssMB} MB, ${(gdalSize / 1e6).toFixed(1)} MB`);
+  console.log(`  ratio    time ${(t.seconds / g.seconds).toFixed(2)}× (target ≤ 1.5×), size ${(ourSize / gdalSize).toFixed(3)}× (target ≤ 1.05×)`);
+
+  // Several GB on disk (sparse), far more than the RSS bound: memory must not grow with it.
+  const big = join(DATA_DIR, 'sparse-40000-u16.tif');
+  makeSparseTiff(big, 40000, 40000);
+  const b = measure('node', [...cli, big, '-o', DATA_DIR + '/ours']);
+  rmSync(big, { force: true });
+  rmSync(join(DATA_DIR, 'ours', 'sparse-40000-u16.tif'), { force: true });
+  console.log(`  3.2 GB sparse striped input: ${b.seconds.toFixed(1)} s, peak RSS ${b.rssMB} MB (bound 300 MB)`);
+  return { taoguan: { ...t, bytes: ourSize }, gdal: { ...g, bytes: gdalSize }, timeRatio: t.seconds / g.seconds, sizeRatio: ourSize / gdalSize, large: b };
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) await benchOptimize();

@@ -1,0 +1,60 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { MultiBar, Presets } from 'cli-progress';
+import { EncodePool, optimize, type Codec, type Resampling } from '../../lib/optimize/index.ts';
+
+interface OptimizeCliOptions {
+  output: string;
+  tileSize: string;
+  compression: string;
+  resampling?: string;
+  zlevel: string;
+  overwrite?: boolean;
+  skipExisting?: boolean;
+  workers: string;
+  progress?: boolean;
+}
+
+/** `taoguan optimize INPUT... -o DIR`: each input becomes DIR/<name>.tif; one bad input does not stop the rest. */
+export async function optimizeCommand(inputs: string[], opts: OptimizeCliOptions): Promise<void> {
+  const tileSize = Number(opts.tileSize);
+  if (tileSize !== 256 && tileSize !== 512) throw new Error(`--tile-size ${opts.tileSize}: expected 256 or 512`);
+  if (!['deflate', 'none'].includes(opts.compression)) throw new Error(`--compression ${opts.compression}: expected deflate or none`);
+  if (opts.resampling && !['average', 'nearest', 'mode'].includes(opts.resampling)) throw new Error(`--resampling ${opts.resampling}: expected average, nearest or mode`);
+  mkdirSync(opts.output, { recursive: true });
+  const showBars = opts.progress !== false && process.stderr.isTTY;
+  const bars = new MultiBar({ format: '{name} [{bar}] {percentage}%', stream: process.stderr, hideCursor: true, clearOnComplete: false }, Presets.shades_classic);
+  const overall = showBars ? bars.create(inputs.length, 0, { name: 'all files'.padEnd(24) }) : undefined;
+  const pool = new EncodePool(Number(opts.workers));
+  const failures: string[] = [];
+  try {
+    for (const input of inputs) {
+      const name = basename(input.split('?')[0]).replace(/\.(tiff?|TIFF?)$/, '') + '.tif';
+      const output = join(opts.output, name);
+      if (existsSync(output) && opts.skipExisting) {
+        overall?.increment();
+        continue;
+      }
+      const bar = showBars ? bars.create(100, 0, { name: name.slice(0, 24).padEnd(24) }) : undefined;
+      try {
+        await optimize(input, output, {
+          tileSize, compression: opts.compression as Codec, resampling: opts.resampling as Resampling | undefined,
+          zlevel: Number(opts.zlevel), overwrite: opts.overwrite, workers: pool,
+          onProgress: (f) => bar?.update(Math.round(f * 100)),
+        });
+        if (!showBars) console.log(`${input} → ${output}`);
+      } catch (e) {
+        failures.push(`${input}: ${(e as Error).message}`);
+      } finally {
+        bar?.stop();
+        overall?.increment();
+      }
+    }
+  } finally {
+    bars.stop();
+    await pool.close();
+  }
+  console.log(`${inputs.length} file(s): ${inputs.length - failures.length} done, ${failures.length} failed`);
+  for (const f of failures) console.error(`  failed: ${f}`);
+  if (failures.length) process.exitCode = 1;
+}
