@@ -69,7 +69,8 @@ export class RetryingSource implements Source {
         // Equal jitter: spreads retries from many functions, yet always waits half the step.
         const step = Math.min(this.o.maxDelayMs, this.o.baseDelayMs * 2 ** attempt);
         const delay = Math.round(step / 2 + (Math.random() * step) / 2);
-        if (performance.now() + delay >= deadline) throw err;
+        // A retry left with only a sliver of the time budget would just time out and hide the real error.
+        if (performance.now() + delay + Math.min(this.o.timeoutMs, 50) >= deadline) throw err;
         this.o.onRetry?.(err, attempt + 1, delay);
         await sleep(delay, undefined, { signal: caller }).catch(() => caller?.throwIfAborted());
       }
