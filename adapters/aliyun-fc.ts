@@ -5,7 +5,7 @@
  */
 import type { S3Credentials } from '../lib/source/s3.ts';
 import type { ObjectRecord } from './ingest-events.ts';
-import { badEventResponse, buildRequest, encodeBody, headersFrom, queryFrom, singleHeaders, stripPrefix } from './bridge.ts';
+import { badEventResponse, buildRequest, serveEvents, encodeBody, headersFrom, queryFrom, singleHeaders, stripPrefix } from './bridge.ts';
 
 type Params = Record<string, string | string[] | undefined>;
 
@@ -75,15 +75,7 @@ type Api = { fetch(request: Request): Promise<Response> };
 
 /** `handler(event, context)` for an FC 3.0 HTTP trigger or an API Gateway → FC event function. */
 export function httpHandler(api: Api, options: ToRequestOptions = {}) {
-  return async (event: Buffer | string | FcHttpEvent, _context?: unknown): Promise<FcHttpResult> => {
-    let request: Request;
-    try {
-      request = toRequest(event, options);
-    } catch (e) {
-      return fromResponse(badEventResponse(e));
-    }
-    return fromResponse(await api.fetch(request));
-  };
+  return serveEvents<Buffer | string | FcHttpEvent, FcHttpResult>(api, (event) => toRequest(event, options), (response) => fromResponse(response));
 }
 
 /** FC 2.0's HTTP request: a readable stream with these fields. */

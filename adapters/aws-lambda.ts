@@ -5,7 +5,7 @@
  */
 import { STATUS_CODES } from 'node:http';
 import type { ObjectRecord } from './ingest-events.ts';
-import { badEventResponse, buildRequest, encodeBody, headersFrom, queryFrom, singleHeaders, stripPrefix } from './bridge.ts';
+import { buildRequest, serveEvents, encodeBody, headersFrom, queryFrom, singleHeaders, stripPrefix } from './bridge.ts';
 
 /** API Gateway REST proxy (payload 1.0) and ALB target events. */
 export interface V1HttpEvent {
@@ -110,15 +110,7 @@ export async function fromResponse(response: Response, event: LambdaHttpEvent): 
 
 /** `handler` for a tiles function: any of the HTTP event shapes in, the matching result out. */
 export function httpHandler(api: { fetch(request: Request): Promise<Response> }, options: ToRequestOptions = {}) {
-  return async (event: LambdaHttpEvent, _context?: unknown): Promise<LambdaHttpResult> => {
-    let request: Request;
-    try {
-      request = toRequest(event, options);
-    } catch (e) {
-      return fromResponse(badEventResponse(e), event);
-    }
-    return fromResponse(await api.fetch(request), event);
-  };
+  return serveEvents<LambdaHttpEvent, LambdaHttpResult>(api, (event) => toRequest(event, options), fromResponse);
 }
 
 export interface S3Event {

@@ -111,3 +111,23 @@ export function badEventResponse(error: unknown): Response {
   const message = `malformed HTTP event: ${(error as Error).message}`;
   return new Response(JSON.stringify({ message }), { status: 400, headers: { 'content-type': 'application/json' } });
 }
+
+/**
+ * The shape of every provider's HTTP handler: event → Request → api.fetch → provider result. A
+ * malformed event is answered with a 400 in the provider's own result shape, never a crash.
+ */
+export function serveEvents<E, R>(
+  api: { fetch(request: Request): Promise<Response> },
+  toRequest: (event: E) => Request,
+  fromResponse: (response: Response, event: E) => Promise<R>,
+): (event: E, _context?: unknown) => Promise<R> {
+  return async (event) => {
+    let request: Request;
+    try {
+      request = toRequest(event);
+    } catch (e) {
+      return fromResponse(badEventResponse(e), event);
+    }
+    return fromResponse(await api.fetch(request), event);
+  };
+}

@@ -5,7 +5,7 @@
  */
 import type { S3Credentials } from '../lib/source/s3.ts';
 import type { ObjectRecord } from './ingest-events.ts';
-import { badEventResponse, buildRequest, encodeBody, headersFrom, queryFrom, singleHeaders, stripPrefix } from './bridge.ts';
+import { buildRequest, serveEvents, encodeBody, headersFrom, queryFrom, singleHeaders, stripPrefix } from './bridge.ts';
 
 type QueryValue = string | boolean | (string | boolean)[];
 
@@ -67,15 +67,7 @@ export async function fromResponse(response: Response): Promise<ScfHttpResult> {
 
 /** `main_handler(event, context)` for an API Gateway trigger with integration response enabled. */
 export function httpHandler(api: { fetch(request: Request): Promise<Response> }, options: ToRequestOptions = {}) {
-  return async (event: ScfApiGatewayEvent, _context?: unknown): Promise<ScfHttpResult> => {
-    let request: Request;
-    try {
-      request = toRequest(event, options);
-    } catch (e) {
-      return fromResponse(badEventResponse(e));
-    }
-    return fromResponse(await api.fetch(request));
-  };
+  return serveEvents<ScfApiGatewayEvent, ScfHttpResult>(api, (event) => toRequest(event, options), (response) => fromResponse(response));
 }
 
 export interface CosEvent {
