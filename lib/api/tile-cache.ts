@@ -4,6 +4,8 @@
  * render (single flight). The ETag already names the datasets' object versions and the normalised
  * request, so an entry can never be stale: nothing here needs a TTL.
  */
+import { ByteLru } from '../lru.ts';
+
 export interface CachedTile {
   bytes: Uint8Array;
   contentType: string;
@@ -14,18 +16,17 @@ export type TileCacheOutcome = 'hit' | 'shared' | 'miss';
 
 export class TileCache {
   readonly maxBytes: number;
-  /** Map order is recency order: a hit moves its entry to the end, eviction takes from the front. */
-  #tiles = new Map<string, CachedTile>();
+  #tiles: ByteLru<CachedTile>;
   #inflight = new Map<string, Promise<CachedTile>>();
-  #bytes = 0;
 
   /** `maxBytes` of encoded tiles kept; 0 turns the cache off (single flight stays). */
   constructor(maxBytes = 16 * 1024 * 1024) {
     this.maxBytes = maxBytes;
+    this.#tiles = new ByteLru(maxBytes);
   }
 
   get bytes(): number {
-    return this.#bytes;
+    return this.#tiles.bytes;
   }
 
   get size(): number {
@@ -38,11 +39,7 @@ export class TileCache {
    */
   async get(etag: string, render: () => Promise<CachedTile>): Promise<{ tile: CachedTile; outcome: TileCacheOutcome }> {
     const hit = this.#tiles.get(etag);
-    if (hit) {
-      this.#tiles.delete(etag);
-      this.#tiles.set(etag, hit);
-      return { tile: hit, outcome: 'hit' };
-    }
+    if (hit) return { tile: hit, outcome: 'hit' };
     const pending = this.#inflight.get(etag);
     if (pending) return { tile: await pending, outcome: 'shared' };
     const promise = render();
@@ -58,21 +55,12 @@ export class TileCache {
 
   clear(): void {
     this.#tiles.clear();
-    this.#bytes = 0;
   }
 
   #remember(etag: string, tile: CachedTile): void {
     // An encoder's output may be a view into a larger buffer: keep only the bytes, or the bound lies.
     if (tile.bytes.buffer.byteLength > tile.bytes.byteLength + 4096) tile = { ...tile, bytes: tile.bytes.slice() };
     // The key and bookkeeping cost ~200 bytes besides the image itself.
-    const size = tile.bytes.byteLength + 200;
-    if (size > this.maxBytes) return;
-    this.#tiles.set(etag, tile);
-    this.#bytes += size;
-    for (const [oldest, t] of this.#tiles) {
-      if (this.#bytes <= this.maxBytes) break;
-      this.#tiles.delete(oldest);
-      this.#bytes -= t.bytes.byteLength + 200;
-    }
+    this.#tiles.set(etag, tile, tile.bytes.byteLength + 200);
   }
 }

@@ -8,6 +8,7 @@
  * Writes through this wrapper invalidate at once; writes by other processes are seen after `ttlMs`,
  * or at once after `invalidate(keys)` (the tile path calls it when a source's ETag no longer matches).
  */
+import { ByteLru } from '../lru.ts';
 import type {
   Catalog, CatalogInfo, DatasetRecord, DatasetSummary, KeySpec, ListQuery, PutResult,
 } from './catalog.ts';
@@ -36,7 +37,6 @@ export interface CacheStats {
 
 interface Entry {
   record: DatasetRecord;
-  bytes: number;
   expires: number;
 }
 
@@ -48,21 +48,20 @@ export class CachedCatalog implements Catalog {
   readonly ttlMs: number;
   readonly missTtlMs: number;
   readonly maxMisses: number;
-  /** Map order is recency order: a hit moves its entry to the end, eviction takes from the front. */
-  #entries = new Map<string, Entry>();
+  #entries: ByteLru<Entry>;
   #misses = new Map<string, number>();
   #inflight = new Map<string, Promise<DatasetRecord | undefined>>();
   #keys?: Promise<KeySpec[]>;
-  #bytes = 0;
   /** Bumped by every write, so a get that started before a write does not cache what it read. */
   #generation = 0;
-  #stats = { hits: 0, negativeHits: 0, misses: 0, evictions: 0 };
+  #stats = { hits: 0, negativeHits: 0, misses: 0 };
 
   constructor(readonly inner: Catalog, options: CacheOptions = {}) {
     this.maxBytes = options.maxBytes ?? 32 * 1024 * 1024;
     this.ttlMs = options.ttlMs ?? 60_000;
     this.missTtlMs = options.missTtlMs ?? 5_000;
     this.maxMisses = options.maxMisses ?? 10_000;
+    this.#entries = new ByteLru(this.maxBytes);
   }
 
   get uri(): string {
@@ -70,7 +69,7 @@ export class CachedCatalog implements Catalog {
   }
 
   get stats(): CacheStats {
-    return { ...this.#stats, entries: this.#entries.size, bytes: this.#bytes };
+    return { ...this.#stats, evictions: this.#entries.evictions, entries: this.#entries.size, bytes: this.#entries.bytes };
   }
 
   get(keys: string[]): Promise<DatasetRecord | undefined> {
@@ -79,8 +78,6 @@ export class CachedCatalog implements Catalog {
     const entry = this.#entries.get(key);
     if (entry && entry.expires > now) {
       this.#stats.hits++;
-      this.#entries.delete(key);
-      this.#entries.set(key, entry);
       return Promise.resolve(entry.record);
     }
     const missUntil = this.#misses.get(key);
@@ -115,24 +112,11 @@ export class CachedCatalog implements Catalog {
       if (this.#misses.size > this.maxMisses) this.#misses.delete(this.#misses.keys().next().value!);
       return;
     }
-    const bytes = estimateBytes(record);
-    if (bytes > this.maxBytes) return;
-    this.#entries.set(key, { record, bytes, expires: now + this.ttlMs });
-    this.#bytes += bytes;
-    for (const [oldest, e] of this.#entries) {
-      if (this.#bytes <= this.maxBytes) break;
-      this.#entries.delete(oldest);
-      this.#bytes -= e.bytes;
-      this.#stats.evictions++;
-    }
+    this.#entries.set(key, { record, expires: now + this.ttlMs }, estimateBytes(record));
   }
 
   #drop(key: string): void {
-    const e = this.#entries.get(key);
-    if (e) {
-      this.#entries.delete(key);
-      this.#bytes -= e.bytes;
-    }
+    this.#entries.delete(key);
     this.#misses.delete(key);
   }
 
@@ -144,7 +128,6 @@ export class CachedCatalog implements Catalog {
       this.#misses.clear();
       this.#inflight.clear();
       this.#keys = undefined;
-      this.#bytes = 0;
       return;
     }
     const key = cacheKey(keys);

@@ -7,6 +7,7 @@
  *
  * Cached blocks are shared between readers: assembleDecoded only reads them.
  */
+import { ByteLru } from '../lru.ts';
 import { readRanges } from '../source/coalesce.ts';
 import type { Source } from '../source/source.ts';
 import type { CogHeader } from '../tiff/header.ts';
@@ -21,18 +22,17 @@ export interface BlockCacheStats {
 
 export class BlockCache {
   readonly maxBytes: number;
-  /** Map order is recency order: a hit moves its entry to the end, eviction takes from the front. */
-  #blocks = new Map<string, Uint8Array>();
+  #blocks: ByteLru<Uint8Array>;
   #inflight = new Map<string, Promise<Uint8Array>>();
-  #bytes = 0;
 
   /** `maxBytes` of decoded samples kept (default 24 MiB: ~48 decoded 512² uint16 blocks). */
   constructor(maxBytes = 24 * 1024 * 1024) {
     this.maxBytes = maxBytes;
+    this.#blocks = new ByteLru(maxBytes);
   }
 
   get bytes(): number {
-    return this.#bytes;
+    return this.#blocks.bytes;
   }
 
   get size(): number {
@@ -46,7 +46,6 @@ export class BlockCache {
 
   clear(): void {
     this.#blocks.clear();
-    this.#bytes = 0;
   }
 
   async #load(
@@ -66,8 +65,6 @@ export class BlockCache {
       const key = `${prefix}${b.image}:${b.index}`;
       const hit = this.#blocks.get(key);
       if (hit) {
-        this.#blocks.delete(key);
-        this.#blocks.set(key, hit);
         decoded.set(b, hit);
         if (stats) stats.hits++;
         continue;
@@ -105,7 +102,7 @@ export class BlockCache {
       await Promise.all(mine.map(async (m, i) => {
         const bytes = await decodeBlockRef(header, level, m.block, buffers[i]);
         decoded.set(m.block, bytes);
-        this.#remember(m.key, bytes);
+        this.#blocks.set(m.key, bytes, bytes.byteLength);
         this.#inflight.delete(m.key);
         m.resolve(bytes);
       }));
@@ -119,17 +116,4 @@ export class BlockCache {
     }
   }
 
-  #remember(key: string, bytes: Uint8Array): void {
-    if (bytes.byteLength > this.maxBytes) return;
-    const old = this.#blocks.get(key);
-    if (old) this.#bytes -= old.byteLength;
-    this.#blocks.delete(key);
-    this.#blocks.set(key, bytes);
-    this.#bytes += bytes.byteLength;
-    for (const [oldest, b] of this.#blocks) {
-      if (this.#bytes <= this.maxBytes) break;
-      this.#blocks.delete(oldest);
-      this.#bytes -= b.byteLength;
-    }
-  }
 }
