@@ -2,23 +2,12 @@ import { readFile } from 'node:fs/promises';
 import { readWindow } from '../../lib/raster/window.ts';
 import { renderSingleband } from '../../lib/render/singleband.ts';
 import { openSource } from '../../lib/source/location.ts';
-import type { ObjectInfo, RangeResult, Source } from '../../lib/source/source.ts';
+import { MemorySource } from '../../lib/source/memory.ts';
 import { readHeader } from '../../lib/tiff/parse.ts';
 import { renderTile, type TileDataset, type TileStyle } from '../../lib/tiler.ts';
 import { planTile, warpWindow } from '../../lib/tiles/warp.ts';
 import { WebMercatorQuad } from '../../lib/tiles/tms.ts';
 import { sentinelCog } from './data.ts';
-
-/** The whole COG in memory: tiles then cost decode + render, no file I/O. */
-class BytesSource implements Source {
-  constructor(readonly bytes: Uint8Array, readonly location = 'memory') {}
-  async read(offset: number, length: number): Promise<RangeResult> {
-    return { bytes: this.bytes.subarray(offset, offset + length), info: await this.head() };
-  }
-  async head(): Promise<ObjectInfo> {
-    return { size: this.bytes.length };
-  }
-}
 
 /** Tiles of the 10980² UTM 50N COG at z12–14 around its centre (116.0E 40.2N). */
 function tileList(): { z: number; x: number; y: number }[] {
@@ -44,7 +33,8 @@ export async function benchTiles(): Promise<Record<string, unknown>> {
   const path = sentinelCog();
   const file = openSource(path);
   const { header } = await readHeader(file);
-  const memory = new BytesSource(new Uint8Array(await readFile(path)));
+  // The whole COG in memory: tiles then cost decode + render, no file I/O.
+  const memory = new MemorySource(new Uint8Array(await readFile(path)));
   const tiles = tileList();
   const stretch = [1000, 2500] as const;
   const styles: Record<string, { inputs: number[]; style: TileStyle }> = {
