@@ -60,6 +60,8 @@ program
   .option('--base-path <prefix>', 'a path prefix to serve under, e.g. /tiles behind a proxy')
   .option('--cors <origins>', '"*" (default), "none", or a comma-separated allow-list of origins')
   .option('--cache-control <value>', 'Cache-Control of tiles', 'public, max-age=3600')
+  .option('--tile-cache-mb <mb>', 'rendered tiles kept per worker (default 16)')
+  .option('--block-cache-mb <mb>', 'decoded source blocks kept per worker (default 24)')
   .option('-q, --quiet', 'no request log')
   .action(serveCommand);
 

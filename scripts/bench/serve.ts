@@ -8,7 +8,7 @@ import { ingestObject } from '../../lib/ingest/ingest.ts';
 import { sentinelCog } from './data.ts';
 
 /** ~200 tiles at z8–14 over the COG (UTM 50N, 116.0–117.3E 39.6–40.6N), a fixed list, cycled. */
-function tilePaths(): string[] {
+export function tilePaths(): string[] {
   const paths: string[] = [];
   const lonLat = (z: number, lon: number, lat: number) => {
     const n = 2 ** z, r = (lat * Math.PI) / 180;

@@ -4,6 +4,7 @@ import { availableParallelism } from 'node:os';
 import { createApi, toNodeHandler, type RequestLog } from '../../lib/api/index.ts';
 import { openCatalog } from '../../lib/catalog/open.ts';
 import { catalogUri } from './catalog.ts';
+import { buildServeWorker } from './serve-bundle.ts';
 
 export interface ServeOptions {
   catalog?: string;
@@ -14,7 +15,16 @@ export interface ServeOptions {
   cors?: string;
   cacheControl?: string;
   quiet?: boolean;
+  tileCacheMb?: string;
+  blockCacheMb?: string;
 }
+
+const megabytes = (value: string | undefined, name: string): number | undefined => {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0 || n > 65536) throw new Error(`${name}: expected megabytes between 0 and 65536, got ${JSON.stringify(value)}`);
+  return Math.round(n * 2 ** 20);
+};
 
 function logLine(l: RequestLog): string {
   const cache = l.cache.tile ? ` tile:${l.cache.tile}` : '';
@@ -29,6 +39,8 @@ export async function startServer(opts: ServeOptions, onListening?: (url: string
     catalog,
     basePath: opts.basePath,
     cacheControl: opts.cacheControl,
+    tileCacheBytes: megabytes(opts.tileCacheMb, '--tile-cache-mb'),
+    blockCacheBytes: megabytes(opts.blockCacheMb, '--block-cache-mb'),
     cors: opts.cors === undefined || opts.cors === '*' ? '*' : opts.cors === 'none' ? false : opts.cors.split(','),
     logger: opts.quiet ? undefined : (l) => console.log(logLine(l)),
   });
@@ -51,19 +63,30 @@ export async function startServer(opts: ServeOptions, onListening?: (url: string
   return server;
 }
 
-/** `taoguan serve`: N worker processes on one port (as gunicorn's workers), so one VM uses every core. */
+/**
+ * `taoguan serve`: N worker processes on one port (as gunicorn's workers), so one VM uses every core.
+ * Workers run a bundle of the server (see serve-bundle.ts); where it cannot be built they run this
+ * CLI again through tsx, which works the same and weighs ~40 MB more per process.
+ */
 export async function serveCommand(opts: ServeOptions): Promise<void> {
   const workers = Math.max(1, Number(opts.workers ?? availableParallelism()));
-  if (workers === 1 || !cluster.isPrimary) {
-    await startServer(opts, (url) => {
-      if (cluster.isPrimary) console.log(`taoguan serving ${catalogUri(opts.catalog).replace(/:[^:@/]*@/, ':***@')} at ${url}/ (Ctrl-C to stop)`);
-      else process.send?.({ listening: url });
-    });
+  if (!cluster.isPrimary) {
+    await startServer(opts, (url) => process.send?.({ listening: url }));
     return;
+  }
+  megabytes(opts.tileCacheMb, '--tile-cache-mb');
+  megabytes(opts.blockCacheMb, '--block-cache-mb');
+  const bundle = await buildServeWorker().catch((e: unknown) => {
+    console.error(`taoguan serve: running workers through tsx (the worker bundle did not build: ${e instanceof Error ? e.message : String(e)})`);
+    return undefined;
+  });
+  if (bundle) {
+    cluster.setupPrimary({ exec: bundle.file, args: [], execArgv: [] });
+    process.once('exit', bundle.cleanup);
   }
   let announced = false;
   for (let i = 0; i < workers; i++) {
-    const w = cluster.fork();
+    const w = cluster.fork({ TAOGUAN_SERVE_OPTIONS: JSON.stringify(opts) });
     w.on('message', (m: { listening?: string }) => {
       if (m.listening && !announced) {
         announced = true;
