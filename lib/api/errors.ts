@@ -34,7 +34,9 @@ export function toApiError(err: unknown): ApiError {
   }
   if (err instanceof SourceTimeoutError) return new ApiError(504, 'the object store did not answer in time; try again');
   if (err instanceof SourceError) {
-    return new ApiError(502, `the object store failed${err.status ? ` (HTTP ${err.status})` : ''}; try again later`);
+    // Only an error status says anything; a 206 with the wrong range is just "failed".
+    const status = err.status !== undefined && err.status >= 400 ? ` (HTTP ${err.status})` : '';
+    return new ApiError(502, `the object store failed${status}; try again later`);
   }
   if (err instanceof CatalogError) {
     // Bad key values and unknown key names are the request's doing; their messages name no secret.
