@@ -170,4 +170,69 @@ describe('origin faults through the API', () => {
     await recovers([{ kind: 'delay', ms: 2_000 }]);
     await failsWith({ kind: 'delay', ms: 10_000 }, 504, /did not answer in time; try again/);
   });
+
+  it('an object replaced after ingest is a 502 naming re-ingest, not retried, and its cached record is forgotten', async () => {
+    const b08Path = path.replace('/B04/', '/B08/');
+    await withApi(async (api) => {
+      // What the replacement should look like: B08's object rendered with B08's header.
+      const b08 = await api.get(b08Path);
+      assert.equal(b08.status, 200);
+      assert.ok(!b08.body.equals(reference), 'the two objects draw different pictures');
+      const original = origin.objects.get(B04.path)!;
+      try {
+        origin.objects.set(B04.path, { ...origin.objects.get(B08.path)!, etag: '"replaced"' });
+        origin.hits.length = 0;
+        const res = await api.get(path);
+        assert.equal(res.status, 502);
+        assert.match(message(res.body), /changed since it was ingested.*re-ingest it/);
+        assert.equal(origin.rangeReads.length, 1, 'a changed object is not retried');
+        assert.match(api.logs.at(-1)!.error ?? '', /ObjectChangedError/);
+        // Another process re-ingests; the API sees it at once (the catalog cache TTL is 60 s).
+        const writer = await openCatalog(uri, { cache: false });
+        await ingestObject(writer, `${origin.url}${B04.path}`, B04.keys);
+        await writer.close();
+        const again = await api.get(path);
+        assert.equal(again.status, 200);
+        assert.ok(again.body.equals(b08.body), 'the new object is drawn with its new header');
+      } finally {
+        origin.objects.set(B04.path, original);
+        const writer = await openCatalog(uri, { cache: false });
+        await ingestObject(writer, `${origin.url}${B04.path}`, B04.keys);
+        await writer.close();
+      }
+    });
+  });
+
+  /** `n` different renders (colormaps) of the same tile: the same internal blocks, different tiles. */
+  const variants = (n: number): string[] => ['viridis', 'magma', 'inferno', 'plasma', 'cividis', 'greys', 'blues', 'reds'].slice(0, n).map((c) => path.replace('viridis', c));
+
+  it('concurrent requests needing the same internal blocks fetch them from the origin once', async () => {
+    await withApi(async (api) => {
+      // Slow enough that every request is waiting while the first fetch is in flight.
+      origin.standing = { kind: 'delay', ms: 200 };
+      const results = await Promise.all(variants(6).map((p) => api.get(p)));
+      for (const r of results) assert.equal(r.status, 200);
+      assert.ok(results[0].body.equals(reference));
+      assert.equal(new Set(results.map((r) => r.body.toString('base64'))).size, 6, 'six different pictures');
+      assert.equal(origin.rangeReads.length, cleanReads, `six renders, ${cleanReads} range read(s) at the origin`);
+      const misses = api.logs.reduce((n, l) => n + l.cache.blockMisses, 0);
+      const hits = api.logs.reduce((n, l) => n + l.cache.blockHits, 0);
+      assert.ok(misses > 0 && hits === misses * 5, `one request fetched, five waited: ${misses} misses, ${hits} hits`);
+    });
+  });
+
+  it('a failed block fetch is shared by its waiters but never cached: the next request retries and succeeds', async () => {
+    await withApi(async (api) => {
+      origin.standing = status(503);
+      const failed = await Promise.all(variants(3).map((p) => api.get(p)));
+      for (const r of failed) assert.equal(r.status, 502);
+      assert.equal(origin.rangeReads.length, ATTEMPTS * cleanReads, 'three requests, one bounded series of attempts');
+      origin.standing = undefined;
+      origin.hits.length = 0;
+      const res = await api.get(path);
+      assert.equal(res.status, 200, 'the failure did not poison the block cache or the tile cache');
+      assert.ok(res.body.equals(reference));
+      assert.equal(origin.rangeReads.length, cleanReads);
+    });
+  });
 });
