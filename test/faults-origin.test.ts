@@ -16,9 +16,17 @@ import { createApi, toNodeHandler, type ApiOptions, type RequestLog } from '../l
 import { CachedCatalog } from '../lib/catalog/cache.ts';
 import { openCatalog } from '../lib/catalog/open.ts';
 import { ingestObject } from '../lib/ingest/index.ts';
+import { DEFAULT_READ_LIMITS, planCost } from '../lib/raster/budget.ts';
+import { planWindow } from '../lib/raster/plan.ts';
+import { FileSource } from '../lib/source/file.ts';
 import { openSource } from '../lib/source/location.ts';
+import { readHeader } from '../lib/tiff/parse.ts';
+import type { CogHeader } from '../lib/tiff/header.ts';
+import { tileMatrixSet } from '../lib/tiles/tms.ts';
+import { planTile } from '../lib/tiles/warp.ts';
 import { tileAt } from './api-harness.ts';
 import { FaultOrigin, type Fault } from './fault-origin.ts';
+import { fixturePath } from './helpers.ts';
 
 /** Fast, bounded retries so the whole file stays in seconds: 4 attempts of ≤ 500 ms within 3 s. */
 const RETRY = { retries: 3, timeoutMs: 500, totalMs: 3_000, baseDelayMs: 20, maxDelayMs: 100 };
@@ -83,7 +91,7 @@ describe('origin faults through the API', () => {
     await catalog.create([{ name: 'sensor' }, { name: 'date' }, { name: 'band' }]);
     for (const d of [B04, B08]) await ingestObject(catalog, await origin.put(d.path, d.fixture), d.keys);
     await catalog.close();
-    const [x, y] = tileAt(116.35, 39.93, 12);
+    const [x, y] = tileAt(116.395, 39.9, 12);
     tile = `12/${x}/${y}`;
     path = `/singleband/${B04.keys.join('/')}/${tile}.png?colormap=viridis&stretch_range=[0,20000]`;
     await withApi(async (api) => {
@@ -235,4 +243,103 @@ describe('origin faults through the API', () => {
       assert.equal(origin.rangeReads.length, cleanReads);
     });
   });
+
+  /** What a tile of one dataset costs, as the API plans it (band 0). */
+  async function tileCost(keys: string[], z: number, x: number, y: number, tileSize = 256) {
+    const store = await openCatalog(uri, { cache: false });
+    const { header } = (await store.get(keys))!;
+    await store.close();
+    const plan = planTile(header, tileMatrixSet('WebMercatorQuad'), z, x, y, { tileSize })!;
+    return planCost(header, planWindow(header, plan.level, plan.window, [0]));
+  }
+
+  it('a request needing more source bytes or decoded pixels than its cap is a 422 naming the cap, before any fetch', async () => {
+    const [z, x, y] = tile.split('/').map(Number);
+    const b04 = await tileCost(B04.keys, z, x, y);
+    const b08 = await tileCost(B08.keys, z, x, y);
+    await withApi(async (api) => {
+      const res = await api.get(path);
+      assert.equal(res.status, 422);
+      assert.match(message(res.body), new RegExp(`would read ${(b04.bytes / 1024).toFixed(1)} KiB from the object store, above this server's cap of 1000 bytes per request \\(maxSourceBytes\\)`));
+      assert.equal(origin.rangeReads.length, 0);
+    }, { maxSourceBytes: 1000 });
+    await withApi(async (api) => {
+      const res = await api.get(path);
+      assert.equal(res.status, 422);
+      assert.match(message(res.body), /would decode \d+ pixels, above this server's cap of 1000 pixels per request \(maxDecodedPixels\)/);
+      assert.equal(origin.rangeReads.length, 0);
+    }, { maxDecodedPixels: 1000 });
+    // Each dataset of an RGB fits; together they do not: refused with nothing fetched for any.
+    const rgb = `/rgb/S2/2024-01-15/${tile}.png?r=B04&g=B08&b=B08&r_range=[0,20000]&g_range=[0,20000]&b_range=[0,20000]`;
+    await withApi(async (api) => {
+      const res = await api.get(rgb);
+      assert.equal(res.status, 422);
+      assert.match(message(res.body), /maxSourceBytes/);
+      assert.equal(origin.rangeReads.length, 0, 'no dataset fetched before the whole request was charged');
+    }, { maxSourceBytes: Math.max(b04.bytes, b08.bytes) + 1 });
+    await withApi(async (api) => {
+      assert.equal((await api.get(rgb)).status, 200, 'exactly enough is enough');
+    }, { maxSourceBytes: b04.bytes + b08.bytes, maxDecodedPixels: b04.pixels + b08.pixels });
+  });
+
+  it('the default caps let 512 px @2x rgb and compute tiles through at every zoom', async () => {
+    await withApi(async (api) => {
+      for (const zoom of [6, 9, 12, 15, 18]) {
+        const [x, y] = tileAt(116.395, 39.9, zoom);
+        const t = `${zoom}/${x}/${y}@2x.png?tile_size=[512,512]`;
+        const rgb = await api.get(`/rgb/S2/2024-01-15/${t}&r=B04&g=B08&b=B04&r_range=[0,20000]&g_range=[0,20000]&b_range=[0,20000]`);
+        assert.equal(rgb.status, 200, `rgb z${zoom}`);
+        const compute = await api.get(`/compute/S2/2024-01-15/${t}&expression=v1-v2&v1=B04&v2=B08&stretch_range=[-500,500]`);
+        assert.equal(compute.status, 200, `compute z${zoom}`);
+      }
+    });
+  });
 });
+
+/**
+ * The defaults, against a Sentinel-2-sized band (10980², 512² blocks, overviews down to one block,
+ * an internal mask, every block incompressible): band math over the most datasets a request can
+ * name (9), 1024 px tiles, any zoom, stays under both caps.
+ */
+describe('default read caps', () => {
+  it('are never reached by a legitimate 1024 px tile over 9 datasets with overviews', async () => {
+    const header = await sentinelLike();
+    const tms = tileMatrixSet('WebMercatorQuad');
+    let worst = { bytes: 0, pixels: 0 };
+    for (let z = 5; z <= 18; z++) {
+      const [cx, cy] = tileAt(116.6, 40.1, z);
+      for (const [dx, dy] of [[0, 0], [1, 0], [0, 1], [1, 1]]) {
+        const plan = planTile(header, tms, z, cx + dx, cy + dy, { tileSize: 1024, resampling: 'bilinear' });
+        if (!plan) continue;
+        const cost = planCost(header, planWindow(header, plan.level, plan.window, [0]));
+        if (cost.bytes > worst.bytes) worst = { ...worst, bytes: cost.bytes };
+        if (cost.pixels > worst.pixels) worst = { ...worst, pixels: cost.pixels };
+      }
+    }
+    assert.ok(worst.pixels > 0);
+    assert.ok(9 * worst.bytes < DEFAULT_READ_LIMITS.maxSourceBytes, `9 × ${worst.bytes} bytes`);
+    assert.ok(9 * worst.pixels < DEFAULT_READ_LIMITS.maxDecodedPixels, `9 × ${worst.pixels} pixels`);
+  });
+});
+
+/** A UTM 50N fixture's header reshaped as a Sentinel-2 band: 10980², 512² blocks of 512 KiB, masks. */
+async function sentinelLike(): Promise<CogHeader> {
+  const source = new FileSource(fixturePath(B08.fixture));
+  const { header } = await readHeader(source);
+  await source.close();
+  const template = header.levels[0].image;
+  const image = (width: number, subfileType: number, bitsPerSample: number): CogHeader['levels'][number]['image'] => {
+    const n = Math.ceil(width / 512) ** 2;
+    const bytes = (512 * 512 * bitsPerSample) / 8;
+    return {
+      ...template, subfileType, width, height: width, tiled: true, blockWidth: 512, blockHeight: 512, bitsPerSample, samplesPerPixel: 1,
+      offsets: Array.from({ length: n }, (_, i) => 1_048_576 + i * bytes), byteCounts: new Array<number>(n).fill(bytes),
+    };
+  };
+  const levels: CogHeader['levels'] = [];
+  for (let w = 10980, i = 0; ; w = Math.ceil(w / 2), i++) {
+    levels.push({ image: image(w, i === 0 ? 0 : 1, 16), mask: image(w, i === 0 ? 4 : 5, 8) });
+    if (w <= 512) break;
+  }
+  return { ...header, levels, geotransform: [399960, 10, 0, 4500000, 0, -10] };
+}
