@@ -51,7 +51,7 @@ export interface ApiOptions {
   /** Bytes of decoded COG blocks kept in memory. Default 24 MiB. */
   blockCacheBytes?: number;
   /**
-   * Compressed bytes of internal blocks one tile, preview or point request may need from the object
+   * Compressed bytes of internal blocks one tile or preview request may need from the object
    * store; more is a 422 naming this cap. Default 256 MiB (lib/raster/budget.ts says why).
    */
   maxSourceBytes?: number;

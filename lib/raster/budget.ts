@@ -19,10 +19,12 @@ export interface ReadLimits {
 }
 
 /**
- * Sized so legitimate tiles never come near: a 1024 px tile (512 px @2x) of a COG with overviews
- * and 512² blocks needs at most ~36 blocks per dataset (measured: 16 blocks, 4.2 M pixels, 5.5 MB
- * at worst over z5–18 of a 10980² Sentinel-2 band), so even band math over 9 datasets with internal
- * masks stays under 170 M pixels, and under 170 MiB of uint16 blocks that did not compress at all.
+ * Sized so legitimate tiles never come near. A 1024 px tile (512 px @2x) of a Sentinel-2-sized band
+ * (10980², 512² blocks, overviews, an internal mask) needs at most 16 data + 16 mask blocks at any
+ * zoom: 8.4 M pixels, and 12 MiB even if no block compressed (test/faults-origin.test.ts; the real
+ * bench COG: 16 blocks, 5.5 MB). Band math over 9 such datasets (the most a request can name) is
+ * 75 M pixels and 108 MiB; the defaults leave over 2× for grids that read wider windows (EPSG:4326
+ * data far from the equator). Lower them for small functions.
  */
 export const DEFAULT_READ_LIMITS: ReadLimits = { maxSourceBytes: 256 * 1024 * 1024, maxDecodedPixels: 256 * 1024 * 1024 };
 
