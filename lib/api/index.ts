@@ -9,7 +9,7 @@
  */
 import { OpenAPIHono } from '@hono/zod-openapi';
 import type { Catalog } from '../catalog/catalog.ts';
-import { DEFAULT_READ_LIMITS } from '../raster/budget.ts';
+import { checkReadLimits, DEFAULT_READ_LIMITS } from '../raster/budget.ts';
 import { openSource as openLocation } from '../source/location.ts';
 import type { Source } from '../source/source.ts';
 import { MAX_TILE_SIZE } from '../tiles/tms.ts';
@@ -78,10 +78,10 @@ export function createApi(options: ApiOptions): Api {
     maxTileSize: Math.min(options.maxTileSize ?? 1024, MAX_TILE_SIZE),
     tileCacheBytes: options.tileCacheBytes ?? 16 * 1024 * 1024,
     blockCacheBytes: options.blockCacheBytes ?? 24 * 1024 * 1024,
-    readLimits: {
+    readLimits: checkReadLimits({
       maxSourceBytes: options.maxSourceBytes ?? DEFAULT_READ_LIMITS.maxSourceBytes,
       maxDecodedPixels: options.maxDecodedPixels ?? DEFAULT_READ_LIMITS.maxDecodedPixels,
-    },
+    }),
   };
   const ctx = new ApiContext(options.catalog, config);
   const logger = options.logger;

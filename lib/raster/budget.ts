@@ -28,6 +28,14 @@ export interface ReadLimits {
  */
 export const DEFAULT_READ_LIMITS: ReadLimits = { maxSourceBytes: 256 * 1024 * 1024, maxDecodedPixels: 256 * 1024 * 1024 };
 
+/** The limits as given, or a TypeError naming the bad one (a server configured wrong fails at start). */
+export function checkReadLimits(limits: ReadLimits): ReadLimits {
+  for (const [name, value] of Object.entries(limits)) {
+    if (!(typeof value === 'number' && value > 0 && value <= Number.MAX_SAFE_INTEGER)) throw new TypeError(`${name}: expected a positive number, got ${String(value)}`);
+  }
+  return limits;
+}
+
 /** A request would read or decode more than its cap. */
 export class ReadLimitError extends Error {
   constructor(readonly limit: keyof ReadLimits, readonly needed: number, readonly cap: number) {

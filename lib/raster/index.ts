@@ -2,4 +2,4 @@ export { readWindow, readPlan, assembleWindow, assembleDecoded, decodeBlockRef, 
 export { planWindow, colourSamples, alphaSampleOf, type Window, type WindowPlan, type BlockRef } from './plan.ts';
 export { typedArrayFor, viewAs, nodataAs, bytesPerSample, type TypedArray } from './typed.ts';
 export { BlockCache, type BlockCacheStats } from './block-cache.ts';
-export { ReadBudget, ReadLimitError, DEFAULT_READ_LIMITS, planCost, type ReadLimits } from './budget.ts';
+export { ReadBudget, ReadLimitError, DEFAULT_READ_LIMITS, checkReadLimits, planCost, type ReadLimits } from './budget.ts';
