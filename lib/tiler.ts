@@ -3,7 +3,9 @@
  * the HTTP API, every serverless function and `taoguan tile` call. Plan (pure geometry, lib/tiles) →
  * read only the blocks the plan needs (lib/raster) → warp → render (lib/render). No HTTP here.
  */
-import { readWindow, type BlockLoader } from './raster/window.ts';
+import type { ReadBudget } from './raster/budget.ts';
+import { planWindow } from './raster/plan.ts';
+import { readPlan, type BlockLoader } from './raster/window.ts';
 import { compileExpression, parseExpression } from './render/expression.ts';
 import { RenderInputError } from './render/errors.ts';
 import { emptyPng } from './render/png.ts';
@@ -24,6 +26,8 @@ export interface TileDataset {
   etag?: string;
   /** Decoded blocks shared between tiles (lib/raster/block-cache.ts); none: fetch and decode each time. */
   blockCache?: BlockLoader;
+  /** The request's caps on source bytes and decoded pixels, shared by all its datasets (raster/budget.ts). */
+  budget?: ReadBudget;
 }
 
 /** One input band: a dataset and a 0-based band index in it (default 0). */
@@ -107,12 +111,18 @@ async function warpInputs(req: TileRequest, tms: ReturnType<typeof tileMatrixSet
     if (!bands.includes(band)) bands.push(band);
     groups.set(dataset, bands);
   }
+  // Plan and charge every dataset before fetching any: a request over its caps fetches nothing.
+  const plans = [...groups].map(([dataset, bands]) => {
+    const tile = planTile(dataset.header, tms, req.z, req.x, req.y, { tileSize: size, resampling: req.resampling });
+    const window = tile && planWindow(dataset.header, tile.level, tile.window, bands);
+    if (window) dataset.budget?.charge(dataset.header, window);
+    return { dataset, tile, window };
+  });
   const done = new Map<TileDataset, WarpedTile | undefined>();
-  await Promise.all([...groups].map(async ([dataset, bands]) => {
-    const plan = planTile(dataset.header, tms, req.z, req.x, req.y, { tileSize: size, resampling: req.resampling });
-    if (!plan) return done.set(dataset, undefined);
-    const win = await readWindow(dataset.header, dataset.source, plan.window, { level: plan.level, bands, signal: req.signal, etag: dataset.etag, cache: dataset.blockCache });
-    done.set(dataset, warpWindow(plan, win));
+  await Promise.all(plans.map(async ({ dataset, tile, window }) => {
+    if (!tile || !window) return done.set(dataset, undefined);
+    const win = await readPlan(dataset.header, dataset.source, window, { signal: req.signal, etag: dataset.etag, cache: dataset.blockCache });
+    done.set(dataset, warpWindow(tile, win));
   }));
   return req.inputs.map(({ dataset, band = 0 }) => {
     const w = done.get(dataset);

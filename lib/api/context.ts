@@ -7,6 +7,7 @@
 import { CachedCatalog } from '../catalog/cache.ts';
 import { validateKeys, type Catalog, type DatasetRecord, type DatasetSummary, type KeySpec, type ListQuery } from '../catalog/catalog.ts';
 import { BlockCache, type BlockCacheStats } from '../raster/block-cache.ts';
+import { ReadBudget, type ReadLimits } from '../raster/budget.ts';
 import type { StretchMetadata } from '../render/stretch.ts';
 import type { ObjectInfo, RangeResult, ReadOptions, Source } from '../source/source.ts';
 import type { TileDataset } from '../tiler.ts';
@@ -36,6 +37,8 @@ export interface RequestStats {
   tile?: TileCacheOutcome;
   blocks: BlockCacheStats;
   error?: string;
+  /** Source bytes and decoded pixels charged so far, against the per-request caps. */
+  budget?: ReadBudget;
 }
 
 export const newStats = (): RequestStats => ({ catalog: 0, source: 0, blocks: { hits: 0, misses: 0 } });
@@ -53,6 +56,8 @@ export interface ApiConfig {
   blockCacheBytes: number;
   /** Sources kept open at once (each is small; a file source holds a descriptor). */
   maxSources?: number;
+  /** Per-request caps on source bytes and decoded pixels (default DEFAULT_READ_LIMITS). */
+  readLimits?: ReadLimits;
 }
 
 export class ApiContext {
@@ -119,7 +124,8 @@ export class ApiContext {
 
   /** A dataset ready for renderTile / readWindow, reading through counters for this request's log. */
   tileDataset(record: DatasetRecord, stats: RequestStats): TileDataset {
-    return { header: record.header, source: counted(this.source(record.location), stats), etag: record.etag, blockCache: this.blocks.loader(stats.blocks) };
+    stats.budget ??= new ReadBudget(this.config.readLimits);
+    return { header: record.header, source: counted(this.source(record.location), stats), etag: record.etag, blockCache: this.blocks.loader(stats.blocks), budget: stats.budget };
   }
 
   /** One Source per location, kept (least recently used dropped past maxSources) for its connections. */

@@ -4,6 +4,7 @@
  * host, bucket or credential (the full error goes to the request log instead).
  */
 import { CatalogError } from '../catalog/catalog.ts';
+import { ReadLimitError } from '../raster/budget.ts';
 import { RenderInputError } from '../render/errors.ts';
 import { ObjectChangedError, SourceError, SourceTimeoutError } from '../source/source.ts';
 import { UnknownCrsError } from '../tiles/crs.ts';
@@ -29,12 +30,16 @@ export function toApiError(err: unknown): ApiError {
   if (err instanceof RenderInputError) return badRequest(err.message);
   // lib/tiles and lib/render throw RangeError for coordinates, sizes and bands out of range.
   if (err instanceof RangeError) return badRequest(err.message);
+  // Well-formed, but more than this server reads for one request: retrying cannot help (422, not 5xx).
+  if (err instanceof ReadLimitError) return new ApiError(422, err.message);
   if (err instanceof ObjectChangedError) {
     return new ApiError(502, 'the dataset\'s object changed since it was ingested (its ETag no longer matches): re-ingest it');
   }
   if (err instanceof SourceTimeoutError) return new ApiError(504, 'the object store did not answer in time; try again');
   if (err instanceof SourceError) {
-    return new ApiError(502, `the object store failed${err.status ? ` (HTTP ${err.status})` : ''}; try again later`);
+    // Only an error status says anything; a 206 with the wrong range is just "failed".
+    const status = err.status !== undefined && err.status >= 400 ? ` (HTTP ${err.status})` : '';
+    return new ApiError(502, `the object store failed${status}; try again later`);
   }
   if (err instanceof CatalogError) {
     // Bad key values and unknown key names are the request's doing; their messages name no secret.

@@ -9,6 +9,7 @@
  */
 import { OpenAPIHono } from '@hono/zod-openapi';
 import type { Catalog } from '../catalog/catalog.ts';
+import { checkReadLimits, DEFAULT_READ_LIMITS } from '../raster/budget.ts';
 import { openSource as openLocation } from '../source/location.ts';
 import type { Source } from '../source/source.ts';
 import { MAX_TILE_SIZE } from '../tiles/tms.ts';
@@ -49,6 +50,13 @@ export interface ApiOptions {
   tileCacheBytes?: number;
   /** Bytes of decoded COG blocks kept in memory. Default 24 MiB. */
   blockCacheBytes?: number;
+  /**
+   * Compressed bytes of internal blocks one tile or preview request may need from the object
+   * store; more is a 422 naming this cap. Default 256 MiB (lib/raster/budget.ts says why).
+   */
+  maxSourceBytes?: number;
+  /** Pixels of internal blocks one request may decode; more is a 422 naming this cap. Default 256 Mi. */
+  maxDecodedPixels?: number;
   /** Called once per request with its log line. */
   logger?: (line: RequestLog) => void;
 }
@@ -70,6 +78,10 @@ export function createApi(options: ApiOptions): Api {
     maxTileSize: Math.min(options.maxTileSize ?? 1024, MAX_TILE_SIZE),
     tileCacheBytes: options.tileCacheBytes ?? 16 * 1024 * 1024,
     blockCacheBytes: options.blockCacheBytes ?? 24 * 1024 * 1024,
+    readLimits: checkReadLimits({
+      maxSourceBytes: options.maxSourceBytes ?? DEFAULT_READ_LIMITS.maxSourceBytes,
+      maxDecodedPixels: options.maxDecodedPixels ?? DEFAULT_READ_LIMITS.maxDecodedPixels,
+    }),
   };
   const ctx = new ApiContext(options.catalog, config);
   const logger = options.logger;

@@ -64,7 +64,7 @@ function fit(w: number, h: number, long: number): [number, number] {
 
 /** The input's band over its whole extent, nearest-sampled to width × height. */
 async function sample(input: TileInput, width: number, height: number): Promise<Sampled> {
-  const { header, source, etag, blockCache } = input.dataset;
+  const { header, source, etag, blockCache, budget } = input.dataset;
   // levels run from full resolution down: take the smallest that still covers the preview
   let level = 0;
   for (let i = header.levels.length - 1; i >= 0; i--) {
@@ -73,7 +73,7 @@ async function sample(input: TileInput, width: number, height: number): Promise<
   }
   const im = header.levels[level].image;
   if (im.width * im.height > MAX_LEVEL_PIXELS) throw badRequest('preview: the dataset has no overview small enough for a preview; rebuild it with overviews (taoguan optimize)');
-  const win: RasterWindow = await readWindow(header, source, { x: 0, y: 0, width: im.width, height: im.height }, { level, bands: [input.band ?? 0], etag, cache: blockCache });
+  const win: RasterWindow = await readWindow(header, source, { x: 0, y: 0, width: im.width, height: im.height }, { level, bands: [input.band ?? 0], etag, cache: blockCache, budget });
   const src = win.bands[0];
   const band = new (src.constructor as new (n: number) => Band)(width * height);
   const mask = new Uint8Array(width * height);

@@ -1,4 +1,5 @@
 import { readRanges } from '../source/coalesce.ts';
+import type { ReadBudget } from './budget.ts';
 import type { Source } from '../source/source.ts';
 import type { CogHeader, DType, TiffImage } from '../tiff/header.ts';
 import { decodeBlock } from './decode/index.ts';
@@ -15,6 +16,8 @@ export interface ReadWindowOptions {
   etag?: string;
   /** Where decoded blocks come from instead of a fresh fetch + decode (a shared cache, see block-cache.ts). */
   cache?: BlockLoader;
+  /** The request's caps on bytes and decoded pixels, charged before anything is fetched. */
+  budget?: ReadBudget;
 }
 
 /** Decoded blocks (undefined for sparse ones) for a plan: how a cache plugs into readWindow. */
@@ -37,6 +40,15 @@ export interface RasterWindow extends Window {
 /** Read a pixel window: fetch the blocks it touches (coalesced ranges), decode, assemble. */
 export async function readWindow(header: CogHeader, source: Source, window: Window, options: ReadWindowOptions = {}): Promise<RasterWindow> {
   const plan = planWindow(header, options.level ?? 0, window, options.bands);
+  options.budget?.charge(header, plan);
+  return readPlan(header, source, plan, options);
+}
+
+/**
+ * readWindow for a plan already made (and charged): a request reading several datasets plans and
+ * charges them all first, so one over its caps is refused before any of them is fetched.
+ */
+export async function readPlan(header: CogHeader, source: Source, plan: WindowPlan, options: Omit<ReadWindowOptions, 'level' | 'bands' | 'budget'> = {}): Promise<RasterWindow> {
   if (options.cache) return assembleDecoded(header, plan, await options.cache.load(header, source, plan, options));
   const ranges = plan.blocks.filter((b) => b.byteCount > 0 && b.offset > 0).map((b) => ({ offset: b.offset, length: b.byteCount }));
   const buffers = await readRanges(source, ranges, { signal: options.signal, etag: options.etag });

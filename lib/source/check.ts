@@ -25,15 +25,19 @@ export function parseContentRange(value: string | null | undefined): { start?: n
   return { start: Number(m[1]), end: Number(m[2]), size };
 }
 
-/** The object size from a 206's Content-Range, which must cover exactly the bytes asked for. */
+/**
+ * The object size from a 206's Content-Range, which must cover exactly the bytes asked for. Anything
+ * else is never used (it would be the wrong pixels) but is retried: a misbehaving cache or proxy in
+ * front of the store may answer the next attempt correctly, and the retries are bounded.
+ */
 export function sizeFromContentRange(location: string, offset: number, length: number, contentRange: string | null | undefined): number {
   const r = parseContentRange(contentRange);
   if (r?.start === undefined) {
-    throw new SourceError(`${location}: partial response without a usable Content-Range (${contentRange ?? 'none'})`, 206, false);
+    throw new SourceError(`${location}: partial response without a usable Content-Range (${contentRange ?? 'none'})`, 206, true);
   }
   const end = Math.min(offset + length, r.size) - 1;
   if (r.start !== offset || r.end !== end) {
-    throw new SourceError(`${location}: asked for bytes ${offset}-${offset + length - 1}, got Content-Range ${contentRange}`, 206, false);
+    throw new SourceError(`${location}: asked for bytes ${offset}-${offset + length - 1}, got Content-Range ${contentRange}`, 206, true);
   }
   return r.size;
 }

@@ -54,7 +54,8 @@ export class HttpSource implements Source {
       checkLength(this.location, bytes.length, Math.min(offset + length, info.size) - offset);
       return { bytes, info };
     }
-    // 200: the server ignored Range. Usable only as the whole object, and only when small enough.
+    // 200: the server ignored Range. Its bytes are still the object's (ETag checked as for a 206), so
+    // the asked slice is used rather than failing, but only for an object small enough to read whole.
     const whole = await this.guard(options.signal, () => this.readWhole(res));
     this.wholeResponses++;
     info.size = whole.length;
