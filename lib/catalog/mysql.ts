@@ -21,8 +21,8 @@
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import mysql from 'mysql2/promise';
 import type { Pool, PoolOptions, ResultSetHeader, RowDataPacket } from 'mysql2/promise';
-import { CatalogError, KEY_NAME, SCHEMA_VERSION, validateKeys } from './catalog.ts';
-import type { Catalog, CatalogInfo, DatasetRecord, DatasetSummary, KeySpec, ListQuery, PutResult } from './catalog.ts';
+import { CatalogError, KEY_NAME, SCHEMA_VERSION, validateKeys, validateKeyValues } from './catalog.ts';
+import type { Catalog, CatalogInfo, DatasetRecord, DatasetSummary, KeySpec, ListQuery, Lookup, PutResult } from './catalog.ts';
 import { datasetId, fromStored, planList, redactUri, sameObject, SchemaErrors, toStored, validateKeySpecs, validateRecord } from './records.ts';
 import type { ListPlan } from './records.ts';
 
@@ -61,6 +61,8 @@ export class MysqlCatalog implements Catalog {
   readonly #data: string;
   #entry?: Shared;
   #loaded?: Promise<Meta>;
+  /** What #loaded resolved to, once it has: lookup() asks for the meta only while this is unset. */
+  #known?: Meta;
 
   constructor(uri: string, options: MysqlCatalogOptions = {}) {
     const url = new URL(uri);
@@ -120,7 +122,7 @@ export class MysqlCatalog implements Catalog {
     // one statement, one transaction: both rows or neither, and of racing creates exactly one wins
     await this.#run(`INSERT INTO ${this.#meta} (name, value) VALUES ('keys', ?), ('schema_version', ?)`, [JSON.stringify(keys), String(SCHEMA_VERSION)])
       .catch((e: { code?: string }) => Promise.reject(e.code === 'ER_DUP_ENTRY' ? exists() : e));
-    this.#loaded = undefined;
+    this.#forget();
   }
 
   async keys(): Promise<KeySpec[]> {
@@ -146,13 +148,31 @@ export class MysqlCatalog implements Catalog {
 
   async get(keyValues: string[]): Promise<DatasetRecord | undefined> {
     validateKeys((await this.#open()).keys, keyValues);
-    const [rows] = await this.#run<RowDataPacket[]>(`SELECT ${DATA.join(', ')} FROM ${this.#data} WHERE _id = ?`, [idOf(keyValues)]);
+    // query(), not execute(): execute() prepares first, a second round trip on every new connection
+    const [rows] = await this.#run<RowDataPacket[]>(`SELECT ${DATA.join(', ')} FROM ${this.#data} WHERE _id = ?`, [idOf(keyValues)], 'query');
+    return rows[0] ? recordOf(keyValues, rows[0]) : undefined;
+  }
+
+  async lookup(values: string[]): Promise<Lookup> {
+    validateKeyValues(values);
+    if (this.#known) {
+      const { keys } = await this.#open();
+      return { keys: keys.map((k) => ({ ...k })), record: values.length === keys.length ? await this.get(values) : undefined };
+    }
+    // Cold: the meta rows and the dataset row in one statement. The LEFT JOIN from a one-row table
+    // gives one row even when there is no such dataset (its columns NULL; _location never is otherwise).
+    const [rows] = await this.#run<RowDataPacket[]>(`SELECT (SELECT value FROM ${this.#meta} WHERE name = 'keys') AS _keys,
+      (SELECT value FROM ${this.#meta} WHERE name = 'schema_version') AS _version, ${DATA.map((c) => `d.${c}`).join(', ')}
+      FROM (SELECT 1 AS one) AS o LEFT JOIN ${this.#data} AS d ON d._id = ?`, [idOf(values)], 'query').catch(this.#noTable);
     const r = rows[0];
-    if (!r) return undefined;
-    return fromStored([...keyValues], {
-      location: r._location, etag: r._etag, size: Number(r._size), lastModified: r._last_modified,
-      metadata: r._metadata, header: inflateRawSync(r._header).toString('utf8'),
-    });
+    const meta = this.#parseMeta({ keys: r._keys, schema_version: r._version });
+    if (!this.#known) {
+      this.#known = meta;
+      this.#loaded = Promise.resolve(meta);
+    }
+    if (meta.version !== SCHEMA_VERSION) throw SchemaErrors.mismatch(this.uri, meta.version, SCHEMA_VERSION);
+    const record = r._location !== null && values.length === meta.keys.length ? recordOf(values, r) : undefined;
+    return { keys: meta.keys.map((k) => ({ ...k })), record };
   }
 
   async delete(keyValues: string[]): Promise<boolean> {
@@ -191,14 +211,14 @@ export class MysqlCatalog implements Catalog {
     if (version > SCHEMA_VERSION) throw SchemaErrors.mismatch(this.uri, version, SCHEMA_VERSION);
     // Version 0 is the pre-release layout, the same tables as 1: only the mark moves.
     if (version < SCHEMA_VERSION) await this.#run(`UPDATE ${this.#meta} SET value = ? WHERE name = 'schema_version'`, [String(SCHEMA_VERSION)]);
-    this.#loaded = undefined;
+    this.#forget();
     return { from: version, to: SCHEMA_VERSION };
   }
 
   async close(): Promise<void> {
     const entry = this.#entry;
     this.#entry = undefined;
-    this.#loaded = undefined;
+    this.#forget();
     if (!entry || --entry.users > 0) return;
     if (pools.get(this.#poolKey) === entry) pools.delete(this.#poolKey);
     await entry.pool.end();
@@ -206,23 +226,37 @@ export class MysqlCatalog implements Catalog {
 
   /** Keys and schema version, read once per catalog object; a missing catalog or other version is refused. */
   async #open(anyVersion = false): Promise<Meta> {
-    const loading = (this.#loaded ??= this.#run<RowDataPacket[]>(`SELECT name, value FROM ${this.#meta}`).then(([rows]) => {
-      const meta = Object.fromEntries(rows.map((r) => [String(r.name), String(r.value)]));
-      // no version row: never created, or creation was interrupted (create() can be run again)
-      if (!meta.schema_version) throw SchemaErrors.notFound(this.uri);
-      const keys = JSON.parse(meta.keys) as KeySpec[];
-      // names become column names: a tampered meta table must not inject SQL through them
-      if (!keys.every((k) => KEY_NAME.test(k.name))) throw new CatalogError(`${this.uri} has an invalid key name in ${this.#meta}`, 'schema');
-      return { keys, version: Number(meta.schema_version) };
-    }, (e: unknown) => {
-      throw (e as { code?: string }).code === 'ER_NO_SUCH_TABLE' ? SchemaErrors.notFound(this.uri) : e;
-    }));
+    const loading = (this.#loaded ??= this.#run<RowDataPacket[]>(`SELECT name, value FROM ${this.#meta}`)
+      .then(([rows]) => this.#parseMeta(Object.fromEntries(rows.map((r) => [String(r.name), r.value]))), this.#noTable)
+      .then((meta) => {
+        if (this.#loaded === loading) this.#known = meta;
+        return meta;
+      }));
     const meta = await loading.catch((e: unknown) => {
       if (this.#loaded === loading) this.#loaded = undefined;
       throw e;
     });
     if (meta.version !== SCHEMA_VERSION && !anyVersion) throw SchemaErrors.mismatch(this.uri, meta.version, SCHEMA_VERSION);
     return meta;
+  }
+
+  #parseMeta(meta: { keys?: unknown; schema_version?: unknown }): Meta {
+    // no version row: never created, or creation was interrupted (create() can be run again)
+    if (meta.schema_version === null || meta.schema_version === undefined) throw SchemaErrors.notFound(this.uri);
+    const keys = JSON.parse(String(meta.keys)) as KeySpec[];
+    // names become column names: a tampered meta table must not inject SQL through them
+    if (!Array.isArray(keys) || !keys.every((k) => KEY_NAME.test(k.name))) throw new CatalogError(`${this.uri} has an invalid key name in ${this.#meta}`, 'schema');
+    return { keys, version: Number(meta.schema_version) };
+  }
+
+  #noTable = (e: unknown): never => {
+    throw (e as { code?: string }).code === 'ER_NO_SUCH_TABLE' ? SchemaErrors.notFound(this.uri) : e;
+  };
+
+  /** The meta may change (create, migrate) or the catalog be closed: read it again next time. */
+  #forget(): void {
+    this.#loaded = undefined;
+    this.#known = undefined;
   }
 
   /**
@@ -278,6 +312,13 @@ export class MysqlCatalog implements Catalog {
 }
 
 type Param = string | number | Buffer | null;
+
+function recordOf(keyValues: string[], r: RowDataPacket): DatasetRecord {
+  return fromStored([...keyValues], {
+    location: r._location, etag: r._etag, size: Number(r._size), lastModified: r._last_modified,
+    metadata: r._metadata, header: inflateRawSync(r._header).toString('utf8'),
+  });
+}
 const q = (name: string) => `\`${name}\``;
 const idOf = (keys: string[]) => Buffer.from(datasetId(keys), 'hex');
 
