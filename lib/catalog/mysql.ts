@@ -1,6 +1,7 @@
 /**
  * The MySQL store (MySQL 5.7, 8.x, MariaDB 10.x), for `mysql://user:pass@host:port/db`, with URI
- * parameters `prefix` (table prefix, default `taoguan_`), `ssl` (true | skip-verify), `pool`, `connectTimeout`.
+ * parameters `prefix` (table prefix, default `taoguan_`), `ssl` (true | skip-verify), `pool`, `connectTimeout`,
+ * `queryTimeout` (milliseconds).
  *
  *   CREATE TABLE `<prefix>meta` (name VARCHAR(64) PRIMARY KEY, value TEXT)   -- rows 'keys', 'schema_version'
  *   CREATE TABLE `<prefix>datasets` (
@@ -33,17 +34,25 @@ export interface MysqlCatalogOptions {
   poolSize?: number;
   /** Give up connecting after this long (URI `?connectTimeout=`; default 5000 ms). */
   connectTimeoutMs?: number;
+  /**
+   * Give up on a statement after this long (URI `?queryTimeout=`; default 10,000 ms): a query stuck
+   * behind a lock or a server that stopped answering becomes 'unavailable' (a 503), not a hung request.
+   */
+  queryTimeoutMs?: number;
   /** Replace the pool's connections after this long unused (default 5 min), see #pool(). */
   idleRefreshMs?: number;
 }
 
+const PARAMS = ['prefix', 'ssl', 'pool', 'connectTimeout', 'queryTimeout'];
 const TABLE_OPTIONS = 'ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin';
 const DATA = ['_location', '_etag', '_size', '_last_modified', '_metadata', '_header'];
 /** The connection failed, not the statement (killed, server restarted, reset): worth one retry. */
 const RETRYABLE = new Set(['PROTOCOL_CONNECTION_LOST', 'ECONNRESET', 'EPIPE', 'PROTOCOL_ENQUEUE_AFTER_FATAL_ERROR',
   'PROTOCOL_ENQUEUE_AFTER_QUIT', 'ER_CONNECTION_KILLED', 'ER_SERVER_SHUTDOWN', 'ER_CLIENT_INTERACTION_TIMEOUT']);
 const UNAVAILABLE = new Set([...RETRYABLE, 'ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EHOSTUNREACH',
-  'ENETUNREACH', 'ER_ACCESS_DENIED_ERROR', 'ER_DBACCESS_DENIED_ERROR', 'ER_CON_COUNT_ERROR', 'HANDSHAKE_SSL_ERROR']);
+  'ENETUNREACH', 'ER_ACCESS_DENIED_ERROR', 'ER_DBACCESS_DENIED_ERROR', 'ER_CON_COUNT_ERROR', 'HANDSHAKE_SSL_ERROR',
+  // a statement past queryTimeout (mysql2 then closes its connection); not retried: it would wait as long again
+  'PROTOCOL_SEQUENCE_TIMEOUT']);
 
 /** Pools outlive catalog objects: a function's module scope survives between warm invocations. */
 interface Shared { pool: Pool; users: number; busy: number; lastUsed: number }
@@ -57,6 +66,7 @@ export class MysqlCatalog implements Catalog {
   readonly #config: PoolOptions;
   readonly #shared: boolean;
   readonly #idleRefreshMs: number;
+  readonly #queryTimeoutMs: number;
   readonly #meta: string;
   readonly #data: string;
   #entry?: Shared;
@@ -70,7 +80,7 @@ export class MysqlCatalog implements Catalog {
     if (url.protocol !== 'mysql:') throw new CatalogError(`not a mysql:// catalog URI: ${this.uri}`);
     const params = url.searchParams;
     for (const name of params.keys()) {
-      if (!['prefix', 'ssl', 'pool', 'connectTimeout'].includes(name)) throw new CatalogError(`${this.uri}: unknown parameter "${name}" (known: prefix, ssl, pool, connectTimeout)`);
+      if (!PARAMS.includes(name)) throw new CatalogError(`${this.uri}: unknown parameter "${name}" (known: ${PARAMS.join(', ')})`);
     }
     const prefix = params.get('prefix') ?? 'taoguan_';
     if (!/^[A-Za-z0-9_]{0,40}$/.test(prefix)) throw new CatalogError(`${this.uri}: prefix "${prefix}" may hold only letters, digits and "_"`);
@@ -82,12 +92,13 @@ export class MysqlCatalog implements Catalog {
     this.#shared = options.sharedPool ?? true;
     this.#idleRefreshMs = options.idleRefreshMs ?? 300_000;
     this.#poolKey = uri;
+    this.#queryTimeoutMs = options.queryTimeoutMs ?? this.#count(params, 'queryTimeout', 10_000);
     this.#config = {
       host: url.hostname.replace(/^\[|\]$/g, ''), port: Number(url.port || 3306), database,
       user: decodeURIComponent(url.username), password: decodeURIComponent(url.password),
       ssl: ssl === 'skip-verify' ? { rejectUnauthorized: false } : ssl === 'true' ? {} : undefined,
-      connectionLimit: options.poolSize ?? Number(params.get('pool') ?? 2),
-      connectTimeout: options.connectTimeoutMs ?? Number(params.get('connectTimeout') ?? 5000),
+      connectionLimit: options.poolSize ?? this.#count(params, 'pool', 2),
+      connectTimeout: options.connectTimeoutMs ?? this.#count(params, 'connectTimeout', 5000),
       // TCP keep-alive on every connection; one idle connection is kept, more are closed after 60 s
       enableKeepAlive: true, keepAliveInitialDelay: 10_000, maxIdle: 1, idleTimeout: 60_000,
       // without FOUND_ROWS an upsert that changes nothing reports 0 affected rows, not 1 like an insert
@@ -290,7 +301,8 @@ export class MysqlCatalog implements Catalog {
    */
   async #run<T extends RowDataPacket[] | ResultSetHeader>(sql: string, params: Param[] = [], how: 'execute' | 'query' = 'execute'): Promise<[T]> {
     const entry = this.#use();
-    const attempt = async (): Promise<[T]> => [(await (how === 'query' ? entry.pool.query<T>(sql, params) : entry.pool.execute<T>(sql, params)))[0]];
+    const statement = { sql, timeout: this.#queryTimeoutMs };
+    const attempt = async (): Promise<[T]> => [(await (how === 'query' ? entry.pool.query<T>(statement, params) : entry.pool.execute<T>(statement, params)))[0]];
     entry.busy++;
     try {
       return await attempt().catch((e: { code?: string }) => (RETRYABLE.has(e.code ?? '') ? attempt() : Promise.reject(e)));
@@ -307,7 +319,16 @@ export class MysqlCatalog implements Catalog {
     const code = (e as { code?: string }).code ?? '';
     if (code === 'ER_BAD_DB_ERROR') return new CatalogError(`${this.uri}: database "${this.#config.database}" does not exist`, 'not-found');
     if (!UNAVAILABLE.has(code)) return e;
-    return new CatalogError(`MySQL catalog unavailable at ${this.#config.host}:${this.#config.port} (${code}): ${this.uri}`, 'unavailable');
+    const why = code === 'PROTOCOL_SEQUENCE_TIMEOUT' ? `no answer within ${this.#queryTimeoutMs} ms` : code;
+    return new CatalogError(`MySQL catalog unavailable at ${this.#config.host}:${this.#config.port} (${why}): ${this.uri}`, 'unavailable');
+  }
+
+  /** A URI parameter that must be a positive whole number (a pool size, milliseconds). */
+  #count(params: URLSearchParams, name: string, fallback: number): number {
+    const text = params.get(name);
+    if (text === null) return fallback;
+    if (!/^[1-9]\d{0,8}$/.test(text)) throw new CatalogError(`${this.uri}: ${name}=${JSON.stringify(text)} must be a positive whole number`);
+    return Number(text);
   }
 }
 
