@@ -1,7 +1,8 @@
 /**
  * The catalog: datasets under ordered key values (sensor, date, band…), each with its object's
  * location, ETag and size, computed metadata, and its parsed COG header — so a tile request needs
- * one primary-key lookup (or none, from the cache) and never re-reads a header from the source.
+ * one primary-key lookup (or none, from the cache) and never re-reads a header from the source;
+ * a cold process's first one gets the key names in that same round trip (lookup).
  * One interface, one file per store (sqlite.ts, mysql.ts, tablestore.ts).
  */
 import type { CogHeader } from '../tiff/header.ts';
