@@ -2,17 +2,31 @@
  * The promise of the catalog design, end to end over real sockets: a tile never costs a header
  * request at the origin — not even the first after a cold start (a new createApi and a new catalog
  * instance on the same SQLite file) — only the coalesced ranges of the blocks it needs; and once a
- * dataset is warm, tiles cost no catalog query at all.
+ * dataset is warm, tiles cost no catalog query at all. And the first tile costs ONE catalog round
+ * trip (key names and record together, Catalog.lookup), counted where the store is talked to: mysql2's
+ * commands on the wire for MySQL (MariaDB on 127.0.0.1:3306), requests reaching the TableStore fake,
+ * store calls for SQLite (in process, no round trip to count).
  */
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { DatasetRecord } from '../lib/catalog/catalog.ts';
+import mysql from 'mysql2/promise';
+import { createApi, type RequestLog } from '../lib/api/index.ts';
+import { CachedCatalog } from '../lib/catalog/cache.ts';
+import type { Catalog, DatasetRecord } from '../lib/catalog/catalog.ts';
+import { MysqlCatalog } from '../lib/catalog/mysql.ts';
 import { openCatalog } from '../lib/catalog/open.ts';
+import { SqliteCatalog } from '../lib/catalog/sqlite.ts';
+import { TableStoreCatalog } from '../lib/catalog/tablestore.ts';
+import { ingestObject } from '../lib/ingest/index.ts';
 import { planWindow } from '../lib/raster/plan.ts';
 import { planRanges } from '../lib/source/coalesce.ts';
 import { tileMatrixSet } from '../lib/tiles/tms.ts';
 import { planTile } from '../lib/tiles/warp.ts';
-import { DATASETS, makeCatalog, Origin, startApi, tileAt } from './api-harness.ts';
+import { DATASETS, makeCatalog, Origin, SpyCatalog, startApi, tileAt } from './api-harness.ts';
+import { FakeTableStore } from './tablestore-fake.ts';
 
 /** The byte ranges of the blocks a tile needs. */
 function blockRanges(record: DatasetRecord, z: number, x: number, y: number): { offset: number; length: number }[] {
@@ -63,7 +77,8 @@ describe('tiles after a cold start', () => {
       const want = expectedRanges(rec, z, x, y).map(([a, b]) => `GET /s2/B04.tif ${a}-${b}`);
       assert.ok(want.length > 0);
       assert.deepEqual(got, want, 'exactly the coalesced block ranges, no HEAD, no header read');
-      assert.equal(api.spy.queries, 2, 'cold: the key names and the record, one query each');
+      assert.equal(api.spy.queries, 1, 'cold: the key names and the record in one query');
+      assert.equal(api.logs.at(-1)!.catalog, 1, 'and the request log says so');
 
       // warm: other tiles of the same dataset ask the catalog nothing and read no header
       const warm = api.spy.queries;
@@ -124,5 +139,105 @@ describe('tiles after a cold start', () => {
     } finally {
       await api.stop();
     }
+  });
+});
+
+/**
+ * mysql2's commands as they go on the wire, by kind: a ClientHandshake per new connection, then a
+ * Query (text protocol: one round trip), or a Prepare and an Execute (binary protocol: two, the
+ * first time a connection sees a statement). Counted on the driver's base connection class, which
+ * mysql2/promise uses too; its package exports do not name the file, so it is required by path.
+ */
+const wire = new Map<string, number>();
+{
+  const require = createRequire(import.meta.url);
+  const { prototype } = require(join(dirname(require.resolve('mysql2')), 'lib/base/connection.js')) as { prototype: { addCommand(cmd: object): unknown } };
+  const addCommand = prototype.addCommand;
+  prototype.addCommand = function (this: unknown, cmd: object) {
+    const kind = cmd.constructor.name;
+    wire.set(kind, (wire.get(kind) ?? 0) + 1);
+    return addCommand.call(this, cmd);
+  };
+}
+const roundTrips = () => ['Query', 'Prepare', 'Execute'].reduce((n, kind) => n + (wire.get(kind) ?? 0), 0);
+
+describe('the first tile after a cold start costs one catalog round trip, on every store', () => {
+  const origin = new Origin();
+  const SERVER = 'mysql://root@127.0.0.1:3306/test';
+  const prefix = `tgcold${randomBytes(4).toString('hex')}_`;
+  const fake = new FakeTableStore();
+  const TS_URI = 'tablestore://cold?endpoint=https://cold.cn-hangzhou.ots.aliyuncs.com&table=cold';
+  let sqlite: Awaited<ReturnType<typeof makeCatalog>>;
+  let rec: DatasetRecord;
+
+  before(async () => {
+    await origin.start();
+    sqlite = await makeCatalog(origin);
+    for (const writer of [new MysqlCatalog(`${SERVER}?prefix=${prefix}`, { sharedPool: false }), new TableStoreCatalog(TS_URI, { client: fake })]) {
+      await writer.create([{ name: 'sensor' }, { name: 'date' }, { name: 'band' }]);
+      for (const d of DATASETS) await ingestObject(writer, `${origin.url}${d.path}`, d.keys);
+      await writer.close();
+    }
+    const reader = new SqliteCatalog(sqlite.uri);
+    rec = (await reader.get(['S2', '2024-01-15', 'B04']))!;
+    await reader.close();
+  });
+  after(async () => {
+    await origin.stop();
+    await sqlite.close();
+    const admin = await mysql.createConnection({ host: '127.0.0.1', port: 3306, user: 'root', database: 'test' });
+    await admin.query(`DROP TABLE IF EXISTS \`${prefix}datasets\`, \`${prefix}meta\``);
+    await admin.end();
+  });
+
+  /** A fresh process's view of the store: a new store object (no pool, nothing loaded), a new cache, a new API. */
+  async function coldThenWarm(store: Catalog, count: () => number): Promise<{ cold: number; warm: number }> {
+    const logs: RequestLog[] = [];
+    const api = createApi({ catalog: new CachedCatalog(store), logger: (l) => logs.push(l) });
+    const [w, s, e, n] = rec.metadata.bounds;
+    const tile = (i: number) => {
+      const [x, y] = tileAt(w + ((e - w) * (i + 1)) / 4, s + ((n - s) * (i + 1)) / 4, 13);
+      return `http://api.test/singleband/S2/2024-01-15/B04/13/${x}/${y}.png?colormap=viridis`;
+    };
+    try {
+      origin.reset();
+      let before = count();
+      const first = await api.fetch(new Request(tile(0)));
+      assert.equal(first.status, 200, await first.clone().text());
+      await first.arrayBuffer();
+      const cold = count() - before;
+      assert.equal(logs.at(-1)!.catalog, 1, 'the request log counts one catalog query');
+      assert.ok(origin.requests.length > 0);
+      for (const r of origin.requests) {
+        assert.ok(r.method === 'GET' && r.range && r.range[0] >= rec.header.headerLength, `no HEAD, no header read: ${JSON.stringify(r)}`);
+      }
+      before = count();
+      const second = await api.fetch(new Request(tile(1)));
+      assert.equal(second.status, 200);
+      await second.arrayBuffer();
+      assert.equal(logs.at(-1)!.catalog, 0);
+      return { cold, warm: count() - before };
+    } finally {
+      await store.close();
+    }
+  }
+
+  it('MySQL: one statement on the wire (one Query: no Prepare), then none', async () => {
+    const connectionsBefore = wire.get('ClientHandshake') ?? 0;
+    const got = await coldThenWarm(new MysqlCatalog(`${SERVER}?prefix=${prefix}`, { sharedPool: false }), roundTrips);
+    assert.deepEqual(got, { cold: 1, warm: 0 });
+    assert.equal((wire.get('ClientHandshake') ?? 0) - connectionsBefore, 1, 'one connection opened');
+  });
+
+  it('TableStore: one request (a BatchGetRow of the meta row and the dataset row), then none', async () => {
+    const total = () => Object.values(fake.calls).reduce((a, b) => a + b, 0);
+    const batches = fake.calls.batchGetRow ?? 0;
+    assert.deepEqual(await coldThenWarm(new TableStoreCatalog(TS_URI, { client: fake }), total), { cold: 1, warm: 0 });
+    assert.equal(fake.calls.batchGetRow - batches, 1);
+  });
+
+  it('SQLite: one store call, then none', async () => {
+    const spy = new SpyCatalog(new SqliteCatalog(sqlite.uri));
+    assert.deepEqual(await coldThenWarm(spy, () => spy.queries), { cold: 1, warm: 0 });
   });
 });

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createApi, toNodeHandler, type ApiOptions, type RequestLog } from '../lib/api/index.ts';
 import { CachedCatalog } from '../lib/catalog/cache.ts';
-import type { Catalog, DatasetRecord, DatasetSummary, KeySpec, ListQuery } from '../lib/catalog/catalog.ts';
+import type { Catalog, DatasetRecord, DatasetSummary, KeySpec, ListQuery, Lookup } from '../lib/catalog/catalog.ts';
 import { openCatalog } from '../lib/catalog/open.ts';
 import { ingestObject } from '../lib/ingest/index.ts';
 import { fixturePath } from './helpers.ts';
@@ -70,6 +70,7 @@ export class SpyCatalog implements Catalog {
   keys(): Promise<KeySpec[]> { this.queries++; return this.inner.keys(); }
   put(record: DatasetRecord) { return this.inner.put(record); }
   get(keys: string[]): Promise<DatasetRecord | undefined> { this.queries++; return this.inner.get(keys); }
+  lookup(values: string[]): Promise<Lookup> { this.queries++; return this.inner.lookup(values); }
   delete(keys: string[]) { return this.inner.delete(keys); }
   list(query?: ListQuery): Promise<DatasetSummary[]> { this.queries++; return this.inner.list(query); }
   count(where?: ListQuery['where']) { this.queries++; return this.inner.count(where); }

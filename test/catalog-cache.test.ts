@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import sqlite3 from 'node-sqlite3-wasm';
 import { CachedCatalog, estimateBytes } from '../lib/catalog/cache.ts';
-import type { Catalog, CatalogInfo, DatasetRecord, KeySpec, PutResult } from '../lib/catalog/catalog.ts';
+import type { Catalog, CatalogInfo, DatasetRecord, KeySpec, Lookup, PutResult } from '../lib/catalog/catalog.ts';
 import { CatalogError } from '../lib/catalog/catalog.ts';
 import { openCatalog } from '../lib/catalog/open.ts';
 import { SqliteCatalog } from '../lib/catalog/sqlite.ts';
@@ -15,7 +15,7 @@ import { catalogContract, sampleRecord } from './catalog-contract.ts';
 class SpyStore implements Catalog {
   readonly uri = 'spy:';
   readonly rows = new Map<string, DatasetRecord>();
-  calls = { get: 0, put: 0, delete: 0, keys: 0 };
+  calls = { get: 0, put: 0, delete: 0, keys: 0, lookup: 0 };
   gate?: Promise<void>;
   fail = 0;
 
@@ -38,6 +38,15 @@ class SpyStore implements Catalog {
       throw new CatalogError('store down', 'unavailable');
     }
     return this.rows.get(keys.join('/'));
+  }
+  async lookup(values: string[]): Promise<Lookup> {
+    this.calls.lookup++;
+    await this.gate;
+    if (this.fail > 0) {
+      this.fail--;
+      throw new CatalogError('store down', 'unavailable');
+    }
+    return { keys: [{ name: 'band' }], record: values.length === 1 ? this.rows.get(values[0]) : undefined };
   }
   async delete(keys: string[]): Promise<boolean> {
     this.calls.delete++;
@@ -62,7 +71,7 @@ describe('CachedCatalog', () => {
     const first = await cache.get(['B04']);
     for (let i = 0; i < 100; i++) assert.equal(await cache.get(['B04']), first);
     assert.equal(store.calls.get, 1);
-    assert.deepEqual({ ...cache.stats, bytes: 0 }, { hits: 100, negativeHits: 0, misses: 1, evictions: 0, entries: 1, bytes: 0 });
+    assert.deepEqual({ ...cache.stats, bytes: 0 }, { hits: 100, negativeHits: 0, misses: 1, queries: 1, evictions: 0, entries: 1, bytes: 0 });
     assert.ok(cache.stats.bytes > 0);
   });
 
@@ -180,6 +189,53 @@ describe('CachedCatalog', () => {
     await cache.keys();
     await cache.keys();
     assert.equal(store.calls.keys, 1);
+  });
+
+  it('cold, a lookup is one store query that fills both the key and the record cache', async () => {
+    const { store, cache } = spy();
+    await store.put(sampleRecord(['B04']));
+    const found = await cache.lookup(['B04']);
+    assert.deepEqual(found.keys, [{ name: 'band' }]);
+    assert.equal(found.record?.keys[0], 'B04');
+    assert.deepEqual(store.calls, { get: 0, put: 1, delete: 0, keys: 0, lookup: 1 });
+    assert.equal(await cache.get(['B04']), found.record, 'the record was cached');
+    assert.deepEqual(await cache.keys(), [{ name: 'band' }]);
+    const warm = await cache.lookup(['B04']);
+    assert.equal(warm.record, found.record);
+    assert.equal(await (await cache.lookup(['B05'])).record, undefined);
+    assert.equal(store.calls.lookup + store.calls.keys, 1, 'key names known: no more lookups, no keys query');
+    assert.equal(store.calls.get, 1, 'an uncached dataset, once the keys are known, is a plain get');
+    assert.equal(cache.stats.queries, 2);
+  });
+
+  it('shares one cold lookup among concurrent lookups and gets of one dataset', async () => {
+    const { store, cache } = spy();
+    await store.put(sampleRecord(['B04']));
+    let open!: () => void;
+    store.gate = new Promise((r) => { open = r; });
+    const lookups = Array.from({ length: 20 }, () => cache.lookup(['B04']));
+    const gets = Array.from({ length: 20 }, () => cache.get(['B04']));
+    open();
+    const found = await Promise.all(lookups);
+    const got = await Promise.all(gets);
+    assert.equal(store.calls.lookup, 1);
+    assert.equal(store.calls.get, 0);
+    assert.ok(found.every((f) => f.record === found[0].record && f.record) && got.every((r) => r === found[0].record));
+    found[0].keys[0].name = 'changed';
+    assert.equal(found[1].keys[0].name, 'band', 'each caller gets its own key specs');
+  });
+
+  it('does not cache a failed lookup, and remembers nothing for a wrong number of values', async () => {
+    const { store, cache } = spy();
+    await store.put(sampleRecord(['B04']));
+    store.fail = 1;
+    const results = await Promise.allSettled([cache.lookup(['B04']), cache.lookup(['B04'])]);
+    assert.deepEqual(results.map((r) => r.status), ['rejected', 'rejected']);
+    assert.equal(store.calls.lookup, 1);
+    const wrong = await cache.lookup(['B04', 'extra']);
+    assert.equal(wrong.record, undefined);
+    await assert.rejects(cache.lookup(['B04', '../x']), /may not contain/);
+    assert.equal((await cache.lookup(['B04'])).record?.keys[0], 'B04');
   });
 });
 

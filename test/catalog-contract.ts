@@ -198,6 +198,37 @@ export function catalogContract(
       assert.ok(await c.get(['S2', '2024-01-15', 'B04']), 'nothing was deleted');
     });
 
+    it('lookup gives the key names and the record, cold (a new client) and warm, and refuses bad values', async () => {
+      const rec = sampleRecord(['S2', '2024-01-15', 'B04']);
+      await (await created()).put(rec);
+      for (const c of [await open(), await open()]) {
+        // the first call is cold (nothing loaded), the second warm, on each client
+        for (let i = 0; i < 2; i++) {
+          const found = await c.lookup(rec.keys);
+          assert.deepEqual(plainKeys(found.keys), plainKeys(KEYS));
+          assertSameRecord(found.record, rec);
+        }
+        const other = await c.lookup(['S2', '2024-01-15', 'B03']);
+        assert.deepEqual(plainKeys(other.keys), plainKeys(KEYS));
+        assert.equal(other.record, undefined);
+      }
+      // a wrong number of values is no error here, cold or warm: the caller words it with the names
+      for (const c of [await open(), await open()]) {
+        await c.keys(); // the second client is warm
+        const short = await c.lookup(['S2', '2024-01-15']);
+        assert.deepEqual([plainKeys(short.keys), short.record], [plainKeys(KEYS), undefined]);
+        assert.equal((await c.lookup([...rec.keys, 'x'])).record, undefined);
+      }
+      const cold = await open();
+      await rejectsWith(cold.lookup(['S2', '../x', 'B04']), 'invalid', /may not contain/);
+      await rejectsWith(cold.lookup(['S2', '', 'B04']), 'invalid', /empty/);
+      assertSameRecord((await cold.lookup(rec.keys)).record, rec);
+      await rejectsWith(cold.lookup(['S2', 'a\u0001b', 'B04']), 'invalid', /control/);
+      const found = await cold.lookup(rec.keys);
+      found.keys[0].name = 'changed';
+      assert.equal((await cold.lookup(rec.keys)).keys[0].name, 'sensor', 'callers get their own key specs');
+    });
+
     it('delete says true, then false', async () => {
       const c = await created();
       const rec = sampleRecord(['S2', '2024-01-15', 'B04']);
@@ -320,6 +351,8 @@ export function catalogContract(
       const hint = /taoguan catalog create/;
       await rejectsWith(c.keys(), 'not-found', hint);
       await rejectsWith(c.get(['S2', '2024-01-15', 'B04']), 'not-found', hint);
+      await rejectsWith(c.lookup(['S2', '2024-01-15', 'B04']), 'not-found', hint);
+      await rejectsWith((await open()).lookup(['S2', '2024-01-15', 'B04']), 'not-found', hint);
       await rejectsWith(c.put(sampleRecord(['S2', '2024-01-15', 'B04'])), 'not-found', hint);
       await rejectsWith(c.delete(['S2', '2024-01-15', 'B04']), 'not-found', hint);
       await rejectsWith(c.list(), 'not-found', hint);
@@ -341,7 +374,9 @@ export function catalogContract(
       await setSchemaVersion!(SCHEMA_VERSION - 1);
       const c = await open();
       const hint = /taoguan catalog migrate/;
+      await rejectsWith((await open()).lookup(rec.keys), 'schema', hint);
       await rejectsWith(c.get(rec.keys), 'schema', hint);
+      await rejectsWith(c.lookup(rec.keys), 'schema', hint);
       await rejectsWith(c.keys(), 'schema', hint);
       await rejectsWith(c.list(), 'schema', hint);
       await rejectsWith(c.put(sampleRecord(['S2', '2024-01-15', 'B03'])), 'schema', hint);
@@ -357,6 +392,7 @@ export function catalogContract(
       await setSchemaVersion!(SCHEMA_VERSION + 1);
       const c = await open();
       const hint = /upgrade taoguan/i;
+      await rejectsWith(c.lookup(rec.keys), 'schema', hint);
       await rejectsWith(c.get(rec.keys), 'schema', hint);
       await rejectsWith(c.count(), 'schema', hint);
       await rejectsWith(c.put(rec), 'schema', hint);

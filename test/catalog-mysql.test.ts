@@ -128,6 +128,15 @@ describe('mysql store on a real server', () => {
     await c.close();
   });
 
+  it('refuses pool sizes and timeouts that are not positive whole numbers, naming the parameter', () => {
+    for (const bad of ['pool=0', 'connectTimeout=abc', 'queryTimeout=-5', 'queryTimeout=1.5', 'queryTimeout=']) {
+      const name = bad.split('=')[0];
+      assert.throws(() => new MysqlCatalog(`mysql://u:s3cret@127.0.0.1/test?${bad}`), (e: unknown) =>
+        e instanceof CatalogError && e.code === 'invalid' && e.message.includes(`${name}=`) && !e.message.includes('s3cret'));
+    }
+    assert.ok(new MysqlCatalog('mysql://u@127.0.0.1/test?pool=4&connectTimeout=2000&queryTimeout=3000'));
+  });
+
   it('an interrupted create is detected, and create can be run again', async () => {
     const prefix = newPrefix();
     const c = new MysqlCatalog(`${SERVER}?prefix=${prefix}`);

@@ -74,6 +74,23 @@ describe('tablestore store (fake)', () => {
     assert.equal(Object.keys(fake.calls).filter((op) => op !== 'getRow' && op !== 'putRow' && op !== 'createTable').length, 0);
   });
 
+  it('answers a cold lookup with one BatchGetRow (meta row and dataset row), then with one GetRow', async () => {
+    const { fake, catalog } = await fresh();
+    await catalog.put(sampleRecord(['S2', '2024-01-15', 'B04']));
+    const cold = new TableStoreCatalog(URI, { client: fake });
+    const before = { ...fake.calls };
+    const found = await cold.lookup(['S2', '2024-01-15', 'B04']);
+    assert.equal(found.record?.location, sampleRecord(['S2', '2024-01-15', 'B04']).location);
+    assert.deepEqual(found.keys.map((k) => k.name), ['sensor', 'date', 'band']);
+    assert.equal(fake.calls.batchGetRow - (before.batchGetRow ?? 0), 1);
+    assert.equal(fake.calls.getRow, before.getRow, 'no GetRow for the meta');
+    assert.equal((await cold.lookup(['S2', '2024-01-15', 'B03'])).record, undefined);
+    assert.equal(fake.calls.getRow - before.getRow, 1, 'warm: one GetRow');
+    assert.equal(fake.calls.batchGetRow - (before.batchGetRow ?? 0), 1);
+    fake.failNext('batchGetRow', 'OTSServerBusy', 1);
+    assert.ok((await new TableStoreCatalog(URI, { client: fake }).lookup(['S2', '2024-01-15', 'B04'])).record, 'a busy service is retried');
+  });
+
   it('chunks a header past 1 MB (2.5 MB deflated: 3 columns), and refuses one past a row write', async () => {
     const { fake, catalog } = await fresh();
     const rec = sampleRecord(['S2', '2024-01-15', 'B04'], { header: bigHeader(2.5) });
@@ -141,10 +158,11 @@ describe('tablestore store with the real SDK client over HTTP (local stub, not t
   const row = (id: string, cells: Record<string, unknown>[]) => TableStore.PlainBufferBuilder.serializeForPutRow([{ id }], cells as never);
   const datasetRow = (keys: string[]) => row(datasetId(keys), [{ k_sensor: keys[0] }, { k_date: keys[1] }, { k_band: keys[2] }, { location: `${keys.join('_')}.tif` }]);
 
-  async function withStub(answer: (op: string, headers: Record<string, unknown>) => [number, Buffer], fn: (endpoint: string) => Promise<void>) {
+  async function withStub(answer: (op: string, headers: Record<string, unknown>, body: Buffer) => [number, Buffer], fn: (endpoint: string) => Promise<void>) {
     const server: Server = createServer((req, res) => {
-      req.resume().on('end', () => {
-        const [status, body] = answer(req.url!.slice(1), req.headers);
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c)).on('end', () => {
+        const [status, body] = answer(req.url!.slice(1), req.headers, Buffer.concat(chunks));
         res.writeHead(status, { 'x-ots-requestid': 'stub', 'content-length': body.length }).end(body);
       });
     });
@@ -185,6 +203,27 @@ describe('tablestore store with the real SDK client over HTTP (local stub, not t
       await assert.rejects(catalog.create(KEYS), isCatalogError('exists'));
     });
     assert.deepEqual(seen, ['GetRow', 'GetRange', 'GetRange', 'CreateTable', 'PutRow']);
+  });
+
+  it('a cold lookup is one BatchGetRow decoded by the SDK; a row that failed on its own is retried', async () => {
+    const meta = row('!meta', [{ keys: JSON.stringify(KEYS) }, { schema_version: TableStore.Long.fromNumber(SCHEMA_VERSION) }]);
+    const asked: string[][] = [];
+    let busy = 1;
+    await withStub((op, _headers, body) => {
+      if (op !== 'BatchGetRow') return [400, encode('Error', { code: 'OTSParameterInvalid', message: `stub does not answer ${op}` })];
+      const request = proto.BatchGetRowRequest.decode(body) as unknown as { tables: { tableName: string; primaryKey: Uint8Array[] }[] };
+      asked.push(request.tables.flatMap((t) => t.primaryKey.map((pk) => Buffer.from(pk).toString('latin1').includes('!meta') ? '!meta' : 'dataset')));
+      const failing = busy-- > 0;
+      const rows = [
+        { isOk: true, consumed, row: meta },
+        failing ? { isOk: false, error: { code: 'OTSServerBusy', message: 'busy' } } : { isOk: true, consumed, row: Buffer.alloc(0) },
+      ];
+      return [200, encode('BatchGetRowResponse', { tables: [{ tableName: 't', rows }] })];
+    }, async (endpoint) => {
+      const found = await new TableStoreCatalog(`tablestore://stub?endpoint=${endpoint}&table=t`).lookup(['S2', '2024-01-15', 'B04']);
+      assert.deepEqual(found, { keys: KEYS, record: undefined });
+    });
+    assert.deepEqual(asked, [['!meta', 'dataset'], ['!meta', 'dataset']], 'one request, retried once for the busy row');
   });
 
   it('an unreachable endpoint is a CatalogError "unavailable", without the secret', async () => {

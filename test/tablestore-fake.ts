@@ -16,7 +16,7 @@
 import TableStore from 'tablestore';
 import protos from 'tablestore/lib/protocol/tablestore_compiled_proto.js';
 import type {
-  CellValue, Cells, ColumnCondition, CompositeCondition, Condition, CreateTableParams, DeleteRowParams,
+  BatchGetRowItem, BatchGetRowParams, CellValue, Cells, ColumnCondition, CompositeCondition, Condition, CreateTableParams, DeleteRowParams,
   GetRangeParams, GetRowParams, PutRowParams, RangeBound, Row, SingleColumnCondition, TableStoreClient,
 } from 'tablestore';
 
@@ -101,6 +101,24 @@ export class FakeTableStore implements TableStoreClient {
     const table = this.#table(params.tableName);
     const stored = table.rows.get(this.#key(table, params.primaryKey));
     return { consumed, row: stored ? this.#answer(stored, params.columnsToGet, params.columnFilter) ?? {} : {} };
+  }
+
+  /**
+   * Several rows in one request, answered per table in the order asked; a row that does not exist is
+   * isOk with null primaryKey and attributes, as the SDK's decoder gives it. A missing table fails the
+   * whole request here (the service may instead fail each of its rows: the catalog handles both).
+   */
+  async batchGetRow(params: BatchGetRowParams) {
+    this.#enter('batchGetRow', params);
+    const tables = params.tables.map((t) => {
+      const table = this.#table(t.tableName);
+      return t.primaryKey.map((pk): BatchGetRowItem => {
+        const stored = table.rows.get(this.#key(table, pk));
+        const row = stored && this.#answer(stored, t.columnsToGet, undefined);
+        return { isOk: true, errorCode: null, errorMessage: null, tableName: t.tableName, primaryKey: row?.primaryKey ?? null, attributes: row?.attributes ?? null };
+      });
+    });
+    return { consumed, tables };
   }
 
   async deleteRow(params: DeleteRowParams) {

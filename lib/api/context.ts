@@ -5,7 +5,7 @@
  * the server reads only objects that were ingested — no parameter ever names a location.
  */
 import { CachedCatalog } from '../catalog/cache.ts';
-import { validateKeys, type Catalog, type DatasetRecord, type DatasetSummary, type KeySpec, type ListQuery } from '../catalog/catalog.ts';
+import { validateKeys, validateKeyValues, type Catalog, type DatasetRecord, type DatasetSummary, type KeySpec, type ListQuery } from '../catalog/catalog.ts';
 import { BlockCache, type BlockCacheStats } from '../raster/block-cache.ts';
 import { ReadBudget, type ReadLimits } from '../raster/budget.ts';
 import type { StretchMetadata } from '../render/stretch.ts';
@@ -65,6 +65,8 @@ export class ApiContext {
   readonly tiles: TileCache;
   readonly #cached?: CachedCatalog;
   #keys?: Promise<KeySpec[]>;
+  /** What #keys resolved to, once it has. */
+  #specs?: KeySpec[];
   #sources = new Map<string, Source>();
 
   constructor(readonly catalog: Catalog, readonly config: ApiConfig) {
@@ -73,31 +75,62 @@ export class ApiContext {
     this.#cached = catalog instanceof CachedCatalog ? catalog : undefined;
   }
 
-  /** The catalog's key names, asked once per process (they change only by `catalog create`). */
-  keys(stats: RequestStats): Promise<KeySpec[]> {
+  /**
+   * The catalog's key names, asked once per process (they change only by `catalog create`). A route
+   * that knows which dataset it will ask for next passes its key values as `likely`: cold, the names
+   * and that record then come in one store query (Catalog.lookup), and record() finds it cached.
+   */
+  keys(stats: RequestStats, likely?: string[]): Promise<KeySpec[]> {
     if (!this.#keys) {
-      stats.catalog++;
-      const asked = this.catalog.keys();
-      this.#keys = asked;
-      asked.catch(() => {
-        if (this.#keys === asked) this.#keys = undefined;
-      });
+      const probe = likely && validValues(likely);
+      const asked = this.#counted(stats, () => (probe ? this.catalog.lookup(probe).then((found) => found.keys) : this.catalog.keys()));
+      this.#learn(asked);
     }
-    return this.#keys;
+    return this.#keys!;
   }
 
-  /** The dataset under these key values: 400 for malformed values, 404 when there is none. */
+  #learn(asked: Promise<KeySpec[]>): void {
+    this.#keys = asked;
+    asked.then((specs) => {
+      if (this.#keys === asked) this.#specs = specs;
+    }, () => {
+      if (this.#keys === asked) this.#keys = undefined;
+    });
+  }
+
+  /**
+   * The dataset under these key values: 400 for malformed values, 404 when there is none. Cold (key
+   * names not known yet) it is one lookup for both: each value is checked on its own first, the
+   * number of values once the names are known.
+   */
   async record(values: string[], stats: RequestStats): Promise<DatasetRecord> {
-    const specs = await this.keys(stats);
-    validateKeys(specs, values);
-    // CachedCatalog counts a store query synchronously inside get(), so the difference is exactly
-    // this request's share even with other requests in flight.
-    const before = this.#cached?.stats.misses ?? 0;
-    const pending = this.catalog.get(values);
-    stats.catalog += this.#cached ? this.#cached.stats.misses - before : 1;
-    const record = await pending;
+    let specs = this.#specs;
+    let record: DatasetRecord | undefined;
+    if (specs) {
+      validateKeys(specs, values);
+      record = await this.#counted(stats, () => this.catalog.get(values));
+    } else {
+      validateKeyValues(values);
+      const found = await this.#counted(stats, () => this.catalog.lookup(values));
+      specs = found.keys;
+      if (!this.#keys) this.#learn(Promise.resolve(specs));
+      validateKeys(specs, values);
+      record = found.record;
+    }
     if (!record) throw notFound(`no dataset with keys ${specs.map((k, i) => `${k.name}=${values[i]}`).join(', ')}`);
     return record;
+  }
+
+  /**
+   * Count the store queries `ask` makes for this request's log. CachedCatalog counts a store query
+   * synchronously inside the call, so the difference is exactly this request's share even with other
+   * requests in flight; any other catalog is asked every time.
+   */
+  #counted<T>(stats: RequestStats, ask: () => Promise<T>): Promise<T> {
+    const before = this.#cached?.stats.queries ?? 0;
+    const pending = ask();
+    stats.catalog += this.#cached ? this.#cached.stats.queries - before : 1;
+    return pending;
   }
 
   list(query: ListQuery, stats: RequestStats): Promise<DatasetSummary[]> {
@@ -151,6 +184,16 @@ export class ApiContext {
 export function stretchStats(record: DatasetRecord): StretchMetadata {
   const m = record.metadata;
   return { min: m.min, max: m.max, percentiles: m.percentiles };
+}
+
+/** `values` when each is a valid key value (so worth a lookup), else undefined. */
+function validValues(values: string[]): string[] | undefined {
+  try {
+    validateKeyValues(values);
+    return values;
+  } catch {
+    return undefined;
+  }
 }
 
 /** A per-request view of a shared Source that counts the requests it makes. */

@@ -28,13 +28,30 @@ export function registerTileRoutes(app: OpenAPIHono<ApiEnv>): void {
   for (const family of FAMILIES) {
     app.get(`/${family}/*`, async (c) => {
       const api = c.var.api;
-      const specs = await api.keys(c.var.stats);
-      const { keys, target } = parseFamilyPath(c.var.path.slice(family.length + 2), pathKeyCount(family, specs.length), specs.map((k) => k.name).slice(0, pathKeyCount(family, specs.length)));
+      const rest = c.var.path.slice(family.length + 2);
+      const specs = await api.keys(c.var.stats, likelyKeys(family, rest, c.var.query));
+      const { keys, target } = parseFamilyPath(rest, pathKeyCount(family, specs.length), specs.map((k) => k.name).slice(0, pathKeyCount(family, specs.length)));
       if (target.kind === 'tilejson') return tileJson(c, family, keys);
       if (target.kind === 'wmts') return familyCapabilities(c, family, keys);
       return image(c, api, family, keys, target);
     });
     documentFamily(app, family);
+  }
+}
+
+/**
+ * The dataset a tile path most likely names, before the key names say how many segments are keys:
+ * those before {z}/{x}/{y}, plus `r` for rgb. Cold, keys() then fetches the names and that record in
+ * one catalog query, so a new process's first tile costs one query (a wrong guess costs nothing more).
+ */
+function likelyKeys(family: Family, rest: string, query: URLSearchParams): string[] | undefined {
+  const segments = rest.split('/');
+  if (segments.length < 4 || !/^\d+\/\d+\/\d+(@2x)?\.\w+$/.test(segments.slice(-3).join('/'))) return undefined;
+  const last = family === 'singleband' ? [] : family === 'rgb' && query.get('r') ? [query.get('r')!] : undefined;
+  try {
+    return last && [...segments.slice(0, -3).map(decodeURIComponent), ...last];
+  } catch {
+    return undefined;
   }
 }
 

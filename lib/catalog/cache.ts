@@ -9,8 +9,9 @@
  * or at once after `invalidate(keys)` (the tile path calls it when a source's ETag no longer matches).
  */
 import { ByteLru } from '../lru.ts';
+import { validateKeyValues } from './catalog.ts';
 import type {
-  Catalog, CatalogInfo, DatasetRecord, DatasetSummary, KeySpec, ListQuery, PutResult,
+  Catalog, CatalogInfo, DatasetRecord, DatasetSummary, KeySpec, ListQuery, Lookup, PutResult,
 } from './catalog.ts';
 
 export interface CacheOptions {
@@ -28,8 +29,10 @@ export interface CacheStats {
   /** gets answered from memory: a record, or a remembered miss */
   hits: number;
   negativeHits: number;
-  /** gets that queried the store (concurrent gets sharing one query count once) */
+  /** gets and lookups that queried the store (concurrent ones sharing one query count once) */
   misses: number;
+  /** Every read that reached the store: record misses, key names, lists, counts and info. */
+  queries: number;
   evictions: number;
   entries: number;
   bytes: number;
@@ -52,9 +55,13 @@ export class CachedCatalog implements Catalog {
   #misses = new Map<string, number>();
   #inflight = new Map<string, Promise<DatasetRecord | undefined>>();
   #keys?: Promise<KeySpec[]>;
+  /** What #keys resolved to, once it has. */
+  #specs?: KeySpec[];
+  /** Cold lookups in flight, by cacheKey: concurrent ones of one dataset share one store query. */
+  #lookups = new Map<string, Promise<Lookup>>();
   /** Bumped by every write, so a get that started before a write does not cache what it read. */
   #generation = 0;
-  #stats = { hits: 0, negativeHits: 0, misses: 0 };
+  #stats = { hits: 0, negativeHits: 0, misses: 0, queries: 0 };
 
   constructor(readonly inner: Catalog, options: CacheOptions = {}) {
     this.maxBytes = options.maxBytes ?? 32 * 1024 * 1024;
@@ -89,9 +96,58 @@ export class CachedCatalog implements Catalog {
     return this.#inflight.get(key) ?? this.#fetch(keys, key);
   }
 
+  /**
+   * With the key names known, a get (from memory when cached). Without them, the store's lookup —
+   * key names and record in one query — shared by concurrent lookups of the dataset, and its answer
+   * fills both caches.
+   */
+  lookup(values: string[]): Promise<Lookup> {
+    const specs = this.#specs;
+    if (specs) {
+      const copy = () => specs.map((k) => ({ ...k }));
+      if (values.length !== specs.length) {
+        return Promise.resolve().then(() => {
+          validateKeyValues(values);
+          return { keys: copy(), record: undefined };
+        });
+      }
+      return this.get(values).then((record) => ({ keys: copy(), record }));
+    }
+    const key = cacheKey(values);
+    const shared = this.#lookups.get(key) ?? this.#lookupStore(values, key);
+    return shared.then(({ keys, record }) => ({ keys: keys.map((k) => ({ ...k })), record }));
+  }
+
+  #lookupStore(values: string[], key: string): Promise<Lookup> {
+    this.#stats.misses++;
+    this.#stats.queries++;
+    const generation = this.#generation;
+    const query = this.inner.lookup(values).then((found) => {
+      if (generation === this.#generation) {
+        if (!this.#keys) {
+          this.#keys = Promise.resolve(found.keys);
+          this.#specs = found.keys;
+        }
+        // a wrong number of values found nothing, and the store would refuse it: remember nothing
+        if (values.length === found.keys.length) this.#remember(key, found.record);
+      }
+      return found;
+    }).finally(() => {
+      if (this.#lookups.get(key) === query) this.#lookups.delete(key);
+      if (this.#inflight.get(key) === record) this.#inflight.delete(key);
+    });
+    // a get of the same dataset meanwhile joins this query instead of making its own
+    const record = query.then((found) => found.record);
+    record.catch(() => undefined); // its failure reaches whoever awaits it, not the process
+    this.#lookups.set(key, query);
+    if (!this.#inflight.has(key)) this.#inflight.set(key, record);
+    return query;
+  }
+
   /** One store query for every concurrent get of these keys; its failure is passed on, never cached. */
   #fetch(keys: string[], key: string): Promise<DatasetRecord | undefined> {
     this.#stats.misses++;
+    this.#stats.queries++;
     const generation = this.#generation;
     const query = this.inner.get(keys).then((record) => {
       if (generation === this.#generation) this.#remember(key, record);
@@ -127,12 +183,15 @@ export class CachedCatalog implements Catalog {
       this.#entries.clear();
       this.#misses.clear();
       this.#inflight.clear();
+      this.#lookups.clear();
       this.#keys = undefined;
+      this.#specs = undefined;
       return;
     }
     const key = cacheKey(keys);
     this.#drop(key);
     this.#inflight.delete(key);
+    this.#lookups.delete(key);
   }
 
   /** Invalidate before (no get started now may join an old query) and after (none that ran meanwhile may stick). */
@@ -164,24 +223,33 @@ export class CachedCatalog implements Catalog {
   /** Key names change only by create/migrate, so they are asked once; a failure is asked again. */
   keys(): Promise<KeySpec[]> {
     if (!this.#keys) {
-      const asked = this.inner.keys();
-      this.#keys = asked;
-      asked.catch(() => {
-        if (this.#keys === asked) this.#keys = undefined;
-      });
+      this.#stats.queries++;
+      this.#learnKeys(this.inner.keys());
     }
-    return this.#keys.then((specs) => specs.map((k) => ({ ...k })));
+    return this.#keys!.then((specs) => specs.map((k) => ({ ...k })));
+  }
+
+  #learnKeys(asked: Promise<KeySpec[]>): void {
+    this.#keys = asked;
+    asked.then((specs) => {
+      if (this.#keys === asked) this.#specs = specs;
+    }, () => {
+      if (this.#keys === asked) this.#keys = undefined;
+    });
   }
 
   list(query?: ListQuery): Promise<DatasetSummary[]> {
+    this.#stats.queries++;
     return this.inner.list(query);
   }
 
   count(where?: ListQuery['where']): Promise<number> {
+    this.#stats.queries++;
     return this.inner.count(where);
   }
 
   info(): Promise<CatalogInfo> {
+    this.#stats.queries++;
     return this.inner.info();
   }
 

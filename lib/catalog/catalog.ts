@@ -1,7 +1,8 @@
 /**
  * The catalog: datasets under ordered key values (sensor, date, band…), each with its object's
  * location, ETag and size, computed metadata, and its parsed COG header — so a tile request needs
- * one primary-key lookup (or none, from the cache) and never re-reads a header from the source.
+ * one primary-key lookup (or none, from the cache) and never re-reads a header from the source;
+ * a cold process's first one gets the key names in that same round trip (lookup).
  * One interface, one file per store (sqlite.ts, mysql.ts, tablestore.ts).
  */
 import type { CogHeader } from '../tiff/header.ts';
@@ -69,6 +70,13 @@ export interface CatalogInfo {
 
 export type PutResult = 'inserted' | 'updated' | 'unchanged';
 
+/** The catalog's key names and one dataset, as a cold reader needs them together. */
+export interface Lookup {
+  keys: KeySpec[];
+  /** Undefined when there is no such dataset, or when `values` is not one value per key. */
+  record: DatasetRecord | undefined;
+}
+
 export interface Catalog {
   /** The catalog URI with any password removed (safe to print). */
   readonly uri: string;
@@ -82,6 +90,13 @@ export interface Catalog {
   put(record: DatasetRecord): Promise<PutResult>;
   /** One primary-key lookup. */
   get(keys: string[]): Promise<DatasetRecord | undefined>;
+  /**
+   * The key names (schema version checked) and the dataset under `values`, in ONE store round trip
+   * when the key names are not loaded yet, a plain get when they are: what a cold process's first
+   * tile costs. Each value is checked first ('invalid'); a wrong number of values is not an error
+   * here (the record is undefined), so the caller can word it with the key names it now has.
+   */
+  lookup(values: string[]): Promise<Lookup>;
   delete(keys: string[]): Promise<boolean>;
   list(query?: ListQuery): Promise<DatasetSummary[]>;
   count(where?: ListQuery['where']): Promise<number>;
@@ -110,6 +125,12 @@ export function validateKeyValue(name: string, value: string): void {
   if (value === '.' || value === '..' || value.includes('/') || value.includes('\\')) {
     throw new CatalogError(`key "${name}": value ${JSON.stringify(value)} may not contain "/" or "\\" or be "." or ".."`);
   }
+}
+
+/** Each value on its own, before the key names are known: named by position (key "#2"). */
+export function validateKeyValues(values: string[]): void {
+  if (!Array.isArray(values)) throw new CatalogError('key values must be a list');
+  values.forEach((v, i) => validateKeyValue(`#${i + 1}`, v));
 }
 
 export function validateKeys(specs: KeySpec[], values: string[]): void {

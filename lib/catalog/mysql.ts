@@ -1,6 +1,7 @@
 /**
  * The MySQL store (MySQL 5.7, 8.x, MariaDB 10.x), for `mysql://user:pass@host:port/db`, with URI
- * parameters `prefix` (table prefix, default `taoguan_`), `ssl` (true | skip-verify), `pool`, `connectTimeout`.
+ * parameters `prefix` (table prefix, default `taoguan_`), `ssl` (true | skip-verify), `pool`, `connectTimeout`,
+ * `queryTimeout` (milliseconds).
  *
  *   CREATE TABLE `<prefix>meta` (name VARCHAR(64) PRIMARY KEY, value TEXT)   -- rows 'keys', 'schema_version'
  *   CREATE TABLE `<prefix>datasets` (
@@ -21,8 +22,8 @@
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import mysql from 'mysql2/promise';
 import type { Pool, PoolOptions, ResultSetHeader, RowDataPacket } from 'mysql2/promise';
-import { CatalogError, KEY_NAME, SCHEMA_VERSION, validateKeys } from './catalog.ts';
-import type { Catalog, CatalogInfo, DatasetRecord, DatasetSummary, KeySpec, ListQuery, PutResult } from './catalog.ts';
+import { CatalogError, KEY_NAME, SCHEMA_VERSION, validateKeys, validateKeyValues } from './catalog.ts';
+import type { Catalog, CatalogInfo, DatasetRecord, DatasetSummary, KeySpec, ListQuery, Lookup, PutResult } from './catalog.ts';
 import { datasetId, fromStored, planList, redactUri, sameObject, SchemaErrors, toStored, validateKeySpecs, validateRecord } from './records.ts';
 import type { ListPlan } from './records.ts';
 
@@ -33,17 +34,25 @@ export interface MysqlCatalogOptions {
   poolSize?: number;
   /** Give up connecting after this long (URI `?connectTimeout=`; default 5000 ms). */
   connectTimeoutMs?: number;
+  /**
+   * Give up on a statement after this long (URI `?queryTimeout=`; default 10,000 ms): a query stuck
+   * behind a lock or a server that stopped answering becomes 'unavailable' (a 503), not a hung request.
+   */
+  queryTimeoutMs?: number;
   /** Replace the pool's connections after this long unused (default 5 min), see #pool(). */
   idleRefreshMs?: number;
 }
 
+const PARAMS = ['prefix', 'ssl', 'pool', 'connectTimeout', 'queryTimeout'];
 const TABLE_OPTIONS = 'ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin';
 const DATA = ['_location', '_etag', '_size', '_last_modified', '_metadata', '_header'];
 /** The connection failed, not the statement (killed, server restarted, reset): worth one retry. */
 const RETRYABLE = new Set(['PROTOCOL_CONNECTION_LOST', 'ECONNRESET', 'EPIPE', 'PROTOCOL_ENQUEUE_AFTER_FATAL_ERROR',
   'PROTOCOL_ENQUEUE_AFTER_QUIT', 'ER_CONNECTION_KILLED', 'ER_SERVER_SHUTDOWN', 'ER_CLIENT_INTERACTION_TIMEOUT']);
 const UNAVAILABLE = new Set([...RETRYABLE, 'ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EHOSTUNREACH',
-  'ENETUNREACH', 'ER_ACCESS_DENIED_ERROR', 'ER_DBACCESS_DENIED_ERROR', 'ER_CON_COUNT_ERROR', 'HANDSHAKE_SSL_ERROR']);
+  'ENETUNREACH', 'ER_ACCESS_DENIED_ERROR', 'ER_DBACCESS_DENIED_ERROR', 'ER_CON_COUNT_ERROR', 'HANDSHAKE_SSL_ERROR',
+  // a statement past queryTimeout (mysql2 then closes its connection); not retried: it would wait as long again
+  'PROTOCOL_SEQUENCE_TIMEOUT']);
 
 /** Pools outlive catalog objects: a function's module scope survives between warm invocations. */
 interface Shared { pool: Pool; users: number; busy: number; lastUsed: number }
@@ -57,10 +66,13 @@ export class MysqlCatalog implements Catalog {
   readonly #config: PoolOptions;
   readonly #shared: boolean;
   readonly #idleRefreshMs: number;
+  readonly #queryTimeoutMs: number;
   readonly #meta: string;
   readonly #data: string;
   #entry?: Shared;
   #loaded?: Promise<Meta>;
+  /** What #loaded resolved to, once it has: lookup() asks for the meta only while this is unset. */
+  #known?: Meta;
 
   constructor(uri: string, options: MysqlCatalogOptions = {}) {
     const url = new URL(uri);
@@ -68,7 +80,7 @@ export class MysqlCatalog implements Catalog {
     if (url.protocol !== 'mysql:') throw new CatalogError(`not a mysql:// catalog URI: ${this.uri}`);
     const params = url.searchParams;
     for (const name of params.keys()) {
-      if (!['prefix', 'ssl', 'pool', 'connectTimeout'].includes(name)) throw new CatalogError(`${this.uri}: unknown parameter "${name}" (known: prefix, ssl, pool, connectTimeout)`);
+      if (!PARAMS.includes(name)) throw new CatalogError(`${this.uri}: unknown parameter "${name}" (known: ${PARAMS.join(', ')})`);
     }
     const prefix = params.get('prefix') ?? 'taoguan_';
     if (!/^[A-Za-z0-9_]{0,40}$/.test(prefix)) throw new CatalogError(`${this.uri}: prefix "${prefix}" may hold only letters, digits and "_"`);
@@ -80,12 +92,13 @@ export class MysqlCatalog implements Catalog {
     this.#shared = options.sharedPool ?? true;
     this.#idleRefreshMs = options.idleRefreshMs ?? 300_000;
     this.#poolKey = uri;
+    this.#queryTimeoutMs = options.queryTimeoutMs ?? this.#count(params, 'queryTimeout', 10_000);
     this.#config = {
       host: url.hostname.replace(/^\[|\]$/g, ''), port: Number(url.port || 3306), database,
       user: decodeURIComponent(url.username), password: decodeURIComponent(url.password),
       ssl: ssl === 'skip-verify' ? { rejectUnauthorized: false } : ssl === 'true' ? {} : undefined,
-      connectionLimit: options.poolSize ?? Number(params.get('pool') ?? 2),
-      connectTimeout: options.connectTimeoutMs ?? Number(params.get('connectTimeout') ?? 5000),
+      connectionLimit: options.poolSize ?? this.#count(params, 'pool', 2),
+      connectTimeout: options.connectTimeoutMs ?? this.#count(params, 'connectTimeout', 5000),
       // TCP keep-alive on every connection; one idle connection is kept, more are closed after 60 s
       enableKeepAlive: true, keepAliveInitialDelay: 10_000, maxIdle: 1, idleTimeout: 60_000,
       // without FOUND_ROWS an upsert that changes nothing reports 0 affected rows, not 1 like an insert
@@ -120,7 +133,7 @@ export class MysqlCatalog implements Catalog {
     // one statement, one transaction: both rows or neither, and of racing creates exactly one wins
     await this.#run(`INSERT INTO ${this.#meta} (name, value) VALUES ('keys', ?), ('schema_version', ?)`, [JSON.stringify(keys), String(SCHEMA_VERSION)])
       .catch((e: { code?: string }) => Promise.reject(e.code === 'ER_DUP_ENTRY' ? exists() : e));
-    this.#loaded = undefined;
+    this.#forget();
   }
 
   async keys(): Promise<KeySpec[]> {
@@ -146,13 +159,31 @@ export class MysqlCatalog implements Catalog {
 
   async get(keyValues: string[]): Promise<DatasetRecord | undefined> {
     validateKeys((await this.#open()).keys, keyValues);
-    const [rows] = await this.#run<RowDataPacket[]>(`SELECT ${DATA.join(', ')} FROM ${this.#data} WHERE _id = ?`, [idOf(keyValues)]);
+    // query(), not execute(): execute() prepares first, a second round trip on every new connection
+    const [rows] = await this.#run<RowDataPacket[]>(`SELECT ${DATA.join(', ')} FROM ${this.#data} WHERE _id = ?`, [idOf(keyValues)], 'query');
+    return rows[0] ? recordOf(keyValues, rows[0]) : undefined;
+  }
+
+  async lookup(values: string[]): Promise<Lookup> {
+    validateKeyValues(values);
+    if (this.#known) {
+      const { keys } = await this.#open();
+      return { keys: keys.map((k) => ({ ...k })), record: values.length === keys.length ? await this.get(values) : undefined };
+    }
+    // Cold: the meta rows and the dataset row in one statement. The LEFT JOIN from a one-row table
+    // gives one row even when there is no such dataset (its columns NULL; _location never is otherwise).
+    const [rows] = await this.#run<RowDataPacket[]>(`SELECT (SELECT value FROM ${this.#meta} WHERE name = 'keys') AS _keys,
+      (SELECT value FROM ${this.#meta} WHERE name = 'schema_version') AS _version, ${DATA.map((c) => `d.${c}`).join(', ')}
+      FROM (SELECT 1 AS one) AS o LEFT JOIN ${this.#data} AS d ON d._id = ?`, [idOf(values)], 'query').catch(this.#noTable);
     const r = rows[0];
-    if (!r) return undefined;
-    return fromStored([...keyValues], {
-      location: r._location, etag: r._etag, size: Number(r._size), lastModified: r._last_modified,
-      metadata: r._metadata, header: inflateRawSync(r._header).toString('utf8'),
-    });
+    const meta = this.#parseMeta({ keys: r._keys, schema_version: r._version });
+    if (!this.#known) {
+      this.#known = meta;
+      this.#loaded = Promise.resolve(meta);
+    }
+    if (meta.version !== SCHEMA_VERSION) throw SchemaErrors.mismatch(this.uri, meta.version, SCHEMA_VERSION);
+    const record = r._location !== null && values.length === meta.keys.length ? recordOf(values, r) : undefined;
+    return { keys: meta.keys.map((k) => ({ ...k })), record };
   }
 
   async delete(keyValues: string[]): Promise<boolean> {
@@ -191,14 +222,14 @@ export class MysqlCatalog implements Catalog {
     if (version > SCHEMA_VERSION) throw SchemaErrors.mismatch(this.uri, version, SCHEMA_VERSION);
     // Version 0 is the pre-release layout, the same tables as 1: only the mark moves.
     if (version < SCHEMA_VERSION) await this.#run(`UPDATE ${this.#meta} SET value = ? WHERE name = 'schema_version'`, [String(SCHEMA_VERSION)]);
-    this.#loaded = undefined;
+    this.#forget();
     return { from: version, to: SCHEMA_VERSION };
   }
 
   async close(): Promise<void> {
     const entry = this.#entry;
     this.#entry = undefined;
-    this.#loaded = undefined;
+    this.#forget();
     if (!entry || --entry.users > 0) return;
     if (pools.get(this.#poolKey) === entry) pools.delete(this.#poolKey);
     await entry.pool.end();
@@ -206,23 +237,37 @@ export class MysqlCatalog implements Catalog {
 
   /** Keys and schema version, read once per catalog object; a missing catalog or other version is refused. */
   async #open(anyVersion = false): Promise<Meta> {
-    const loading = (this.#loaded ??= this.#run<RowDataPacket[]>(`SELECT name, value FROM ${this.#meta}`).then(([rows]) => {
-      const meta = Object.fromEntries(rows.map((r) => [String(r.name), String(r.value)]));
-      // no version row: never created, or creation was interrupted (create() can be run again)
-      if (!meta.schema_version) throw SchemaErrors.notFound(this.uri);
-      const keys = JSON.parse(meta.keys) as KeySpec[];
-      // names become column names: a tampered meta table must not inject SQL through them
-      if (!keys.every((k) => KEY_NAME.test(k.name))) throw new CatalogError(`${this.uri} has an invalid key name in ${this.#meta}`, 'schema');
-      return { keys, version: Number(meta.schema_version) };
-    }, (e: unknown) => {
-      throw (e as { code?: string }).code === 'ER_NO_SUCH_TABLE' ? SchemaErrors.notFound(this.uri) : e;
-    }));
+    const loading = (this.#loaded ??= this.#run<RowDataPacket[]>(`SELECT name, value FROM ${this.#meta}`)
+      .then(([rows]) => this.#parseMeta(Object.fromEntries(rows.map((r) => [String(r.name), r.value]))), this.#noTable)
+      .then((meta) => {
+        if (this.#loaded === loading) this.#known = meta;
+        return meta;
+      }));
     const meta = await loading.catch((e: unknown) => {
       if (this.#loaded === loading) this.#loaded = undefined;
       throw e;
     });
     if (meta.version !== SCHEMA_VERSION && !anyVersion) throw SchemaErrors.mismatch(this.uri, meta.version, SCHEMA_VERSION);
     return meta;
+  }
+
+  #parseMeta(meta: { keys?: unknown; schema_version?: unknown }): Meta {
+    // no version row: never created, or creation was interrupted (create() can be run again)
+    if (meta.schema_version === null || meta.schema_version === undefined) throw SchemaErrors.notFound(this.uri);
+    const keys = JSON.parse(String(meta.keys)) as KeySpec[];
+    // names become column names: a tampered meta table must not inject SQL through them
+    if (!Array.isArray(keys) || !keys.every((k) => KEY_NAME.test(k.name))) throw new CatalogError(`${this.uri} has an invalid key name in ${this.#meta}`, 'schema');
+    return { keys, version: Number(meta.schema_version) };
+  }
+
+  #noTable = (e: unknown): never => {
+    throw (e as { code?: string }).code === 'ER_NO_SUCH_TABLE' ? SchemaErrors.notFound(this.uri) : e;
+  };
+
+  /** The meta may change (create, migrate) or the catalog be closed: read it again next time. */
+  #forget(): void {
+    this.#loaded = undefined;
+    this.#known = undefined;
   }
 
   /**
@@ -256,7 +301,8 @@ export class MysqlCatalog implements Catalog {
    */
   async #run<T extends RowDataPacket[] | ResultSetHeader>(sql: string, params: Param[] = [], how: 'execute' | 'query' = 'execute'): Promise<[T]> {
     const entry = this.#use();
-    const attempt = async (): Promise<[T]> => [(await (how === 'query' ? entry.pool.query<T>(sql, params) : entry.pool.execute<T>(sql, params)))[0]];
+    const statement = { sql, timeout: this.#queryTimeoutMs };
+    const attempt = async (): Promise<[T]> => [(await (how === 'query' ? entry.pool.query<T>(statement, params) : entry.pool.execute<T>(statement, params)))[0]];
     entry.busy++;
     try {
       return await attempt().catch((e: { code?: string }) => (RETRYABLE.has(e.code ?? '') ? attempt() : Promise.reject(e)));
@@ -273,11 +319,27 @@ export class MysqlCatalog implements Catalog {
     const code = (e as { code?: string }).code ?? '';
     if (code === 'ER_BAD_DB_ERROR') return new CatalogError(`${this.uri}: database "${this.#config.database}" does not exist`, 'not-found');
     if (!UNAVAILABLE.has(code)) return e;
-    return new CatalogError(`MySQL catalog unavailable at ${this.#config.host}:${this.#config.port} (${code}): ${this.uri}`, 'unavailable');
+    const why = code === 'PROTOCOL_SEQUENCE_TIMEOUT' ? `no answer within ${this.#queryTimeoutMs} ms` : code;
+    return new CatalogError(`MySQL catalog unavailable at ${this.#config.host}:${this.#config.port} (${why}): ${this.uri}`, 'unavailable');
+  }
+
+  /** A URI parameter that must be a positive whole number (a pool size, milliseconds). */
+  #count(params: URLSearchParams, name: string, fallback: number): number {
+    const text = params.get(name);
+    if (text === null) return fallback;
+    if (!/^[1-9]\d{0,8}$/.test(text)) throw new CatalogError(`${this.uri}: ${name}=${JSON.stringify(text)} must be a positive whole number`);
+    return Number(text);
   }
 }
 
 type Param = string | number | Buffer | null;
+
+function recordOf(keyValues: string[], r: RowDataPacket): DatasetRecord {
+  return fromStored([...keyValues], {
+    location: r._location, etag: r._etag, size: Number(r._size), lastModified: r._last_modified,
+    metadata: r._metadata, header: inflateRawSync(r._header).toString('utf8'),
+  });
+}
 const q = (name: string) => `\`${name}\``;
 const idOf = (keys: string[]) => Buffer.from(datasetId(keys), 'hex');
 

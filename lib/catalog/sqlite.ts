@@ -19,8 +19,8 @@ import { dirname, join, resolve } from 'node:path';
 import sqlite3 from 'node-sqlite3-wasm';
 import type { Database, SQLiteValue, Statement } from 'node-sqlite3-wasm';
 import {
-  CatalogError, KEY_NAME, SCHEMA_VERSION, validateKeys,
-  type Catalog, type CatalogInfo, type DatasetRecord, type DatasetSummary, type KeySpec, type ListQuery, type PutResult,
+  CatalogError, KEY_NAME, SCHEMA_VERSION, validateKeys, validateKeyValues,
+  type Catalog, type CatalogInfo, type DatasetRecord, type DatasetSummary, type KeySpec, type ListQuery, type Lookup, type PutResult,
 } from './catalog.ts';
 import { datasetId, fromStored, planList, sameObject, SchemaErrors, toStored, validateKeySpecs, validateRecord, type StoredFields } from './records.ts';
 
@@ -130,6 +130,13 @@ export class SqliteCatalog implements Catalog {
     // all(), not get(): get() leaves the statement open, holding the file lock until the next call
     const [row] = this.#run(() => this.#statement(`SELECT ${DATA_COLUMNS} FROM taoguan_datasets WHERE id = ?`).all(datasetId(keys)));
     return row ? fromStored([...keys], storedOf(row as Record<string, SQLiteValue>)) : undefined;
+  }
+
+  /** In process, no round trip to save: the key names (read once per instance) and a plain get. */
+  async lookup(values: string[]): Promise<Lookup> {
+    validateKeyValues(values);
+    const specs = this.#ready();
+    return { keys: specs.map((k) => ({ ...k })), record: values.length === specs.length ? await this.get(values) : undefined };
   }
 
   async delete(keys: string[]): Promise<boolean> {

@@ -55,6 +55,18 @@ declare module 'tablestore' {
     columnsToGet?: string[];
     columnFilter?: ColumnCondition;
   }
+  export interface BatchGetRowParams {
+    tables: { tableName: string; primaryKey: Cells[]; maxVersions?: number; columnsToGet?: string[] }[];
+  }
+  /** One row of a BatchGetRow answer: primaryKey and attributes are null when the row does not exist. */
+  export interface BatchGetRowItem {
+    primaryKey: Row['primaryKey'] | null;
+    attributes: Row['attributes'] | null;
+    isOk: boolean;
+    errorCode: string | null;
+    errorMessage: string | null;
+    tableName: string;
+  }
   export interface Consumed { capacityUnit: { read: number; write: number } }
 
   /** The client methods the catalog calls, promise form (the SDK returns a promise without a callback). */
@@ -63,6 +75,8 @@ declare module 'tablestore' {
     putRow(params: PutRowParams): Promise<{ consumed: Consumed; row: Row }>;
     getRow(params: GetRowParams): Promise<{ consumed: Consumed; row: Row }>;
     deleteRow(params: DeleteRowParams): Promise<{ consumed: Consumed; row: Row }>;
+    /** Answers one list per table asked, its rows in the order of the primary keys asked. */
+    batchGetRow(params: BatchGetRowParams): Promise<{ tables: BatchGetRowItem[][] }>;
     getRange(params: GetRangeParams): Promise<{ consumed: Consumed; rows: Row[]; nextStartPrimaryKey: { name: string; value: CellValue }[] | null }>;
   }
 
@@ -98,7 +112,7 @@ declare module 'tablestore' {
 
 /** The SDK's compiled protobuf messages (protobufjs), which the test fake and stub answer with. */
 declare module 'tablestore/lib/protocol/tablestore_compiled_proto.js' {
-  interface Message { create(properties: object): object; encode(message: object): { finish(): Uint8Array } }
+  interface Message { create(properties: object): object; encode(message: object): { finish(): Uint8Array }; decode(data: Uint8Array): object }
   const protos: { main: { proto: Record<string, Message> } };
   export default protos;
 }

@@ -27,8 +27,8 @@
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import TableStore from 'tablestore';
 import type { CellValue, Cells, RangeBound, TableStoreClient } from 'tablestore';
-import { CatalogError, KEY_NAME, SCHEMA_VERSION, validateKeys } from './catalog.ts';
-import type { Catalog, CatalogInfo, DatasetRecord, DatasetSummary, KeySpec, ListQuery, PutResult } from './catalog.ts';
+import { CatalogError, KEY_NAME, SCHEMA_VERSION, validateKeys, validateKeyValues } from './catalog.ts';
+import type { Catalog, CatalogInfo, DatasetRecord, DatasetSummary, KeySpec, ListQuery, Lookup, PutResult } from './catalog.ts';
 import { datasetId, fromStored, planList, redactUri, sameObject, SchemaErrors, toStored, validateKeySpecs, validateRecord } from './records.ts';
 import type { ListPlan, StoredFields } from './records.ts';
 import { cellsOf, num, OtsClient, otsCode, serverFilter } from './tablestore-client.ts';
@@ -51,6 +51,8 @@ export class TableStoreCatalog implements Catalog {
   readonly #table: string;
   readonly #ots: OtsClient;
   #loaded?: Promise<Meta>;
+  /** What #loaded resolved to, once it has: lookup() asks for the meta row only while this is unset. */
+  #known?: Meta;
 
   constructor(uri: string, options: TableStoreOptions = {}) {
     this.uri = redactUri(uri);
@@ -81,7 +83,7 @@ export class TableStoreCatalog implements Catalog {
     await this.#put(META, meta, EXPECT_NOT_EXIST, 12).catch((e: unknown) => {
       throw otsCode(e) === 'OTSConditionCheckFail' ? new CatalogError(`a catalog already exists at ${this.uri}`, 'exists') : e;
     });
-    this.#loaded = undefined;
+    this.#forget();
   }
 
   async keys(): Promise<KeySpec[]> {
@@ -118,12 +120,31 @@ export class TableStoreCatalog implements Catalog {
   async get(keyValues: string[]): Promise<DatasetRecord | undefined> {
     validateKeys((await this.#open()).keys, keyValues);
     const cells = await this.#row(datasetId(keyValues));
-    if (!cells) return undefined;
-    const header = Buffer.concat(Array.from({ length: num(cells.get('header_chunks')) }, (_, i) => cells.get(`header_${i}`) as Buffer));
-    return fromStored([...keyValues], {
-      location: String(cells.get('location')), etag: optional(cells, 'etag'), size: num(cells.get('size')), lastModified: optional(cells, 'last_modified'),
-      metadata: String(cells.get('metadata')), header: inflateRawSync(header).toString('utf8'),
+    return cells && recordOf(keyValues, cells);
+  }
+
+  async lookup(values: string[]): Promise<Lookup> {
+    validateKeyValues(values);
+    if (this.#known) {
+      const { keys } = await this.#open();
+      return { keys: keys.map((k) => ({ ...k })), record: values.length === keys.length ? await this.get(values) : undefined };
+    }
+    // Cold: the meta row and the dataset row in one BatchGetRow (its rows answer in the order asked).
+    const [metaCells, cells] = await this.#ots.call(async (c) => {
+      const { tables } = await c.batchGetRow({ tables: [{ tableName: this.#table, primaryKey: [[{ id: META }], [{ id: datasetId(values) }]], maxVersions: 1 }] });
+      const rows = tables[0] ?? [];
+      // a row can fail on its own (a busy partition): as an error with its code, so call() retries it
+      const failed = rows.find((r) => !r.isOk);
+      if (failed || rows.length !== 2) throw Object.assign(new Error(`BatchGetRow: ${failed ? `${failed.errorCode}: ${failed.errorMessage}` : `${rows.length} rows for 2`}`), { code: failed?.errorCode ?? 'OTSInternalServerError' });
+      return rows.map((r) => (r.attributes?.length ? cellsOf({ attributes: r.attributes }) : undefined));
     });
+    const meta = this.#parseMeta(metaCells);
+    if (!this.#known) {
+      this.#known = meta;
+      this.#loaded = Promise.resolve(meta);
+    }
+    if (meta.version !== SCHEMA_VERSION) throw SchemaErrors.mismatch(this.uri, meta.version, SCHEMA_VERSION);
+    return { keys: meta.keys.map((k) => ({ ...k })), record: cells && values.length === meta.keys.length ? recordOf(values, cells) : undefined };
   }
 
   async delete(keyValues: string[]): Promise<boolean> {
@@ -160,21 +181,20 @@ export class TableStoreCatalog implements Catalog {
     if (version > SCHEMA_VERSION) throw SchemaErrors.mismatch(this.uri, version, SCHEMA_VERSION);
     // Version 0 is the pre-release layout, the same rows as 1: only the mark moves.
     if (version < SCHEMA_VERSION) await this.#put(META, [{ keys: JSON.stringify(keys) }, { schema_version: TableStore.Long.fromNumber(SCHEMA_VERSION) }], EXPECT_EXIST);
-    this.#loaded = undefined;
+    this.#forget();
     return { from: version, to: SCHEMA_VERSION };
   }
 
   async close(): Promise<void> {
-    this.#loaded = undefined; // the SDK keeps no connection to close (HTTP keep-alive only)
+    this.#forget(); // the SDK keeps no connection to close (HTTP keep-alive only)
   }
 
   /** Keys and schema version, read once per catalog object; a missing catalog or other version is refused. */
   async #open(anyVersion = false): Promise<Meta> {
     const loading = (this.#loaded ??= this.#row(META).then((cells) => {
-      if (!cells) throw SchemaErrors.notFound(this.uri);
-      const keys = JSON.parse(String(cells.get('keys'))) as KeySpec[];
-      if (!keys.every((k) => KEY_NAME.test(k.name))) throw new CatalogError(`${this.uri} has an invalid key name in its meta row`, 'schema');
-      return { keys, version: num(cells.get('schema_version')) };
+      const meta = this.#parseMeta(cells);
+      if (this.#loaded === loading) this.#known = meta;
+      return meta;
     }));
     const meta = await loading.catch((e: unknown) => {
       if (this.#loaded === loading) this.#loaded = undefined;
@@ -182,6 +202,19 @@ export class TableStoreCatalog implements Catalog {
     });
     if (meta.version !== SCHEMA_VERSION && !anyVersion) throw SchemaErrors.mismatch(this.uri, meta.version, SCHEMA_VERSION);
     return meta;
+  }
+
+  #parseMeta(cells: Map<string, CellValue> | undefined): Meta {
+    if (!cells) throw SchemaErrors.notFound(this.uri);
+    const keys = JSON.parse(String(cells.get('keys'))) as KeySpec[];
+    if (!Array.isArray(keys) || !keys.every((k) => KEY_NAME.test(k.name))) throw new CatalogError(`${this.uri} has an invalid key name in its meta row`, 'schema');
+    return { keys, version: num(cells.get('schema_version')) };
+  }
+
+  /** The meta may change (create, migrate) or the catalog be closed: read it again next time. */
+  #forget(): void {
+    this.#loaded = undefined;
+    this.#known = undefined;
   }
 
   /** One row's cells by name (undefined when absent): a single GetRow. */
@@ -251,6 +284,14 @@ function rowBytes(cells: Cells): number {
     for (const [name, v] of Object.entries(cell)) bytes += name.length + 16 + (typeof v === 'string' ? Buffer.byteLength(v) : Buffer.isBuffer(v) ? v.length : 8);
   }
   return bytes;
+}
+
+function recordOf(keyValues: string[], cells: Map<string, CellValue>): DatasetRecord {
+  const header = Buffer.concat(Array.from({ length: num(cells.get('header_chunks')) }, (_, i) => cells.get(`header_${i}`) as Buffer));
+  return fromStored([...keyValues], {
+    location: String(cells.get('location')), etag: optional(cells, 'etag'), size: num(cells.get('size')), lastModified: optional(cells, 'last_modified'),
+    metadata: String(cells.get('metadata')), header: inflateRawSync(header).toString('utf8'),
+  });
 }
 
 const optional = (cells: Map<string, CellValue>, name: string) => (cells.has(name) ? String(cells.get(name)) : null);
