@@ -61,6 +61,7 @@ export interface ApiOptions {
 
 /** Longest request URL taken (API gateways allow about this much; `serve` is bounded by Node's 16 KiB header limit). */
 export const MAX_URL_LENGTH = 16 * 1024;
+const MAX_MESSAGE_LENGTH = 1000;
 
 export interface Api {
   fetch(request: Request): Promise<Response>;
@@ -131,15 +132,18 @@ export function createApi(options: ApiOptions): Api {
   registerOpenApi(app, pkg.version);
   registerWebRoutes(app);
 
-  app.notFound((c) => errorResponse(new ApiError(404, `no route for ${c.req.method} ${c.req.path}; see /apidoc`)));
+  app.notFound((c) => errorResponse(new ApiError(404, `no route for ${c.req.method} ${clip(c.req.path, 200)}; see /apidoc`)));
   app.onError((err, c) => {
     const e = toApiError(err);
     if (e.status >= 500) c.var.stats.error = describeError(err);
-    return errorResponse(new ApiError(e.status, redactSecrets(e.message), e.headers));
+    // messages quote the request; a hostile one must not make them arbitrarily long
+    return errorResponse(new ApiError(e.status, redactSecrets(clip(e.message, MAX_MESSAGE_LENGTH)), e.headers));
   });
 
   return { fetch: async (request) => app.fetch(request), context: ctx };
 }
+
+const clip = (s: string, n: number): string => (s.length > n ? `${s.slice(0, n)}…` : s);
 
 function normaliseBasePath(base: string | undefined): string {
   if (!base || base === '/') return '';
