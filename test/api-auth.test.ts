@@ -4,7 +4,9 @@
  * links TileJSON and WMTS write for a client that got in each way, and the 401s.
  */
 import assert from 'node:assert/strict';
+import { execFileSync, spawn } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
+import { ConfigError, tilesConfig } from '../functions/config.ts';
 import { AccessControl, signUrl, signingScope } from '../lib/api/auth.ts';
 import { createApi, type ApiOptions } from '../lib/api/index.ts';
 import type { Catalog } from '../lib/catalog/catalog.ts';
@@ -215,6 +217,41 @@ describe('API access control', () => {
       assert.equal((await call(a, '/keys', { headers: { 'x-api-key': KEY_A } })).status, 200);
       assert.equal((await call(a, sign('/keys'))).status, 200);
       await denied(await call(a, '/keys'), /API key .* or a signed URL/);
+    });
+  });
+
+  describe('configuration: functions, taoguan serve and taoguan sign', () => {
+    it('functions read TAOGUAN_API_KEYS and TAOGUAN_URL_SIGNING_SECRET, and name a bad one without printing it', () => {
+      const base = { TAOGUAN_CATALOG: 'sqlite:/tmp/x.db' };
+      assert.equal(tilesConfig(base).access, undefined);
+      assert.deepEqual(tilesConfig({ ...base, TAOGUAN_API_KEYS: ` ${KEY_A}, ${KEY_B} `, TAOGUAN_URL_SIGNING_SECRET: SECRET }).access, { apiKeys: [KEY_A, KEY_B], signingSecret: SECRET });
+      assert.throws(() => tilesConfig({ ...base, TAOGUAN_API_KEYS: `${KEY_A},tooShort1` }), (e: Error) => e instanceof ConfigError && /TAOGUAN_API_KEYS/.test(e.message) && !e.message.includes('tooShort1'));
+      assert.throws(() => tilesConfig({ ...base, TAOGUAN_URL_SIGNING_SECRET: 'weak-secret' }), (e: Error) => e instanceof ConfigError && /TAOGUAN_URL_SIGNING_SECRET/.test(e.message) && !e.message.includes('weak-secret'));
+    });
+
+    it('taoguan serve takes --api-key (repeatable) and the signing secret from the environment; taoguan sign signs for it', async () => {
+      const bin = new URL('../bin/taoguan.mjs', import.meta.url).pathname;
+      const env = { ...process.env, TAOGUAN_URL_SIGNING_SECRET: SECRET, TAOGUAN_API_KEYS: '' };
+      const child = spawn(process.execPath, [bin, 'serve', '--catalog', made.uri, '--port', '0', '--workers', '1', '--quiet', '--api-key', KEY_A, '--api-key', KEY_B], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+      try {
+        const url = await new Promise<string>((resolve, reject) => {
+          let out = '';
+          child.stdout!.on('data', (d: Buffer) => { out += d; const m = /at (http:\/\/[^\s/]+)\//.exec(out); if (m) resolve(m[1]); });
+          child.stderr!.on('data', (d: Buffer) => { out += d; });
+          child.once('exit', (code) => reject(new Error(`serve exited with ${code}: ${out}`)));
+        });
+        assert.equal((await fetch(`${url}/keys`)).status, 401);
+        assert.equal((await fetch(`${url}/keys`, { headers: { 'x-api-key': KEY_B } })).status, 200);
+        const signed = execFileSync(process.execPath, [bin, 'sign', `${url}/singleband/S2/2024-01-15/B04/{z}/{x}/{y}.png?colormap=viridis`, '--expires', '5m'], { env, encoding: 'utf8' }).trim();
+        assert.match(signed, /\{z\}\/\{x\}\/\{y\}\.png\?colormap=viridis&exp=\d+&sig=/);
+        const res = await fetch(signed.replace('{z}/{x}/{y}', tile));
+        assert.equal(res.status, 200);
+        assert.equal(res.headers.get('content-type'), 'image/png');
+        assert.equal((await fetch(signed.replace('{z}/{x}/{y}', tile).replace('viridis', 'magma'))).status, 401);
+      } finally {
+        child.kill('SIGTERM');
+        await new Promise((r) => child.once('exit', r));
+      }
     });
   });
 

@@ -219,3 +219,21 @@ function rawPathOf(url: string): string {
   const p = end < 0 ? afterScheme : afterScheme.slice(0, end);
   return p.startsWith('/') ? p : `/${p}`;
 }
+
+/**
+ * Access options from environment variables (the functions' configuration and `taoguan serve`'s
+ * fallback): TAOGUAN_API_KEYS (comma-separated) and TAOGUAN_URL_SIGNING_SECRET. Undefined when
+ * neither is set. Errors name the variable, never its value.
+ */
+export function accessFromEnv(env: Record<string, string | undefined>): AccessOptions | undefined {
+  const keys = (env.TAOGUAN_API_KEYS ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  const secret = env.TAOGUAN_URL_SIGNING_SECRET?.trim() || undefined;
+  if (keys.length === 0 && !secret) return undefined;
+  for (const k of keys) {
+    if (k.length < MIN_SECRET_LENGTH || /\s/.test(k)) throw new Error(`TAOGUAN_API_KEYS: every key must be at least ${MIN_SECRET_LENGTH} characters without spaces`);
+  }
+  if (secret !== undefined && (secret.length < MIN_SECRET_LENGTH || /[\s,]/.test(secret))) {
+    throw new Error(`TAOGUAN_URL_SIGNING_SECRET: must be at least ${MIN_SECRET_LENGTH} characters without spaces or commas`);
+  }
+  return { apiKeys: keys.length ? keys : undefined, signingSecret: secret };
+}
