@@ -3,6 +3,7 @@
  * file), checked once at cold start: a bad value fails the first invocation with a message naming
  * the variable, not a confusing error deep in a tile request.
  */
+import { accessFromEnv, type AccessOptions } from '../lib/api/auth.ts';
 import type { OpenOptions } from '../lib/source/location.ts';
 
 export class ConfigError extends Error {
@@ -28,6 +29,8 @@ export interface TilesConfig extends StoreConfig {
   cacheControl?: string;
   tileCacheBytes?: number;
   blockCacheBytes?: number;
+  /** API keys / URL signing secret (TAOGUAN_API_KEYS, TAOGUAN_URL_SIGNING_SECRET); undefined = open. */
+  access?: AccessOptions;
 }
 
 export interface IngestConfig extends StoreConfig {
@@ -87,7 +90,16 @@ export function tilesConfig(env: Env = process.env): TilesConfig {
     cacheControl: env.TAOGUAN_CACHE_CONTROL?.trim() || undefined,
     tileCacheBytes: megabytes(env, 'TAOGUAN_TILE_CACHE_MB'),
     blockCacheBytes: megabytes(env, 'TAOGUAN_BLOCK_CACHE_MB'),
+    access: accessConfig(env),
   };
+}
+
+function accessConfig(env: Env): AccessOptions | undefined {
+  try {
+    return accessFromEnv(env);
+  } catch (e) {
+    throw new ConfigError((e as Error).message);
+  }
 }
 
 export function ingestConfig(env: Env = process.env): IngestConfig {

@@ -52,7 +52,7 @@ export function tilesApi(config: TilesConfig): Promise<Api> {
     const catalog = await openCatalog(config.catalog);
     return createApi({
       catalog, basePath: config.basePath, cors: config.cors, cacheControl: config.cacheControl, trustForwardedPrefix: true,
-      tileCacheBytes: config.tileCacheBytes, blockCacheBytes: config.blockCacheBytes,
+      tileCacheBytes: config.tileCacheBytes, blockCacheBytes: config.blockCacheBytes, access: config.access,
       openSource: (location) => rotatingSource(location, config),
     });
   })();

@@ -6,6 +6,7 @@ import { tileCommand } from './commands/tile.ts';
 import { serveCommand } from './commands/serve.ts';
 import { demoCommand } from './commands/demo.ts';
 import { optimizeCommand } from './commands/optimize.ts';
+import { signCommand } from './commands/sign.ts';
 
 const program = new Command()
   .name('taoguan')
@@ -63,7 +64,21 @@ program
   .option('--tile-cache-mb <mb>', 'rendered tiles kept per worker (default 16)')
   .option('--block-cache-mb <mb>', 'decoded source blocks kept per worker (default 24)')
   .option('-q, --quiet', 'no request log')
+  .option('--api-key <key>', 'require this API key (x-api-key header or ?api_key=); repeat for several (default: $TAOGUAN_API_KEYS)', (v: string, all: string[] = []) => [...all, v])
+  .option('--signing-secret <secret>', 'accept URLs signed with this secret (taoguan sign) (default: $TAOGUAN_URL_SIGNING_SECRET)')
   .action(serveCommand);
+
+program
+  .command('sign')
+  .description('sign a URL (a tile, a {z}/{x}/{y} template, TileJSON or WMTS) for a server with a URL signing secret')
+  .argument('<url>', 'e.g. https://tiles.example.cn/singleband/S2/2024-01-15/B04/{z}/{x}/{y}.png?colormap=viridis')
+  .option('-e, --expires <duration>', 'valid for: seconds, or 90s, 30m, 12h, 7d', '1h')
+  .option('--secret <secret>', 'the secret (default: $TAOGUAN_URL_SIGNING_SECRET; a flag is visible in ps)')
+  .option('--base-path <prefix>', 'the prefix the server strips, e.g. the API gateway stage /release (default: $TAOGUAN_BASE_PATH)')
+  .addHelpText('after', `
+A signature covers every tile, preview, TileJSON and WMTS document of one dataset with that query,
+until it expires; TileJSON and WMTS fetched with a signed URL hand out signed tile templates.`)
+  .action(signCommand);
 
 program
   .command('demo')

@@ -14,12 +14,14 @@ import { openSource as openLocation } from '../source/location.ts';
 import type { Source } from '../source/source.ts';
 import { MAX_TILE_SIZE } from '../tiles/tms.ts';
 import pkg from '../../package.json' with { type: 'json' };
+import { AccessControl, AccessDenied, AUTH_PARAMS, type AccessOptions } from './auth.ts';
 import { compressMiddleware } from './compress.ts';
 import { ApiContext, newStats, type ApiConfig, type RequestLog } from './context.ts';
 import { corsMiddleware } from './cors.ts';
 import { ApiError, describeError, errorResponse, toApiError } from './errors.ts';
 import { registerOpenApi } from './openapi.ts';
 import { registerPoint } from './point.ts';
+import { redactSecrets } from './redact.ts';
 import type { ApiEnv } from './respond.ts';
 import { registerMetadataRoutes } from './routes-metadata.ts';
 import { registerTileRoutes } from './routes-tiles.ts';
@@ -27,6 +29,8 @@ import { registerWebRoutes } from './routes-web.ts';
 import { registerWmts } from './wmts.ts';
 
 export type { RequestLog } from './context.ts';
+export type { AccessOptions } from './auth.ts';
+export { signUrl } from './auth.ts';
 export { toNodeHandler } from './node.ts';
 
 export interface ApiOptions {
@@ -40,7 +44,7 @@ export interface ApiOptions {
   publicUrl?: string;
   /** Put an adapter's X-Forwarded-Prefix (the stage it stripped) into links. Only for functions behind an adapter. */
   trustForwardedPrefix?: boolean;
-  /** Cache-Control of tiles and previews. Default 'public, max-age=3600'. */
+  /** Cache-Control of tiles and previews. Default 'public, max-age=3600' ('private, …' with access control). */
   cacheControl?: string;
   /** Access-Control-Allow-Origin: '*' (default), an allow-list of origins, or false for no CORS headers. */
   cors?: '*' | string[] | false;
@@ -59,7 +63,13 @@ export interface ApiOptions {
   maxDecodedPixels?: number;
   /** Called once per request with its log line. */
   logger?: (line: RequestLog) => void;
+  /** API keys and/or a URL signing secret; without either, every route is public. See auth.ts. */
+  access?: AccessOptions;
 }
+
+/** Longest request URL taken (API gateways allow about this much; `serve` is bounded by Node's 16 KiB header limit). */
+export const MAX_URL_LENGTH = 16 * 1024;
+const MAX_MESSAGE_LENGTH = 1000;
 
 export interface Api {
   fetch(request: Request): Promise<Response>;
@@ -69,12 +79,14 @@ export interface Api {
 
 export function createApi(options: ApiOptions): Api {
   const basePath = normaliseBasePath(options.basePath);
+  const access = new AccessControl(options.access ?? {});
   const config: ApiConfig = {
     openSource: options.openSource ?? ((location) => openLocation(location)),
     basePath,
     publicUrl: options.publicUrl,
     trustForwardedPrefix: options.trustForwardedPrefix,
-    cacheControl: options.cacheControl ?? 'public, max-age=3600',
+    // a shared cache would hand a protected tile to anyone: private unless the deployment says otherwise
+    cacheControl: options.cacheControl ?? `${access.enabled ? 'private' : 'public'}, max-age=3600`,
     maxTileSize: Math.min(options.maxTileSize ?? 1024, MAX_TILE_SIZE),
     tileCacheBytes: options.tileCacheBytes ?? 16 * 1024 * 1024,
     blockCacheBytes: options.blockCacheBytes ?? 24 * 1024 * 1024,
@@ -94,15 +106,35 @@ export function createApi(options: ApiOptions): Api {
     c.set('api', ctx);
     c.set('path', c.req.path);
     c.set('query', new URL(c.req.url).searchParams);
+    c.set('access', access);
+    c.set('grant', { kind: 'open' });
     await next();
     logger?.({
       method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round((performance.now() - t0) * 100) / 100,
       catalog: stats.catalog, source: stats.source,
       cache: { tile: stats.tile, blockHits: stats.blocks.hits, blockMisses: stats.blocks.misses },
-      ...(stats.error ? { error: stats.error } : {}),
+      ...(stats.error ? { error: redactSecrets(stats.error) } : {}),
     });
   });
+  app.use('*', async (c, next) => {
+    if (c.req.url.length > MAX_URL_LENGTH) throw new ApiError(414, `url: ${c.req.url.length} characters is longer than this server's limit of ${MAX_URL_LENGTH}`);
+    await next();
+  });
   if (options.cors !== false) app.use('*', corsMiddleware(options.cors ?? '*'));
+  if (access.enabled) {
+    // after CORS, so preflights pass and a 401 still carries CORS headers for the page to read
+    app.use('*', async (c, next) => {
+      try {
+        c.set('grant', access.check(c.var.path, c.var.query, c.req.header('x-api-key')));
+      } catch (e) {
+        if (e instanceof AccessDenied) throw new ApiError(401, e.message, { 'www-authenticate': 'ApiKey realm="taoguan"' });
+        throw e;
+      }
+      // handlers never see credentials: not as key filters, not in ETags, not passed on into links
+      c.set('query', new URLSearchParams([...c.var.query].filter(([k]) => !(AUTH_PARAMS as readonly string[]).includes(k))));
+      await next();
+    });
+  }
   app.use('*', compressMiddleware());
 
   registerMetadataRoutes(app);
@@ -112,15 +144,18 @@ export function createApi(options: ApiOptions): Api {
   registerOpenApi(app, pkg.version);
   registerWebRoutes(app);
 
-  app.notFound((c) => errorResponse(new ApiError(404, `no route for ${c.req.method} ${c.req.path}; see /apidoc`)));
+  app.notFound((c) => errorResponse(new ApiError(404, `no route for ${c.req.method} ${clip(c.req.path, 200)}; see /apidoc`)));
   app.onError((err, c) => {
     const e = toApiError(err);
     if (e.status >= 500) c.var.stats.error = describeError(err);
-    return errorResponse(e);
+    // messages quote the request; a hostile one must not make them arbitrarily long
+    return errorResponse(new ApiError(e.status, redactSecrets(clip(e.message, MAX_MESSAGE_LENGTH)), e.headers));
   });
 
   return { fetch: async (request) => app.fetch(request), context: ctx };
 }
+
+const clip = (s: string, n: number): string => (s.length > n ? `${s.slice(0, n)}…` : s);
 
 function normaliseBasePath(base: string | undefined): string {
   if (!base || base === '/') return '';

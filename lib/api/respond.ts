@@ -4,6 +4,7 @@
  * (what every handler finds on its context) lives here too, beside the helpers that use it.
  */
 import type { Context } from 'hono';
+import type { AccessControl, Grant } from './auth.ts';
 import type { ApiContext, RequestStats } from './context.ts';
 import { Etag } from './etag.ts';
 
@@ -16,6 +17,9 @@ export interface ApiEnv {
     /** The raw path after the base path (percent-encoding kept), and the parsed query. */
     path: string;
     query: URLSearchParams;
+    /** Access control, and how this request got past it (what its documents' links must carry). */
+    access: AccessControl;
+    grant: Grant;
   };
 }
 

@@ -69,7 +69,7 @@ export function registerMetadataRoutes(app: OpenAPIHono<ApiEnv>): void {
     const { limit, page } = parseQuery(DatasetsQuery, paging);
     const filters = new URLSearchParams([...c.var.query].filter(([k]) => k !== 'limit' && k !== 'page'));
     for (const name of filters.keys()) {
-      if (!specs.some((k) => k.name === name)) throw badRequest(`${name}: not a key of this catalog (keys: ${specs.map((k) => k.name).join(', ')}), nor limit or page`);
+      if (!specs.some((k) => k.name === name)) throw badRequest(`${name.length > 64 ? `${name.slice(0, 64)}…` : name}: not a key of this catalog (keys: ${specs.map((k) => k.name).join(', ')}), nor limit or page`);
     }
     const rows = await api.list({ where: datasetFilters(filters), limit, page }, stats);
     const datasets = rows.map((r) => Object.fromEntries(specs.map((k, i) => [k.name, r.keys[i]])));

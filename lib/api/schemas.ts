@@ -83,8 +83,11 @@ const operands = Object.fromEntries(Array.from({ length: MAX_OPERANDS }, (_, i) 
   `v${i + 1}`, z.string().min(1).optional().openapi({ description: `Value of the last key for operand v${i + 1}.`, example: i === 0 ? 'B08' : i === 1 ? 'B04' : undefined }),
 ])) as Record<`v${number}`, z.ZodOptional<z.ZodString>>;
 
+/** Longest expression taken (the parser also caps nesting at 32 levels and terms at 256). */
+export const MAX_EXPRESSION_LENGTH = 1000;
 export const ComputeQuery = z.object({
-  expression: z.string({ error: 'is required, e.g. (v1 - v2) / (v1 + v2)' }).min(1).max(1000)
+  expression: z.string({ error: 'is required, e.g. (v1 - v2) / (v1 + v2)' }).min(1, { error: 'is required, e.g. (v1 - v2) / (v1 + v2)' })
+    .max(MAX_EXPRESSION_LENGTH, { error: (i) => `is ${String((i.input as string).length)} characters long; the limit is ${MAX_EXPRESSION_LENGTH}` })
     .openapi({ description: 'Band math over v1…vN: + - * / ** (and ^), comparisons, where(), sqrt, log, abs, min, max… Parsed, never evaluated as code.', example: '(v1 - v2) / (v1 + v2)' }),
   stretch_range: numericRange('Stretch range [min, max] of the expression\'s values (required).'),
   colormap: z.enum(names, { error: colormapError(false) }).optional().openapi({ description: 'Colormap (default greyscale).' }),

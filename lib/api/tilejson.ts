@@ -51,6 +51,19 @@ export function passThrough(query: URLSearchParams, own: readonly string[] = ['m
   return s ? `?${s}` : '';
 }
 
+/**
+ * `query` (a passThrough string) plus what a link to `path` (after the base path) must carry for
+ * this client: its api_key if it sent one in the query, or a signature of the link with the same
+ * expiry if it came with a signed URL. A key sent as a header is never written into a link.
+ */
+export function withAccess(c: ApiContextOf, path: string, query: string): string {
+  const q = new URLSearchParams(query);
+  const extra = c.var.access.linkParams(c.var.grant, path, q);
+  if (extra.length === 0) return query;
+  for (const [k, v] of extra) q.set(k, v);
+  return `?${q.toString()}`;
+}
+
 export const encodeKeys = (keys: readonly string[]): string => keys.map(encodeURIComponent).join('/');
 
 export async function tileJson(c: ApiContextOf, family: Family, keys: string[]): Promise<Response> {
@@ -63,7 +76,8 @@ export async function tileJson(c: ApiContextOf, family: Family, keys: string[]):
   const minzoom = Math.min(maxzoom, zooms.minzoom ?? computed.minzoom);
   const bounds = unionBounds(records);
   const prefix = keys.length ? `${encodeKeys(keys)}/` : '';
-  const url = `${api.publicBase(c.req.url, c.req.header('x-forwarded-prefix'))}/${family}/${prefix}{z}/{x}/{y}.png${passThrough(c.var.query)}`;
+  const path = `/${family}/${prefix}{z}/{x}/{y}.png`;
+  const url = `${api.publicBase(c.req.url, c.req.header('x-forwarded-prefix'))}${path}${withAccess(c, path, passThrough(c.var.query))}`;
   return jsonResponse(c, {
     tilejson: '3.0.0',
     name: [...keys, ...options.lastKeys].join('/'),

@@ -15,7 +15,7 @@ import { document } from './openapi.ts';
 import { xmlResponse, type ApiContextOf, type ApiEnv } from './respond.ts';
 import { datasetFilters } from './routes-metadata.ts';
 import { parseQuery, SinglebandQuery, WmtsQuery, ZoomOverrides } from './schemas.ts';
-import { encodeKeys, passThrough, unionBounds, zoomRange } from './tilejson.ts';
+import { encodeKeys, passThrough, unionBounds, withAccess, zoomRange } from './tilejson.ts';
 import { familyOptions, resolveInputs, type Family } from './tile-request.ts';
 
 interface Layer {
@@ -70,10 +70,13 @@ export function capabilitiesXml(layers: readonly Layer[], tms: TmsId, base: stri
 `;
 }
 
-const template = (base: string, family: Family, keys: readonly string[], query: string): string =>
-  `${base}/${family}/${keys.length ? `${encodeKeys(keys)}/` : ''}{TileMatrix}/{TileCol}/{TileRow}.png${query}`;
+/** A ResourceURL template, carrying the client's api_key or a signature of its own (see withAccess). */
+function template(c: ApiContextOf, base: string, family: Family, keys: readonly string[], query: string): string {
+  const path = `/${family}/${keys.length ? `${encodeKeys(keys)}/` : ''}{TileMatrix}/{TileCol}/{TileRow}.png`;
+  return `${base}${path}${withAccess(c, path, query)}`;
+}
 
-const selfUrl = (c: ApiContextOf, base: string): string => `${base}${c.var.path}${passThrough(c.var.query, [])}`;
+const selfUrl = (c: ApiContextOf, base: string): string => `${base}${c.var.path}${withAccess(c, c.var.path, passThrough(c.var.query, []))}`;
 
 /** One layer: the dataset(s) of a tile route, styled by its query. */
 export async function familyCapabilities(c: ApiContextOf, family: Family, keys: string[]): Promise<Response> {
@@ -82,7 +85,7 @@ export async function familyCapabilities(c: ApiContextOf, family: Family, keys: 
   const zooms = parseQuery(ZoomOverrides, c.var.query);
   const { records } = await resolveInputs(api, options, keys, c.var.stats);
   const base = api.publicBase(c.req.url, c.req.header('x-forwarded-prefix'));
-  const layer = toLayer([...keys, ...options.lastKeys].join('/'), records, options.tms, template(base, family, keys, passThrough(c.var.query)), zooms);
+  const layer = toLayer([...keys, ...options.lastKeys].join('/'), records, options.tms, template(c, base, family, keys, passThrough(c.var.query)), zooms);
   return xmlResponse(c, capabilitiesXml([layer], options.tms, base, selfUrl(c, base)));
 }
 
@@ -111,7 +114,7 @@ export function registerWmts(app: OpenAPIHono<ApiEnv>): void {
       ? `?${new URLSearchParams([...style, ...(q.tms !== 'WebMercatorQuad' ? [['tms', q.tms]] : [])]).toString()}` : '';
     const layers = await mapConcurrent(rows, 8, async (row) => {
       const record = await api.record(row.keys, stats);
-      return toLayer(row.keys.join('/'), [record], q.tms, template(base, 'singleband', row.keys, styleQuery), {});
+      return toLayer(row.keys.join('/'), [record], q.tms, template(c, base, 'singleband', row.keys, styleQuery), {});
     });
     return xmlResponse(c, capabilitiesXml(layers, q.tms, base, selfUrl(c, base)));
   });

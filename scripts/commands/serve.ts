@@ -1,7 +1,8 @@
 import cluster from 'node:cluster';
 import { createServer, type Server } from 'node:http';
 import { availableParallelism } from 'node:os';
-import { createApi, toNodeHandler, type RequestLog } from '../../lib/api/index.ts';
+import { accessFromEnv } from '../../lib/api/auth.ts';
+import { createApi, toNodeHandler, type AccessOptions, type RequestLog } from '../../lib/api/index.ts';
 import { openCatalog } from '../../lib/catalog/open.ts';
 import { catalogUri } from './catalog.ts';
 import { buildServeWorker } from './serve-bundle.ts';
@@ -17,6 +18,18 @@ export interface ServeOptions {
   quiet?: boolean;
   tileCacheMb?: string;
   blockCacheMb?: string;
+  /** Accepted API keys (else TAOGUAN_API_KEYS). */
+  apiKey?: string[];
+  /** URL signing secret (else TAOGUAN_URL_SIGNING_SECRET). */
+  signingSecret?: string;
+}
+
+/** Flags first, the environment second; a flag set replaces its variable. */
+function accessOptions(opts: ServeOptions): AccessOptions | undefined {
+  const env = accessFromEnv(process.env);
+  const apiKeys = opts.apiKey?.length ? opts.apiKey : env?.apiKeys;
+  const signingSecret = opts.signingSecret ?? env?.signingSecret;
+  return apiKeys || signingSecret ? { apiKeys, signingSecret } : undefined;
 }
 
 const megabytes = (value: string | undefined, name: string): number | undefined => {
@@ -43,6 +56,7 @@ export async function startServer(opts: ServeOptions, onListening?: (url: string
     blockCacheBytes: megabytes(opts.blockCacheMb, '--block-cache-mb'),
     cors: opts.cors === undefined || opts.cors === '*' ? '*' : opts.cors === 'none' ? false : opts.cors.split(','),
     logger: opts.quiet ? undefined : (l) => console.log(logLine(l)),
+    access: accessOptions(opts),
   });
   const server = createServer(toNodeHandler(api));
   server.keepAliveTimeout = 65_000; // longer than the usual proxy's, so nginx never reuses a closed socket
