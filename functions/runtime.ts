@@ -11,6 +11,7 @@ import { compilePattern, compileRegex, type KeyPattern } from '../lib/ingest/pat
 import { openSource } from '../lib/source/location.ts';
 import type { S3Credentials } from '../lib/source/s3.ts';
 import type { ReadOptions, Source } from '../lib/source/source.ts';
+import { cacheBudget, memoryLimitMb } from './memory.ts';
 import { checkBucket, type IngestConfig, type TilesConfig } from './config.ts';
 
 /** Role credentials handed over per invocation (FC's context.credentials); they rotate while an instance lives. */
@@ -47,12 +48,14 @@ function rotatingSource(location: string, config: TilesConfig): Source {
 let tiles: Promise<Api> | undefined;
 
 /** The tiles API, built on the first invocation from a configuration validated at module load. */
-export function tilesApi(config: TilesConfig): Promise<Api> {
+export function tilesApi(config: TilesConfig, context?: unknown): Promise<Api> {
   tiles ??= (async () => {
     const catalog = await openCatalog(config.catalog);
+    // Sized to the instance's memory unless TAOGUAN_TILE_CACHE_MB / TAOGUAN_BLOCK_CACHE_MB say otherwise.
+    const budget = cacheBudget(memoryLimitMb(context));
     return createApi({
       catalog, basePath: config.basePath, cors: config.cors, cacheControl: config.cacheControl, trustForwardedPrefix: true,
-      tileCacheBytes: config.tileCacheBytes, blockCacheBytes: config.blockCacheBytes, access: config.access,
+      tileCacheBytes: config.tileCacheBytes ?? budget.tileCacheBytes, blockCacheBytes: config.blockCacheBytes ?? budget.blockCacheBytes, access: config.access,
       openSource: (location) => rotatingSource(location, config),
     });
   })();

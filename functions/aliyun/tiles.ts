@@ -8,5 +8,5 @@ const config = tilesConfig();
 export const handler = async (event: Buffer | string | FcHttpEvent, context?: FcContext) => {
   // The function role's temporary keys come with each invocation, not in the environment.
   setCredentials(fcCredentials(context));
-  return httpHandler(await tilesApi(config))(event, context);
+  return httpHandler(await tilesApi(config, context))(event, context);
 };

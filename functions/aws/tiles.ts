@@ -7,4 +7,4 @@ import { tilesApi } from '../runtime.ts';
 const config = tilesConfig();
 
 export const handler = async (event: LambdaHttpEvent, context?: unknown) =>
-  httpHandler(await tilesApi(config))(event, context);
+  httpHandler(await tilesApi(config, context))(event, context);

@@ -6,4 +6,4 @@ import { tilesApi } from '../runtime.ts';
 const config = tilesConfig();
 
 export const handler = async (event: ScfApiGatewayEvent, context?: unknown) =>
-  httpHandler(await tilesApi(config))(event, context);
+  httpHandler(await tilesApi(config, context))(event, context);

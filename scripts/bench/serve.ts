@@ -51,7 +51,9 @@ export async function benchServe(seconds = Number(process.env.TAOGUAN_BENCH_SECO
   await catalog.close();
   const port = 5600 + Math.floor(Math.random() * 300);
   const bin = new URL('../../bin/taoguan.mjs', import.meta.url).pathname;
-  const server: ChildProcess = spawn(process.execPath, [bin, 'serve', '-c', uri, '--port', String(port), '--quiet'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const caches = (process.env.TAOGUAN_BENCH_CACHES ?? '').split('/').filter(Boolean);
+  const cacheArgs = caches.length === 2 ? ['--tile-cache-mb', caches[0], '--block-cache-mb', caches[1]] : [];
+  const server: ChildProcess = spawn(process.execPath, [bin, 'serve', '-c', uri, '--port', String(port), '--quiet', ...cacheArgs], { stdio: ['ignore', 'pipe', 'inherit'] });
   await new Promise<void>((resolve, reject) => {
     server.stdout!.on('data', (d: Buffer) => { if (d.toString().includes('serving')) resolve(); });
     server.once('exit', (code) => reject(new Error(`serve exited with ${code}`)));
