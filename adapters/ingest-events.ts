@@ -3,9 +3,10 @@
  * the same ingest pipeline as the CLI.
  *
  * Events are hints; the bucket is the truth. Platforms deliver these at least once and in no
- * guaranteed order, so a put whose object has since gone is 'gone' (not an error), and a delete
- * whose object exists again is 'kept' (its own put event ingests it). With ingestObject's
- * ETag check, the same event twice changes nothing.
+ * guaranteed order, so a record's action is not applied as given: each record reconciles its object
+ * (lib/ingest/reconcile.ts) — present in the bucket → ingested at its current ETag, absent → its
+ * dataset removed if the row points at it. Duplicates, a delete before its create, or a late create
+ * after a delete all end with the catalog as the bucket is.
  *
  * Failures: all three platforms invoke storage triggers asynchronously and retry an invocation
  * that throws (Lambda twice, FC and SCF by their async retry policy); none has a per-record report
@@ -14,10 +15,11 @@
  * 'unchanged' / 'absent'.
  */
 import type { Catalog, PutResult } from '../lib/catalog/catalog.ts';
-import { ingestObject, type IngestOptions } from '../lib/ingest/ingest.ts';
+import { IngestError, type IngestOptions } from '../lib/ingest/ingest.ts';
 import { PatternError, type KeyPattern } from '../lib/ingest/pattern.ts';
-import { openSource, type OpenOptions } from '../lib/source/location.ts';
-import { SourceError, type Source } from '../lib/source/source.ts';
+import { reconcileObject } from '../lib/ingest/reconcile.ts';
+import type { OpenOptions } from '../lib/source/location.ts';
+import type { Source } from '../lib/source/source.ts';
 
 export interface ObjectRecord {
   action: 'put' | 'delete';
@@ -26,17 +28,18 @@ export interface ObjectRecord {
 }
 
 export type RecordStatus =
+  /** The object exists: ingested (or already was, at this ETag). */
   | PutResult
-  /** Removed from the catalog. */
+  /** The object is gone: its dataset removed from the catalog. */
   | 'deleted'
-  /** Delete of something the catalog does not hold (at this location): nothing to do. */
+  /** The object is gone and the catalog holds nothing at this location: nothing to do. */
   | 'absent'
-  /** Delete event, but the object exists again: left in the catalog. */
-  | 'kept'
-  /** Put event, but the object no longer exists. */
-  | 'gone'
   /** The key does not match the pattern: not a dataset. */
   | 'skipped'
+  /** Outside the allowed buckets, prefixes or hosts: not even looked at. */
+  | 'refused'
+  /** The object is readable but not a COG: a retry cannot help, so the batch is not failed for it. */
+  | 'invalid'
   | 'failed';
 
 export interface RecordResult extends ObjectRecord {
@@ -54,7 +57,7 @@ export interface ObjectEventOptions {
   /** Opens a location instead of openSource (tests map cloud locations to a local origin). */
   open?: (location: string) => Source;
   /** Other ingest settings (exact statistics, force, signal). */
-  ingest?: Omit<IngestOptions, 'open' | 'source'>;
+  ingest?: Omit<IngestOptions, 'open' | 'source' | 'info'>;
 }
 
 /** Processes records in order (a put then a delete of one key in a batch must end deleted). */
@@ -73,43 +76,12 @@ export async function handleObjectEvents(records: ObjectRecord[], options: Objec
         continue;
       }
       const keys = catalogKeys.map((k) => values[k]);
-      results.push({ ...record, keys, status: record.action === 'put' ? await put(record.location, keys, options) : await remove(record.location, keys, options) });
+      results.push({ ...record, keys, status: await reconcileObject(options.catalog, record.location, keys, { ...options.ingest, source: options.openOptions, open: options.open }) });
     } catch (e) {
-      results.push({ ...record, status: 'failed', message: (e as Error).message });
+      results.push({ ...record, status: e instanceof IngestError && e.code === 'not-cog' ? 'invalid' : 'failed', message: (e as Error).message });
     }
   }
   return results;
-}
-
-async function put(location: string, keys: string[], options: ObjectEventOptions): Promise<RecordStatus> {
-  try {
-    return await ingestObject(options.catalog, location, keys, { ...options.ingest, source: options.openOptions, open: options.open });
-  } catch (e) {
-    // Only on failure: ask whether the object is simply gone (deleted after this event was sent).
-    if ((await exists(location, options).catch(() => true)) === false) return 'gone';
-    throw e;
-  }
-}
-
-async function remove(location: string, keys: string[], options: ObjectEventOptions): Promise<RecordStatus> {
-  if (await exists(location, options)) return 'kept';
-  const stored = await options.catalog.get(keys);
-  // Another object may hold these keys now (a re-upload under a new name): leave it alone.
-  if (!stored || stored.location !== location) return 'absent';
-  return (await options.catalog.delete(keys)) ? 'deleted' : 'absent';
-}
-
-async function exists(location: string, options: ObjectEventOptions): Promise<boolean> {
-  const source = options.open ? options.open(location) : openSource(location, options.openOptions);
-  try {
-    await source.head();
-    return true;
-  } catch (e) {
-    if (e instanceof SourceError && e.status === 404) return false;
-    throw e;
-  } finally {
-    await source.close?.();
-  }
 }
 
 /** Raised after a batch with failed records, so the platform retries the invocation. */

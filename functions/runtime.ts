@@ -62,8 +62,11 @@ export function tilesApi(config: TilesConfig): Promise<Api> {
 }
 
 let ingest: Promise<{ catalog: Catalog; pattern: KeyPattern }> | undefined;
+let ingestFor: IngestConfig | undefined;
 
 function ingestState(config: IngestConfig) {
+  // One configuration per instance; a new one (a test's) starts afresh.
+  if (ingestFor !== config) [ingest, ingestFor] = [undefined, config];
   ingest ??= (async () => {
     const pattern = config.pattern ? compilePattern(config.pattern) : compileRegex(config.regex!.prefix, config.regex!.source);
     return { pattern, catalog: await openCatalog(config.catalog) };
