@@ -8,10 +8,11 @@ import { createApi, type Api } from '../lib/api/index.ts';
 import type { Catalog } from '../lib/catalog/catalog.ts';
 import { openCatalog } from '../lib/catalog/open.ts';
 import { compilePattern, compileRegex, type KeyPattern } from '../lib/ingest/pattern.ts';
+import { checkLocation } from '../lib/source/allow.ts';
 import { openSource } from '../lib/source/location.ts';
 import type { S3Credentials } from '../lib/source/s3.ts';
 import type { ReadOptions, Source } from '../lib/source/source.ts';
-import { checkBucket, type IngestConfig, type TilesConfig } from './config.ts';
+import type { IngestConfig, TilesConfig } from './config.ts';
 
 /** Role credentials handed over per invocation (FC's context.credentials); they rotate while an instance lives. */
 let credentials: S3Credentials | undefined;
@@ -30,7 +31,7 @@ function rotatingSource(location: string, config: TilesConfig): Source {
   let inner: Source | undefined, signedWith: S3Credentials | undefined;
   const current = (): Source => {
     if (!inner || signedWith !== credentials) {
-      checkBucket(config, location);
+      checkLocation(config.policy, location);
       inner = openSource(location, withCredentials(config.openOptions));
       signedWith = credentials;
     }
@@ -84,10 +85,10 @@ export async function runIngest(records: ObjectRecord[], config: IngestConfig): 
   const allowed: ObjectRecord[] = [], refused: RecordResult[] = [];
   for (const r of records) {
     try {
-      checkBucket(config, r.location);
+      checkLocation(config.policy, r.location);
       allowed.push(r);
     } catch (e) {
-      refused.push({ ...r, status: 'skipped', message: (e as Error).message });
+      refused.push({ ...r, status: 'refused', message: (e as Error).message });
     }
   }
   const results = [...refused, ...(await handleObjectEvents(allowed, { catalog, pattern, openOptions: withCredentials(config.openOptions) }))];
