@@ -16,6 +16,7 @@
  */
 import type { Catalog, PutResult } from '../lib/catalog/catalog.ts';
 import { IngestError, type IngestOptions } from '../lib/ingest/ingest.ts';
+import { optimizedLocation, optimizeObject, type OptimizeOnIngest } from '../lib/ingest/optimize-object.ts';
 import { PatternError, type KeyPattern } from '../lib/ingest/pattern.ts';
 import { reconcileObject } from '../lib/ingest/reconcile.ts';
 import type { OpenOptions } from '../lib/source/location.ts';
@@ -46,6 +47,8 @@ export interface RecordResult extends ObjectRecord {
   status: RecordStatus;
   keys?: string[];
   message?: string;
+  /** The COG written for a converted non-COG; status and keys are its ingest's. */
+  output?: string;
 }
 
 export interface ObjectEventOptions {
@@ -58,6 +61,8 @@ export interface ObjectEventOptions {
   open?: (location: string) => Source;
   /** Other ingest settings (exact statistics, force, signal). */
   ingest?: Omit<IngestOptions, 'open' | 'source' | 'info'>;
+  /** Convert uploaded non-COGs outside `prefix` into COGs under it (TAOGUAN_OPTIMIZE_PREFIX). */
+  optimize?: OptimizeOnIngest;
 }
 
 /** Processes records in order (a put then a delete of one key in a batch must end deleted). */
@@ -68,20 +73,50 @@ export async function handleObjectEvents(records: ObjectRecord[], options: Objec
     throw new PatternError(`the pattern names keys ${patternKeys.join(', ')} but the catalog has ${catalogKeys.join(', ')}`);
   }
   const results: RecordResult[] = [];
+  const keysOf = (location: string) => {
+    const values = options.pattern.match(location);
+    return values && catalogKeys.map((k) => values[k]);
+  };
+  const reconcile = (location: string, keys: string[]) =>
+    reconcileObject(options.catalog, location, keys, { ...options.ingest, source: options.openOptions, open: options.open });
   for (const record of records) {
     try {
-      const values = options.pattern.match(record.location);
-      if (!values) {
-        results.push({ ...record, status: 'skipped', message: 'does not match the key pattern' });
+      const keys = keysOf(record.location);
+      // Only uploads outside the output prefix are ever converted: the COGs written there come back
+      // as events of their own, and must be ingested, never converted again.
+      const convertible = options.optimize && record.action === 'put' && !record.location.startsWith(options.optimize.prefix);
+      if (!convertible) {
+        results.push(keys ? { ...record, keys, status: await reconcile(record.location, keys) } : { ...record, status: 'skipped', message: 'does not match the key pattern' });
         continue;
       }
-      const keys = catalogKeys.map((k) => values[k]);
-      results.push({ ...record, keys, status: await reconcileObject(options.catalog, record.location, keys, { ...options.ingest, source: options.openOptions, open: options.open }) });
+      if (keys) {
+        try {
+          results.push({ ...record, keys, status: await reconcile(record.location, keys) });
+          continue;
+        } catch (e) {
+          if (!(e instanceof IngestError && e.code === 'not-cog')) throw e;
+        }
+      } else if (!/\.tiff?$/i.test(record.location)) {
+        results.push({ ...record, status: 'skipped', message: 'does not match the key pattern, and is no .tif to convert' });
+        continue;
+      }
+      results.push(await convert(record));
     } catch (e) {
-      results.push({ ...record, status: e instanceof IngestError && e.code === 'not-cog' ? 'invalid' : 'failed', message: (e as Error).message });
+      const permanent = e instanceof IngestError && (e.code === 'not-cog' || e.code === 'too-large');
+      results.push({ ...record, status: permanent ? 'invalid' : 'failed', message: (e as Error).message });
     }
   }
   return results;
+
+  async function convert(record: ObjectRecord): Promise<RecordResult> {
+    const optimize = options.optimize as OptimizeOnIngest;
+    const planned = optimizedLocation(record.location, optimize);
+    const keys = keysOf(planned);
+    if (!keys) return { ...record, status: 'skipped', message: `its COG would be ${planned}, which does not match the key pattern` };
+    const output = await optimizeObject(record.location, optimize, { source: options.openOptions, open: options.open, signal: options.ingest?.signal });
+    if (!output) return { ...record, status: 'absent', message: 'gone before it could be converted' };
+    return { ...record, keys, output, status: await reconcile(output, keys) };
+  }
 }
 
 /** Raised after a batch with failed records, so the platform retries the invocation. */

@@ -4,7 +4,7 @@
  * the variable, not a confusing error deep in a tile request.
  */
 import { compilePattern, compileRegex } from '../lib/ingest/pattern.ts';
-import type { LocationPolicy } from '../lib/source/allow.ts';
+import { checkLocation, type LocationPolicy } from '../lib/source/allow.ts';
 import { parseLocation, type OpenOptions } from '../lib/source/location.ts';
 
 export class ConfigError extends Error {
@@ -36,6 +36,8 @@ export interface IngestConfig extends StoreConfig {
   catalog: string;
   pattern?: string;
   regex?: { prefix: string; source: string };
+  /** TAOGUAN_OPTIMIZE_PREFIX: convert uploaded non-COGs into COGs under it; TAOGUAN_OPTIMIZE_MAX_MB bounds the input. */
+  optimize?: { prefix: string; maxBytes: number };
 }
 
 const MB = 1024 * 1024;
@@ -135,5 +137,22 @@ export function ingestConfig(env: Env = process.env): IngestConfig {
   } catch (e) {
     throw new ConfigError(`${pattern ? 'TAOGUAN_PATTERN' : 'TAOGUAN_REGEX/TAOGUAN_PREFIX'}: ${(e as Error).message}`);
   }
-  return { ...store(env), catalog: catalogUri(env, false), pattern, regex: regex ? { prefix: prefix as string, source: regex } : undefined };
+  const stores = store(env);
+  return { ...stores, catalog: catalogUri(env, false), pattern, regex: regex ? { prefix: prefix as string, source: regex } : undefined, optimize: optimizeConfig(env, stores.policy) };
+}
+
+function optimizeConfig(env: Env, policy: LocationPolicy): IngestConfig['optimize'] {
+  const prefix = env.TAOGUAN_OPTIMIZE_PREFIX?.trim();
+  if (!prefix) {
+    if (env.TAOGUAN_OPTIMIZE_MAX_MB?.trim()) throw new ConfigError('TAOGUAN_OPTIMIZE_MAX_MB is set but TAOGUAN_OPTIMIZE_PREFIX is not: set the prefix the COGs are written under');
+    return undefined;
+  }
+  if (!/^(?:s3|oss|cos):\/\/[^/]+\/(?:.*\/)?$/.test(prefix)) throw new ConfigError(`TAOGUAN_OPTIMIZE_PREFIX=${prefix}: expected an object-store prefix ending in "/", e.g. oss://bucket/cogs/`);
+  try {
+    checkLocation(policy, `${prefix}x.tif`);
+  } catch (e) {
+    throw new ConfigError(`TAOGUAN_OPTIMIZE_PREFIX=${prefix}: ${(e as Error).message}`);
+  }
+  const maxBytes = megabytes(env, 'TAOGUAN_OPTIMIZE_MAX_MB') ?? 256 * MB;
+  return { prefix, maxBytes };
 }

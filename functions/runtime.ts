@@ -91,7 +91,7 @@ export async function runIngest(records: ObjectRecord[], config: IngestConfig): 
       refused.push({ ...r, status: 'refused', message: (e as Error).message });
     }
   }
-  const results = [...refused, ...(await handleObjectEvents(allowed, { catalog, pattern, openOptions: withCredentials(config.openOptions) }))];
+  const results = [...refused, ...(await handleObjectEvents(allowed, { catalog, pattern, openOptions: withCredentials(config.openOptions), optimize: config.optimize }))];
   for (const r of results) console.log(JSON.stringify({ taoguan: 'ingest', ...r }));
   return throwOnFailures(results);
 }

@@ -26,8 +26,8 @@ export interface IngestOptions {
 }
 
 export class IngestError extends Error {
-  /** 'not-cog': the object is readable but no COG, so a retry cannot help. */
-  constructor(readonly location: string, message: string, readonly code?: 'not-cog', options?: { cause?: unknown }) {
+  /** 'not-cog' (readable, but no COG) and 'too-large' (past a bound): a retry cannot help. */
+  constructor(readonly location: string, message: string, readonly code?: 'not-cog' | 'too-large', options?: { cause?: unknown }) {
     super(`${location}: ${message}`, options);
     this.name = 'IngestError';
   }
