@@ -3,9 +3,10 @@
  * the same ingest pipeline as the CLI.
  *
  * Events are hints; the bucket is the truth. Platforms deliver these at least once and in no
- * guaranteed order, so a put whose object has since gone is 'gone' (not an error), and a delete
- * whose object exists again is 'kept' (its own put event ingests it). With ingestObject's
- * ETag check, the same event twice changes nothing.
+ * guaranteed order, so a record's action is not applied as given: each record reconciles its object
+ * (lib/ingest/reconcile.ts) — present in the bucket → ingested at its current ETag, absent → its
+ * dataset removed if the row points at it. Duplicates, a delete before its create, or a late create
+ * after a delete all end with the catalog as the bucket is.
  *
  * Failures: all three platforms invoke storage triggers asynchronously and retry an invocation
  * that throws (Lambda twice, FC and SCF by their async retry policy); none has a per-record report
@@ -14,10 +15,12 @@
  * 'unchanged' / 'absent'.
  */
 import type { Catalog, PutResult } from '../lib/catalog/catalog.ts';
-import { ingestObject, type IngestOptions } from '../lib/ingest/ingest.ts';
+import { IngestError, type IngestOptions } from '../lib/ingest/ingest.ts';
+import { optimizedLocation, optimizeObject, type OptimizeOnIngest } from '../lib/ingest/optimize-object.ts';
 import { PatternError, type KeyPattern } from '../lib/ingest/pattern.ts';
-import { openSource, type OpenOptions } from '../lib/source/location.ts';
-import { SourceError, type Source } from '../lib/source/source.ts';
+import { reconcileObject } from '../lib/ingest/reconcile.ts';
+import type { OpenOptions } from '../lib/source/location.ts';
+import type { Source } from '../lib/source/source.ts';
 
 export interface ObjectRecord {
   action: 'put' | 'delete';
@@ -26,23 +29,26 @@ export interface ObjectRecord {
 }
 
 export type RecordStatus =
+  /** The object exists: ingested (or already was, at this ETag). */
   | PutResult
-  /** Removed from the catalog. */
+  /** The object is gone: its dataset removed from the catalog. */
   | 'deleted'
-  /** Delete of something the catalog does not hold (at this location): nothing to do. */
+  /** The object is gone and the catalog holds nothing at this location: nothing to do. */
   | 'absent'
-  /** Delete event, but the object exists again: left in the catalog. */
-  | 'kept'
-  /** Put event, but the object no longer exists. */
-  | 'gone'
   /** The key does not match the pattern: not a dataset. */
   | 'skipped'
+  /** Outside the allowed buckets, prefixes or hosts: not even looked at. */
+  | 'refused'
+  /** The object is readable but not a COG: a retry cannot help, so the batch is not failed for it. */
+  | 'invalid'
   | 'failed';
 
 export interface RecordResult extends ObjectRecord {
   status: RecordStatus;
   keys?: string[];
   message?: string;
+  /** The COG written for a converted non-COG; status and keys are its ingest's. */
+  output?: string;
 }
 
 export interface ObjectEventOptions {
@@ -54,7 +60,9 @@ export interface ObjectEventOptions {
   /** Opens a location instead of openSource (tests map cloud locations to a local origin). */
   open?: (location: string) => Source;
   /** Other ingest settings (exact statistics, force, signal). */
-  ingest?: Omit<IngestOptions, 'open' | 'source'>;
+  ingest?: Omit<IngestOptions, 'open' | 'source' | 'info'>;
+  /** Convert uploaded non-COGs outside `prefix` into COGs under it (TAOGUAN_OPTIMIZE_PREFIX). */
+  optimize?: OptimizeOnIngest;
 }
 
 /** Processes records in order (a put then a delete of one key in a batch must end deleted). */
@@ -65,50 +73,49 @@ export async function handleObjectEvents(records: ObjectRecord[], options: Objec
     throw new PatternError(`the pattern names keys ${patternKeys.join(', ')} but the catalog has ${catalogKeys.join(', ')}`);
   }
   const results: RecordResult[] = [];
+  const keysOf = (location: string) => {
+    const values = options.pattern.match(location);
+    return values && catalogKeys.map((k) => values[k]);
+  };
+  const reconcile = (location: string, keys: string[]) =>
+    reconcileObject(options.catalog, location, keys, { ...options.ingest, source: options.openOptions, open: options.open });
   for (const record of records) {
     try {
-      const values = options.pattern.match(record.location);
-      if (!values) {
-        results.push({ ...record, status: 'skipped', message: 'does not match the key pattern' });
+      const keys = keysOf(record.location);
+      // Only uploads outside the output prefix are ever converted: the COGs written there come back
+      // as events of their own, and must be ingested, never converted again.
+      const convertible = options.optimize && record.action === 'put' && !record.location.startsWith(options.optimize.prefix);
+      if (!convertible) {
+        results.push(keys ? { ...record, keys, status: await reconcile(record.location, keys) } : { ...record, status: 'skipped', message: 'does not match the key pattern' });
         continue;
       }
-      const keys = catalogKeys.map((k) => values[k]);
-      results.push({ ...record, keys, status: record.action === 'put' ? await put(record.location, keys, options) : await remove(record.location, keys, options) });
+      if (keys) {
+        try {
+          results.push({ ...record, keys, status: await reconcile(record.location, keys) });
+          continue;
+        } catch (e) {
+          if (!(e instanceof IngestError && e.code === 'not-cog')) throw e;
+        }
+      } else if (!/\.tiff?$/i.test(record.location)) {
+        results.push({ ...record, status: 'skipped', message: 'does not match the key pattern, and is no .tif to convert' });
+        continue;
+      }
+      results.push(await convert(record));
     } catch (e) {
-      results.push({ ...record, status: 'failed', message: (e as Error).message });
+      const permanent = e instanceof IngestError && (e.code === 'not-cog' || e.code === 'too-large');
+      results.push({ ...record, status: permanent ? 'invalid' : 'failed', message: (e as Error).message });
     }
   }
   return results;
-}
 
-async function put(location: string, keys: string[], options: ObjectEventOptions): Promise<RecordStatus> {
-  try {
-    return await ingestObject(options.catalog, location, keys, { ...options.ingest, source: options.openOptions, open: options.open });
-  } catch (e) {
-    // Only on failure: ask whether the object is simply gone (deleted after this event was sent).
-    if ((await exists(location, options).catch(() => true)) === false) return 'gone';
-    throw e;
-  }
-}
-
-async function remove(location: string, keys: string[], options: ObjectEventOptions): Promise<RecordStatus> {
-  if (await exists(location, options)) return 'kept';
-  const stored = await options.catalog.get(keys);
-  // Another object may hold these keys now (a re-upload under a new name): leave it alone.
-  if (!stored || stored.location !== location) return 'absent';
-  return (await options.catalog.delete(keys)) ? 'deleted' : 'absent';
-}
-
-async function exists(location: string, options: ObjectEventOptions): Promise<boolean> {
-  const source = options.open ? options.open(location) : openSource(location, options.openOptions);
-  try {
-    await source.head();
-    return true;
-  } catch (e) {
-    if (e instanceof SourceError && e.status === 404) return false;
-    throw e;
-  } finally {
-    await source.close?.();
+  async function convert(record: ObjectRecord): Promise<RecordResult> {
+    const optimize = options.optimize as OptimizeOnIngest;
+    const planned = optimizedLocation(record.location, optimize);
+    const keys = keysOf(planned);
+    if (!keys) return { ...record, status: 'skipped', message: `its COG would be ${planned}, which does not match the key pattern` };
+    const output = await optimizeObject(record.location, optimize, { source: options.openOptions, open: options.open, signal: options.ingest?.signal });
+    if (!output) return { ...record, status: 'absent', message: 'gone before it could be converted' };
+    return { ...record, keys, output, status: await reconcile(output, keys) };
   }
 }
 

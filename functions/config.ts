@@ -4,7 +4,9 @@
  * the variable, not a confusing error deep in a tile request.
  */
 import { accessFromEnv, type AccessOptions } from '../lib/api/auth.ts';
-import type { OpenOptions } from '../lib/source/location.ts';
+import { compilePattern, compileRegex } from '../lib/ingest/pattern.ts';
+import { checkLocation, type LocationPolicy } from '../lib/source/allow.ts';
+import { parseLocation, type OpenOptions } from '../lib/source/location.ts';
 
 export class ConfigError extends Error {
   constructor(message: string) {
@@ -16,10 +18,10 @@ export class ConfigError extends Error {
 type Env = Record<string, string | undefined>;
 
 export interface StoreConfig {
-  /** Overrides for the object store the function reads (else OSS_*, COS_*, AWS_* / the runtime's region). */
+  /** Overrides for the object store the function reads (else OSS_*, COS_*, AWS_* / the runtime's region); http(s) always guarded. */
   openOptions: OpenOptions;
-  /** Buckets the function may read; undefined = any bucket the catalog names. */
-  allowedBuckets?: string[];
+  /** What the function may read: TAOGUAN_ALLOWED_BUCKETS, _PREFIXES, _HOSTS and TAOGUAN_ALLOW_PRIVATE_HOSTS. */
+  policy: LocationPolicy;
 }
 
 export interface TilesConfig extends StoreConfig {
@@ -37,6 +39,8 @@ export interface IngestConfig extends StoreConfig {
   catalog: string;
   pattern?: string;
   regex?: { prefix: string; source: string };
+  /** TAOGUAN_OPTIMIZE_PREFIX: convert uploaded non-COGs into COGs under it; TAOGUAN_OPTIMIZE_MAX_MB bounds the input. */
+  optimize?: { prefix: string; maxBytes: number };
 }
 
 const MB = 1024 * 1024;
@@ -68,8 +72,36 @@ function store(env: Env): StoreConfig {
   if (endpoint) openOptions.endpoint = endpoint;
   if (env.TAOGUAN_STORE_REGION?.trim()) openOptions.region = env.TAOGUAN_STORE_REGION.trim();
   if (pathStyle) openOptions.forcePathStyle = pathStyle === '1';
+  const policy = locationPolicy(env);
+  // A function never lets an http(s) location reach an internal address unless told to.
+  openOptions.guard = { allowPrivate: policy.allowPrivate };
+  return { openOptions, policy };
+}
+
+function locationPolicy(env: Env): LocationPolicy {
   const buckets = list(env.TAOGUAN_ALLOWED_BUCKETS);
-  return { openOptions, allowedBuckets: buckets.length ? buckets : undefined };
+  const prefixes = list(env.TAOGUAN_ALLOWED_PREFIXES).map((p) => {
+    let scheme: string;
+    try {
+      scheme = parseLocation(p).scheme;
+    } catch (e) {
+      throw new ConfigError(`TAOGUAN_ALLOWED_PREFIXES: ${(e as Error).message}`);
+    }
+    // Without the trailing "/", oss://b/cogs would admit oss://b/cogs-private/… and https://a.com would admit https://a.com.evil.cn/.
+    if (scheme === 'file' || !p.endsWith('/')) throw new ConfigError(`TAOGUAN_ALLOWED_PREFIXES=${p}: expected s3://, oss://, cos:// or http(s):// prefixes ending in "/", e.g. oss://bucket/cogs/`);
+    return scheme.startsWith('http') ? new URL(p).href : p;
+  });
+  const hosts = list(env.TAOGUAN_ALLOWED_HOSTS).map((h) => h.toLowerCase());
+  for (const h of hosts) if (!/^(?:\*\.)?[a-z0-9-]+(?:\.[a-z0-9-]+)*$/.test(h)) throw new ConfigError(`TAOGUAN_ALLOWED_HOSTS=${h}: expected host names like data.example.cn or *.example.cn`);
+  const rawPrivate = env.TAOGUAN_ALLOW_PRIVATE_HOSTS?.trim() || '0';
+  const privateHosts = list(rawPrivate).map((h) => h.toLowerCase());
+  if (rawPrivate !== '0' && rawPrivate !== '1' && privateHosts.some((h) => !/^[a-z0-9-]+(?:\.[a-z0-9-]+)*$/.test(h))) {
+    throw new ConfigError(`TAOGUAN_ALLOW_PRIVATE_HOSTS=${rawPrivate}: expected 0, 1, or host names that may resolve to internal addresses (e.g. minio.intranet)`);
+  }
+  return {
+    buckets: buckets.length ? buckets : undefined, prefixes: prefixes.length ? prefixes : undefined,
+    hosts: hosts.length ? hosts : undefined, allowPrivate: rawPrivate === '1' ? true : rawPrivate === '0' ? false : privateHosts,
+  };
 }
 
 const list = (raw: string | undefined): string[] => (raw ?? '').split(',').map((s) => s.trim()).filter(Boolean);
@@ -110,19 +142,29 @@ export function ingestConfig(env: Env = process.env): IngestConfig {
   }
   const prefix = env.TAOGUAN_PREFIX?.trim();
   if (regex && !prefix) throw new ConfigError('TAOGUAN_REGEX needs TAOGUAN_PREFIX, the bucket prefix it is matched after (e.g. oss://bucket/cogs/)');
-  return { ...store(env), catalog: catalogUri(env, false), pattern, regex: regex ? { prefix: prefix as string, source: regex } : undefined };
-}
-
-/** The bucket of an object-store location, or undefined for files and http(s). */
-export function bucketOf(location: string): string | undefined {
-  return /^(?:s3|oss|cos):\/\/([^/]+)\//i.exec(location)?.[1];
-}
-
-/** With an allow-list, only locations in those buckets may be read (defence in depth: the catalog decides what exists). */
-export function checkBucket(config: StoreConfig, location: string): void {
-  if (!config.allowedBuckets) return;
-  const bucket = bucketOf(location);
-  if (!bucket || !config.allowedBuckets.includes(bucket)) {
-    throw new ConfigError(`${location} is outside TAOGUAN_ALLOWED_BUCKETS (${config.allowedBuckets.join(', ')})`);
+  try {
+    // Compiled here only to refuse a bad one ("..", no keys) at cold start, naming the variable.
+    if (pattern) compilePattern(pattern);
+    else compileRegex(prefix as string, regex as string);
+  } catch (e) {
+    throw new ConfigError(`${pattern ? 'TAOGUAN_PATTERN' : 'TAOGUAN_REGEX/TAOGUAN_PREFIX'}: ${(e as Error).message}`);
   }
+  const stores = store(env);
+  return { ...stores, catalog: catalogUri(env, false), pattern, regex: regex ? { prefix: prefix as string, source: regex } : undefined, optimize: optimizeConfig(env, stores.policy) };
+}
+
+function optimizeConfig(env: Env, policy: LocationPolicy): IngestConfig['optimize'] {
+  const prefix = env.TAOGUAN_OPTIMIZE_PREFIX?.trim();
+  if (!prefix) {
+    if (env.TAOGUAN_OPTIMIZE_MAX_MB?.trim()) throw new ConfigError('TAOGUAN_OPTIMIZE_MAX_MB is set but TAOGUAN_OPTIMIZE_PREFIX is not: set the prefix the COGs are written under');
+    return undefined;
+  }
+  if (!/^(?:s3|oss|cos):\/\/[^/]+\/(?:.*\/)?$/.test(prefix)) throw new ConfigError(`TAOGUAN_OPTIMIZE_PREFIX=${prefix}: expected an object-store prefix ending in "/", e.g. oss://bucket/cogs/`);
+  try {
+    checkLocation(policy, `${prefix}x.tif`);
+  } catch (e) {
+    throw new ConfigError(`TAOGUAN_OPTIMIZE_PREFIX=${prefix}: ${(e as Error).message}`);
+  }
+  const maxBytes = megabytes(env, 'TAOGUAN_OPTIMIZE_MAX_MB') ?? 256 * MB;
+  return { prefix, maxBytes };
 }

@@ -8,11 +8,12 @@ import { createApi, type Api } from '../lib/api/index.ts';
 import type { Catalog } from '../lib/catalog/catalog.ts';
 import { openCatalog } from '../lib/catalog/open.ts';
 import { compilePattern, compileRegex, type KeyPattern } from '../lib/ingest/pattern.ts';
+import { checkLocation } from '../lib/source/allow.ts';
 import { openSource } from '../lib/source/location.ts';
 import type { S3Credentials } from '../lib/source/s3.ts';
 import type { ReadOptions, Source } from '../lib/source/source.ts';
+import type { IngestConfig, TilesConfig } from './config.ts';
 import { cacheBudget, memoryLimitMb } from './memory.ts';
-import { checkBucket, type IngestConfig, type TilesConfig } from './config.ts';
 
 /** Role credentials handed over per invocation (FC's context.credentials); they rotate while an instance lives. */
 let credentials: S3Credentials | undefined;
@@ -31,7 +32,7 @@ function rotatingSource(location: string, config: TilesConfig): Source {
   let inner: Source | undefined, signedWith: S3Credentials | undefined;
   const current = (): Source => {
     if (!inner || signedWith !== credentials) {
-      checkBucket(config, location);
+      checkLocation(config.policy, location);
       inner = openSource(location, withCredentials(config.openOptions));
       signedWith = credentials;
     }
@@ -65,8 +66,11 @@ export function tilesApi(config: TilesConfig, context?: unknown): Promise<Api> {
 }
 
 let ingest: Promise<{ catalog: Catalog; pattern: KeyPattern }> | undefined;
+let ingestFor: IngestConfig | undefined;
 
 function ingestState(config: IngestConfig) {
+  // One configuration per instance; a new one (a test's) starts afresh.
+  if (ingestFor !== config) [ingest, ingestFor] = [undefined, config];
   ingest ??= (async () => {
     const pattern = config.pattern ? compilePattern(config.pattern) : compileRegex(config.regex!.prefix, config.regex!.source);
     return { pattern, catalog: await openCatalog(config.catalog) };
@@ -84,13 +88,13 @@ export async function runIngest(records: ObjectRecord[], config: IngestConfig): 
   const allowed: ObjectRecord[] = [], refused: RecordResult[] = [];
   for (const r of records) {
     try {
-      checkBucket(config, r.location);
+      checkLocation(config.policy, r.location);
       allowed.push(r);
     } catch (e) {
-      refused.push({ ...r, status: 'skipped', message: (e as Error).message });
+      refused.push({ ...r, status: 'refused', message: (e as Error).message });
     }
   }
-  const results = [...refused, ...(await handleObjectEvents(allowed, { catalog, pattern, openOptions: withCredentials(config.openOptions) }))];
+  const results = [...refused, ...(await handleObjectEvents(allowed, { catalog, pattern, openOptions: withCredentials(config.openOptions), optimize: config.optimize }))];
   for (const r of results) console.log(JSON.stringify({ taoguan: 'ingest', ...r }));
   return throwOnFailures(results);
 }

@@ -63,16 +63,16 @@ describe('adapters/ingest-events', () => {
     const handle = (...records: ObjectRecord[]) => handleObjectEvents(records, { catalog, pattern, open }).then((rs) => rs.map((r) => r.status));
     const a = 's3://data/S2/2024-01-15_B04.tif';
     await origin.put('/data/S2/2024-01-15_B04.tif', COG);
-    // A delete delivered before its create, while the object exists: kept; the put then ingests it.
-    assert.deepEqual(await handle({ action: 'delete', location: a }, { action: 'put', location: a }, { action: 'put', location: a }), ['kept', 'inserted', 'unchanged']);
+    // A delete delivered before its create, while the object exists: the bucket wins, so it is ingested.
+    assert.deepEqual(await handle({ action: 'delete', location: a }, { action: 'put', location: a }, { action: 'put', location: a }), ['inserted', 'unchanged', 'unchanged']);
     assert.deepEqual(await handle({ action: 'put', location: 's3://data/readme.txt' }), ['skipped']);
-    // A put for an object deleted since: gone, not a failure.
-    assert.deepEqual(await handle({ action: 'put', location: 's3://data/S2/2024-01-16_B04.tif' }), ['gone']);
+    // A put for an object deleted since: absent, not a failure.
+    assert.deepEqual(await handle({ action: 'put', location: 's3://data/S2/2024-01-16_B04.tif' }), ['absent']);
     origin.objects.delete('/data/S2/2024-01-15_B04.tif');
     assert.deepEqual(await handle({ action: 'delete', location: a }, { action: 'delete', location: a }), ['deleted', 'absent']);
     assert.equal(await catalog.get(['S2', '2024-01-15', 'B04']), undefined);
     // The late put of the deleted object leaves the catalog as the bucket is.
-    assert.deepEqual(await handle({ action: 'put', location: a }), ['gone']);
+    assert.deepEqual(await handle({ action: 'put', location: a }), ['absent']);
     assert.equal(await catalog.count(), 0);
     await catalog.close();
   });

@@ -150,7 +150,7 @@ const storeEnv = (uri: string, pattern: string) => ({
   AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER',
 });
 
-test('aws ingest: the S3 sample event (key form-encoded) ingests; a replay changes nothing; other buckets are skipped', async () => {
+test('aws ingest: the S3 sample event (key form-encoded) ingests; a replay changes nothing; other buckets are refused', async () => {
   const uri = await ingestCatalog('aws');
   const event = await events('aws', 's3-event-with-decoded.json');
   event.Records[0].s3.bucket.name = BUCKETS.aws;
@@ -161,9 +161,9 @@ test('aws ingest: the S3 sample event (key form-encoded) ingests; a replay chang
   assert.equal(await ingested(uri), `s3://${BUCKETS.aws}/cogs/u16 a.tif`);
   // Replayed: nothing changes.
   assert.equal(((await invoke('aws', 'ingest', event, env)) as unknown as { status: string }[])[0].status, 'unchanged');
-  // A bucket outside the allow-list is skipped, not read.
+  // A bucket outside the allow-list is refused, not read.
   event.Records[0].s3.bucket.name = 'elsewhere';
-  assert.equal(((await invoke('aws', 'ingest', event, env)) as unknown as { status: string }[])[0].status, 'skipped');
+  assert.equal(((await invoke('aws', 'ingest', event, env)) as unknown as { status: string }[])[0].status, 'refused');
 });
 
 test('aliyun ingest: the OSS sample event (a Buffer, as FC passes it) ingests with context credentials', async () => {

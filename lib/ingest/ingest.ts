@@ -5,7 +5,7 @@
 import { CatalogError, validateKeys, type Catalog, type DatasetRecord, type PutResult } from '../catalog/catalog.ts';
 import { listObjects } from '../source/list.ts';
 import { openSource, type OpenOptions } from '../source/location.ts';
-import type { Source } from '../source/source.ts';
+import type { ObjectInfo, Source } from '../source/source.ts';
 import { validateCog } from '../tiff/cog.ts';
 import { readHeader } from '../tiff/parse.ts';
 import { computeMetadata } from './metadata.ts';
@@ -21,11 +21,14 @@ export interface IngestOptions {
   source?: OpenOptions;
   /** Opens a location; tests inject recording sources here. */
   open?: (location: string) => Source;
+  /** The object's HEAD, already taken by the caller (saves one request); reads are pinned to its ETag. */
+  info?: ObjectInfo;
 }
 
 export class IngestError extends Error {
-  constructor(readonly location: string, message: string) {
-    super(`${location}: ${message}`);
+  /** 'not-cog' (readable, but no COG) and 'too-large' (past a bound): a retry cannot help. */
+  constructor(readonly location: string, message: string, readonly code?: 'not-cog' | 'too-large', options?: { cause?: unknown }) {
+    super(`${location}: ${message}`, options);
     this.name = 'IngestError';
   }
 }
@@ -35,22 +38,22 @@ export async function ingestObject(catalog: Catalog, location: string, keys: str
   validateKeys(await catalog.keys(), keys);
   const source = options.open ? options.open(location) : openSource(location, options.source);
   try {
-    if (!options.force) {
-      // An event delivered twice, or a re-run batch, costs one HEAD and one catalog lookup.
-      const [stored, info] = await Promise.all([catalog.get(keys), source.head({ signal: options.signal })]);
-      if (stored && stored.location === location && stored.size === info.size && info.etag && stored.etag === info.etag) return 'unchanged';
-    }
-    const { header, info } = await readHeader(source, { signal: options.signal });
+    // An event delivered twice, or a re-run batch, costs one HEAD and one catalog lookup.
+    const [stored, head] = await Promise.all([options.force ? undefined : catalog.get(keys), options.info ?? source.head({ signal: options.signal })]);
+    if (stored && stored.location === location && stored.size === head.size && head.etag && stored.etag === head.etag) return 'unchanged';
+    // Every read is pinned to the HEAD's ETag: an object replaced mid-read fails (ObjectChangedError)
+    // instead of mixing two versions' bytes into one header or one set of statistics.
+    const { header, info } = await readHeader(source, { signal: options.signal, etag: head.etag });
     const check = validateCog(header);
     if (!check.isCog) {
-      throw new IngestError(location, `not a valid Cloud Optimized GeoTIFF (${check.errors.join('; ')}); convert it with \`taoguan optimize\` first`);
+      throw new IngestError(location, `not a valid Cloud Optimized GeoTIFF (${check.errors.join('; ')}); convert it with \`taoguan optimize\` first`, 'not-cog');
     }
-    const metadata = await computeMetadata(header, source, { exact: options.exact, signal: options.signal, etag: info.etag });
-    const record: DatasetRecord = { keys, location, etag: info.etag, size: info.size, lastModified: info.lastModified, metadata, header };
+    const metadata = await computeMetadata(header, source, { exact: options.exact, signal: options.signal, etag: info.etag ?? head.etag });
+    const record: DatasetRecord = { keys, location, etag: info.etag ?? head.etag, size: info.size, lastModified: info.lastModified ?? head.lastModified, metadata, header };
     return await catalog.put(record);
   } catch (e) {
     if (e instanceof IngestError || e instanceof CatalogError) throw e;
-    throw new IngestError(location, (e as Error).message);
+    throw new IngestError(location, (e as Error).message, undefined, { cause: e });
   } finally {
     await source.close?.();
   }

@@ -11,6 +11,8 @@ export interface HttpSourceOptions {
   headers?: Record<string, string>;
   /** The largest whole object read when a server ignores Range and answers 200. Default 16 MiB. */
   maxWholeBody?: number;
+  /** The fetch to use (default the global one); lib/source/guarded-fetch.ts refuses internal addresses. */
+  fetch?: typeof fetch;
 }
 
 /** HEAD answers meaning "not this way" rather than "no": presigned GET URLs refuse HEAD with 403. */
@@ -23,6 +25,7 @@ export class HttpSource implements Source {
   wholeResponses = 0;
   private readonly headers: Record<string, string>;
   private readonly maxWholeBody: number;
+  private readonly fetch: typeof fetch;
 
   constructor(readonly url: string, options: HttpSourceOptions = {}) {
     const u = new URL(url);
@@ -30,6 +33,7 @@ export class HttpSource implements Source {
     if (u.username || u.password) throw new TypeError(`${u.origin}${u.pathname}: put credentials in the headers option, not the URL`);
     this.location = `${u.origin}${u.pathname}`;
     this.maxWholeBody = options.maxWholeBody ?? 16 * 1024 * 1024;
+    this.fetch = options.fetch ?? fetch;
     this.headers = {
       // A compressed representation has different byte offsets; ask for the stored bytes.
       'accept-encoding': 'identity',
@@ -91,7 +95,7 @@ export class HttpSource implements Source {
     if (offset !== undefined) headers.range = `bytes=${offset}-${offset + length - 1}`;
     const match = ifMatch(options.etag);
     if (match) headers['if-match'] = match;
-    const res = await this.guard(options.signal, () => fetch(this.url, { method, headers, signal: options.signal, redirect: 'follow' }));
+    const res = await this.guard(options.signal, () => this.fetch(this.url, { method, headers, signal: options.signal, redirect: 'follow' }));
     if (res.status === 200 || res.status === 206) {
       try {
         checkEtag(this.location, options.etag, res.headers.get('etag') ?? undefined);

@@ -5,6 +5,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import { FileSource } from './file.ts';
+import { guardedFetch, type GuardOptions } from './guarded-fetch.ts';
 import { HttpSource } from './http.ts';
 import type { HttpSourceOptions } from './http.ts';
 import { withRetry } from './retry.ts';
@@ -57,7 +58,16 @@ export interface OpenOptions extends S3Config {
   retry?: RetryOptions | false;
   /** Where settings are read from; default process.env. */
   env?: Record<string, string | undefined>;
+  /** http(s) only through a fetch that refuses internal addresses (see guarded-fetch.ts); the functions set it. */
+  guard?: GuardOptions;
 }
+
+const guardedFetches = new WeakMap<GuardOptions, typeof fetch>();
+const fetchFor = (guard: GuardOptions): typeof fetch => {
+  let f = guardedFetches.get(guard);
+  if (!f) guardedFetches.set(guard, (f = guardedFetch(guard)));
+  return f;
+};
 
 type Env = Record<string, string | undefined>;
 
@@ -110,7 +120,7 @@ export function openSource(location: string, options: OpenOptions = {}): Source 
   if (loc.scheme === 'file') return new FileSource(loc.path as string);
   const source =
     loc.scheme === 'http' || loc.scheme === 'https'
-      ? new HttpSource(location, { headers: options.headers })
+      ? new HttpSource(location, { headers: options.headers, fetch: options.guard && fetchFor(options.guard) })
       : new S3Source(loc.bucket as string, loc.key as string, { ...storeConfig(loc, options, options.env ?? process.env), location });
   return options.retry === false ? source : withRetry(source, options.retry);
 }
