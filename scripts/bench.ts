@@ -1,5 +1,6 @@
 import { benchBundles } from './bench/bundles.ts';
 import { benchCogRead } from './bench/cog-read.ts';
+import { benchFunctionMemory } from './bench/function-memory.ts';
 import { benchIngest } from './bench/ingest.ts';
 import { benchOptimize } from './bench/optimize.ts';
 import { benchRender } from './bench/render.ts';
@@ -16,5 +17,7 @@ results.tiles = await benchTiles();
 console.log(`serve — taoguan serve (workers = cores) on loopback, autocannon with 4 connections`);
 results.serve = await benchServe();
 results.bundles = await benchBundles();
+console.log('128 MB function — the AWS tiles bundle as Lambda starts it, 4 requests at once, 15 s over the serve tiles');
+results.functionMemory = await benchFunctionMemory();
 results.optimize = await benchOptimize();
 if (process.argv.includes('--json')) console.log(JSON.stringify(results, null, 2));

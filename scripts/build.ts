@@ -90,6 +90,7 @@ async function buildFunction(outDir: string, provider: string, name: string, sid
   for (const [spec, file] of Object.entries(SIDECARS)) {
     if (imports.includes(spec)) copyInto(join(sidecars, file), join(dir, 'node_modules', file));
   }
+  if (provider === 'aws') copyFileSync(join(ROOT, 'functions/aws/lambda-wrapper.sh'), join(dir, 'lambda-wrapper.sh'));
   if (name === 'tiles') {
     for (const f of ['index.html', 'app.js', 'app.css']) copyInto(join(ROOT, 'web', f), join(dir, 'web', f));
     for (const f of ['leaflet.js', 'leaflet.css']) copyInto(require.resolve(`leaflet/dist/${f}`), join(dir, 'node_modules/leaflet/dist', f));
@@ -97,7 +98,8 @@ async function buildFunction(outDir: string, provider: string, name: string, sid
   const zip = join(outDir, provider, `${name}.zip`);
   const files = listFiles(dir).filter((f) => !f.endsWith('.map'));
   const entries: Zippable = {};
-  for (const f of files) entries[relative(dir, f)] = [readFileSync(f), { level: 9 }];
+  // Unix modes kept (os 3): Lambda runs lambda-wrapper.sh only if it is executable.
+  for (const f of files) entries[relative(dir, f)] = [readFileSync(f), { level: 9, os: 3, attrs: ((statSync(f).mode & 0o777) | 0o100000) * 65536 }];
   writeFileSync(zip, zipSync(entries, { mtime: new Date('2020-01-01T00:00:00Z') }));
   const size = (f: string) => statSync(f).size;
   return {

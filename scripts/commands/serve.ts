@@ -5,6 +5,7 @@ import { accessFromEnv } from '../../lib/api/auth.ts';
 import { createApi, toNodeHandler, type AccessOptions, type RequestLog } from '../../lib/api/index.ts';
 import { openCatalog } from '../../lib/catalog/open.ts';
 import { catalogUri } from './catalog.ts';
+import { MALLOC_ENV } from '../../functions/memory.ts';
 import { buildServeWorker } from './serve-bundle.ts';
 
 export interface ServeOptions {
@@ -80,12 +81,11 @@ export async function startServer(opts: ServeOptions, onListening?: (url: string
 }
 
 /**
- * A worker's memory is mostly not its JavaScript heap: glibc keeps freed tile buffers (30–500 KB,
- * freed in batches by the GC) in fragmented arenas, and V8's young generation grows to 3 × 16 MB
- * under load. Measured per worker over the serve bench: peak RSS 204 MB with Node's defaults, <SERVE_RSS>
- * with these (tiles/s within noise). Set in the environment, the user's own values win.
+ * A worker's memory is mostly not its JavaScript heap: see MALLOC_ENV. V8's young generation also
+ * grows to 3 × 16 MB under load; 2 MB semi-spaces cost no measurable tiles/s. Measured per worker
+ * over the serve bench: peak RSS 204 MB with Node's defaults and 16/24 MB caches, 124 MB with these
+ * settings and 8/12 MB caches. The user's own environment wins.
  */
-const WORKER_MALLOC = { MALLOC_ARENA_MAX: '2', MALLOC_MMAP_THRESHOLD_: '16384' };
 const WORKER_NODE_FLAGS = ['--max-semi-space-size=2'];
 
 /**
@@ -111,7 +111,7 @@ export async function serveCommand(opts: ServeOptions): Promise<void> {
   }
   let announced = false;
   for (let i = 0; i < workers; i++) {
-    const w = cluster.fork({ ...WORKER_MALLOC, ...process.env, TAOGUAN_SERVE_OPTIONS: JSON.stringify(opts) });
+    const w = cluster.fork({ ...MALLOC_ENV, ...process.env, TAOGUAN_SERVE_OPTIONS: JSON.stringify(opts) });
     w.on('message', (m: { listening?: string }) => {
       if (m.listening && !announced) {
         announced = true;

@@ -1,0 +1,84 @@
+/**
+ * The 128 MB check: the built AWS tiles bundle in a fresh Node started the way Lambda's Node runtime
+ * starts it for a function of `memoryMb` (its --max-semi-space-size / --max-old-space-size, through our
+ * lambda-wrapper.sh), with the environment the deployment files set (MALLOC_ENV), serving
+ * `concurrency` requests at once. Used by `npm run bench` and by test/memory-128.test.ts.
+ */
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { MALLOC_ENV } from '../../functions/memory.ts';
+
+export interface MemoryCheck {
+  /** dist/aws/tiles (holding index.js and lambda-wrapper.sh). */
+  bundleDir: string;
+  catalog: string;
+  paths: string[];
+  seconds?: number;
+  memoryMb?: number;
+  concurrency?: number;
+  /** Leave out MALLOC_ENV and the wrapper: Node as Lambda starts it, for comparison. */
+  bare?: boolean;
+}
+
+export interface MemoryResult {
+  peakMb: number;
+  endMb: number;
+  requests: number;
+  statuses: Record<string, number>;
+  /** The first answer that was not 200: status, path and body. */
+  firstError?: string;
+}
+
+const CHILD = fileURLToPath(new URL('./memory-child.cjs', import.meta.url));
+
+export async function checkFunctionMemory(o: MemoryCheck): Promise<MemoryResult> {
+  const memoryMb = o.memoryMb ?? 128;
+  const dir = await mkdtemp(join(tmpdir(), 'taoguan-mem-'));
+  try {
+    const pathsFile = join(dir, 'paths.json');
+    await writeFile(pathsFile, JSON.stringify(o.paths));
+    // Lambda's nodejs runtime bootstrap: new space = memory / 10, semi-space half of it, old space the rest.
+    const lambdaNode = [process.execPath, '--expose-gc', `--max-semi-space-size=${Math.floor(memoryMb / 10 / 2)}`, `--max-old-space-size=${memoryMb - Math.floor(memoryMb / 10)}`];
+    const command = o.bare ? lambdaNode : ['bash', join(o.bundleDir, 'lambda-wrapper.sh'), ...lambdaNode];
+    const env = {
+      PATH: process.env.PATH, TAOGUAN_CATALOG: o.catalog, AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(memoryMb),
+      ...(o.bare ? {} : MALLOC_ENV),
+    };
+    const { stdout } = await promisify(execFile)(command[0], [...command.slice(1), CHILD, join(o.bundleDir, 'index.js'), pathsFile, String(o.seconds ?? 8), String(o.concurrency ?? 4)], { env, timeout: 120_000 });
+    return JSON.parse(stdout.trim().split('\n').pop()!) as MemoryResult;
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** `npm run bench`: the 128 MB check over the serve bench's tiles of the 10980² COG, ours and bare. */
+export async function benchFunctionMemory(): Promise<Record<string, MemoryResult>> {
+  const { openCatalog } = await import('../../lib/catalog/open.ts');
+  const { ingestObject } = await import('../../lib/ingest/ingest.ts');
+  const { build, DIST, isBuilt } = await import('../build.ts');
+  const { sentinelCog } = await import('./data.ts');
+  const { tilePaths } = await import('./serve.ts');
+  if (!isBuilt() || !existsSync(join(DIST, 'aws', 'tiles', 'lambda-wrapper.sh'))) await build();
+  const dir = await mkdtemp(join(tmpdir(), 'taoguan-mem-bench-'));
+  try {
+    const uri = `sqlite:${join(dir, 'catalog.db')}`;
+    const catalog = await openCatalog(uri);
+    await catalog.create([{ name: 'sensor' }, { name: 'date' }, { name: 'band' }]);
+    await ingestObject(catalog, sentinelCog(), ['S2', '2024-01-15', 'B04']);
+    await catalog.close();
+    const out: Record<string, MemoryResult> = {};
+    for (const bare of [false, true]) {
+      const r = await checkFunctionMemory({ bundleDir: join(DIST, 'aws', 'tiles'), catalog: `${uri}?mode=ro`, paths: tilePaths(), seconds: 15, bare });
+      console.log(`  ${bare ? 'as Lambda starts Node' : 'with our settings   '}  peak RSS ${r.peakMb} MB, at the end ${r.endMb} MB, ${r.requests} requests, ${JSON.stringify(r.statuses)}`);
+      out[bare ? 'bare' : 'ours'] = r;
+    }
+    return out;
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
