@@ -5,6 +5,7 @@ import { benchIngest } from './bench/ingest.ts';
 import { benchOptimize } from './bench/optimize.ts';
 import { benchRender } from './bench/render.ts';
 import { benchServe } from './bench/serve.ts';
+import { benchSoak } from './bench/soak.ts';
 import { benchTiles } from './bench/tiles.ts';
 
 /** `npm run bench`: a benchmark, not a test. Figures go to stdout, and as JSON with --json. */
@@ -16,6 +17,8 @@ results.render = await benchRender();
 results.tiles = await benchTiles();
 console.log(`serve — taoguan serve (workers = cores) on loopback, autocannon with 4 connections`);
 results.serve = await benchServe();
+console.log(`soak — the API under autocannon (4 connections) for ${process.env.TAOGUAN_SOAK_SECONDS ?? 180} s, cached and uncached tiles mixed`);
+results.soak = await benchSoak();
 results.bundles = await benchBundles();
 console.log('128 MB function — the AWS tiles bundle as Lambda starts it, 4 requests at once, 15 s over the serve tiles');
 results.functionMemory = await benchFunctionMemory();

@@ -17,53 +17,27 @@ import { ingestObject } from '../lib/ingest/ingest.ts';
 import { build } from '../scripts/build.ts';
 import { checkFunctionMemory } from '../scripts/bench/function-memory.ts';
 import { MALLOC_ENV } from '../functions/memory.ts';
+import { bigCogTiles, makeBigCog } from './big-cog.ts';
 
 let dir = '';
 let catalog = '';
 const paths: string[] = [];
 
-/** XYZ tile of a lon/lat at zoom z. */
-function xyz(lon: number, lat: number, z: number): [number, number, number] {
-  const n = 2 ** z, r = (lat * Math.PI) / 180;
-  return [z, Math.floor(((lon + 180) / 360) * n), Math.floor(((1 - Math.log(Math.tan(r) + 1 / Math.cos(r)) / Math.PI) / 2) * n)];
-}
-
 before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'taoguan-mem128-'));
-  const raw = join(dir, 'raw.tif'), cog = join(dir, 'b4.tif');
-  // A 41 km square of smooth terrain plus noise in UTM 50N near Beijing, as GDAL's COG driver writes it.
-  execFileSync('/usr/bin/python3', ['-c', `
-import numpy as np
-from osgeo import gdal, osr
-n = 4096
-ds = gdal.GetDriverByName('GTiff').Create('${raw}', n, n, 1, gdal.GDT_UInt16)
-ds.SetGeoTransform([420000, 10, 0, 4450000, 0, -10])
-srs = osr.SpatialReference(); srs.ImportFromEPSG(32650); ds.SetProjection(srs.ExportToWkt())
-x = np.arange(n, dtype=np.float32); y = x[:, None]
-v = 1500 + 800 * np.sin(x / 700.0) * np.cos(y / 900.0) + np.random.default_rng(7).normal(0, 40, (n, n))
-ds.GetRasterBand(1).WriteArray(np.clip(v, 1, 10000).astype(np.uint16))
-ds = None
-`]);
-  execFileSync('gdal_translate', ['-q', '-of', 'COG', '-co', 'COMPRESS=DEFLATE', '-co', 'PREDICTOR=2', raw, cog]);
-  await rm(raw);
+  const cog = makeBigCog(dir);
   catalog = `sqlite:${join(dir, 'catalog.db')}`;
   const c = await openCatalog(catalog);
   await c.create([{ name: 'band' }]);
   for (const band of ['B04', 'B08']) await ingestObject(c, cog, [band]);
   await c.close();
   catalog += '?mode=ro';
-  // ~100 tiles z10–15 over the raster (116.1–116.6E, 39.8–40.2N), three styles.
-  for (const z of [10, 11, 12, 13, 14, 15]) {
-    const [, x0, y0] = xyz(116.12, 40.18, z), [, x1, y1] = xyz(116.55, 39.82, z);
-    const all: string[] = [];
-    for (let x = x0; x <= x1; x++) for (let y = y0; y <= y1; y++) all.push(`${z}/${x}/${y}`);
-    for (let i = 0; i < Math.min(all.length, 16); i++) {
-      const t = all[Math.floor((i * all.length) / Math.min(all.length, 16))];
-      paths.push(`/singleband/B04/${t}.png?colormap=viridis&stretch_range=[1000,2500]`);
-      if (i % 4 === 1) paths.push(`/rgb/${t}.png?r=B04&g=B08&b=B04&r_range=[1000,2500]&g_range=[1000,2500]&b_range=[1000,2500]`);
-      if (i % 4 === 3) paths.push(`/compute/${t}.png?expression=(v1-v2)/(v1%2Bv2%2B1)&v1=B04&v2=B08&stretch_range=[-1,1]&colormap=rdylgn`);
-    }
-  }
+  // ~100 tiles z10–15 over the raster, three styles.
+  bigCogTiles([10, 11, 12, 13, 14, 15], 16).forEach((t, i) => {
+    paths.push(`/singleband/B04/${t}.png?colormap=viridis&stretch_range=[1000,2500]`);
+    if (i % 4 === 1) paths.push(`/rgb/${t}.png?r=B04&g=B08&b=B04&r_range=[1000,2500]&g_range=[1000,2500]&b_range=[1000,2500]`);
+    if (i % 4 === 3) paths.push(`/compute/${t}.png?expression=(v1-v2)/(v1%2Bv2%2B1)&v1=B04&v2=B08&stretch_range=[-1,1]&colormap=rdylgn`);
+  });
 });
 
 after(async () => {
