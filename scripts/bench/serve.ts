@@ -68,7 +68,7 @@ export async function benchServe(seconds = Number(process.env.TAOGUAN_BENCH_SECO
         requests: paths.map((path) => ({ method: 'GET', path })),
       });
       const rss = await peakRss(await childPids(server.pid!));
-      const line = { tilesPerSecond: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, errors: result.errors + result.non2xx, peakRssMb: rss / 1e6 };
+      const line = { tilesPerSecond: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, errors: result.errors + result.non2xx, peakRssMb: rss / 2 ** 20 };
       console.log(`  ${phase.padEnd(18)} ${line.tilesPerSecond.toFixed(0)} tiles/s, p50 ${line.p50} ms, p99 ${line.p99} ms, ${line.errors} errors, peak RSS per process ${line.peakRssMb.toFixed(0)} MB`);
       out[phase] = line;
     }

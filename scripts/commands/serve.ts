@@ -82,11 +82,11 @@ export async function startServer(opts: ServeOptions, onListening?: (url: string
 
 /**
  * A worker's memory is mostly not its JavaScript heap: see MALLOC_ENV. V8's young generation also
- * grows to 3 × 16 MB under load; 2 MB semi-spaces cost no measurable tiles/s. Measured per worker
- * over the serve bench: peak RSS 204 MB with Node's defaults and 16/24 MB caches, 124 MB with these
- * settings and 8/12 MB caches. The user's own environment wins.
+ * grows to 3 × 16 MB under load; 1 MB semi-spaces cost little. Measured per worker over the serve
+ * bench (peak RSS): 248 MB through tsx with Node's defaults and 16/24 MB caches, 204 MB bundled,
+ * 113 MB bundled with these settings and 8/12 MB caches. The user's own environment wins.
  */
-const WORKER_NODE_FLAGS = ['--max-semi-space-size=2'];
+const WORKER_NODE_FLAGS = ['--max-semi-space-size=1'];
 
 /**
  * `taoguan serve`: N worker processes on one port (as gunicorn's workers), so one VM uses every core.
