@@ -110,7 +110,13 @@ export class ApiContext {
       validateKeys(specs, values);
       record = await this.#counted(stats, () => this.catalog.get(values));
     } else {
-      validateKeyValues(values);
+      try {
+        validateKeyValues(values);
+      } catch (e) {
+        // Bad input is worth one query for the key names, so the 400 names the key ("band", not "#3").
+        validateKeys(await this.keys(stats), values);
+        throw e;
+      }
       const found = await this.#counted(stats, () => this.catalog.lookup(values));
       specs = found.keys;
       if (!this.#keys) this.#learn(Promise.resolve(specs));
