@@ -64,14 +64,20 @@ function floatingPointDifference({ data, width, height, samplesPerPixel: spp, by
   const rowBytes = count * bps;
   const tmp = new Uint8Array(rowBytes);
   for (let y = 0; y < height; y++) {
-    const row = data.subarray(y * rowBytes, (y + 1) * rowBytes);
+    const r = y * rowBytes;
+    // Shuffle and difference in one pass: shuffled byte k minus shuffled byte k - spp, where the first
+    // spp bytes of a plane follow the last ones of the plane before (libtiff differences the whole row).
     for (let b = 0; b < bps; b++) {
       const plane = b * count;
-      const src = bps - 1 - b; // little-endian input: the MSB is the last byte of each sample
-      for (let i = 0; i < count; i++) tmp[plane + i] = row[i * bps + src];
+      const src = r + bps - 1 - b; // little-endian input: the MSB is the last byte of each sample
+      const head = Math.min(spp, count);
+      for (let i = 0; i < head; i++) {
+        const cur = data[src + i * bps];
+        tmp[plane + i] = b === 0 ? cur : cur - data[src + 1 + (count - spp + i) * bps];
+      }
+      for (let i = spp, s = src + spp * bps, p = src; i < count; i++, s += bps, p += bps) tmp[plane + i] = data[s] - data[p];
     }
-    for (let i = rowBytes - 1; i >= spp; i--) tmp[i] = (tmp[i] - tmp[i - spp]) & 0xff;
-    row.set(tmp);
+    data.set(tmp, r);
   }
 }
 

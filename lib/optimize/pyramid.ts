@@ -53,15 +53,30 @@ export class Pyramid {
   }
 
   /** Add rows of `level` (in order, no gaps). Resolves once they are copied and queued. */
-  async push(level: number, rows: Rows): Promise<void> {
+  push(level: number, rows: Rows): Promise<void> {
+    return this.append(level, rows.rows, (strip, at, from, count) => copyRows(rows, from, strip, at, count));
+  }
+
+  /** Wait for every tile to be written; returns where each level's blocks are in its file. */
+  async finish(): Promise<LevelData[]> {
+    for (const st of this.levels) await st.chain;
+    return this.levels.map((st) => ({ ...st.data, size: st.position }));
+  }
+
+  /**
+   * Add `count` rows of `level`, which `write(strip, at, from, n)` puts in the strip at its row `at`
+   * (rows from..from+n of the ones being added). Whenever the strip is full, it is cut into tiles and
+   * reduced into the next level before it is refilled.
+   */
+  private async append(level: number, count: number, write: (strip: Rows, at: number, from: number, n: number) => void): Promise<void> {
     const st = this.levels[level];
     const { height } = this.o.plan.levels[level];
     const T = this.o.plan.tileSize;
-    for (let done = 0; done < rows.rows;) {
-      const take = Math.min(T - st.strip.rows, rows.rows - done);
-      copyRows(rows, done, st.strip, st.strip.rows, take);
-      st.strip.rows += take;
-      done += take;
+    for (let done = 0; done < count;) {
+      const n = Math.min(T - st.strip.rows, count - done);
+      write(st.strip, st.strip.rows, done, n);
+      st.strip.rows += n;
+      done += n;
       if (st.strip.rows === T || st.strip.y0 + st.strip.rows === height) {
         await this.emitTiles(level, st.strip);
         if (level + 1 < this.levels.length) await this.feed(level + 1, st.strip);
@@ -71,31 +86,25 @@ export class Pyramid {
     }
   }
 
-  /** Wait for every tile to be written; returns where each level's blocks are in its file. */
-  async finish(): Promise<LevelData[]> {
-    for (const st of this.levels) await st.chain;
-    return this.levels.map((st) => ({ ...st.data, size: st.position }));
-  }
-
   /** Reduce a strip of the level above into rows of `level`, keeping the rows a later row straddles. */
   private async feed(level: number, chunk: Rows): Promise<void> {
     const st = this.levels[level];
     const srcHeight = this.o.plan.levels[level - 1].height;
-    const dst = this.o.plan.levels[level];
-    const span = (j: number) => spanOf(j, srcHeight, dst.height, this.o.reduce.method);
+    const dstHeight = this.o.plan.levels[level].height;
+    const span = (j: number) => spanOf(j, srcHeight, dstHeight, this.o.reduce.method);
+    const reduce = (src: Rows, j0: number, j1: number) => this.append(level, j1 - j0, (strip, at, from, n) =>
+      reduceRows(src, srcHeight, strip, at, dstHeight, j0 + from, j0 + from + n, this.o.reduce));
     const have = chunk.y0 + chunk.rows;
     let mid = st.nextRow;
-    while (mid < dst.height && span(mid).start < chunk.y0 && span(mid).end <= have) mid++;
+    while (mid < dstHeight && span(mid).start < chunk.y0 && span(mid).end <= have) mid++;
     let end = mid;
-    while (end < dst.height && span(end).end <= have) end++;
-    if (mid > st.nextRow) {
-      // Rows that straddle the previous strip and this one: the carried rows plus the few they need.
-      const joined = concatRows(st.carry!, copyOf(chunk, 0, span(mid - 1).end - chunk.y0));
-      await this.push(level, reduceRows(joined, srcHeight, dst.width, dst.height, st.nextRow, mid, this.o.reduce));
-    }
-    if (end > mid) await this.push(level, reduceRows(chunk, srcHeight, dst.width, dst.height, mid, end, this.o.reduce));
+    while (end < dstHeight && span(end).end <= have) end++;
+    // Rows that straddle the previous strip and this one: from the carried rows plus the few they need.
+    if (mid > st.nextRow) await reduce(concatRows(st.carry!, copyOf(chunk, 0, span(mid - 1).end - chunk.y0)), st.nextRow, mid);
+    // The rest straight from the strip, before it is refilled.
+    if (end > mid) await reduce(chunk, mid, end);
     st.nextRow = end;
-    const keepFrom = end < dst.height ? span(end).start : have;
+    const keepFrom = end < dstHeight ? span(end).start : have;
     const kept = keepFrom < chunk.y0 ? concatRows(st.carry!, copyOf(chunk, 0, chunk.rows)) : copyOf(chunk, keepFrom - chunk.y0, chunk.rows);
     st.carry = keepFrom < have ? copyOf(kept, keepFrom - kept.y0, kept.rows) : undefined;
   }

@@ -44,25 +44,31 @@ export function spanOf(i: number, srcSize: number, dstSize: number, method: Resa
 }
 
 /**
- * Destination rows [j0, j1) from source rows `src` (which must cover their spans).
+ * Destination rows [j0, j1) from source rows `src` (which must cover their spans), written into
+ * `dst` (same bands, width dstWidth) from its row `at`: the caller owns, and reuses, the arrays.
  * Pixels with no valid source get nodata (or 0) and, when there is a mask, mask 0.
  */
-export function reduceRows(src: Rows, srcHeight: number, dstWidth: number, dstHeight: number, j0: number, j1: number, o: ReduceOptions): Rows {
+export function reduceRows(src: Rows, srcHeight: number, dst: Rows, at: number, dstHeight: number, j0: number, j1: number, o: ReduceOptions): void {
   const sw = src.width;
+  const dstWidth = dst.width;
   const rows = j1 - j0;
-  const xs = Array.from({ length: dstWidth }, (_, i) => spanOf(i, sw, dstWidth, o.method));
-  const ys = Array.from({ length: rows }, (_, j) => spanOf(j0 + j, srcHeight, dstHeight, o.method));
-  const n = dstWidth * rows;
+  const exact = sw === 2 * dstWidth && srcHeight === 2 * dstHeight;
+  let spans: { xs: Span[]; ys: Span[] } | undefined;
+  const spansOf = () => spans ??= {
+    xs: Array.from({ length: dstWidth }, (_, i) => spanOf(i, sw, dstWidth, o.method)),
+    ys: Array.from({ length: rows }, (_, j) => spanOf(j0 + j, srcHeight, dstHeight, o.method)),
+  };
   const fill = o.nodata ?? 0;
   const alpha = o.alpha !== undefined && !src.mask ? src.bands[o.alpha] : undefined;
-  const bands = src.bands.map((band, b) => {
-    const out = new (band.constructor as new (n: number) => TypedArray)(n);
+  src.bands.forEach((band, b) => {
+    const out = dst.bands[b].subarray(at * dstWidth, (at + rows) * dstWidth);
     // Nearest takes the value whatever it is, as GDAL does; the mask says whether it is valid.
     const valid = o.method === 'nearest' ? undefined : validity(src, band, b === o.alpha ? undefined : alpha, o.nodata);
-    if (o.method === 'average' && !valid && sw === 2 * dstWidth && srcHeight === 2 * dstHeight) {
+    if (o.method === 'average' && !valid && exact) {
       halve(band, src.y0, sw, out, j0, rows, dstWidth, o.integer);
-      return out;
+      return;
     }
+    const { xs, ys } = spansOf();
     for (let j = 0; j < rows; j++) {
       const y = ys[j];
       for (let i = 0; i < dstWidth; i++) {
@@ -70,12 +76,11 @@ export function reduceRows(src: Rows, srcHeight: number, dstWidth: number, dstHe
         out[j * dstWidth + i] = v === undefined ? fill : o.integer ? Math.floor(v + 0.5) : v;
       }
     }
-    return out;
   });
-  let mask: Uint8Array | undefined;
-  if (src.mask) {
+  if (src.mask && dst.mask) {
     // A destination pixel is valid when any of its source pixels is, as GDAL's averaged mask reads back.
-    mask = new Uint8Array(n);
+    const mask = dst.mask.subarray(at * dstWidth, (at + rows) * dstWidth);
+    const { xs, ys } = spansOf();
     for (let j = 0; j < rows; j++) {
       for (let i = 0; i < dstWidth; i++) {
         const x = xs[i], y = ys[j];
@@ -88,7 +93,6 @@ export function reduceRows(src: Rows, srcHeight: number, dstWidth: number, dstHe
       }
     }
   }
-  return { y0: j0, rows, width: dstWidth, bands, mask };
 }
 
 /**
