@@ -32,6 +32,8 @@ export interface OptimizeOptions {
   bigTiff?: boolean;
   /** Encoder threads (default 2), or a pool shared between files. */
   workers?: number | EncodePool;
+  /** Bytes of input rows read at a time (default 4 MiB; always whole block rows). */
+  readBytes?: number;
   /** Fraction of the input read so far, 0..1. */
   onProgress?: (fraction: number) => void;
 }
@@ -72,7 +74,7 @@ export async function optimize(input: string, output: string, options: OptimizeO
       },
     }, arrayType(header.dtype));
     const { width, height } = plan.levels[0];
-    const rows = readRows(full.blockHeight, width * full.samplesPerPixel * plan.bitsPerSample / 8);
+    const rows = readRows(full.blockHeight, width * full.samplesPerPixel * plan.bitsPerSample / 8, options.readBytes);
     const bands = Array.from({ length: full.samplesPerPixel }, (_, i) => i);
     const read = (y: number) => readWindow(header, source, { x: 0, y, width, height: Math.min(rows, height - y) }, { bands });
     // Read the next rows while these are cut and downsampled: I/O and decoding overlap the CPU work.
@@ -114,8 +116,8 @@ const READ_BYTES = 4 * 1024 * 1024;
  * Rows per read: whole input blocks (a block read twice is decoded twice), as many as fit READ_BYTES,
  * but at least one block row, which the TIFF parser already bounds in size.
  */
-export function readRows(blockHeight: number, rowBytes: number): number {
-  const fit = Math.floor(READ_BYTES / rowBytes / blockHeight) * blockHeight;
+export function readRows(blockHeight: number, rowBytes: number, budget = READ_BYTES): number {
+  const fit = Math.floor(budget / rowBytes / blockHeight) * blockHeight;
   return Math.max(blockHeight, fit);
 }
 
