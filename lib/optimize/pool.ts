@@ -55,7 +55,9 @@ export class EncodePool {
   /** `size` threads encode at once (0: inline, on the caller's thread). */
   constructor(readonly size: number) {
     if (!Number.isInteger(size) || size < 0) throw new Error(`workers ${size}: expected a whole number ≥ 0`);
-    this.capacity = Math.max(2, size * 2);
+    // One job per thread and one ready: more would hold memory, and deflate jobs beyond the cores
+    // would take libuv threads that file reads and writes wait for.
+    this.capacity = Math.max(2, size + 1);
   }
 
   /** A zeroed buffer of `bytes` for a tile, reused from a finished job when one is spare. */
@@ -84,7 +86,7 @@ export class EncodePool {
         run = Promise.resolve(out);
       } else if (job.codec === 'deflate') {
         predict(job);
-        run = deflateAsync(job.data, deflateOptions(job)).then((out) => {
+        run = deflateAsync(job.data, { ...deflateOptions(job), chunkSize: 64 * 1024 }).then((out) => {
           this.recycle(input);
           return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
         });
