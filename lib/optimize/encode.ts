@@ -1,10 +1,12 @@
 /**
- * Tile encoding: the predictor, then the codec. Pure functions over bytes, so the same code runs in
- * the worker threads and inline (workers: 0). Samples arrive little-endian and chunky.
+ * Tile encoding: the predictor, then the codec (deflate, LZW or none). Pure functions over bytes, so
+ * the same code runs in the worker threads and inline (workers: 0). Samples arrive little-endian and
+ * chunky.
  */
 import { deflateSync, type ZlibOptions } from 'node:zlib';
+import { lzwEncode } from './lzw.ts';
 
-export type Codec = 'deflate' | 'none';
+export type Codec = 'deflate' | 'lzw' | 'none';
 
 export interface EncodeJob {
   /** Chunky samples of one tile (or 1-bit packed mask rows), little-endian. */
@@ -21,11 +23,12 @@ export interface EncodeJob {
 }
 
 /** TIFF Compression tag value of a codec. */
-export const COMPRESSION_TAG: Record<Codec, number> = { none: 1, deflate: 8 };
+export const COMPRESSION_TAG: Record<Codec, number> = { none: 1, lzw: 5, deflate: 8 };
 
 export function encodeTile(job: EncodeJob): Uint8Array {
   predict(job);
   if (job.codec === 'none') return job.data;
+  if (job.codec === 'lzw') return lzwEncode(job.data);
   const out = deflateSync(job.data, deflateOptions(job));
   return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
 }

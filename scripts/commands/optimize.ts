@@ -19,7 +19,8 @@ interface OptimizeCliOptions {
 export async function optimizeCommand(inputs: string[], opts: OptimizeCliOptions): Promise<void> {
   const tileSize = Number(opts.tileSize);
   if (tileSize !== 256 && tileSize !== 512) throw new Error(`--tile-size ${opts.tileSize}: expected 256 or 512`);
-  if (!['deflate', 'none'].includes(opts.compression)) throw new Error(`--compression ${opts.compression}: expected deflate or none`);
+  if (opts.compression === 'zstd') throw new Error('--compression zstd: not available yet (no zstd encoder without native code here); use deflate or lzw');
+  if (!['deflate', 'lzw', 'none'].includes(opts.compression)) throw new Error(`--compression ${opts.compression}: expected deflate, lzw or none`);
   if (opts.resampling && !['average', 'nearest', 'mode'].includes(opts.resampling)) throw new Error(`--resampling ${opts.resampling}: expected average, nearest or mode`);
   mkdirSync(opts.output, { recursive: true });
   const showBars = opts.progress !== false && process.stderr.isTTY;
