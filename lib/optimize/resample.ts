@@ -62,8 +62,9 @@ export function reduceRows(src: Rows, srcHeight: number, dst: Rows, at: number, 
   const alpha = o.alpha !== undefined && !src.mask ? src.bands[o.alpha] : undefined;
   src.bands.forEach((band, b) => {
     const out = dst.bands[b].subarray(at * dstWidth, (at + rows) * dstWidth);
-    // Nearest takes the value whatever it is, as GDAL does; the mask says whether it is valid.
-    const valid = o.method === 'nearest' ? undefined : validity(src, band, b === o.alpha ? undefined : alpha, o.nodata);
+    // Nearest takes the value whatever it is, as GDAL does; the mask says whether it is valid. Alpha
+    // masks every band, its own included: GDAL averages only its non-zero values.
+    const valid = o.method === 'nearest' ? undefined : validity(src, band, alpha, o.nodata);
     if (o.method === 'average' && !valid && exact) {
       halve(band, src.y0, sw, out, j0, rows, dstWidth, o.integer);
       return;
@@ -143,18 +144,24 @@ function averageOf(band: TypedArray, valid: Uint8Array | undefined, y0: number, 
   return weight > 0 ? sum / weight : undefined;
 }
 
-/** The most frequent valid value (the first seen wins a tie): for classes, where averages mean nothing. */
+/**
+ * The most frequent valid value, as GDAL counts it: in scan order, a value becomes the answer when its
+ * running count passes the answer's, so of two equally frequent values the first to reach that count
+ * wins. For classes, where averages mean nothing.
+ */
 function modeOf(band: TypedArray, valid: Uint8Array | undefined, y0: number, sw: number, x: Span, y: Span): number | undefined {
-  const values: number[] = [];
+  const values: number[] = [], counts: number[] = [];
+  let best = -1;
   for (let sy = y.start; sy < y.end; sy++) {
     const row = (sy - y0) * sw;
-    for (let sx = x.start; sx < x.end; sx++) if (!valid || valid[row + sx]) values.push(band[row + sx]);
+    for (let sx = x.start; sx < x.end; sx++) {
+      if (valid && !valid[row + sx]) continue;
+      const v = band[row + sx];
+      let k = values.indexOf(v);
+      if (k < 0) { k = values.push(v) - 1; counts.push(0); }
+      counts[k]++;
+      if (best < 0 || counts[k] > counts[best]) best = k;
+    }
   }
-  let best: number | undefined, bestCount = 0;
-  for (const v of values) {
-    let c = 0;
-    for (const u of values) if (u === v) c++;
-    if (c > bestCount) { best = v; bestCount = c; }
-  }
-  return best;
+  return best < 0 ? undefined : values[best];
 }
