@@ -60,12 +60,15 @@ export class EncodePool {
     this.capacity = Math.max(2, size + 1);
   }
 
-  /** A zeroed buffer of `bytes` for a tile, reused from a finished job when one is spare. */
-  buffer(bytes: number): Uint8Array {
+  /**
+   * A buffer of `bytes` for a tile, reused from a finished job when one is spare: zeroed, unless the
+   * caller will overwrite every byte (`dirty`).
+   */
+  buffer(bytes: number, dirty = false): Uint8Array {
     const spare = this.spares.get(bytes)?.pop();
     if (!spare) return new Uint8Array(bytes);
     const out = new Uint8Array(spare);
-    out.fill(0);
+    if (!dirty) out.fill(0);
     return out;
   }
 

@@ -122,9 +122,10 @@ export class Pyramid {
       const x0 = tx * T;
       const w = Math.min(T, lv.width - x0);
       await pool.slot();
-      const bytes = pool.buffer(T * T * spp * bps);
+      const whole = w === T && chunk.rows === T;
+      const bytes = pool.buffer(T * T * spp * bps, whole);
       const tile = new (Ctor as unknown as new (b: ArrayBuffer) => TypedArray)(bytes.buffer as ArrayBuffer);
-      if (fill !== 0) tile.fill(fill); // padding beyond the image edge reads as nodata, as GDAL pads
+      if (!whole && fill !== 0) tile.fill(fill); // padding beyond the image edge reads as nodata, as GDAL pads
       for (let y = 0; y < chunk.rows; y++) {
         const src = y * chunk.width + x0;
         if (spp === 1) {
