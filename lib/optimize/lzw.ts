@@ -13,11 +13,18 @@ const FULL = 4094;
 /** Open-addressed table of (prefix code << 8 | byte) → code, at most 4094 entries: under half full. */
 const SLOTS = 1 << 13;
 
+/** Working memory reused from call to call: a worker encodes tile after tile. */
+const keys = new Int32Array(SLOTS);
+const codes = new Uint16Array(SLOTS);
+let scratch = new Uint8Array(0);
+
+/** The LZW bytes of `input`, in an exact-size buffer of their own. */
 export function lzwEncode(input: Uint8Array): Uint8Array {
   // At most one 12-bit code per input byte, plus clears and the end: 1.5 × n and a little.
-  const out = new Uint8Array(Math.ceil(input.length * 1.5) + 16);
-  const keys = new Int32Array(SLOTS).fill(-1);
-  const codes = new Uint16Array(SLOTS);
+  const need = Math.ceil(input.length * 1.5) + 16;
+  if (scratch.length < need) scratch = new Uint8Array(need);
+  const out = scratch;
+  keys.fill(-1);
   let pos = 0, acc = 0, accBits = 0;
   let nbits = 9, maxcode = 511, free = FIRST;
 

@@ -1,7 +1,7 @@
 /**
  * Worker thread: encodes tiles posted by pool.ts, one at a time. The result goes back in a buffer of
- * its own (a small zlib output may sit in Node's shared Buffer pool, which must not be transferred),
- * and so does the input buffer, for the pool to fill again: nothing tile-sized stays here.
+ * its own (copied if it is a view into a larger one, such as Node's shared Buffer pool, which must not
+ * be transferred), and so does the input buffer, for the pool to fill again: nothing tile-sized stays.
  */
 import { parentPort } from 'node:worker_threads';
 import { encodeTile, type EncodeJob } from './encode.ts';
@@ -14,8 +14,9 @@ parentPort?.on('message', (msg: { id: number; job: EncodeJob }) => {
       parentPort?.postMessage({ id: msg.id, out: encoded }, [input]);
       return;
     }
-    const out = new Uint8Array(encoded);
-    parentPort?.postMessage({ id: msg.id, out, input }, [out.buffer, input]);
+    const own = encoded.byteOffset === 0 && encoded.byteLength === encoded.buffer.byteLength;
+    const out = own ? encoded : new Uint8Array(encoded);
+    parentPort?.postMessage({ id: msg.id, out, input }, [out.buffer as ArrayBuffer, input]);
   } catch (e) {
     parentPort?.postMessage({ id: msg.id, error: (e as Error).message, input }, [input]);
   }
