@@ -94,7 +94,7 @@ program
   .argument('<inputs...>', 'GeoTIFFs: local paths, http(s):// URLs, or s3:// oss:// cos:// locations')
   .requiredOption('-o, --output <dir>', 'output folder (each input becomes DIR/<name>.tif)')
   .option('--tile-size <px>', '512 or 256', '512')
-  .option('--compression <codec>', 'deflate or none', 'deflate')
+  .option('--compression <codec>', 'deflate, lzw or none', 'deflate')
   .option('--resampling <method>', 'overviews: average, nearest or mode (default average; nearest for palettes)')
   .option('--zlevel <n>', 'deflate level 1-9', '6')
   .option('--overwrite', 'replace existing outputs')

@@ -34,9 +34,9 @@ export async function gdalinfo(file: string): Promise<Record<string, unknown>> {
 
 export interface OracleResult { width: number; height: number; dtype: string; bands: string[]; mask: string }
 
-/** Whole levels read by GDAL (test/oracle.py). */
-export async function gdalRead(requests: { file: string; level: number; width: number; height: number }[]): Promise<OracleResult[]> {
-  const body = JSON.stringify({ requests: requests.map((r) => ({ ...r, x: 0, y: 0 })) });
+/** Windows (whole levels unless x, y say otherwise) read by GDAL (test/oracle.py). */
+export async function gdalRead(requests: { file: string; level: number; x?: number; y?: number; width: number; height: number }[]): Promise<OracleResult[]> {
+  const body = JSON.stringify({ requests: requests.map((r) => ({ x: 0, y: 0, ...r })) });
   const child = execFile(PY, [`${here}oracle.py`], { maxBuffer: 1 << 30 });
   child.stdin!.end(body);
   let out = '';

@@ -1,10 +1,12 @@
 /**
- * Tile encoding: the predictor, then the codec. Pure functions over bytes, so the same code runs in
- * the worker threads and inline (workers: 0). Samples arrive little-endian and chunky.
+ * Tile encoding: the predictor, then the codec (deflate, LZW or none). Pure functions over bytes, so
+ * the same code runs in the worker threads and inline (workers: 0). Samples arrive little-endian and
+ * chunky.
  */
-import { deflateSync } from 'node:zlib';
+import { deflateSync, type ZlibOptions } from 'node:zlib';
+import { lzwEncode } from './lzw.ts';
 
-export type Codec = 'deflate' | 'none';
+export type Codec = 'deflate' | 'lzw' | 'none';
 
 export interface EncodeJob {
   /** Chunky samples of one tile (or 1-bit packed mask rows), little-endian. */
@@ -21,14 +23,25 @@ export interface EncodeJob {
 }
 
 /** TIFF Compression tag value of a codec. */
-export const COMPRESSION_TAG: Record<Codec, number> = { none: 1, deflate: 8 };
+export const COMPRESSION_TAG: Record<Codec, number> = { none: 1, lzw: 5, deflate: 8 };
 
 export function encodeTile(job: EncodeJob): Uint8Array {
+  predict(job);
+  if (job.codec === 'none') return job.data;
+  if (job.codec === 'lzw') return lzwEncode(job.data);
+  const out = deflateSync(job.data, deflateOptions(job));
+  return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
+}
+
+/** memLevel 9 (zlib's default is 8): a larger hash, measured faster and a little smaller on imagery. */
+export function deflateOptions(job: EncodeJob): ZlibOptions {
+  return { level: job.level, memLevel: 9 };
+}
+
+/** The job's predictor, applied in place. */
+export function predict(job: EncodeJob): void {
   if (job.predictor === 2) horizontalDifference(job);
   else if (job.predictor === 3) floatingPointDifference(job);
-  if (job.codec === 'none') return job.data;
-  const out = deflateSync(job.data, { level: job.level });
-  return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
 }
 
 /** Predictor 2, in place: each sample minus the same sample of the pixel to its left, modulo 2^bits. */
@@ -54,14 +67,20 @@ function floatingPointDifference({ data, width, height, samplesPerPixel: spp, by
   const rowBytes = count * bps;
   const tmp = new Uint8Array(rowBytes);
   for (let y = 0; y < height; y++) {
-    const row = data.subarray(y * rowBytes, (y + 1) * rowBytes);
+    const r = y * rowBytes;
+    // Shuffle and difference in one pass: shuffled byte k minus shuffled byte k - spp, where the first
+    // spp bytes of a plane follow the last ones of the plane before (libtiff differences the whole row).
     for (let b = 0; b < bps; b++) {
       const plane = b * count;
-      const src = bps - 1 - b; // little-endian input: the MSB is the last byte of each sample
-      for (let i = 0; i < count; i++) tmp[plane + i] = row[i * bps + src];
+      const src = r + bps - 1 - b; // little-endian input: the MSB is the last byte of each sample
+      const head = Math.min(spp, count);
+      for (let i = 0; i < head; i++) {
+        const cur = data[src + i * bps];
+        tmp[plane + i] = b === 0 ? cur : cur - data[src + 1 + (count - spp + i) * bps];
+      }
+      for (let i = spp, s = src + spp * bps, p = src; i < count; i++, s += bps, p += bps) tmp[plane + i] = data[s] - data[p];
     }
-    for (let i = rowBytes - 1; i >= spp; i--) tmp[i] = (tmp[i] - tmp[i - spp]) & 0xff;
-    row.set(tmp);
+    data.set(tmp, r);
   }
 }
 

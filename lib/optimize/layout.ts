@@ -66,7 +66,7 @@ function imageTags(plan: OutputPlan, level: number, mask: boolean, offsets: numb
     { tag: 256, ...u16(lv.width) },
     { tag: 257, ...u16(lv.height) },
     { tag: 258, type: FieldType.SHORT, values: Array(spp).fill(mask ? 1 : plan.bitsPerSample) },
-    { tag: 259, type: FieldType.SHORT, values: [plan.compression === 1 ? 1 : 8] },
+    { tag: 259, type: FieldType.SHORT, values: [plan.compression] },
     { tag: 262, type: FieldType.SHORT, values: [mask ? 4 : plan.photometric] },
     { tag: 277, type: FieldType.SHORT, values: [spp] },
     { tag: 284, type: FieldType.SHORT, values: [1] },

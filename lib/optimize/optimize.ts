@@ -1,5 +1,5 @@
 /**
- * optimize(): any GeoTIFF → a COG in GDAL's layout. Full-resolution rows are read a tile row at a time
+ * optimize(): any GeoTIFF → a COG in GDAL's layout. Full-resolution rows are read a few MB at a time
  * and streamed through the pyramid; each level's encoded blocks go to a temporary file beside the
  * output, because the layout puts the smallest overview first and every IFD before the data, and
  * none of it is known until the last row is read. The header is written last, then the level files.
@@ -7,9 +7,9 @@
 import { existsSync } from 'node:fs';
 import { open, rename, rm, type FileHandle } from 'node:fs/promises';
 import { readWindow } from '../raster/window.ts';
-import { bytesPerSample } from '../raster/typed.ts';
+import { bytesPerSample, typedArrayFor, type TypedArray } from '../raster/typed.ts';
 import { openSource } from '../source/location.ts';
-import type { CogHeader } from '../tiff/header.ts';
+import type { CogHeader, DType } from '../tiff/header.ts';
 import { readHeader } from '../tiff/parse.ts';
 import { COMPRESSION_TAG, type Codec } from './encode.ts';
 import { buildHeader, pyramid, type OutputPlan } from './layout.ts';
@@ -32,6 +32,8 @@ export interface OptimizeOptions {
   bigTiff?: boolean;
   /** Encoder threads (default 2), or a pool shared between files. */
   workers?: number | EncodePool;
+  /** Bytes of input rows read at a time (default 4 MiB; always whole block rows). */
+  readBytes?: number;
   /** Fraction of the input read so far, 0..1. */
   onProgress?: (fraction: number) => void;
 }
@@ -70,23 +72,21 @@ export async function optimize(input: string, output: string, options: OptimizeO
         method, integer: full.sampleFormat !== 3, nodata: header.nodata,
         alpha: extra >= 0 ? full.samplesPerPixel - full.extraSamples.length + extra : undefined,
       },
-    });
+    }, arrayType(header.dtype));
     const { width, height } = plan.levels[0];
-    const T = plan.tileSize;
+    const rows = readRows(full.blockHeight, width * full.samplesPerPixel * plan.bitsPerSample / 8, options.readBytes);
     const bands = Array.from({ length: full.samplesPerPixel }, (_, i) => i);
-    const read = (y: number) => readWindow(header, source, { x: 0, y, width, height: Math.min(T, height - y) }, { bands });
-    // Read the next strip while this one is cut and downsampled: I/O and decoding overlap the CPU work.
+    const read = (y: number) => readWindow(header, source, { x: 0, y, width, height: Math.min(rows, height - y) }, { bands });
+    // Read the next rows while these are cut and downsampled: I/O and decoding overlap the CPU work.
     let next = read(0);
-    for (let y = 0; y < height; y += T) {
+    for (let y = 0; y < height; y += rows) {
       const win = await next;
-      if (y + T < height) {
-        next = read(y + T);
+      if (y + rows < height) {
+        next = read(y + rows);
         next.catch(() => {}); // awaited next turn; a failure surfaces there
       }
-      pyr.push(0, { y0: y, rows: win.height, width, bands: win.bands, mask: plan.hasMask ? win.mask : undefined });
-      // Bound the tiles queued for the encoders (their memory): about one tile row of full resolution.
-      await pool.below(plan.levels[0].across * (plan.hasMask ? 2 : 1) + 4);
-      options.onProgress?.(Math.min(1, (y + T) / height));
+      await pyr.push(0, { y0: y, rows: win.height, width, bands: win.bands, mask: plan.hasMask ? win.mask : undefined });
+      options.onProgress?.(Math.min(1, (y + rows) / height));
     }
     const data = await pyr.finish();
     const layout = buildHeader(plan, data, options.bigTiff);
@@ -107,6 +107,22 @@ export async function optimize(input: string, output: string, options: OptimizeO
     if (!(options.workers instanceof EncodePool)) await pool.close();
     await source.close?.();
   }
+}
+
+/** Bytes of input rows read at once (twice that with the read ahead): small next to the strips. */
+const READ_BYTES = 4 * 1024 * 1024;
+
+/**
+ * Rows per read: whole input blocks (a block read twice is decoded twice), as many as fit READ_BYTES,
+ * but at least one block row, which the TIFF parser already bounds in size.
+ */
+export function readRows(blockHeight: number, rowBytes: number, budget = READ_BYTES): number {
+  const fit = Math.floor(budget / rowBytes / blockHeight) * blockHeight;
+  return Math.max(blockHeight, fit);
+}
+
+function arrayType(dtype: DType) {
+  return typedArrayFor(dtype, 0).constructor as new (n: number) => TypedArray;
 }
 
 function planOutput(header: CogHeader, tags: SourceTags, options: OptimizeOptions): OutputPlan {

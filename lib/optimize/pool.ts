@@ -1,63 +1,105 @@
 /**
- * A small pool of worker threads that encode tiles, so compression (most of optimize's CPU) runs on
- * every core while the main thread reads, decodes and downsamples. With size 0 it encodes inline.
+ * Where tiles are encoded, off the main thread's critical path so compression (most of optimize's
+ * CPU) runs on every core while the main thread reads, decodes and downsamples.
+ *
+ * Deflate runs in libuv's thread pool (zlib's async API): native threads that cost no V8 isolate and
+ * leave no garbage of their own. Codecs written in JavaScript run in worker threads, started on first
+ * use, each a V8 isolate of ~15 MB plus the garbage it keeps between its collections. The predictor,
+ * a single pass, runs where the codec does. With size 0 everything runs inline.
+ *
+ * Memory is the point of the rest: the number of tiles queued is bounded (`slot()`), and a tile's
+ * buffer comes back when its job is done to be filled again (`buffer()`).
  */
+import { createRequire } from 'node:module';
+import { promisify } from 'node:util';
 import { Worker } from 'node:worker_threads';
-import { encodeTile, type EncodeJob } from './encode.ts';
+import { deflate } from 'node:zlib';
+import { deflateOptions, encodeTile, predict, type EncodeJob } from './encode.ts';
+
+const deflateAsync = promisify(deflate);
 
 interface Pending {
   resolve: (out: Uint8Array) => void;
   reject: (e: Error) => void;
 }
 
-const WORKER_URL = new URL('./worker.ts', import.meta.url);
+interface Reply { id: number; out?: Uint8Array; input?: ArrayBuffer; error?: string }
 
 /**
- * The worker is TypeScript: a process started with `node --import tsx` passes the loader to its
- * workers, but the CLI registers tsx in-process (bin/taoguan.mjs), which workers do not inherit.
- * So each worker starts from a tiny ES module that registers tsx first, then loads worker.ts.
+ * The worker is TypeScript. It registers tsx's CommonJS hook in its own thread rather than the ESM
+ * loader: module.register() starts a loader thread (another V8 isolate, ~20 MB) per worker, while
+ * the require hook costs nothing extra. The CLI registers tsx in-process, which workers don't inherit.
  */
-function bootstrapUrl(): URL {
-  const tsx = import.meta.resolve('tsx/esm/api');
-  const code = `import { register } from ${JSON.stringify(tsx)}; register(); await import(${JSON.stringify(WORKER_URL.href)});`;
-  return new URL(`data:text/javascript,${encodeURIComponent(code)}`);
+function workerSource(): string {
+  const require = createRequire(import.meta.url);
+  const tsx = require.resolve('tsx/cjs/api');
+  const worker = new URL('./worker.ts', import.meta.url).pathname;
+  return `require(${JSON.stringify(tsx)}).register(); require(${JSON.stringify(worker)});`;
 }
+
+/** Spare tile buffers kept per byte length. */
+const MAX_SPARES = 16;
 
 export class EncodePool {
   private readonly workers: Worker[] = [];
   private readonly pending = new Map<number, Pending>();
+  private readonly spares = new Map<number, ArrayBuffer[]>();
   private nextId = 0;
   private turn = 0;
   /** Jobs submitted and not yet finished: the caller's backpressure signal. */
   inFlight = 0;
+  /** Jobs queued at once: enough to keep every thread busy, few enough to bound their memory. */
+  readonly capacity: number;
   private waiters: (() => void)[] = [];
 
-  constructor(size: number) {
-    const url = size > 0 ? bootstrapUrl() : undefined;
-    for (let i = 0; i < size; i++) {
-      const w = new Worker(url!);
-      w.on('message', (msg: { id: number; out?: Uint8Array; error?: string }) => this.settle(msg));
-      w.on('error', (e) => this.failAll(e));
-      this.workers.push(w);
-    }
+  /** `size` threads encode at once (0: inline, on the caller's thread). */
+  constructor(readonly size: number) {
+    if (!Number.isInteger(size) || size < 0) throw new Error(`workers ${size}: expected a whole number ≥ 0`);
+    // One job per thread and one ready: more would hold memory, and deflate jobs beyond the cores
+    // would take libuv threads that file reads and writes wait for.
+    this.capacity = Math.max(2, size + 1);
   }
 
+  /**
+   * A buffer of `bytes` for a tile, reused from a finished job when one is spare: zeroed, unless the
+   * caller will overwrite every byte (`dirty`).
+   */
+  buffer(bytes: number, dirty = false): Uint8Array {
+    const spare = this.spares.get(bytes)?.pop();
+    if (!spare) return new Uint8Array(bytes);
+    const out = new Uint8Array(spare);
+    if (!dirty) out.fill(0);
+    return out;
+  }
+
+  /** Resolves when a job may be submitted without passing `capacity`. */
+  slot(): Promise<void> {
+    return this.below(this.capacity);
+  }
+
+  /** Encode a tile. `job.data` is handed over: the caller must not touch it again. */
   encode(job: EncodeJob): Promise<Uint8Array> {
     this.inFlight++;
-    if (this.workers.length === 0) {
-      try {
-        return Promise.resolve(encodeTile(job)).finally(() => this.done());
-      } catch (e) {
-        this.done();
-        return Promise.reject(e);
+    const input = job.data.buffer as ArrayBuffer;
+    let run: Promise<Uint8Array>;
+    try {
+      if (this.size === 0 || job.codec === 'none') {
+        const out = encodeTile(job);
+        if (out.buffer !== input) this.recycle(input);
+        run = Promise.resolve(out);
+      } else if (job.codec === 'deflate') {
+        predict(job);
+        run = deflateAsync(job.data, { ...deflateOptions(job), chunkSize: 64 * 1024 }).then((out) => {
+          this.recycle(input);
+          return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
+        });
+      } else {
+        run = this.inWorker(job);
       }
+    } catch (e) {
+      run = Promise.reject(e);
     }
-    const id = this.nextId++;
-    const promise = new Promise<Uint8Array>((resolve, reject) => this.pending.set(id, { resolve, reject }));
-    // Round robin is enough: tiles of one level cost about the same to encode.
-    const worker = this.workers[this.turn++ % this.workers.length];
-    worker.postMessage({ id, job }, [job.data.buffer as ArrayBuffer]);
-    return promise;
+    return run.finally(() => this.done());
   }
 
   /** Resolves once fewer than `limit` jobs are in flight. */
@@ -68,15 +110,45 @@ export class EncodePool {
   async close(): Promise<void> {
     await Promise.all(this.workers.map((w) => w.terminate()));
     this.workers.length = 0;
+    this.spares.clear();
   }
 
-  private settle(msg: { id: number; out?: Uint8Array; error?: string }): void {
+  private inWorker(job: EncodeJob): Promise<Uint8Array> {
+    if (this.workers.length === 0) {
+      const code = workerSource();
+      for (let i = 0; i < this.size; i++) {
+        const w = new Worker(code, { eval: true });
+        w.on('message', (msg: Reply) => this.settle(msg));
+        w.on('error', (e) => this.failAll(e));
+        this.workers.push(w);
+      }
+    }
+    const id = this.nextId++;
+    const promise = new Promise<Uint8Array>((resolve, reject) => this.pending.set(id, { resolve, reject }));
+    // Round robin is enough: tiles of one level cost about the same to encode.
+    const worker = this.workers[this.turn++ % this.workers.length];
+    worker.postMessage({ id, job }, [job.data.buffer as ArrayBuffer]);
+    return promise;
+  }
+
+  private recycle(buffer: ArrayBuffer): void {
+    let list = this.spares.get(buffer.byteLength);
+    if (!list) this.spares.set(buffer.byteLength, list = []);
+    if (list.length < MAX_SPARES) list.push(buffer);
+  }
+
+  private settle(msg: Reply): void {
     const p = this.pending.get(msg.id);
     if (!p) return;
     this.pending.delete(msg.id);
-    this.done();
+    if (msg.input) this.recycle(msg.input);
     if (msg.error !== undefined || !msg.out) p.reject(new Error(`tile encoding failed: ${msg.error}`));
     else p.resolve(msg.out);
+  }
+
+  private failAll(e: Error): void {
+    for (const p of this.pending.values()) p.reject(e);
+    this.pending.clear();
   }
 
   private done(): void {
@@ -84,10 +156,5 @@ export class EncodePool {
     const waiters = this.waiters;
     this.waiters = [];
     for (const w of waiters) w();
-  }
-
-  private failAll(e: Error): void {
-    for (const p of this.pending.values()) p.reject(e);
-    this.pending.clear();
   }
 }

@@ -1,8 +1,9 @@
 /**
- * The streaming pyramid: full-resolution rows go in a strip at a time; each level cuts full tile rows
- * into tiles for the encoder pool and hands them down to make the next overview's rows. Each level
- * holds at most about one tile row (plus the few source rows an odd-sized reduction straddles), so
- * memory is bounded by the image width, never its height.
+ * The streaming pyramid: full-resolution rows go in a few at a time; each level gathers them in one
+ * reused strip buffer of a tile row, cuts each full strip into tiles for the encoder pool and reduces
+ * it into the next level's rows. A level keeps besides its strip only the few rows an odd-sized
+ * reduction straddles, so memory is bounded by the image width, never its height; and as buffers
+ * are reused rather than reallocated, little garbage waits for the collector.
  */
 import type { FileHandle } from 'node:fs/promises';
 import type { TypedArray } from '../raster/typed.ts';
@@ -22,10 +23,10 @@ export interface PyramidOptions {
 }
 
 interface LevelState {
-  /** Rows of this level not yet cut into tiles. */
-  strip?: Rows;
-  /** Rows of the level above not yet reduced into this one. */
-  source?: Rows;
+  /** A tile row of this level, filled from `strip.y0`; `strip.rows` are filled so far. */
+  strip: Rows;
+  /** Rows of the level above that the next row of this one still needs (copied out of its strip). */
+  carry?: Rows;
   nextRow: number;
   /** Writes happen in tile order, though tiles finish encoding in any order. */
   chain: Promise<void>;
@@ -33,29 +34,27 @@ interface LevelState {
   data: LevelData;
 }
 
+type ArrayCtor = new (n: number) => TypedArray;
+
 export class Pyramid {
   private readonly levels: LevelState[];
 
-  constructor(private readonly o: PyramidOptions) {
-    this.levels = o.plan.levels.map(() => ({
+  constructor(private readonly o: PyramidOptions, Ctor: ArrayCtor) {
+    const T = o.plan.tileSize;
+    this.levels = o.plan.levels.map((lv) => ({
+      strip: {
+        y0: 0, rows: 0, width: lv.width,
+        bands: Array.from({ length: o.plan.samplesPerPixel }, () => new Ctor(lv.width * T)),
+        mask: o.plan.hasMask ? new Uint8Array(lv.width * T) : undefined,
+      },
       nextRow: 0, chain: Promise.resolve(), position: 0,
       data: { imageOffsets: [], imageCounts: [], maskOffsets: [], maskCounts: [], size: 0 },
     }));
   }
 
-  /** Add rows of `level` (in order, no gaps). */
-  push(level: number, rows: Rows): void {
-    const st = this.levels[level];
-    const { height } = this.o.plan.levels[level];
-    const T = this.o.plan.tileSize;
-    st.strip = concatRows(st.strip, rows);
-    while (st.strip && (st.strip.rows >= T || st.strip.y0 + st.strip.rows === height)) {
-      const take = Math.min(T, st.strip.rows);
-      const chunk = sliceRows(st.strip, 0, take);
-      st.strip = take < st.strip.rows ? sliceRows(st.strip, take, st.strip.rows) : undefined;
-      this.emitTiles(level, chunk);
-      if (level + 1 < this.levels.length) this.feed(level + 1, chunk);
-    }
+  /** Add rows of `level` (in order, no gaps). Resolves once they are copied and queued. */
+  push(level: number, rows: Rows): Promise<void> {
+    return this.append(level, rows.rows, (strip, at, from, count) => copyRows(rows, from, strip, at, count));
   }
 
   /** Wait for every tile to be written; returns where each level's blocks are in its file. */
@@ -64,24 +63,53 @@ export class Pyramid {
     return this.levels.map((st) => ({ ...st.data, size: st.position }));
   }
 
-  private feed(level: number, rows: Rows): void {
+  /**
+   * Add `count` rows of `level`, which `write(strip, at, from, n)` puts in the strip at its row `at`
+   * (rows from..from+n of the ones being added). Whenever the strip is full, it is cut into tiles and
+   * reduced into the next level before it is refilled.
+   */
+  private async append(level: number, count: number, write: (strip: Rows, at: number, from: number, n: number) => void): Promise<void> {
     const st = this.levels[level];
-    const src = this.o.plan.levels[level - 1];
-    const dst = this.o.plan.levels[level];
-    st.source = concatRows(st.source, rows);
-    const have = st.source.y0 + st.source.rows;
-    let j1 = st.nextRow;
-    while (j1 < dst.height && spanOf(j1, src.height, dst.height, this.o.reduce.method).end <= have) j1++;
-    if (j1 === st.nextRow) return;
-    const out = reduceRows(st.source, src.height, dst.width, dst.height, st.nextRow, j1, this.o.reduce);
-    st.nextRow = j1;
-    // Keep only the source rows the next destination row still needs.
-    const keepFrom = j1 < dst.height ? spanOf(j1, src.height, dst.height, this.o.reduce.method).start : have;
-    st.source = keepFrom < have ? sliceRows(st.source, keepFrom - st.source.y0, st.source.rows) : undefined;
-    this.push(level, out);
+    const { height } = this.o.plan.levels[level];
+    const T = this.o.plan.tileSize;
+    for (let done = 0; done < count;) {
+      const n = Math.min(T - st.strip.rows, count - done);
+      write(st.strip, st.strip.rows, done, n);
+      st.strip.rows += n;
+      done += n;
+      if (st.strip.rows === T || st.strip.y0 + st.strip.rows === height) {
+        await this.emitTiles(level, st.strip);
+        if (level + 1 < this.levels.length) await this.feed(level + 1, st.strip);
+        st.strip.y0 += st.strip.rows;
+        st.strip.rows = 0;
+      }
+    }
   }
 
-  private emitTiles(level: number, chunk: Rows): void {
+  /** Reduce a strip of the level above into rows of `level`, keeping the rows a later row straddles. */
+  private async feed(level: number, chunk: Rows): Promise<void> {
+    const st = this.levels[level];
+    const srcHeight = this.o.plan.levels[level - 1].height;
+    const dstHeight = this.o.plan.levels[level].height;
+    const span = (j: number) => spanOf(j, srcHeight, dstHeight, this.o.reduce.method);
+    const reduce = (src: Rows, j0: number, j1: number) => this.append(level, j1 - j0, (strip, at, from, n) =>
+      reduceRows(src, srcHeight, strip, at, dstHeight, j0 + from, j0 + from + n, this.o.reduce));
+    const have = chunk.y0 + chunk.rows;
+    let mid = st.nextRow;
+    while (mid < dstHeight && span(mid).start < chunk.y0 && span(mid).end <= have) mid++;
+    let end = mid;
+    while (end < dstHeight && span(end).end <= have) end++;
+    // Rows that straddle the previous strip and this one: from the carried rows plus the few they need.
+    if (mid > st.nextRow) await reduce(concatRows(st.carry!, copyOf(chunk, 0, span(mid - 1).end - chunk.y0)), st.nextRow, mid);
+    // The rest straight from the strip, before it is refilled.
+    if (end > mid) await reduce(chunk, mid, end);
+    st.nextRow = end;
+    const keepFrom = end < dstHeight ? span(end).start : have;
+    const kept = keepFrom < chunk.y0 ? concatRows(st.carry!, copyOf(chunk, 0, chunk.rows)) : copyOf(chunk, keepFrom - chunk.y0, chunk.rows);
+    st.carry = keepFrom < have ? copyOf(kept, keepFrom - kept.y0, kept.rows) : undefined;
+  }
+
+  private async emitTiles(level: number, chunk: Rows): Promise<void> {
     const { plan, pool, codec, zlevel } = this.o;
     const T = plan.tileSize;
     const spp = plan.samplesPerPixel;
@@ -89,11 +117,15 @@ export class Pyramid {
     const fill = this.o.reduce.nodata ?? 0;
     const lv = plan.levels[level];
     const st = this.levels[level];
+    const Ctor = chunk.bands[0].constructor as ArrayCtor & { BYTES_PER_ELEMENT: number };
     for (let tx = 0; tx < lv.across; tx++) {
       const x0 = tx * T;
       const w = Math.min(T, lv.width - x0);
-      const tile = new (chunk.bands[0].constructor as new (n: number) => TypedArray)(T * T * spp);
-      if (fill !== 0) tile.fill(fill); // padding beyond the image edge reads as nodata, as GDAL pads
+      await pool.slot();
+      const whole = w === T && chunk.rows === T;
+      const bytes = pool.buffer(T * T * spp * bps, whole);
+      const tile = new (Ctor as unknown as new (b: ArrayBuffer) => TypedArray)(bytes.buffer as ArrayBuffer);
+      if (!whole && fill !== 0) tile.fill(fill); // padding beyond the image edge reads as nodata, as GDAL pads
       for (let y = 0; y < chunk.rows; y++) {
         const src = y * chunk.width + x0;
         if (spp === 1) {
@@ -106,13 +138,14 @@ export class Pyramid {
         }
       }
       const image = pool.encode({
-        data: new Uint8Array(tile.buffer), width: T, height: T, samplesPerPixel: spp,
+        data: bytes, width: T, height: T, samplesPerPixel: spp,
         bytesPerSample: bps, predictor: plan.predictor, codec, level: zlevel,
       });
       let mask: Promise<Uint8Array> | undefined;
       if (chunk.mask) {
         const m = new Uint8Array(T * T);
         for (let y = 0; y < chunk.rows; y++) m.set(chunk.mask.subarray(y * chunk.width + x0, y * chunk.width + x0 + w), y * T);
+        await pool.slot();
         mask = pool.encode({ data: packMask(m, T, T), width: T, height: T, samplesPerPixel: 1, bytesPerSample: 1, predictor: 1, codec, level: zlevel });
       }
       // Failures surface from finish(); these handlers only keep Node from calling them unhandled first.
@@ -139,8 +172,20 @@ export class Pyramid {
   }
 }
 
-function concatRows(a: Rows | undefined, b: Rows): Rows {
-  if (!a || a.rows === 0) return b;
+/** Copy `count` rows of `from` starting at row `at` into `to` at row `into` (same width). */
+function copyRows(from: Rows, at: number, to: Rows, into: number, count: number): void {
+  const w = from.width;
+  from.bands.forEach((band, b) => to.bands[b].set(band.subarray(at * w, (at + count) * w), into * w));
+  if (to.mask && from.mask) to.mask.set(from.mask.subarray(at * w, (at + count) * w), into * w);
+}
+
+/** Rows [from, to) of `r` in arrays of their own, safe from the reuse of r's buffers. */
+function copyOf(r: Rows, from: number, to: number): Rows {
+  const s = from * r.width, e = to * r.width;
+  return { y0: r.y0 + from, rows: to - from, width: r.width, bands: r.bands.map((b) => b.slice(s, e)), mask: r.mask?.slice(s, e) };
+}
+
+function concatRows(a: Rows, b: Rows): Rows {
   const n = (a.rows + b.rows) * a.width;
   const join = <T extends TypedArray>(x: T, y: T): T => {
     const out = new (x.constructor as new (n: number) => T)(n);
@@ -153,9 +198,4 @@ function concatRows(a: Rows | undefined, b: Rows): Rows {
     bands: a.bands.map((band, i) => join(band, b.bands[i])),
     mask: a.mask && b.mask ? join(a.mask, b.mask) : undefined,
   };
-}
-
-function sliceRows(r: Rows, from: number, to: number): Rows {
-  const s = from * r.width, e = to * r.width;
-  return { y0: r.y0 + from, rows: to - from, width: r.width, bands: r.bands.map((b) => b.subarray(s, e)), mask: r.mask?.subarray(s, e) };
 }

@@ -44,21 +44,32 @@ export function spanOf(i: number, srcSize: number, dstSize: number, method: Resa
 }
 
 /**
- * Destination rows [j0, j1) from source rows `src` (which must cover their spans).
+ * Destination rows [j0, j1) from source rows `src` (which must cover their spans), written into
+ * `dst` (same bands, width dstWidth) from its row `at`: the caller owns, and reuses, the arrays.
  * Pixels with no valid source get nodata (or 0) and, when there is a mask, mask 0.
  */
-export function reduceRows(src: Rows, srcHeight: number, dstWidth: number, dstHeight: number, j0: number, j1: number, o: ReduceOptions): Rows {
+export function reduceRows(src: Rows, srcHeight: number, dst: Rows, at: number, dstHeight: number, j0: number, j1: number, o: ReduceOptions): void {
   const sw = src.width;
+  const dstWidth = dst.width;
   const rows = j1 - j0;
-  const xs = Array.from({ length: dstWidth }, (_, i) => spanOf(i, sw, dstWidth, o.method));
-  const ys = Array.from({ length: rows }, (_, j) => spanOf(j0 + j, srcHeight, dstHeight, o.method));
-  const n = dstWidth * rows;
+  const exact = sw === 2 * dstWidth && srcHeight === 2 * dstHeight;
+  let spans: { xs: Span[]; ys: Span[] } | undefined;
+  const spansOf = () => spans ??= {
+    xs: Array.from({ length: dstWidth }, (_, i) => spanOf(i, sw, dstWidth, o.method)),
+    ys: Array.from({ length: rows }, (_, j) => spanOf(j0 + j, srcHeight, dstHeight, o.method)),
+  };
   const fill = o.nodata ?? 0;
   const alpha = o.alpha !== undefined && !src.mask ? src.bands[o.alpha] : undefined;
-  const bands = src.bands.map((band, b) => {
-    const out = new (band.constructor as new (n: number) => TypedArray)(n);
-    // Nearest takes the value whatever it is, as GDAL does; the mask says whether it is valid.
-    const valid = o.method === 'nearest' ? undefined : validity(src, band, b === o.alpha ? undefined : alpha, o.nodata);
+  src.bands.forEach((band, b) => {
+    const out = dst.bands[b].subarray(at * dstWidth, (at + rows) * dstWidth);
+    // Nearest takes the value whatever it is, as GDAL does; the mask says whether it is valid. Alpha
+    // masks every band, its own included: GDAL averages only its non-zero values.
+    const valid = o.method === 'nearest' ? undefined : validity(src, band, alpha, o.nodata);
+    if (o.method === 'average' && !valid && exact) {
+      halve(band, src.y0, sw, out, j0, rows, dstWidth, o.integer);
+      return;
+    }
+    const { xs, ys } = spansOf();
     for (let j = 0; j < rows; j++) {
       const y = ys[j];
       for (let i = 0; i < dstWidth; i++) {
@@ -66,12 +77,11 @@ export function reduceRows(src: Rows, srcHeight: number, dstWidth: number, dstHe
         out[j * dstWidth + i] = v === undefined ? fill : o.integer ? Math.floor(v + 0.5) : v;
       }
     }
-    return out;
   });
-  let mask: Uint8Array | undefined;
-  if (src.mask) {
+  if (src.mask && dst.mask) {
     // A destination pixel is valid when any of its source pixels is, as GDAL's averaged mask reads back.
-    mask = new Uint8Array(n);
+    const mask = dst.mask.subarray(at * dstWidth, (at + rows) * dstWidth);
+    const { xs, ys } = spansOf();
     for (let j = 0; j < rows; j++) {
       for (let i = 0; i < dstWidth; i++) {
         const x = xs[i], y = ys[j];
@@ -84,7 +94,22 @@ export function reduceRows(src: Rows, srcHeight: number, dstWidth: number, dstHe
       }
     }
   }
-  return { y0: j0, rows, width: dstWidth, bands, mask };
+}
+
+/**
+ * `average` when the ratio is exactly 2 and every pixel counts: the general path's arithmetic (each
+ * weight 1, summed in the same order) without its spans, for the largest levels, which cost the most.
+ */
+function halve(band: TypedArray, y0: number, sw: number, out: TypedArray, j0: number, rows: number, dw: number, integer: boolean): void {
+  for (let j = 0; j < rows; j++) {
+    const r0 = (2 * (j0 + j) - y0) * sw, r1 = r0 + sw;
+    const o = j * dw;
+    if (integer) {
+      for (let i = 0, s = 0; i < dw; i++, s += 2) out[o + i] = Math.floor((band[r0 + s] + band[r0 + s + 1] + band[r1 + s] + band[r1 + s + 1]) / 4 + 0.5);
+    } else {
+      for (let i = 0, s = 0; i < dw; i++, s += 2) out[o + i] = (0 + band[r0 + s] + band[r0 + s + 1] + band[r1 + s] + band[r1 + s + 1]) / 4;
+    }
+  }
 }
 
 /**
@@ -119,18 +144,24 @@ function averageOf(band: TypedArray, valid: Uint8Array | undefined, y0: number, 
   return weight > 0 ? sum / weight : undefined;
 }
 
-/** The most frequent valid value (the first seen wins a tie): for classes, where averages mean nothing. */
+/**
+ * The most frequent valid value, as GDAL counts it: in scan order, a value becomes the answer when its
+ * running count passes the answer's, so of two equally frequent values the first to reach that count
+ * wins. For classes, where averages mean nothing.
+ */
 function modeOf(band: TypedArray, valid: Uint8Array | undefined, y0: number, sw: number, x: Span, y: Span): number | undefined {
-  const values: number[] = [];
+  const values: number[] = [], counts: number[] = [];
+  let best = -1;
   for (let sy = y.start; sy < y.end; sy++) {
     const row = (sy - y0) * sw;
-    for (let sx = x.start; sx < x.end; sx++) if (!valid || valid[row + sx]) values.push(band[row + sx]);
+    for (let sx = x.start; sx < x.end; sx++) {
+      if (valid && !valid[row + sx]) continue;
+      const v = band[row + sx];
+      let k = values.indexOf(v);
+      if (k < 0) { k = values.push(v) - 1; counts.push(0); }
+      counts[k]++;
+      if (best < 0 || counts[k] > counts[best]) best = k;
+    }
   }
-  let best: number | undefined, bestCount = 0;
-  for (const v of values) {
-    let c = 0;
-    for (const u of values) if (u === v) c++;
-    if (c > bestCount) { best = v; bestCount = c; }
-  }
-  return best;
+  return best < 0 ? undefined : values[best];
 }

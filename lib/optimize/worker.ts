@@ -1,12 +1,23 @@
-/** Worker thread: encodes tiles posted by pool.ts (predictor + deflate), one at a time. */
+/**
+ * Worker thread: encodes tiles posted by pool.ts, one at a time. The result goes back in a buffer of
+ * its own (copied if it is a view into a larger one, such as Node's shared Buffer pool, which must not
+ * be transferred), and so does the input buffer, for the pool to fill again: nothing tile-sized stays.
+ */
 import { parentPort } from 'node:worker_threads';
 import { encodeTile, type EncodeJob } from './encode.ts';
 
 parentPort?.on('message', (msg: { id: number; job: EncodeJob }) => {
+  const input = msg.job.data.buffer as ArrayBuffer;
   try {
-    const out = encodeTile(msg.job);
-    parentPort?.postMessage({ id: msg.id, out });
+    const encoded = encodeTile(msg.job);
+    if (encoded.buffer === input) {
+      parentPort?.postMessage({ id: msg.id, out: encoded }, [input]);
+      return;
+    }
+    const own = encoded.byteOffset === 0 && encoded.byteLength === encoded.buffer.byteLength;
+    const out = own ? encoded : new Uint8Array(encoded);
+    parentPort?.postMessage({ id: msg.id, out, input }, [out.buffer as ArrayBuffer, input]);
   } catch (e) {
-    parentPort?.postMessage({ id: msg.id, error: (e as Error).message });
+    parentPort?.postMessage({ id: msg.id, error: (e as Error).message, input }, [input]);
   }
 });

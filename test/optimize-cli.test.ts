@@ -1,0 +1,47 @@
+/** `taoguan optimize` refuses bad options with a message naming the option, before touching the disk. */
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { fixturePath } from './helpers.ts';
+
+const CLI = new URL('../bin/taoguan.mjs', import.meta.url).pathname;
+
+function cli(args: string[]): Promise<{ code: number; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [CLI, ...args], (err, _stdout, stderr) => resolve({ code: err ? (err.code as number) : 0, stderr }));
+  });
+}
+
+describe('taoguan optimize: option errors', () => {
+  let dir: string;
+  before(async () => { dir = await mkdtemp(join(tmpdir(), 'taoguan-optimize-cli-')); });
+  after(() => rm(dir, { recursive: true, force: true }));
+
+  const cases: [string[], RegExp][] = [
+    [['--compression', 'zstd'], /--compression zstd: not available/],
+    [['--compression', 'jpeg'], /--compression jpeg: expected deflate, lzw or none/],
+    [['-j', 'abc'], /--workers abc: expected a whole number/],
+    [['--zlevel', '12'], /--zlevel 12: expected 1 to 9/],
+    [['--tile-size', '300'], /--tile-size 300: expected 256 or 512/],
+  ];
+  for (const [args, message] of cases) {
+    it(`${args.join(' ')}: exit 1, says why, writes nothing`, async () => {
+      const out = join(dir, args.join('_'));
+      const r = await cli(['optimize', fixturePath('u8-striped-rps7-4326.tif'), '-o', out, '--no-progress', ...args]);
+      assert.equal(r.code, 1);
+      assert.match(r.stderr, message);
+      assert.equal(existsSync(out), false);
+    });
+  }
+
+  it('lzw from the CLI: a COG with Compression 5', async () => {
+    const out = join(dir, 'lzw');
+    const r = await cli(['optimize', fixturePath('u8-striped-rps7-4326.tif'), '-o', out, '--no-progress', '--compression', 'lzw']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.ok(existsSync(join(out, 'u8-striped-rps7-4326.tif')));
+  });
+});

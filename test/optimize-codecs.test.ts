@@ -1,0 +1,130 @@
+/**
+ * Output codecs: the LZW encoder against our decoder, and byte for byte against libtiff's encoder at
+ * the edges that break encoders (the width changes at 511/1023/2047, the table clear at 4094, a last
+ * code that widens); then every codec through optimize(), read back by GDAL exactly, validated as COGs.
+ */
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { optimize, type Codec } from '../lib/optimize/index.ts';
+import { lzwEncode } from '../lib/optimize/lzw.ts';
+import { lzwDecode } from '../lib/raster/decode/lzw.ts';
+import { readHeader } from '../lib/tiff/parse.ts';
+import { FileSource } from '../lib/source/file.ts';
+import { fixturePath } from './helpers.ts';
+import { gdalinfo, gdalValidate } from './optimize-gdal.ts';
+
+/** Deterministic bytes: noise (many codes, clears), runs (long strings), and a mix. */
+function sample(kind: 'noise' | 'runs' | 'mixed', n: number, seed = 1): Uint8Array {
+  const out = new Uint8Array(n);
+  let s = seed;
+  const rand = () => ((s = Math.imul(s ^ (s >>> 15), 0x2c1b3c6d) + 0x9e3779b9 | 0) >>> 0) / 2 ** 32;
+  for (let i = 0; i < n; i++) {
+    out[i] = kind === 'noise' ? rand() * 256 : kind === 'runs' ? (i >> 9) & 3 : i % 1000 < 500 ? rand() * 16 : (i >> 4) & 0xff;
+  }
+  return out;
+}
+
+describe('LZW encoder', () => {
+  const cases: [string, Uint8Array][] = [
+    ['empty', new Uint8Array(0)],
+    ['one byte', new Uint8Array([7])],
+    ['two bytes', new Uint8Array([7, 7])],
+    ...[1, 2, 100, 253, 254, 255, 256, 257, 600, 1800, 3836, 3837, 3838, 3839, 5000, 200_000].map((n): [string, Uint8Array] => [`noise ${n}`, sample('noise', n, n)]),
+    ['runs 300000', sample('runs', 300_000)],
+    ['mixed 262144', sample('mixed', 262_144)],
+  ];
+  for (const [name, data] of cases) {
+    it(`${name}: our decoder gets the bytes back`, () => {
+      assert.deepEqual(lzwDecode(lzwEncode(data), data.length), data);
+    });
+  }
+
+  it('compresses what repeats', () => {
+    const runs = sample('runs', 300_000);
+    assert.ok(lzwEncode(runs).length < runs.length / 50);
+  });
+
+  it("writes libtiff's bytes exactly, at every width change and table clear", async () => {
+    // Inputs whose byte pairs hardly repeat make one code per byte, so length n puts the table's end
+    // at a chosen code: 511/1023/2047 (width changes, also right at the last code) and 4094 (a clear).
+    const specs = [253, 254, 255, 765, 766, 767, 1789, 1790, 1791, 3836, 3837, 3838, 9000]
+      .map((n) => ({ name: String(n), data: pairs(n) }))
+      .concat([{ name: 'noise', data: sample('noise', 9000) }, { name: 'mixed', data: sample('mixed', 9000) }]);
+    // Under 10000 bytes libtiff never clears early for a worsening ratio, which is its own choice.
+    const theirs = await libtiffLzw(specs);
+    for (const { name, data } of specs) assert.deepEqual(Buffer.from(lzwEncode(data)), theirs[name], name);
+  });
+});
+
+/** Bytes in which pairs rarely repeat: 0,1,0,2,…,0,255,1,2,1,3,… */
+function pairs(n: number): Uint8Array {
+  const out: number[] = [];
+  for (let a = 0; a < 256 && out.length < n; a++) for (let b = a + 1; b < 256 && out.length < n; b++) out.push(a, b);
+  return Uint8Array.from(out.slice(0, n));
+}
+
+/** Each input as libtiff's LZW encoder writes it: the strip of a 1-row TIFF made by GDAL in memory. */
+async function libtiffLzw(specs: { name: string; data: Uint8Array }[]): Promise<Record<string, Buffer>> {
+  const code = `
+import sys, json, base64
+import numpy as np
+from osgeo import gdal
+gdal.UseExceptions()
+out = {}
+for spec in json.loads(sys.stdin.read()):
+    data = np.frombuffer(base64.b64decode(spec['data']), dtype=np.uint8)
+    path = '/vsimem/lzw.tif'
+    ds = gdal.GetDriverByName('GTiff').Create(path, len(data), 1, 1, gdal.GDT_Byte, ['COMPRESS=LZW'])
+    ds.GetRasterBand(1).WriteArray(data.reshape(1, -1)); ds = None
+    ds = gdal.Open(path); band = ds.GetRasterBand(1)
+    off, size = (int(band.GetMetadataItem(k, 'TIFF')) for k in ('BLOCK_OFFSET_0_0', 'BLOCK_SIZE_0_0'))
+    ds = None
+    f = gdal.VSIFOpenL(path, 'rb'); gdal.VSIFSeekL(f, off, 0); out[spec['name']] = base64.b64encode(gdal.VSIFReadL(1, size, f)).decode(); gdal.VSIFCloseL(f)
+    gdal.Unlink(path)
+print(json.dumps(out))`;
+  const child = execFile('/usr/bin/python3', ['-c', code], { maxBuffer: 1 << 26 });
+  child.stdin!.end(JSON.stringify(specs.map((s) => ({ name: s.name, data: Buffer.from(s.data).toString('base64') }))));
+  let stdout = '';
+  child.stdout!.on('data', (d: string) => { stdout += d; });
+  await new Promise((resolve, reject) => child.on('close', (c) => (c === 0 ? resolve(c) : reject(new Error(`python exited ${c}`)))));
+  return Object.fromEntries(Object.entries(JSON.parse(stdout) as Record<string, string>).map(([k, v]) => [k, Buffer.from(v, 'base64')]));
+}
+
+describe('optimize: each codec read back exactly by GDAL', () => {
+  let dir: string;
+  const inputs = ['u16-4band-deflate-p2-meta-utm50.tif', 'f32-deflate-p3-nan-4490.tif', 'u8-deflate-mask-4326.tif', 'i32-lzw-p2-4498.tif'];
+  before(async () => { dir = await mkdtemp(join(tmpdir(), 'taoguan-codecs-')); });
+  after(() => rm(dir, { recursive: true, force: true }));
+
+  // deflate first: the others' overviews are compared with its.
+  for (const codec of ['deflate', 'lzw', 'none'] as Codec[]) {
+    it(`${codec}: valid COGs with the input's values, in every level GDAL reads`, async () => {
+      const outs = await Promise.all(inputs.map(async (f) => {
+        const out = join(dir, `${codec}-${f}`);
+        await optimize(fixturePath(f), out, { tileSize: 256, compression: codec, workers: 2 });
+        return out;
+      }));
+      const valid = await gdalValidate(outs);
+      for (const out of outs) assert.deepEqual(valid[out], [], out);
+      for (let k = 0; k < inputs.length; k++) {
+        const source = new FileSource(outs[k]);
+        const { header } = await readHeader(source).finally(() => source.close());
+        const expectTag = { lzw: 5, deflate: 8, none: 1 }[codec];
+        for (const lv of header.levels) assert.equal(lv.image.compression, expectTag);
+        // Full resolution: the same checksums as the input's; overviews: GDAL decodes every tile of them.
+        const [a, b] = await Promise.all([gdalinfo(fixturePath(inputs[k])), gdalinfo(outs[k])]);
+        const sums = (info: Record<string, unknown>) => (info.bands as { checksum: number }[]).map((x) => x.checksum);
+        assert.deepEqual(sums(b), sums(a), inputs[k]);
+        const overviewSums = (info: Record<string, unknown>) => (info.bands as { overviews?: { checksum: number }[] }[]).map((x) => x.overviews?.map((o) => o.checksum));
+        if (codec !== 'deflate') {
+          const deflated = join(dir, `deflate-${inputs[k]}`);
+          assert.deepEqual(overviewSums(b), overviewSums(await gdalinfo(deflated)));
+        }
+      }
+    });
+  }
+});
