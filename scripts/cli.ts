@@ -1,12 +1,15 @@
 import { Command } from 'commander';
-import { createCommand, deleteCommand, infoCommand as catalogInfo, listCommand, migrateCommand } from './commands/catalog.ts';
-import { infoCommand } from './commands/info.ts';
-import { ingestCommand } from './commands/ingest.ts';
-import { tileCommand } from './commands/tile.ts';
-import { serveCommand } from './commands/serve.ts';
-import { demoCommand } from './commands/demo.ts';
-import { optimizeCommand } from './commands/optimize.ts';
-import { signCommand } from './commands/sign.ts';
+
+/**
+ * Commands are imported when run, not at start: each pulls in its own part of lib/ (optimize its
+ * encoders, serve the API and esbuild), and loading them all cost every command ~0.5 s and ~30 MB.
+ */
+type Action = (...args: never[]) => unknown;
+const lazy = <M,>(load: () => Promise<M>, pick: (m: M) => Action) =>
+  async (...args: unknown[]): Promise<void> => {
+    await (pick(await load()) as (...a: unknown[]) => unknown)(...args);
+  };
+const catalogCommands = () => import('./commands/catalog.ts');
 
 const program = new Command()
   .name('taoguan')
@@ -27,7 +30,7 @@ Examples:
   taoguan info oss://my-bucket/imagery/dem.tif --json      (OSS_REGION, ALIBABA_CLOUD_ACCESS_KEY_ID/SECRET)
   taoguan info cos://imagery-1250000000/dem.tif             (COS_REGION, TENCENTCLOUD_SECRETID/SECRETKEY)
   taoguan info s3://bucket/key.tif                          (AWS_REGION, AWS credentials; TAOGUAN_S3_ENDPOINT for other stores)`)
-  .action(infoCommand);
+  .action(lazy(() => import('./commands/info.ts'), (m) => m.infoCommand));
 
 program
   .command('tile')
@@ -49,7 +52,7 @@ Examples:
   taoguan tile dem.tif 12/3372/1552 -o tile.png --colormap terrain --stretch-range p2,p98
   taoguan tile s2.tif 13/6744/3104 -o rgb.jpg --rgb 3,2,1 --rgb-ranges "0,3000;0,3000;0,3000"
   taoguan tile s2.tif 13/6744/3104 -o ndvi.png --expression "(v4-v3)/(v4+v3)" --stretch-range -1,1 --colormap RdYlGn`)
-  .action(tileCommand);
+  .action(lazy(() => import('./commands/tile.ts'), (m) => m.tileCommand));
 
 program
   .command('serve')
@@ -66,7 +69,7 @@ program
   .option('-q, --quiet', 'no request log')
   .option('--api-key <key>', 'require this API key (x-api-key header or ?api_key=); repeat for several (default: $TAOGUAN_API_KEYS)', (v: string, all: string[] = []) => [...all, v])
   .option('--signing-secret <secret>', 'accept URLs signed with this secret (taoguan sign) (default: $TAOGUAN_URL_SIGNING_SECRET)')
-  .action(serveCommand);
+  .action(lazy(() => import('./commands/serve.ts'), (m) => m.serveCommand));
 
 program
   .command('sign')
@@ -78,7 +81,7 @@ program
   .addHelpText('after', `
 A signature covers every tile, preview, TileJSON and WMTS document of one dataset with that query,
 until it expires; TileJSON and WMTS fetched with a signed URL hand out signed tile templates.`)
-  .action(signCommand);
+  .action(lazy(() => import('./commands/sign.ts'), (m) => m.signCommand));
 
 program
   .command('demo')
@@ -86,7 +89,7 @@ program
   .option('--dir <folder>', 'work folder for the catalog and the sample', 'taoguan-demo')
   .option('--host <host>', 'address to listen on', '127.0.0.1')
   .option('-p, --port <port>', 'port', '5000')
-  .action(demoCommand);
+  .action(lazy(() => import('./commands/demo.ts'), (m) => m.demoCommand));
 
 program
   .command('optimize')
@@ -101,7 +104,7 @@ program
   .option('--skip-existing', 'leave existing outputs alone')
   .option('-j, --workers <n>', 'compression threads', '2')
   .option('--no-progress', 'no progress bars')
-  .action(optimizeCommand);
+  .action(lazy(() => import('./commands/optimize.ts'), (m) => m.optimizeCommand));
 
 const collect = (v: string, all: string[] = []) => [...all, v];
 
@@ -126,7 +129,7 @@ Examples:
 Values may contain _ or - when the pattern still parses one way; an ambiguous name is an error.
 Objects that are not valid COGs are refused (convert them with taoguan optimize). Failures are
 listed at the end and make the exit code 1; the other objects are still ingested.`)
-  .action(ingestCommand);
+  .action(lazy(() => import('./commands/ingest.ts'), (m) => m.ingestCommand));
 
 const catalog = program.command('catalog').description('create and inspect catalogs (sqlite:PATH, mysql://…, tablestore://…)');
 catalog
@@ -135,7 +138,7 @@ catalog
   .argument('<uri>', 'sqlite:catalog.db, mysql://user:pass@host:3306/db or tablestore://INSTANCE?endpoint=…')
   .requiredOption('--keys <names>', 'comma-separated key names, e.g. sensor,date,band')
   .option('--descriptions <texts>', 'comma-separated descriptions, one per key')
-  .action(createCommand);
+  .action(lazy(catalogCommands, (m) => m.createCommand));
 catalog
   .command('list')
   .description('list datasets (keys and location)')
@@ -144,24 +147,24 @@ catalog
   .option('--limit <n>', 'page size', '100')
   .option('--page <n>', '0-based page', '0')
   .option('--json', 'print JSON')
-  .action(listCommand);
+  .action(lazy(catalogCommands, (m) => m.listCommand));
 catalog
   .command('info')
   .description('schema version, keys and dataset count')
   .argument('[uri]', 'catalog URI (default: $TAOGUAN_CATALOG)')
   .option('--json', 'print JSON')
-  .action(catalogInfo);
+  .action(lazy(catalogCommands, (m) => m.infoCommand));
 catalog
   .command('delete')
   .description('remove one dataset by its key values')
   .argument('<uri>', 'catalog URI')
   .argument('<keys...>', 'the key values, in the catalog\'s key order')
-  .action(deleteCommand);
+  .action(lazy(catalogCommands, (m) => m.deleteCommand));
 catalog
   .command('migrate')
   .description("bring an older catalog's schema up to this taoguan's version")
   .argument('[uri]', 'catalog URI (default: $TAOGUAN_CATALOG)')
-  .action(migrateCommand);
+  .action(lazy(catalogCommands, (m) => m.migrateCommand));
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   console.error(`taoguan: ${err instanceof Error ? err.message : String(err)}`);
