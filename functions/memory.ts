@@ -18,13 +18,13 @@ export function memoryLimitMb(context: unknown, env: NodeJS.ProcessEnv = process
 }
 
 /**
- * Tile and block cache bytes for an instance of `memoryMb`: 40% of what is left above a 100 MB
+ * Tile and block cache bytes for an instance of `memoryMb`: 30% of what is left above a 100 MB
  * floor, two fifths for tiles and three for blocks, never above the API's defaults. Undefined memory
  * (not a known platform) keeps the defaults.
  */
 export function cacheBudget(memoryMb: number | undefined): { tileCacheBytes?: number; blockCacheBytes?: number } {
   if (memoryMb === undefined) return {};
-  const total = Math.max(2, Math.min(40, (memoryMb - 100) * 0.4)) * 2 ** 20;
+  const total = Math.max(2, Math.min(40, (memoryMb - 100) * 0.3)) * 2 ** 20;
   return { tileCacheBytes: Math.round(Math.min(16 * 2 ** 20, total * 0.4)), blockCacheBytes: Math.round(Math.min(24 * 2 ** 20, total * 0.6)) };
 }
 
