@@ -11,7 +11,7 @@ import { AccessControl, signUrl, signingScope } from '../lib/api/auth.ts';
 import { createApi, type ApiOptions } from '../lib/api/index.ts';
 import type { Catalog } from '../lib/catalog/catalog.ts';
 import { openCatalog } from '../lib/catalog/open.ts';
-import { makeCatalog, Origin, tileAt } from './api-harness.ts';
+import { centreTile, makeCatalog, Origin } from './api-harness.ts';
 
 const KEY_A = 'key-aaaaaaaaaaaaaaaaaaaa';
 const KEY_B = 'key-bbbbbbbbbbbbbbbbbbbbbbbbbbbb';
@@ -32,8 +32,7 @@ describe('API access control', () => {
     made = await makeCatalog(origin);
     catalog = await openCatalog(made.uri);
     const md = await (await call(createApi({ catalog }), '/metadata/S2/2024-01-15/B04')).json();
-    const [x, y] = tileAt((md.bounds[0] + md.bounds[2]) / 2, (md.bounds[1] + md.bounds[3]) / 2, 12);
-    tile = `12/${x}/${y}`;
+    tile = centreTile(md.bounds);
   });
   after(async () => {
     await catalog.close();

@@ -129,3 +129,9 @@ export function tileAt(lon: number, lat: number, z: number): [number, number] {
   const n = 2 ** z, r = (lat * Math.PI) / 180;
   return [Math.floor(((lon + 180) / 360) * n), Math.floor(((1 - Math.log(Math.tan(r) + 1 / Math.cos(r)) / Math.PI) / 2) * n)];
 }
+
+/** "z/x/y" of the tile at the centre of WGS84 bounds [w, s, e, n]. */
+export function centreTile(bounds: number[], z = 12): string {
+  const [x, y] = tileAt((bounds[0] + bounds[2]) / 2, (bounds[1] + bounds[3]) / 2, z);
+  return `${z}/${x}/${y}`;
+}

@@ -12,7 +12,7 @@ import { openCatalog } from '../lib/catalog/open.ts';
 import { ingestObject } from '../lib/ingest/index.ts';
 import { openSource } from '../lib/source/location.ts';
 import { SourceTimeoutError, type Source } from '../lib/source/source.ts';
-import { DATASETS, makeCatalog, Origin, startApi, tileAt } from './api-harness.ts';
+import { centreTile, DATASETS, makeCatalog, Origin, startApi } from './api-harness.ts';
 
 describe('API over HTTP', () => {
   const origin = new Origin();
@@ -27,8 +27,7 @@ describe('API over HTTP', () => {
     catalog = await makeCatalog(origin);
     api = await startApi(catalog.uri);
     const md = await (await get('/metadata/S2/2024-01-15/B04')).json() as { bounds: number[] };
-    const [x, y] = tileAt((md.bounds[0] + md.bounds[2]) / 2, (md.bounds[1] + md.bounds[3]) / 2, 12);
-    tile = `12/${x}/${y}`;
+    tile = centreTile(md.bounds);
   });
   after(async () => {
     await api.stop();

@@ -19,7 +19,7 @@ import { openCatalog } from '../lib/catalog/open.ts';
 import { MAX_LIMIT } from '../lib/catalog/records.ts';
 import { MAX_LEGEND_VALUES } from '../lib/render/legend.ts';
 import { openSource } from '../lib/source/location.ts';
-import { makeCatalog, Origin, tileAt } from './api-harness.ts';
+import { centreTile, makeCatalog, Origin } from './api-harness.ts';
 
 const HOST = 'http://tiles.test';
 const PASSWORD = 'Pa55w0rd-Secret-9x';
@@ -51,8 +51,7 @@ describe('API security', () => {
     made = await makeCatalog(origin);
     catalog = await openCatalog(made.uri);
     const md = (await catalog.get(['S2', '2024-01-15', 'B04']))!.metadata;
-    const [x, y] = tileAt((md.bounds[0] + md.bounds[2]) / 2, (md.bounds[1] + md.bounds[3]) / 2, 12);
-    tile = `12/${x}/${y}`;
+    tile = centreTile(md.bounds);
   });
   after(async () => {
     await catalog.close();
