@@ -44,6 +44,7 @@ describe('API security', () => {
   let made: Awaited<ReturnType<typeof makeCatalog>>;
   let catalog: Catalog;
   let tile = '';
+  let centre = '';
   const call = (api: { fetch(r: Request): Promise<Response> }, path: string, init?: RequestInit) => api.fetch(new Request(`${HOST}${path}`, init));
 
   before(async () => {
@@ -53,6 +54,7 @@ describe('API security', () => {
     const md = (await catalog.get(['S2', '2024-01-15', 'B04']))!.metadata;
     const [x, y] = tileAt((md.bounds[0] + md.bounds[2]) / 2, (md.bounds[1] + md.bounds[3]) / 2, 12);
     tile = `12/${x}/${y}`;
+    centre = `lng=${(md.bounds[0] + md.bounds[2]) / 2}&lat=${(md.bounds[1] + md.bounds[3]) / 2}`;
   });
   after(async () => {
     await catalog.close();
@@ -225,6 +227,21 @@ describe('API security', () => {
         pull(controller) { controller.enqueue(new Uint8Array(64 * 1024).fill(32)); },
       });
       await over('/metadata', 413, /^body: larger than 1 MiB/, { method: 'POST', body: stream, duplex: 'half' } as RequestInit);
+    });
+
+    it('source bytes and decoded pixels per request: /point is charged like a tile (422 naming the cap)', async () => {
+      const point = `/point/S2/2024-01-15/B04?${centre}`;
+      const ok = await call(api(), point);
+      assert.equal(ok.status, 200);
+      assert.ok((await ok.json() as { values: unknown[] }).values.every((v) => typeof v === 'number'), 'a value under the centre');
+      for (const [cap, options] of [['maxSourceBytes', { maxSourceBytes: 100 }], ['maxDecodedPixels', { maxDecodedPixels: 100 }]] as const) {
+        origin.reset();
+        const res = await call(createApi({ catalog, ...options }), point);
+        const text = await res.text();
+        assert.equal(res.status, 422, text);
+        assert.match(JSON.parse(text).message, new RegExp(`above this server's cap of .* per request \\(${cap}\\)`));
+        assert.equal(origin.requests.length, 0, 'refused before any fetch');
+      }
     });
 
     it(`URL: ${MAX_URL_LENGTH} characters; key values: 512 characters`, async () => {

@@ -2,6 +2,7 @@
  * GET /point/{keys…}?lng=&lat= — every band's value at a WGS84 position, read at full resolution
  * (one block, through the shared block cache). The position is projected into the dataset's CRS
  * with proj4; a position outside the raster, or on nodata / masked pixels, gives null values.
+ * The block is charged against the per-request caps like a tile's (a dataset of huge strips is a 422).
  */
 import { z, type OpenAPIHono } from '@hono/zod-openapi';
 import proj4 from 'proj4';
@@ -41,7 +42,7 @@ export function registerPoint(app: OpenAPIHono<ApiEnv>): void {
     if (inside) {
       const dataset = api.tileDataset(record, stats);
       try {
-        const win = await readWindow(header, dataset.source, { x: col, y: row, width: 1, height: 1 }, { level: 0, bands, etag: record.etag, cache: dataset.blockCache });
+        const win = await readWindow(header, dataset.source, { x: col, y: row, width: 1, height: 1 }, { level: 0, bands, etag: record.etag, cache: dataset.blockCache, budget: dataset.budget });
         values = win.bands.map((b) => (win.mask[0] === 0 || Number.isNaN(b[0]) ? null : b[0]));
       } catch (err) {
         if (err instanceof ObjectChangedError) api.forget(record.keys);
