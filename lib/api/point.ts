@@ -23,7 +23,9 @@ export function registerPoint(app: OpenAPIHono<ApiEnv>): void {
     const api = c.var.api, stats = c.var.stats;
     const { lng, lat } = parseQuery(PointQuery, c.var.query);
     const keys = keyPath(c.var.path.slice('/point/'.length));
-    const [specs, record] = await Promise.all([api.keys(stats), api.record(keys, stats)]);
+    // the record first: cold, it brings the key names in the same catalog query
+    const record = await api.record(keys, stats);
+    const specs = await api.keys(stats);
     const { header } = record;
     const def = proj4ForCrs(header.crs);
     let conv = converters.get(def);

@@ -86,7 +86,9 @@ export function registerMetadataRoutes(app: OpenAPIHono<ApiEnv>): void {
     const api = c.var.api, stats = c.var.stats;
     const { columns } = parseQuery(MetadataQuery, c.var.query);
     const keys = keyPath(c.var.path.slice('/metadata/'.length));
-    const [specs, record] = await Promise.all([api.keys(stats), api.record(keys, stats)]);
+    // the record first: cold, it brings the key names in the same catalog query
+    const record = await api.record(keys, stats);
+    const specs = await api.keys(stats);
     return jsonResponse(c, metadataOf(record, specs, columns));
   });
   document(app, {

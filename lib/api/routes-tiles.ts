@@ -41,13 +41,16 @@ export function registerTileRoutes(app: OpenAPIHono<ApiEnv>): void {
 
 /**
  * The dataset a tile path most likely names, before the key names say how many segments are keys:
- * those before {z}/{x}/{y}, plus `r` for rgb. Cold, keys() then fetches the names and that record in
- * one catalog query, so a new process's first tile costs one query (a wrong guess costs nothing more).
+ * those before {z}/{x}/{y}, plus `r` for rgb or `v1` for compute. Cold, keys() then fetches the
+ * names and that record in one catalog query, so a new process's first tile costs one query (a wrong
+ * guess costs nothing more).
  */
 function likelyKeys(family: Family, rest: string, query: URLSearchParams): string[] | undefined {
   const segments = rest.split('/');
   if (segments.length < 4 || !/^\d+\/\d+\/\d+(@2x)?\.\w+$/.test(segments.slice(-3).join('/'))) return undefined;
-  const last = family === 'singleband' ? [] : family === 'rgb' && query.get('r') ? [query.get('r')!] : undefined;
+  // rgb and compute: the first dataset's last key value is r or v1
+  const param = family === 'rgb' ? 'r' : family === 'compute' ? 'v1' : undefined;
+  const last = param === undefined ? [] : query.get(param) ? [query.get(param)!] : undefined;
   try {
     return last && [...segments.slice(0, -3).map(decodeURIComponent), ...last];
   } catch {
