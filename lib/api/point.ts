@@ -60,6 +60,6 @@ export function registerPoint(app: OpenAPIHono<ApiEnv>): void {
     method: 'get', path: '/point/{keys}', tags: ['point'], query: PointQuery, params: z.object({ keys: KeysPath }),
     summary: 'Pixel values at a WGS84 position',
     description: 'Every band\'s value at full resolution (null outside the raster or where there is no data), with the pixel column x and row y.',
-    ok: { type: 'application/json', description: '{"keys": {…}, "lng", "lat", "x", "y", "values": [band 1, band 2, …]}' },
+    ok: { type: 'application/json', description: '{"keys": {…}, "lng", "lat", "x", "y", "values": [band 1, band 2, …]}' }, reads: 'objects',
   });
 }

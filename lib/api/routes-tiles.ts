@@ -118,24 +118,24 @@ function documentFamily(app: OpenAPIHono<ApiEnv>, family: Family): void {
     method: 'get', path: `/${family}/{keys}/{z}/{x}/{y}.png`, tags, query: QUERIES[family], params: z.object({ keys: KeysPath, ...TilePath }),
     summary: `${family} tile`,
     description: `A ${formats} tile of ${WHAT[family]}. {keys}: ${keysNote}. A tile outside the data is a transparent PNG of the requested size (200), as Terracotta answers.`,
-    ok: { type: family === 'rgb' ? 'image/png, image/jpeg' : 'image/png', description: 'The tile' },
+    ok: { type: family === 'rgb' ? 'image/png, image/jpeg' : 'image/png', description: 'The tile' }, reads: 'objects',
   });
   document(app, {
     method: 'get', path: `/${family}/{keys}/preview.png`, tags, query: QUERIES[family], params: keyParams,
     summary: `${family} preview`,
     description: `The whole dataset in one image, drawn in its own CRS: the longer side ${DEFAULT_PREVIEW_SIZE} px unless tile_size gives [width, height]. Read from the smallest overview that is large enough.`,
-    ok: { type: 'image/png', description: 'The preview' },
+    ok: { type: 'image/png', description: 'The preview' }, reads: 'objects',
   });
   document(app, {
     method: 'get', path: `/${family}/{keys}/tilejson.json`, tags, query: QUERIES[family].extend(ZoomOverrides.shape), params: keyParams,
     summary: `TileJSON 3.0.0 for ${family} tiles`,
     description: 'Bounds, center and zoom range from the dataset; the query (minus minzoom / maxzoom) is passed on into the tile URL.',
-    ok: { type: 'application/json', description: 'TileJSON' },
+    ok: { type: 'application/json', description: 'TileJSON' }, reads: 'catalog',
   });
   document(app, {
     method: 'get', path: `/${family}/{keys}/WMTSCapabilities.xml`, tags, query: QUERIES[family].extend(ZoomOverrides.shape), params: keyParams,
     summary: `OGC WMTS 1.0.0 capabilities with this ${family} layer`,
     description: 'For QGIS, ArcGIS and GDAL\'s WMTS driver; the query is passed on into the ResourceURL template.',
-    ok: { type: 'application/xml', description: 'WMTS capabilities' },
+    ok: { type: 'application/xml', description: 'WMTS capabilities' }, reads: 'catalog',
   });
 }
