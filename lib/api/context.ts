@@ -105,6 +105,8 @@ export class ApiContext {
    */
   async record(values: string[], stats: RequestStats): Promise<DatasetRecord> {
     let specs = this.#specs;
+    // a malformed value is named by its key in the 400 ('key "band": …', not '#3'): worth asking the names
+    if (!specs && !validValues(values)) specs = await this.keys(stats);
     let record: DatasetRecord | undefined;
     if (specs) {
       validateKeys(specs, values);
