@@ -142,6 +142,53 @@ describe('tiles after a cold start', () => {
   });
 });
 
+describe('/point, /metadata and /compute after a cold start', () => {
+  const origin = new Origin();
+  let catalog: Awaited<ReturnType<typeof makeCatalog>>;
+  let centre: [number, number];
+
+  before(async () => {
+    await origin.start();
+    catalog = await makeCatalog(origin);
+    const reader = await openCatalog(catalog.uri, { cache: false });
+    const b = (await reader.get(['S2', '2024-01-15', 'B04']))!.metadata.bounds;
+    centre = [(b[0] + b[2]) / 2, (b[1] + b[3]) / 2];
+    await reader.close();
+  });
+  after(async () => {
+    await origin.stop();
+    await catalog.close();
+  });
+
+  /** Store queries of one request as a new process's first, then of a second request for the same data. */
+  async function coldThenWarm(path: string): Promise<{ cold: number; warm: number }> {
+    const api = await startApi(catalog.uri);
+    try {
+      const first = await fetch(`${api.url}${path}`);
+      assert.equal(first.status, 200, `${path}: ${await first.clone().text()}`);
+      await first.arrayBuffer();
+      const cold = api.spy.queries;
+      assert.equal(api.logs.at(-1)!.catalog, cold, 'the request log agrees');
+      await (await fetch(`${api.url}${path}`)).arrayBuffer();
+      return { cold, warm: api.spy.queries - cold };
+    } finally {
+      await api.stop();
+    }
+  }
+
+  it('/point and /metadata: one catalog query (key names and record together), then none', async () => {
+    assert.deepEqual(await coldThenWarm(`/point/S2/2024-01-15/B04?lng=${centre[0]}&lat=${centre[1]}`), { cold: 1, warm: 0 });
+    assert.deepEqual(await coldThenWarm('/metadata/S2/2024-01-15/B04'), { cold: 1, warm: 0 });
+  });
+
+  it('/compute tiles: one query per dataset, the key names riding on v1\'s', async () => {
+    const [x, y] = tileAt(centre[0], centre[1], 12);
+    const tile = `/compute/S2/2024-01-15/12/${x}/${y}.png?stretch_range=[0,1000]`;
+    assert.deepEqual(await coldThenWarm(`${tile}&expression=v1*2&v1=B04`), { cold: 1, warm: 0 });
+    assert.deepEqual(await coldThenWarm(`${tile}&expression=v1-v2&v1=B04&v2=B08`), { cold: 2, warm: 0 });
+  });
+});
+
 /**
  * mysql2's commands as they go on the wire, by kind: a ClientHandshake per new connection, then a
  * Query (text protocol: one round trip), or a Prepare and an Execute (binary protocol: two, the

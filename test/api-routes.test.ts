@@ -261,5 +261,39 @@ describe('API routes', () => {
     assert.match(page, /openapi\.json/);
     assert.doesNotMatch(page, /<script[^>]+src=|<link[^>]+href="http|https?:\/\/(?!www\.w3)/);
   });
+
+  it('/openapi.json declares the optional access control and each route\'s error statuses (401, 422, 502, 503 with Retry-After, 504)', async () => {
+    const spec = await json('/openapi.json');
+    assert.deepEqual(spec.components.securitySchemes, {
+      ApiKeyHeader: { type: 'apiKey', in: 'header', name: 'x-api-key', description: spec.components.securitySchemes.ApiKeyHeader.description },
+      ApiKeyQuery: { type: 'apiKey', in: 'query', name: 'api_key', description: spec.components.securitySchemes.ApiKeyQuery.description },
+      SignedUrlExpiry: { type: 'apiKey', in: 'query', name: 'exp', description: spec.components.securitySchemes.SignedUrlExpiry.description },
+      SignedUrlSignature: { type: 'apiKey', in: 'query', name: 'sig', description: spec.components.securitySchemes.SignedUrlSignature.description },
+    });
+    const op = (path: string, method = 'get') => spec.paths[path][method];
+    const statuses = (path: string, method = 'get') => Object.keys(op(path, method).responses).map(Number);
+    // optional ({}), or a key in the header or the query, or a signed URL (exp and sig together)
+    const anyWayIn = [{}, { ApiKeyHeader: [] }, { ApiKeyQuery: [] }, { SignedUrlExpiry: [], SignedUrlSignature: [] }];
+    for (const family of ['singleband', 'rgb', 'compute']) {
+      for (const path of [`/${family}/{keys}/{z}/{x}/{y}.png`, `/${family}/{keys}/preview.png`]) {
+        assert.deepEqual(statuses(path), [200, 400, 401, 404, 422, 502, 503, 504], path);
+        assert.deepEqual(op(path).security, anyWayIn, path);
+      }
+      assert.deepEqual(statuses(`/${family}/{keys}/tilejson.json`), [200, 400, 401, 404, 503]);
+    }
+    assert.deepEqual(statuses('/point/{keys}'), [200, 400, 401, 404, 422, 502, 503, 504]);
+    assert.deepEqual(statuses('/metadata/{keys}'), [200, 400, 401, 404, 503]);
+    assert.deepEqual(statuses('/metadata', 'post'), [200, 400, 401, 404, 413, 503]);
+    assert.deepEqual(statuses('/keys'), [200, 401, 503]);
+    assert.match(op('/point/{keys}').responses[422].description, /maxSourceBytes.*maxDecodedPixels/);
+    assert.deepEqual(Object.keys(op('/singleband/{keys}/{z}/{x}/{y}.png').responses[503].headers), ['Retry-After']);
+    assert.deepEqual(Object.keys(op('/keys').responses[401].headers), ['WWW-Authenticate']);
+    assert.deepEqual(op('/keys').responses[401].content['application/json'].schema.required, ['message']);
+    // the routes anyone may fetch say so: no credentials, no 401
+    for (const path of ['/', '/openapi.json', '/apidoc', '/colormap']) {
+      assert.deepEqual(op(path).security, [], path);
+      assert.ok(!statuses(path).includes(401), path);
+    }
+  });
 });
 

@@ -1,7 +1,8 @@
 /**
  * What the public tile API promises a hostile or careless caller cannot do: read a secret (catalog
- * password, cloud access key) out of an error body or the request log; reach a write (every method
- * and path not in the spec is a 404 and changes nothing in the catalog or the bucket); or get past
+ * password, cloud access key) out of an error body or the request log; reach a write (any other
+ * method on a known path is a 405 with Allow, any other path a 404, and neither changes anything in
+ * the catalog or the bucket); or get past
  * a resource bound (each cap tested just over it: a clear 4xx naming the parameter).
  */
 import assert from 'node:assert/strict';
@@ -44,6 +45,7 @@ describe('API security', () => {
   let made: Awaited<ReturnType<typeof makeCatalog>>;
   let catalog: Catalog;
   let tile = '';
+  let centre = '';
   const call = (api: { fetch(r: Request): Promise<Response> }, path: string, init?: RequestInit) => api.fetch(new Request(`${HOST}${path}`, init));
 
   before(async () => {
@@ -52,6 +54,7 @@ describe('API security', () => {
     catalog = await openCatalog(made.uri);
     const md = (await catalog.get(['S2', '2024-01-15', 'B04']))!.metadata;
     tile = centreTile(md.bounds);
+    centre = `lng=${(md.bounds[0] + md.bounds[2]) / 2}&lat=${(md.bounds[1] + md.bounds[3]) / 2}`;
   });
   after(async () => {
     await catalog.close();
@@ -149,12 +152,13 @@ describe('API security', () => {
       return { file, rows, records: JSON.stringify(records) };
     };
 
-    it('every method but GET/HEAD (and the read-only POST /metadata) is a 404 with a JSON message, and nothing changes', async () => {
+    it('every method but GET/HEAD (and the read-only POST /metadata) is a 405 with Allow on a known path, a 404 elsewhere, and nothing changes', async () => {
       const api = createApi({ catalog });
       const paths = ['/', '/keys', '/datasets', '/datasets/S2/2024-01-15/B04', '/metadata', '/metadata/S2/2024-01-15/B04', '/colormap', '/openapi.json',
         '/swagger.json', '/apidoc', '/web/app.js', `/singleband/S2/2024-01-15/B04/${tile}.png`, '/singleband/S2/2024-01-15/B04/preview.png',
         '/singleband/S2/2024-01-15/B04/tilejson.json', '/singleband/S2/2024-01-15/B04/WMTSCapabilities.xml', `/rgb/S2/2024-01-15/${tile}.png`,
         `/compute/S2/2024-01-15/${tile}.png`, '/wmts/WMTSCapabilities.xml', '/point/S2/2024-01-15/B04', '/ingest', '/catalog', '/keys/sensor', '/s2/B04.tif'];
+      const UNKNOWN = new Set(['/datasets/S2/2024-01-15/B04', '/ingest', '/catalog', '/keys/sensor', '/s2/B04.tif']);
       const body = JSON.stringify({ keys: [['X', 'Y', 'Z']], location: '/etc/passwd', metadata: {}, header: {} });
       const before = await fingerprint();
       origin.reset();
@@ -164,8 +168,17 @@ describe('API security', () => {
           if (method === 'POST' && path === '/metadata') continue;
           const res = await call(api, path, { method, body, headers: { 'content-type': 'application/json' } });
           const text = await res.text();
-          assert.ok(res.status === 404 || res.status === 405, `${method} ${path}: ${res.status} ${text}`);
-          assert.match(JSON.parse(text).message, new RegExp(`no route for ${method}`));
+          if (UNKNOWN.has(path)) {
+            assert.equal(res.status, 404, `${method} ${path}: ${text}`);
+            assert.match(JSON.parse(text).message, new RegExp(`^no route for ${method} `));
+            assert.equal(res.headers.get('allow'), null);
+          } else {
+            // a known path: 405 saying which methods it has
+            const allow = path === '/metadata' ? 'GET, HEAD, POST, OPTIONS' : 'GET, HEAD, OPTIONS';
+            assert.equal(res.status, 405, `${method} ${path}: ${text}`);
+            assert.equal(res.headers.get('allow'), allow, `${method} ${path}`);
+            assert.equal(JSON.parse(text).message, `method: ${method} is not allowed on ${path}; allowed: ${allow}`);
+          }
           checked++;
         }
       }
@@ -224,6 +237,21 @@ describe('API security', () => {
         pull(controller) { controller.enqueue(new Uint8Array(64 * 1024).fill(32)); },
       });
       await over('/metadata', 413, /^body: larger than 1 MiB/, { method: 'POST', body: stream, duplex: 'half' } as RequestInit);
+    });
+
+    it('source bytes and decoded pixels per request: /point is charged like a tile (422 naming the cap)', async () => {
+      const point = `/point/S2/2024-01-15/B04?${centre}`;
+      const ok = await call(api(), point);
+      assert.equal(ok.status, 200);
+      assert.ok((await ok.json() as { values: unknown[] }).values.every((v) => typeof v === 'number'), 'a value under the centre');
+      for (const [cap, options] of [['maxSourceBytes', { maxSourceBytes: 100 }], ['maxDecodedPixels', { maxDecodedPixels: 100 }]] as const) {
+        origin.reset();
+        const res = await call(createApi({ catalog, ...options }), point);
+        const text = await res.text();
+        assert.equal(res.status, 422, text);
+        assert.match(JSON.parse(text).message, new RegExp(`above this server's cap of .* per request \\(${cap}\\)`));
+        assert.equal(origin.requests.length, 0, 'refused before any fetch');
+      }
     });
 
     it(`URL: ${MAX_URL_LENGTH} characters; key values: 512 characters`, async () => {

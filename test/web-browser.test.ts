@@ -1,10 +1,12 @@
 /**
  * The preview page end to end, in Debian's headless Chromium through playwright-core: served by the
- * API over a SQLite catalog of fixtures (on / and under a '/release' base path), a dataset picked
- * from the list, tiles checked (200 PNGs, pixels drawn), bytes before the first tile and time to the
- * first tile measured and held to the issue's budgets (≤ 1 MB, ≤ 2 s on loopback), band-math errors
- * and point values read off the page, and a screenshot kept (test/.artifacts/preview.png and
- * docs/preview.png for the README when TAOGUAN_UPDATE_DOCS=1). Without /usr/bin/chromium this fails: CI installs it.
+ * API over a SQLite catalog of fixtures (on /, under a '/release' base path, and behind an API key),
+ * a dataset picked from the list, tiles checked (200 PNGs, and the pixels the page draws are the
+ * server's, decoded independently by upng-js), bytes before the first tile held to the issue's
+ * budget (≤ 1 MB), band-math errors and point values read off the page, and a screenshot kept
+ * (test/.artifacts/preview.png and docs/preview.png for the README when TAOGUAN_UPDATE_DOCS=1).
+ * Time to the first tile is printed, not asserted: speed is `npm run bench`'s business, and a test
+ * on a loaded machine only bounds a hang (HANG_MS). Without /usr/bin/chromium this fails: CI installs it.
  */
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
@@ -15,7 +17,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { createApi, toNodeHandler } from '../lib/api/index.ts';
+import UPNG from 'upng-js';
+import { createApi, toNodeHandler, type AccessOptions } from '../lib/api/index.ts';
 import { openCatalog } from '../lib/catalog/open.ts';
 import { ingestObject } from '../lib/ingest/index.ts';
 import { fixturePath } from './helpers.ts';
@@ -25,7 +28,8 @@ const ROOT = new URL('..', import.meta.url).pathname;
 const ARTIFACTS = join(ROOT, 'test/.artifacts');
 const TILE = /\/(singleband|rgb|compute)\/.*\/\d+\/\d+\/\d+\.png/;
 const MAX_BYTES_BEFORE_TILE = 1024 * 1024;
-const MAX_MS_TO_FIRST_TILE = 2000;
+/** Longer than any healthy wait, however loaded the machine: only a hang gets this far. */
+const HANG_MS = 20_000;
 
 let dir = '';
 let uri = '';
@@ -49,9 +53,9 @@ after(async () => {
 });
 
 /** The API on a socket, Chromium with a fresh profile, one page; everything closed by stop(). */
-async function open(basePath?: string): Promise<{ url: string; page: Page; context: BrowserContext; stop: () => Promise<void> }> {
+async function open(basePath?: string, access?: AccessOptions): Promise<{ url: string; page: Page; context: BrowserContext; stop: () => Promise<void> }> {
   const catalog = await openCatalog(uri);
-  const server = createServer(toNodeHandler(createApi({ catalog, basePath })));
+  const server = createServer(toNodeHandler(createApi({ catalog, basePath, access })));
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}${basePath ?? ''}`;
   const profile = await mkdtemp(join(tmpdir(), 'taoguan-chromium-'));
@@ -62,6 +66,7 @@ async function open(basePath?: string): Promise<{ url: string; page: Page; conte
     viewport: { width: 1200, height: 760 },
   });
   const page = context.pages()[0] ?? await context.newPage();
+  page.setDefaultTimeout(HANG_MS);
   return {
     url, page, context,
     stop: async () => {
@@ -74,7 +79,7 @@ async function open(basePath?: string): Promise<{ url: string; page: Page; conte
   };
 }
 
-interface TileAnswer { url: string; status: number; type: string; png: boolean }
+interface TileAnswer { url: string; status: number; type: string; png: boolean; body: Buffer }
 
 /** Every tile answer the page gets, checked for a PNG signature. */
 function recordTiles(page: Page): TileAnswer[] {
@@ -82,9 +87,44 @@ function recordTiles(page: Page): TileAnswer[] {
   page.on('response', async (res) => {
     if (!TILE.test(new URL(res.url()).pathname)) return;
     const body = await res.body().catch(() => Buffer.alloc(0));
-    tiles.push({ url: res.url(), status: res.status(), type: res.headers()['content-type'] ?? '', png: body.subarray(0, 8).equals(Buffer.from([137, 80, 78, 71, 13, 10, 26, 10])) });
+    tiles.push({ url: res.url(), status: res.status(), type: res.headers()['content-type'] ?? '', png: body.subarray(0, 8).equals(Buffer.from([137, 80, 78, 71, 13, 10, 26, 10])), body });
   });
   return tiles;
+}
+
+/**
+ * The data layer's loaded tiles compared, pixel by pixel, with the PNGs the server sent (decoded by
+ * upng-js): what the page shows is what the API rendered. A canvas keeps colours premultiplied by
+ * alpha, so where alpha is partial a colour may be off by rounding; opaque and clear pixels are exact.
+ * Returns how many tiles were compared and their opaque pixels.
+ */
+async function checkDrawnTiles(page: Page, tiles: TileAnswer[]): Promise<{ tiles: number; opaque: number }> {
+  const drawn = await page.evaluate(() => Array.from(document.querySelectorAll<HTMLImageElement>('.tg-data img.leaflet-tile-loaded')).map((img) => {
+    const c = document.createElement('canvas');
+    c.width = img.naturalWidth;
+    c.height = img.naturalHeight;
+    const g = c.getContext('2d')!;
+    g.drawImage(img, 0, 0);
+    return { src: img.src, rgba: Array.from(g.getImageData(0, 0, c.width, c.height).data) };
+  }));
+  let compared = 0, opaque = 0;
+  for (const { src, rgba } of drawn) {
+    const sent = tiles.find((t) => t.url === src && t.status === 200);
+    if (!sent) continue;
+    const png = sent.body;
+    const want = new Uint8Array(UPNG.toRGBA8(UPNG.decode(png.buffer.slice(png.byteOffset, png.byteOffset + png.byteLength) as ArrayBuffer))[0]);
+    assert.equal(rgba.length, want.length, src);
+    for (let i = 0; i < want.length; i += 4) {
+      const a = want[i + 3];
+      assert.equal(rgba[i + 3], a, `alpha of pixel ${i / 4} of ${src}`);
+      if (a === 0) continue;
+      const tolerance = a === 255 ? 0 : Math.ceil(255 / a);
+      for (let k = 0; k < 3; k++) assert.ok(Math.abs(rgba[i + k] - want[i + k]) <= tolerance, `pixel ${i / 4} of ${src}: drawn ${rgba.slice(i, i + 4)}, sent ${want.slice(i, i + 4)}`);
+      if (a === 255) opaque++;
+    }
+    compared++;
+  }
+  return { tiles: compared, opaque };
 }
 
 /** Non-transparent pixels in the data layer's loaded tiles (drawn onto a canvas in the page). */
@@ -104,10 +144,10 @@ function drawnPixels(page: Page): Promise<number> {
   });
 }
 
-const firstTileDrawn = (page: Page) => page.waitForSelector('.tg-data img.leaflet-tile-loaded', { timeout: 10_000 });
+const firstTileDrawn = (page: Page) => page.waitForSelector('.tg-data img.leaflet-tile-loaded', { timeout: HANG_MS });
 
 describe('the preview page in headless Chromium', () => {
-  test('shows a dataset: 200 PNG tiles drawn, ≤ 1 MB and ≤ 2 s before the first tile; band math errors, point values, screenshot', async (t) => {
+  test('shows a dataset: 200 PNG tiles drawn as sent, ≤ 1 MB before the first tile; band math errors, point values, screenshot', async (t) => {
     const { url, page, context, stop } = await open();
     try {
       // bytes on the wire per request, from the DevTools protocol (compressed sizes, headers included)
@@ -132,11 +172,12 @@ describe('the preview page in headless Chromium', () => {
       const bytesBeforeTile = before.reduce((s, f) => s + f.bytes, 0);
       t.diagnostic(`web: ${bytesBeforeTile} bytes in ${before.length} requests before the first tile; first tile drawn ${msToFirstTile.toFixed(0)} ms after navigation`);
       assert.ok(bytesBeforeTile <= MAX_BYTES_BEFORE_TILE, `${bytesBeforeTile} bytes before the first tile (budget ${MAX_BYTES_BEFORE_TILE})`);
-      assert.ok(msToFirstTile <= MAX_MS_TO_FIRST_TILE, `first tile drawn after ${msToFirstTile.toFixed(0)} ms (budget ${MAX_MS_TO_FIRST_TILE})`);
 
       assert.ok(tiles.length > 0, 'tile answers recorded');
       for (const t of tiles) assert.deepEqual([t.status, t.type, t.png], [200, 'image/png', true], t.url);
       assert.ok(await drawnPixels(page) > 1000, 'the data layer has drawn pixels');
+      const checked = await checkDrawnTiles(page, tiles);
+      assert.ok(checked.tiles > 0 && checked.opaque > 1000, `drawn tiles compared with the PNGs sent: ${JSON.stringify(checked)}`);
       assert.match(await page.inputValue('#tile-url'), new RegExp(`^${url}/singleband/DEM/jacksboro/\\{z\\}/\\{x\\}/\\{y\\}\\.png\\?stretch_range=`));
       assert.match(await page.inputValue('#tilejson-url'), /\/singleband\/DEM\/jacksboro\/tilejson\.json\?/);
 
@@ -189,6 +230,39 @@ describe('the preview page in headless Chromium', () => {
       assert.ok(await drawnPixels(page) > 1000, 'the RGB layer has drawn pixels');
       for (const t of tiles) assert.deepEqual([t.status, t.type, t.png], [200, 'image/png', true], t.url);
       await page.screenshot({ path: join(ARTIFACTS, 'preview-rgb-gcj02.png') });
+    } finally {
+      await stop();
+    }
+  });
+
+  test('on a protected deployment: opened as /?api_key=…, every data request carries the key; without it, the 401 shows', async () => {
+    const KEY = 'page-test-key-0123456789';
+    const { url, page, stop } = await open(undefined, { apiKeys: [KEY] });
+    try {
+      await page.goto(`${url}/`);
+      await page.waitForFunction(() => /API key/.test(document.getElementById('error')!.textContent ?? ''));
+
+      const answers: { url: string; status: number }[] = [];
+      page.on('response', (r) => answers.push({ url: r.url(), status: r.status() }));
+      const tiles = recordTiles(page);
+      await page.goto(`${url}/?api_key=${KEY}`);
+      await page.click('#datasets li:has-text("DEM / jacksboro")');
+      await firstTileDrawn(page);
+      await page.waitForLoadState('networkidle');
+      const box = (await page.locator('#map').boundingBox())!;
+      await page.mouse.click(box.x + box.width / 2, box.y + box.height / 2);
+      await page.waitForFunction(() => /-?\d+(\.\d+)?, -?\d+(\.\d+)?: -?\d/.test(document.getElementById('value')!.textContent ?? ''));
+
+      assert.deepEqual(answers.filter((a) => a.status >= 400), [], 'no request refused');
+      const data = answers.filter((a) => /^\/(keys|datasets|metadata|point|singleband|rgb|compute)\b/.test(new URL(a.url).pathname));
+      for (const kind of ['keys', 'datasets', 'metadata', 'point', 'singleband']) assert.ok(data.some((a) => new URL(a.url).pathname.startsWith(`/${kind}`)), `a ${kind} request`);
+      for (const a of data) assert.equal(new URL(a.url).searchParams.get('api_key'), KEY, a.url);
+      for (const t of tiles) assert.deepEqual([t.status, t.type, t.png], [200, 'image/png', true], t.url);
+      const checked = await checkDrawnTiles(page, tiles);
+      assert.ok(checked.tiles > 0 && checked.opaque > 1000, JSON.stringify(checked));
+      // the URLs offered for copying work elsewhere too
+      assert.match(await page.inputValue('#tile-url'), new RegExp(`\\{y\\}\\.png\\?.*&api_key=${KEY}$`));
+      assert.equal((await fetch(await page.inputValue('#tilejson-url'))).status, 200);
     } finally {
       await stop();
     }

@@ -1,8 +1,11 @@
-/* global L, document, localStorage, navigator, URLSearchParams */
+/* global L, document, location, localStorage, navigator, URLSearchParams */
 /**
  * taoguan's preview page: browse the catalog, show a dataset as singleband / RGB / band math on a
  * Leaflet map, read values, copy URLs. Only the public API is used, with URLs relative to the page
  * (index.html sets <base> to the API root), so it works under an API gateway's stage prefix.
+ * On a deployment with access control the page itself is public but its data is not: open it as
+ * /?api_key=KEY and the key is passed on to every data request (keys, datasets, metadata, points,
+ * tiles, and the URLs offered for copying). A signed URL covers one path, so it cannot be passed on.
  */
 (function () {
   'use strict';
@@ -32,6 +35,9 @@
   const fmt = (v) => (v === null || v === undefined ? '–' : Math.abs(v) >= 1e5 || (v !== 0 && Math.abs(v) < 1e-3) ? v.toExponential(3) : String(+v.toFixed(4)));
   const showError = (msg) => { $('error').textContent = msg || ''; };
   const absolute = (rel) => decodeURI(new URL(rel, document.baseURI).href);
+  const API_KEY = new URLSearchParams(location.search).get('api_key');
+  /** A data URL with the page's API key, if it was given one (public routes need none). */
+  const withKey = (url) => (API_KEY ? `${url}${url.includes('?') ? '&' : '?'}api_key=${encodeURIComponent(API_KEY)}` : url);
 
   // ---- GCJ-02 (the public formula, as lib/tiles/gcj02.ts): footprints and clicks on a GCJ-02 map
   const outOfChina = (lng, lat) => lng < 72.004 || lng > 137.8347 || lat < 0.8293 || lat > 55.8271;
@@ -86,7 +92,7 @@
 
   // ---- browsing
   async function loadKeys() {
-    state.keys = (await getJson('keys')).keys.map((k) => k.key);
+    state.keys = (await getJson(withKey('keys'))).keys.map((k) => k.key);
     const form = $('filters');
     for (const name of state.keys) {
       const label = document.createElement('label');
@@ -109,7 +115,7 @@
     q.set('limit', String(state.limit));
     q.set('page', String(state.page));
     try {
-      state.datasets = (await getJson(`datasets?${q}`)).datasets;
+      state.datasets = (await getJson(withKey(`datasets?${q}`))).datasets;
       showError('');
     } catch (e) {
       state.datasets = [];
@@ -143,7 +149,7 @@
     if (state.datasets.length) {
       try {
         const keys = state.datasets.map((d) => state.keys.map((k) => d[k]));
-        hulls = await getJson('metadata?columns=[keys,convex_hull]', { method: 'POST', body: JSON.stringify({ keys }), headers: { 'content-type': 'application/json' } });
+        hulls = await getJson(withKey('metadata?columns=[keys,convex_hull]'), { method: 'POST', body: JSON.stringify({ keys }), headers: { 'content-type': 'application/json' } });
       } catch (e) { showError(`footprints: ${e.message}`); }
     }
     drawFootprints();
@@ -173,7 +179,7 @@
     try {
       const prefix = new URLSearchParams(state.keys.slice(0, -1).map((k, i) => [k, keys[i]]));
       prefix.set('limit', '100');
-      const [meta, siblings] = await Promise.all([getJson(`metadata/${keys.map(encodeURIComponent).join('/')}`), getJson(`datasets?${prefix}`)]);
+      const [meta, siblings] = await Promise.all([getJson(withKey(`metadata/${keys.map(encodeURIComponent).join('/')}`)), getJson(withKey(`datasets?${prefix}`))]);
       state.meta = meta;
       state.siblings = siblings.datasets.map((d) => d[state.keys.at(-1)]);
     } catch (e) {
@@ -227,7 +233,7 @@
       q.set('colormap', state.colormap);
     }
     if (state.grid !== 'WebMercatorQuad') q.set('tms', state.grid);
-    return `${[mode, ...keys.map(encodeURIComponent), suffix].join('/')}?${q}`;
+    return withKey(`${[mode, ...keys.map(encodeURIComponent), suffix].join('/')}?${q}`);
   }
 
   /** Show the current style: one tile is fetched first, so a 400 (a bad expression…) shows its message at once. */
@@ -338,7 +344,7 @@
     const [lng, lat] = fromMap(latlng);
     if (lng < -180 || lng > 180 || lat < -90 || lat > 90) return;
     try {
-      const r = await getJson(`point/${state.selected.map(encodeURIComponent).join('/')}?lng=${lng.toFixed(6)}&lat=${lat.toFixed(6)}`, { signal: pointAbort.signal });
+      const r = await getJson(withKey(`point/${state.selected.map(encodeURIComponent).join('/')}?lng=${lng.toFixed(6)}&lat=${lat.toFixed(6)}`), { signal: pointAbort.signal });
       const text = `${lng.toFixed(5)}, ${lat.toFixed(5)}: ${r.values.map(fmt).join(', ')}`;
       $('value').textContent = text;
       if (popup) L.popup().setLatLng(latlng).setContent(text.replace(': ', '<br>')).openOn(map);

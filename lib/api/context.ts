@@ -105,18 +105,13 @@ export class ApiContext {
    */
   async record(values: string[], stats: RequestStats): Promise<DatasetRecord> {
     let specs = this.#specs;
+    // a malformed value is named by its key in the 400 ('key "band": …', not '#3'): worth asking the names
+    if (!specs && !validValues(values)) specs = await this.keys(stats);
     let record: DatasetRecord | undefined;
     if (specs) {
       validateKeys(specs, values);
       record = await this.#counted(stats, () => this.catalog.get(values));
     } else {
-      try {
-        validateKeyValues(values);
-      } catch (e) {
-        // Bad input is worth one query for the key names, so the 400 names the key ("band", not "#3").
-        validateKeys(await this.keys(stats), values);
-        throw e;
-      }
       const found = await this.#counted(stats, () => this.catalog.lookup(values));
       specs = found.keys;
       if (!this.#keys) this.#learn(Promise.resolve(specs));

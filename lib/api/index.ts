@@ -19,6 +19,7 @@ import { compressMiddleware } from './compress.ts';
 import { ApiContext, newStats, type ApiConfig, type RequestLog } from './context.ts';
 import { corsMiddleware } from './cors.ts';
 import { ApiError, describeError, errorResponse, toApiError } from './errors.ts';
+import { MethodIndex } from './methods.ts';
 import { registerOpenApi } from './openapi.ts';
 import { registerPoint } from './point.ts';
 import { redactSecrets } from './redact.ts';
@@ -144,7 +145,12 @@ export function createApi(options: ApiOptions): Api {
   registerOpenApi(app, pkg.version);
   registerWebRoutes(app);
 
-  app.notFound((c) => errorResponse(new ApiError(404, `no route for ${c.req.method} ${clip(c.req.path, 200)}; see /apidoc`)));
+  const methods = new MethodIndex(() => app.routes, options.cors !== false ? ['OPTIONS'] : []);
+  app.notFound((c) => {
+    const allow = methods.allowed(c.req.path);
+    if (allow.length) return errorResponse(new ApiError(405, `method: ${clip(c.req.method, 20)} is not allowed on ${clip(c.req.path, 200)}; allowed: ${allow.join(', ')}`, { allow: allow.join(', ') }));
+    return errorResponse(new ApiError(404, `no route for ${clip(c.req.method, 20)} ${clip(c.req.path, 200)}; see /apidoc`));
+  });
   app.onError((err, c) => {
     const e = toApiError(err);
     if (e.status >= 500) c.var.stats.error = describeError(err);

@@ -2,6 +2,7 @@
  * GET /point/{keys…}?lng=&lat= — every band's value at a WGS84 position, read at full resolution
  * (one block, through the shared block cache). The position is projected into the dataset's CRS
  * with proj4; a position outside the raster, or on nodata / masked pixels, gives null values.
+ * The block is charged against the per-request caps like a tile's (a dataset of huge strips is a 422).
  */
 import { z, type OpenAPIHono } from '@hono/zod-openapi';
 import proj4 from 'proj4';
@@ -22,7 +23,9 @@ export function registerPoint(app: OpenAPIHono<ApiEnv>): void {
     const api = c.var.api, stats = c.var.stats;
     const { lng, lat } = parseQuery(PointQuery, c.var.query);
     const keys = keyPath(c.var.path.slice('/point/'.length));
-    const [specs, record] = await Promise.all([api.keys(stats), api.record(keys, stats)]);
+    // the record first: cold, it brings the key names in the same catalog query
+    const record = await api.record(keys, stats);
+    const specs = await api.keys(stats);
     const { header } = record;
     const def = proj4ForCrs(header.crs);
     let conv = converters.get(def);
@@ -41,7 +44,7 @@ export function registerPoint(app: OpenAPIHono<ApiEnv>): void {
     if (inside) {
       const dataset = api.tileDataset(record, stats);
       try {
-        const win = await readWindow(header, dataset.source, { x: col, y: row, width: 1, height: 1 }, { level: 0, bands, etag: record.etag, cache: dataset.blockCache });
+        const win = await readWindow(header, dataset.source, { x: col, y: row, width: 1, height: 1 }, { level: 0, bands, etag: record.etag, cache: dataset.blockCache, budget: dataset.budget });
         values = win.bands.map((b) => (win.mask[0] === 0 || Number.isNaN(b[0]) ? null : b[0]));
       } catch (err) {
         if (err instanceof ObjectChangedError) api.forget(record.keys);
@@ -57,6 +60,6 @@ export function registerPoint(app: OpenAPIHono<ApiEnv>): void {
     method: 'get', path: '/point/{keys}', tags: ['point'], query: PointQuery, params: z.object({ keys: KeysPath }),
     summary: 'Pixel values at a WGS84 position',
     description: 'Every band\'s value at full resolution (null outside the raster or where there is no data), with the pixel column x and row y.',
-    ok: { type: 'application/json', description: '{"keys": {…}, "lng", "lat", "x", "y", "values": [band 1, band 2, …]}' },
+    ok: { type: 'application/json', description: '{"keys": {…}, "lng", "lat", "x", "y", "values": [band 1, band 2, …]}' }, reads: 'objects',
   });
 }

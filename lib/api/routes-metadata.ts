@@ -59,7 +59,7 @@ export function registerMetadataRoutes(app: OpenAPIHono<ApiEnv>): void {
   });
   document(app, {
     method: 'get', path: '/keys', tags: ['catalog'], summary: 'Key names, in order, with descriptions',
-    ok: { type: 'application/json', description: '{"keys": [{"key": …, "description": …}]}' }, errors: [503],
+    ok: { type: 'application/json', description: '{"keys": [{"key": …, "description": …}]}' }, errors: [], reads: 'catalog',
   });
 
   app.get('/datasets', async (c) => {
@@ -79,21 +79,23 @@ export function registerMetadataRoutes(app: OpenAPIHono<ApiEnv>): void {
     method: 'get', path: '/datasets', tags: ['catalog'], query: DatasetsQuery,
     summary: 'Datasets matching key filters',
     description: 'Filter by any key: {key}=value, or {key}=[a,b] for any of several values. Without filters, every dataset (paged).',
-    ok: { type: 'application/json', description: '{"page": 0, "limit": 100, "datasets": [{key: value, …}]}' }, errors: [400],
+    ok: { type: 'application/json', description: '{"page": 0, "limit": 100, "datasets": [{key: value, …}]}' }, errors: [400], reads: 'catalog',
   });
 
   app.get('/metadata/*', async (c) => {
     const api = c.var.api, stats = c.var.stats;
     const { columns } = parseQuery(MetadataQuery, c.var.query);
     const keys = keyPath(c.var.path.slice('/metadata/'.length));
-    const [specs, record] = await Promise.all([api.keys(stats), api.record(keys, stats)]);
+    // the record first: cold, it brings the key names in the same catalog query
+    const record = await api.record(keys, stats);
+    const specs = await api.keys(stats);
     return jsonResponse(c, metadataOf(record, specs, columns));
   });
   document(app, {
     method: 'get', path: '/metadata/{keys}', tags: ['catalog'], query: MetadataQuery, params: z.object({ keys: KeysPath }),
     summary: 'Metadata of one dataset',
     description: 'keys, bounds (WGS84), convex_hull (GeoJSON footprint of the valid data), valid_percentage, range, mean, stdev, percentiles (p1…p99), metadata.',
-    ok: { type: 'application/json', description: 'Terracotta\'s metadata object' },
+    ok: { type: 'application/json', description: 'Terracotta\'s metadata object' }, reads: 'catalog',
   });
 
   app.post('/metadata', bodyLimit({ maxSize: 1024 * 1024, onError: () => {
@@ -116,7 +118,7 @@ export function registerMetadataRoutes(app: OpenAPIHono<ApiEnv>): void {
   document(app, {
     method: 'post', path: '/metadata', tags: ['catalog'], query: MetadataQuery, body: MetadataBody,
     summary: `Metadata of up to ${MAX_POST_METADATA} datasets`,
-    ok: { type: 'application/json', description: 'A list of metadata objects, in the order asked' },
+    ok: { type: 'application/json', description: 'A list of metadata objects, in the order asked' }, errors: [400, 404, 413], reads: 'catalog',
   });
 
   app.get('/colormap', (c) => {

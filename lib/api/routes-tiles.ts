@@ -41,13 +41,16 @@ export function registerTileRoutes(app: OpenAPIHono<ApiEnv>): void {
 
 /**
  * The dataset a tile path most likely names, before the key names say how many segments are keys:
- * those before {z}/{x}/{y}, plus `r` for rgb. Cold, keys() then fetches the names and that record in
- * one catalog query, so a new process's first tile costs one query (a wrong guess costs nothing more).
+ * those before {z}/{x}/{y}, plus `r` for rgb or `v1` for compute. Cold, keys() then fetches the
+ * names and that record in one catalog query, so a new process's first tile costs one query (a wrong
+ * guess costs nothing more).
  */
 function likelyKeys(family: Family, rest: string, query: URLSearchParams): string[] | undefined {
   const segments = rest.split('/');
   if (segments.length < 4 || !/^\d+\/\d+\/\d+(@2x)?\.\w+$/.test(segments.slice(-3).join('/'))) return undefined;
-  const last = family === 'singleband' ? [] : family === 'rgb' && query.get('r') ? [query.get('r')!] : undefined;
+  // rgb and compute: the first dataset's last key value is r or v1
+  const param = family === 'rgb' ? 'r' : family === 'compute' ? 'v1' : undefined;
+  const last = param === undefined ? [] : query.get(param) ? [query.get(param)!] : undefined;
   try {
     return last && [...segments.slice(0, -3).map(decodeURIComponent), ...last];
   } catch {
@@ -115,24 +118,24 @@ function documentFamily(app: OpenAPIHono<ApiEnv>, family: Family): void {
     method: 'get', path: `/${family}/{keys}/{z}/{x}/{y}.png`, tags, query: QUERIES[family], params: z.object({ keys: KeysPath, ...TilePath }),
     summary: `${family} tile`,
     description: `A ${formats} tile of ${WHAT[family]}. {keys}: ${keysNote}. A tile outside the data is a transparent PNG of the requested size (200), as Terracotta answers.`,
-    ok: { type: family === 'rgb' ? 'image/png, image/jpeg' : 'image/png', description: 'The tile' },
+    ok: { type: family === 'rgb' ? 'image/png, image/jpeg' : 'image/png', description: 'The tile' }, reads: 'objects',
   });
   document(app, {
     method: 'get', path: `/${family}/{keys}/preview.png`, tags, query: QUERIES[family], params: keyParams,
     summary: `${family} preview`,
     description: `The whole dataset in one image, drawn in its own CRS: the longer side ${DEFAULT_PREVIEW_SIZE} px unless tile_size gives [width, height]. Read from the smallest overview that is large enough.`,
-    ok: { type: 'image/png', description: 'The preview' },
+    ok: { type: 'image/png', description: 'The preview' }, reads: 'objects',
   });
   document(app, {
     method: 'get', path: `/${family}/{keys}/tilejson.json`, tags, query: QUERIES[family].extend(ZoomOverrides.shape), params: keyParams,
     summary: `TileJSON 3.0.0 for ${family} tiles`,
     description: 'Bounds, center and zoom range from the dataset; the query (minus minzoom / maxzoom) is passed on into the tile URL.',
-    ok: { type: 'application/json', description: 'TileJSON' },
+    ok: { type: 'application/json', description: 'TileJSON' }, reads: 'catalog',
   });
   document(app, {
     method: 'get', path: `/${family}/{keys}/WMTSCapabilities.xml`, tags, query: QUERIES[family].extend(ZoomOverrides.shape), params: keyParams,
     summary: `OGC WMTS 1.0.0 capabilities with this ${family} layer`,
     description: 'For QGIS, ArcGIS and GDAL\'s WMTS driver; the query is passed on into the ResourceURL template.',
-    ok: { type: 'application/xml', description: 'WMTS capabilities' },
+    ok: { type: 'application/xml', description: 'WMTS capabilities' }, reads: 'catalog',
   });
 }

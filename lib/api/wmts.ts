@@ -122,6 +122,6 @@ export function registerWmts(app: OpenAPIHono<ApiEnv>): void {
     method: 'get', path: '/wmts/WMTSCapabilities.xml', tags: ['wmts'], query: WmtsQuery.extend(SinglebandQuery.pick({ stretch_range: true, colormap: true, explicit_color_map: true, resampling: true }).shape),
     summary: 'OGC WMTS 1.0.0 capabilities: a singleband layer per dataset',
     description: 'Key filters as for /datasets ({key}=value or {key}=[a,b]); colormap, stretch_range and resampling style every layer. Paged by limit / page.',
-    ok: { type: 'application/xml', description: 'WMTS capabilities' }, errors: [400],
+    ok: { type: 'application/xml', description: 'WMTS capabilities' }, errors: [400], reads: 'catalog',
   });
 }
