@@ -31,6 +31,9 @@ export interface TilesConfig extends StoreConfig {
   cacheControl?: string;
   tileCacheBytes?: number;
   blockCacheBytes?: number;
+  /** Per-request read caps (TAOGUAN_MAX_SOURCE_MB, TAOGUAN_MAX_DECODED_MPIXELS); undefined = the API's. */
+  maxSourceBytes?: number;
+  maxDecodedPixels?: number;
   /** API keys / URL signing secret (TAOGUAN_API_KEYS, TAOGUAN_URL_SIGNING_SECRET); undefined = open. */
   access?: AccessOptions;
 }
@@ -53,6 +56,15 @@ function catalogUri(env: Env, readOnly: boolean): string {
   // A function's file system is private and short-lived: a tiles function only reads its catalog copy.
   if (/[?&]mode=rw\b/.test(uri)) throw new ConfigError(`TAOGUAN_CATALOG ${uri}: a tiles function opens SQLite read-only; drop mode=rw or use ?mode=ro`);
   return /[?&]mode=ro\b/.test(uri) ? uri : `${uri}${uri.includes('?') ? '&' : '?'}mode=ro`;
+}
+
+/** A positive whole number of `unit`s (the read caps): 0 would refuse every tile, so it is an error. */
+function positive(env: Env, name: string, unit: number): number | undefined {
+  const raw = env[name]?.trim();
+  if (!raw) return undefined;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1 || n > 65536) throw new ConfigError(`${name}=${raw}: expected a whole number from 1 to 65536`);
+  return n * unit;
 }
 
 function megabytes(env: Env, name: string): number | undefined {
@@ -122,6 +134,8 @@ export function tilesConfig(env: Env = process.env): TilesConfig {
     cacheControl: env.TAOGUAN_CACHE_CONTROL?.trim() || undefined,
     tileCacheBytes: megabytes(env, 'TAOGUAN_TILE_CACHE_MB'),
     blockCacheBytes: megabytes(env, 'TAOGUAN_BLOCK_CACHE_MB'),
+    maxSourceBytes: positive(env, 'TAOGUAN_MAX_SOURCE_MB', 2 ** 20),
+    maxDecodedPixels: positive(env, 'TAOGUAN_MAX_DECODED_MPIXELS', 2 ** 20),
     access: accessConfig(env),
   };
 }

@@ -57,6 +57,7 @@ export function tilesApi(config: TilesConfig, context?: unknown): Promise<Api> {
     return createApi({
       catalog, basePath: config.basePath, cors: config.cors, cacheControl: config.cacheControl, trustForwardedPrefix: true,
       tileCacheBytes: config.tileCacheBytes ?? budget.tileCacheBytes, blockCacheBytes: config.blockCacheBytes ?? budget.blockCacheBytes, access: config.access,
+      maxSourceBytes: config.maxSourceBytes, maxDecodedPixels: config.maxDecodedPixels,
       openSource: (location) => rotatingSource(location, config),
     });
   })();

@@ -66,6 +66,8 @@ program
   .option('--cache-control <value>', 'Cache-Control of tiles', 'public, max-age=3600')
   .option('--tile-cache-mb <mb>', 'rendered tiles kept per worker (default 8)')
   .option('--block-cache-mb <mb>', 'decoded source blocks kept per worker (default 12)')
+  .option('--max-source-mb <mb>', 'cap on compressed bytes one request may read (default 256)')
+  .option('--max-decoded-mpixels <n>', 'cap on pixels one request may decode, in millions of 2^20 (default 256)')
   .option('-q, --quiet', 'no request log')
   .option('--api-key <key>', 'require this API key (x-api-key header or ?api_key=); repeat for several (default: $TAOGUAN_API_KEYS)', (v: string, all: string[] = []) => [...all, v])
   .option('--signing-secret <secret>', 'accept URLs signed with this secret (taoguan sign) (default: $TAOGUAN_URL_SIGNING_SECRET)')

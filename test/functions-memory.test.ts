@@ -20,3 +20,15 @@ test('caches shrink with the instance and never pass the API defaults', () => {
   assert.deepEqual(at(3008), { tileCacheBytes: 16 * 2 ** 20, blockCacheBytes: 24 * 2 ** 20 });
   assert.ok(mib(at(64).tileCacheBytes) > 0, 'even a tiny instance keeps a little');
 });
+
+test('read caps come from TAOGUAN_MAX_SOURCE_MB / TAOGUAN_MAX_DECODED_MPIXELS, checked at cold start', async () => {
+  const { tilesConfig, ConfigError } = await import('../functions/config.ts');
+  const base = { TAOGUAN_CATALOG: 'sqlite:/tmp/c.db' };
+  const config = tilesConfig({ ...base, TAOGUAN_MAX_SOURCE_MB: '64', TAOGUAN_MAX_DECODED_MPIXELS: '32' });
+  assert.equal(config.maxSourceBytes, 64 * 2 ** 20);
+  assert.equal(config.maxDecodedPixels, 32 * 2 ** 20);
+  assert.equal(tilesConfig(base).maxSourceBytes, undefined, 'unset: the API default');
+  for (const bad of ['0', '-1', '1.5', 'lots']) {
+    assert.throws(() => tilesConfig({ ...base, TAOGUAN_MAX_SOURCE_MB: bad }), (e: Error) => e instanceof ConfigError && e.message.includes('TAOGUAN_MAX_SOURCE_MB'));
+  }
+});

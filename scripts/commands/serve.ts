@@ -19,6 +19,8 @@ export interface ServeOptions {
   quiet?: boolean;
   tileCacheMb?: string;
   blockCacheMb?: string;
+  maxSourceMb?: string;
+  maxDecodedMpixels?: string;
   /** Accepted API keys (else TAOGUAN_API_KEYS). */
   apiKey?: string[];
   /** URL signing secret (else TAOGUAN_URL_SIGNING_SECRET). */
@@ -57,6 +59,8 @@ export async function startServer(opts: ServeOptions, onListening?: (url: string
     // (4.4 MB of PNG) still fit; measured, 16/24 MB cost ~16 MB more RSS per worker for no more tiles/s.
     tileCacheBytes: megabytes(opts.tileCacheMb ?? '8', '--tile-cache-mb'),
     blockCacheBytes: megabytes(opts.blockCacheMb ?? '12', '--block-cache-mb'),
+    maxSourceBytes: megabytes(opts.maxSourceMb, '--max-source-mb'),
+    maxDecodedPixels: megabytes(opts.maxDecodedMpixels, '--max-decoded-mpixels'),
     cors: opts.cors === undefined || opts.cors === '*' ? '*' : opts.cors === 'none' ? false : opts.cors.split(','),
     logger: opts.quiet ? undefined : (l) => console.log(logLine(l)),
     access: accessOptions(opts),
@@ -101,6 +105,8 @@ export async function serveCommand(opts: ServeOptions): Promise<void> {
   }
   megabytes(opts.tileCacheMb, '--tile-cache-mb');
   megabytes(opts.blockCacheMb, '--block-cache-mb');
+  megabytes(opts.maxSourceMb, '--max-source-mb');
+  megabytes(opts.maxDecodedMpixels, '--max-decoded-mpixels');
   const bundle = await buildServeWorker().catch((e: unknown) => {
     console.error(`taoguan serve: running workers through tsx (the worker bundle did not build: ${e instanceof Error ? e.message : String(e)})`);
     return undefined;
