@@ -2,3 +2,4 @@ export { optimize, type OptimizeOptions, type OptimizeResult } from './optimize.
 export { EncodePool } from './pool.ts';
 export type { Codec } from './encode.ts';
 export type { Resampling } from './resample.ts';
+export { resolveTarget, type ReprojectOptions, type WarpResampling } from './reproject.ts';

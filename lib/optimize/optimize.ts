@@ -16,6 +16,7 @@ import { buildHeader, pyramid, type OutputPlan } from './layout.ts';
 import { EncodePool } from './pool.ts';
 import { Pyramid } from './pyramid.ts';
 import type { Resampling } from './resample.ts';
+import { GEO_TAGS, planReprojection, targetGeoTags, warpedRowReader, type ReprojectOptions, type Reprojection } from './reproject.ts';
 import { readSourceTags, type SourceTags } from './source-tags.ts';
 
 export interface OptimizeOptions {
@@ -34,6 +35,8 @@ export interface OptimizeOptions {
   workers?: number | EncodePool;
   /** Bytes of input rows read at a time (default 4 MiB; always whole block rows). */
   readBytes?: number;
+  /** Warp to another CRS first (gdalwarp's default grid; see reproject.ts); true = EPSG:3857, nearest. */
+  reproject?: boolean | ReprojectOptions;
   /** Fraction of the input read so far, 0..1. */
   onProgress?: (fraction: number) => void;
 }
@@ -58,7 +61,8 @@ export async function optimize(input: string, output: string, options: OptimizeO
   try {
     const { header } = await readHeader(source);
     const tags = await readSourceTags(source, header);
-    const plan = planOutput(header, tags, options);
+    const warp = options.reproject ? planReprojection(header, options.reproject === true ? {} : options.reproject) : undefined;
+    const plan = planOutput(header, tags, options, warp);
     const method = options.resampling ?? (plan.photometric === 3 ? 'nearest' : 'average');
     for (let k = 0; k < plan.levels.length; k++) {
       temps.push(`${output}.L${k}.tmp`);
@@ -74,9 +78,12 @@ export async function optimize(input: string, output: string, options: OptimizeO
       },
     }, arrayType(header.dtype));
     const { width, height } = plan.levels[0];
-    const rows = readRows(full.blockHeight, width * full.samplesPerPixel * plan.bitsPerSample / 8, options.readBytes);
     const bands = Array.from({ length: full.samplesPerPixel }, (_, i) => i);
-    const read = (y: number) => readWindow(header, source, { x: 0, y, width, height: Math.min(rows, height - y) }, { bands });
+    // reprojected: one output tile row at a time, warped block by block
+    const rows = warp ? plan.tileSize : readRows(full.blockHeight, width * full.samplesPerPixel * plan.bitsPerSample / 8, options.readBytes);
+    const read = warp
+      ? warpedRowReader(header, source, warp, plan.tileSize, bands, fillValue(header.nodata))
+      : (y: number) => readWindow(header, source, { x: 0, y, width, height: Math.min(rows, height - y) }, { bands });
     // Read the next rows while these are cut and downsampled: I/O and decoding overlap the CPU work.
     let next = read(0);
     for (let y = 0; y < height; y += rows) {
@@ -125,7 +132,12 @@ function arrayType(dtype: DType) {
   return typedArrayFor(dtype, 0).constructor as new (n: number) => TypedArray;
 }
 
-function planOutput(header: CogHeader, tags: SourceTags, options: OptimizeOptions): OutputPlan {
+/** What a pixel without data holds: the nodata value when there is one, else 0 (as GDAL fills). */
+function fillValue(nodata: number | null): number {
+  return nodata ?? 0;
+}
+
+function planOutput(header: CogHeader, tags: SourceTags, options: OptimizeOptions, warp?: Reprojection): OutputPlan {
   const full = header.levels[0].image;
   const tileSize = options.tileSize ?? 512;
   if (tileSize !== 256 && tileSize !== 512) throw new Error(`tile size ${tileSize}: expected 256 or 512`);
@@ -133,6 +145,11 @@ function planOutput(header: CogHeader, tags: SourceTags, options: OptimizeOption
   const isFloat = full.sampleFormat === 3;
   const palette = full.photometric === 3;
   if (palette && !tags.copied.some((t) => t.tag === 320)) throw new Error('palette image without a ColorMap');
+  if (palette && warp && warp.resampling !== 'nearest') throw new Error(`a palette image is reprojected with nearest only, not ${warp.resampling}`);
+  const hasMask = header.levels[0].mask !== undefined;
+  // reprojected without nodata or alpha: a mask marks the area outside the input (see reproject.ts)
+  const addMask = warp !== undefined && header.nodata === null && !full.extraSamples.some((v) => v === 1 || v === 2);
+  const { width, height } = warp ? warp.grid : full;
   return {
     tileSize,
     samplesPerPixel: full.samplesPerPixel,
@@ -144,10 +161,10 @@ function planOutput(header: CogHeader, tags: SourceTags, options: OptimizeOption
     // GDAL's PREDICTOR=YES: floating point for floats, horizontal differencing for integers.
     predictor: codec === 'none' ? 1 : isFloat ? 3 : 2,
     compression: COMPRESSION_TAG[codec],
-    hasMask: header.levels[0].mask !== undefined,
-    levels: pyramid(full.width, full.height, tileSize),
+    hasMask: hasMask || addMask,
+    levels: pyramid(width, height, tileSize),
     nodata: tags.nodata,
-    copied: tags.copied,
+    copied: warp ? [...tags.copied.filter((t) => !GEO_TAGS.has(t.tag)), ...targetGeoTags(warp)] : tags.copied,
   };
 }
 

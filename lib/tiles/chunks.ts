@@ -33,8 +33,8 @@ export interface Chunk {
 
 const STEPS = 21;
 
-/** The chunks of a size × size tile; `radius` is the kernel's (0 nearest / average, 1 bilinear). */
-export function collectChunks(exact: PointTransform, size: number, width: number, height: number, radius: number): Chunk[] {
+/** The chunks of a w × h destination; `radius` is the kernel's (0 nearest / average, 1 bilinear). */
+export function collectChunks(exact: PointTransform, w: number, h: number, width: number, height: number, radius: number): Chunk[] {
   const out: Chunk[] = [];
   const visit = (x: number, y: number, w: number, h: number): void => {
     const src = sourceWindow(exact, x, y, w, h, width, height, radius);
@@ -53,7 +53,7 @@ export function collectChunks(exact: PointTransform, size: number, width: number
     }
     out.push({ x, y, width: w, height: h, src });
   };
-  visit(0, 0, size, size);
+  visit(0, 0, w, h);
   return out;
 }
 

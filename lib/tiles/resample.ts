@@ -1,5 +1,5 @@
 import type { TypedArray } from '../raster/typed.ts';
-import type { TilePlan, WarpChunk } from './warp.ts';
+import type { WarpPlan, WarpChunk } from './warp.ts';
 
 /** The pixels readWindow returned for plan.window at plan.level (its RasterWindow fits). */
 export interface SourceWindow {
@@ -10,7 +10,7 @@ export interface SourceWindow {
   height: number;
 }
 
-/** tileSize² pixels per band, in the source's sample type; mask 255 where there is data, 0 not. */
+/** width × height pixels per band (the plan's), in the source's sample type; mask 255 where there is data, 0 not. */
 export interface WarpedTile {
   width: number;
   height: number;
@@ -29,21 +29,21 @@ export interface WarpedTile {
  *   weighted by their overlap along each axis (GWKAverageOrMode, GDAL ≥ 3.1).
  * Integer results are rounded half up and clamped, as GDAL stores them.
  */
-export function warpWindow(plan: TilePlan, src: SourceWindow): WarpedTile {
+export function warpWindow(plan: WarpPlan, src: SourceWindow): WarpedTile {
   const { window } = plan;
   if (src.width !== window.width || src.height !== window.height || src.mask.length !== src.width * src.height) {
     throw new RangeError(`source window is ${src.width}×${src.height}, the plan needs ${window.width}×${window.height}`);
   }
-  const n = plan.tileSize;
-  const bands = src.bands.map((b) => new (b.constructor as new (n: number) => TypedArray)(n * n));
-  const out: WarpedTile = { width: n, height: n, bands, mask: new Uint8Array(n * n) };
+  const { width: w, height: h } = plan;
+  const bands = src.bands.map((b) => new (b.constructor as new (n: number) => TypedArray)(w * h));
+  const out: WarpedTile = { width: w, height: h, bands, mask: new Uint8Array(w * h) };
   const kernel = plan.resampling === 'nearest' ? nearest : plan.resampling === 'bilinear' ? bilinear : average;
   for (const chunk of plan.chunks) kernel(plan, chunk, src, out);
   return out;
 }
 
-function nearest(plan: TilePlan, c: WarpChunk, src: SourceWindow, out: WarpedTile): void {
-  const { srcX, srcY, tileSize: n } = plan;
+function nearest(plan: WarpPlan, c: WarpChunk, src: SourceWindow, out: WarpedTile): void {
+  const { srcX, srcY, width: n } = plan;
   const w = src.width, nb = src.bands.length, sm = src.mask, om = out.mask;
   const sb0 = src.bands[0], ob0 = out.bands[0];
   if (nb === 1 && sm.indexOf(0) < 0) {
@@ -72,8 +72,8 @@ function nearest(plan: TilePlan, c: WarpChunk, src: SourceWindow, out: WarpedTil
   }
 }
 
-function bilinear(plan: TilePlan, c: WarpChunk, src: SourceWindow, out: WarpedTile): void {
-  const { srcX, srcY, tileSize: n } = plan;
+function bilinear(plan: WarpPlan, c: WarpChunk, src: SourceWindow, out: WarpedTile): void {
+  const { srcX, srcY, width: n } = plan;
   const four = c.scaleX >= 0.95 && c.scaleY >= 0.95;
   if (four && src.bands.length === 1) return bilinear4(plan, c, src, out);
   const kx = four ? 1 : Math.min(c.scaleX, 1), ky = four ? 1 : Math.min(c.scaleY, 1);
@@ -126,8 +126,8 @@ function bilinear(plan: TilePlan, c: WarpChunk, src: SourceWindow, out: WarpedTi
 }
 
 /** bilinear's 4-tap case for one band, unrolled: the usual one when zoomed in. */
-function bilinear4(plan: TilePlan, c: WarpChunk, src: SourceWindow, out: WarpedTile): void {
-  const { srcX, srcY, tileSize: n } = plan;
+function bilinear4(plan: WarpPlan, c: WarpChunk, src: SourceWindow, out: WarpedTile): void {
+  const { srcX, srcY, width: n } = plan;
   const w = src.width, sm = src.mask, om = out.mask, sb = src.bands[0], ob = out.bands[0];
   const x0 = c.src.x, y0 = c.src.y, x1 = x0 + c.src.width - 1, y1 = y0 + c.src.height - 1;
   const [lo, hi] = RANGES.get(ob.constructor) ?? [NaN, NaN];
@@ -154,8 +154,8 @@ function bilinear4(plan: TilePlan, c: WarpChunk, src: SourceWindow, out: WarpedT
   }
 }
 
-function average(plan: TilePlan, c: WarpChunk, src: SourceWindow, out: WarpedTile): void {
-  const { srcX, srcY, tileSize: n } = plan;
+function average(plan: WarpPlan, c: WarpChunk, src: SourceWindow, out: WarpedTile): void {
+  const { srcX, srcY, width: n } = plan;
   const srcX2 = plan.srcX2!, srcY2 = plan.srcY2!;
   const w = src.width, nb = src.bands.length;
   const cx = c.src.x, cy = c.src.y, cw = c.src.width, ch = c.src.height;

@@ -48,12 +48,11 @@ export interface WarpChunk {
   scaleY: number;
 }
 
-export interface TilePlan {
-  tms: TmsId;
-  z: number;
-  x: number;
-  y: number;
-  tileSize: number;
+/** Where every pixel of an output window samples the source: what warpWindow runs. */
+export interface WarpPlan {
+  /** The output window's size (its arrays are row-major, width × height). */
+  width: number;
+  height: number;
   resampling: Resampling;
   /** Level to read: 0 = full resolution, n = the nth overview. */
   level: number;
@@ -61,7 +60,7 @@ export interface TilePlan {
   window: Window;
   chunks: WarpChunk[];
   /**
-   * Per output pixel (row-major, tileSize²), source pixel coordinates relative to `window`, NaN where
+   * Per output pixel (row-major, width × height), source pixel coordinates relative to `window`, NaN where
    * the pixel has no source: its centre (nearest, bilinear) or its top-left corner (average).
    */
   srcX: Float64Array;
@@ -69,6 +68,15 @@ export interface TilePlan {
   /** average only: each output pixel's bottom-right corner. */
   srcX2?: Float64Array;
   srcY2?: Float64Array;
+}
+
+export interface TilePlan extends WarpPlan {
+  /** width = height = tileSize */
+  tileSize: number;
+  tms: TmsId;
+  z: number;
+  x: number;
+  y: number;
 }
 
 /** The plan for tile z/x/y of a raster, or null when no output pixel has data (a transparent tile). */
@@ -91,21 +99,34 @@ export function planTile(header: CogHeader, tms: TileMatrixSet, z: number, x: nu
   // an overview's geotransform as GDALOverviewDataset derives it: scaled by the size ratio per axis
   const rx = full.width / width, ry = full.height / height;
   const exact = level === 0 ? fullRes : pixelTransform(dst, [gt[0], gt[1] * rx, gt[2] * ry, gt[3], gt[4] * rx, gt[5] * ry], projection.toSource);
-  const chunks = collectChunks(exact, n, width, height, resampling === 'bilinear' ? 1 : 0);
+  const plan = planWarp(exact, n, n, level, width, height, resampling, maxError, rows);
+  return plan && { tms: tms.id, z, x, y, tileSize: n, ...plan };
+}
+
+/**
+ * The plan of any w × h output window: `exact` takes its pixels (0 … w, 0 … h) to source pixels at
+ * `level` (width × height); only output rows rows[0] … rows[1] may have a source. planTile calls it
+ * for a tile of a tile matrix set, optimize's reprojection for strips of its output grid.
+ */
+export function planWarp(
+  exact: PointTransform, w: number, h: number, level: number, width: number, height: number,
+  resampling: Resampling, maxError: number, rows: [number, number] = [0, h - 1],
+): WarpPlan | null {
+  const chunks = collectChunks(exact, w, h, width, height, resampling === 'bilinear' ? 1 : 0);
   if (chunks.length === 0) return null;
 
   const average = resampling === 'average';
   const window = union(chunks.map((c) => c.src));
-  const srcX = new Float64Array(n * n), srcY = new Float64Array(n * n);
-  const srcX2 = average ? new Float64Array(n * n) : undefined, srcY2 = average ? new Float64Array(n * n) : undefined;
-  const row0 = Math.max(0, rows[0] - 1), row1 = Math.min(n - 1, rows[1] + 1);
+  const srcX = new Float64Array(w * h), srcY = new Float64Array(w * h);
+  const srcX2 = average ? new Float64Array(w * h) : undefined, srcY2 = average ? new Float64Array(w * h) : undefined;
+  const row0 = Math.max(0, rows[0] - 1), row1 = Math.min(h - 1, rows[1] + 1);
   // skipped chunks and rows outside the raster's footprint have no source
-  const covered = chunks.reduce((a, c) => a + c.width * c.height, 0) === n * n;
+  const covered = chunks.reduce((a, c) => a + c.width * c.height, 0) === w * h;
   for (const a of [srcX, srcY, srcX2, srcY2]) {
     if (!a) continue;
     if (!covered) a.fill(NaN);
-    a.fill(NaN, 0, row0 * n);
-    a.fill(NaN, (row1 + 1) * n);
+    a.fill(NaN, 0, row0 * w);
+    a.fill(NaN, (row1 + 1) * w);
   }
   const p = new Float64Array(2);
   const origin = [window.x, window.y] as const;
@@ -115,7 +136,7 @@ export function planTile(header: CogHeader, tms: TileMatrixSet, z: number, x: nu
     const first = Math.max(c.y, row0), last = Math.min(c.y + c.height - 1, row1);
     const controls = average || maxError <= 0 ? null : controlRows(exact, c.width, c.x + 0.5, first + 0.5, last - first + 1);
     for (let row = first; row <= last; row++) {
-      const start = row * n + c.x;
+      const start = row * w + c.x;
       if (!average) {
         const sme = controls?.subarray((row - first) * 6, (row - first) * 6 + 6);
         const box = approxRow(exact, c.width, c.x + 0.5, row + 0.5, maxError, srcX, srcY, start, origin, sme);
@@ -138,11 +159,11 @@ export function planTile(header: CogHeader, tms: TileMatrixSet, z: number, x: nu
     scaleX: chunkScale(c.width, c.src.width, c.src.extraX),
     scaleY: chunkScale(c.height, c.src.height, c.src.extraY),
   }));
-  return { tms: tms.id, z, x, y, tileSize: n, resampling, level, window, chunks: planChunks, srcX, srcY, srcX2, srcY2 };
+  return { width: w, height: h, resampling, level, window, chunks: planChunks, srcX, srcY, srcX2, srcY2 };
 }
 
 /** Destination pixel → source pixel at a level, computed as GDAL's GenImgProjTransformer does. */
-function pixelTransform(dst: readonly number[], gt: readonly number[], toSource: PointTransform): PointTransform {
+export function pixelTransform(dst: readonly number[], gt: readonly number[], toSource: PointTransform): PointTransform {
   const inv = invert(gt);
   const g = new Float64Array(2);
   return (px, py, out) => {
@@ -154,7 +175,7 @@ function pixelTransform(dst: readonly number[], gt: readonly number[], toSource:
 }
 
 /** GDALInvGeoTransform, with its no-rotation special case (same arithmetic, same results). */
-function invert(gt: readonly number[]): number[] {
+export function invert(gt: readonly number[]): number[] {
   if (gt[2] === 0 && gt[4] === 0 && gt[1] !== 0 && gt[5] !== 0) return [-gt[0] / gt[1], 1 / gt[1], 0, -gt[3] / gt[5], 0, 1 / gt[5]];
   const det = gt[1] * gt[5] - gt[2] * gt[4];
   if (!Number.isFinite(1 / det)) throw new Error('the raster geotransform is not invertible');

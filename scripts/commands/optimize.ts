@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { MultiBar, Presets } from 'cli-progress';
-import { EncodePool, optimize, type Codec, type Resampling } from '../../lib/optimize/index.ts';
+import { EncodePool, optimize, resolveTarget, type Codec, type ReprojectOptions, type Resampling, type WarpResampling } from '../../lib/optimize/index.ts';
 
 interface OptimizeCliOptions {
   output: string;
@@ -9,6 +9,9 @@ interface OptimizeCliOptions {
   compression: string;
   resampling?: string;
   zlevel: string;
+  reproject?: boolean;
+  tSrs?: string;
+  warpResampling?: string;
   overwrite?: boolean;
   skipExisting?: boolean;
   workers: string;
@@ -25,6 +28,7 @@ export async function optimizeCommand(inputs: string[], opts: OptimizeCliOptions
   const workers = Number(opts.workers), zlevel = Number(opts.zlevel);
   if (!Number.isInteger(workers) || workers < 0) throw new Error(`--workers ${opts.workers}: expected a whole number ≥ 0`);
   if (!Number.isInteger(zlevel) || zlevel < 1 || zlevel > 9) throw new Error(`--zlevel ${opts.zlevel}: expected 1 to 9`);
+  const reproject = reprojectOptions(opts);
   mkdirSync(opts.output, { recursive: true });
   const showBars = opts.progress !== false && process.stderr.isTTY;
   const bars = new MultiBar({ format: '{name} [{bar}] {percentage}%', stream: process.stderr, hideCursor: true, clearOnComplete: false }, Presets.shades_classic);
@@ -43,7 +47,7 @@ export async function optimizeCommand(inputs: string[], opts: OptimizeCliOptions
       try {
         await optimize(input, output, {
           tileSize, compression: opts.compression as Codec, resampling: opts.resampling as Resampling | undefined,
-          zlevel, overwrite: opts.overwrite, workers: pool,
+          zlevel, overwrite: opts.overwrite, workers: pool, reproject,
           onProgress: (f) => bar?.update(Math.round(f * 100)),
         });
         if (!showBars) console.log(`${input} → ${output}`);
@@ -61,4 +65,18 @@ export async function optimizeCommand(inputs: string[], opts: OptimizeCliOptions
   console.log(`${inputs.length} file(s): ${inputs.length - failures.length} done, ${failures.length} failed`);
   for (const f of failures) console.error(`  failed: ${f}`);
   if (failures.length) process.exitCode = 1;
+}
+
+/** --reproject / --t-srs / --warp-resampling, checked before any file is touched. */
+function reprojectOptions(opts: OptimizeCliOptions): ReprojectOptions | undefined {
+  const warp = opts.reproject || opts.tSrs !== undefined;
+  if (!warp) {
+    if (opts.warpResampling) throw new Error('--warp-resampling needs --reproject or --t-srs');
+    return undefined;
+  }
+  const srs = opts.tSrs ?? 'EPSG:3857';
+  resolveTarget(srs);
+  const resampling = opts.warpResampling ?? 'nearest';
+  if (!['nearest', 'bilinear', 'average'].includes(resampling)) throw new Error(`--warp-resampling ${resampling}: expected nearest, bilinear or average`);
+  return { srs, resampling: resampling as WarpResampling };
 }
