@@ -9,6 +9,7 @@ interface OptimizeCliOptions {
   compression: string;
   resampling?: string;
   zlevel: string;
+  zstdLevel: string;
   overwrite?: boolean;
   skipExisting?: boolean;
   workers: string;
@@ -19,12 +20,12 @@ interface OptimizeCliOptions {
 export async function optimizeCommand(inputs: string[], opts: OptimizeCliOptions): Promise<void> {
   const tileSize = Number(opts.tileSize);
   if (tileSize !== 256 && tileSize !== 512) throw new Error(`--tile-size ${opts.tileSize}: expected 256 or 512`);
-  if (opts.compression === 'zstd') throw new Error('--compression zstd: not available yet (no zstd encoder without native code here); use deflate or lzw');
-  if (!['deflate', 'lzw', 'none'].includes(opts.compression)) throw new Error(`--compression ${opts.compression}: expected deflate, lzw or none`);
+  if (!['deflate', 'lzw', 'zstd', 'none'].includes(opts.compression)) throw new Error(`--compression ${opts.compression}: expected deflate, lzw, zstd or none`);
   if (opts.resampling && !['average', 'nearest', 'mode'].includes(opts.resampling)) throw new Error(`--resampling ${opts.resampling}: expected average, nearest or mode`);
-  const workers = Number(opts.workers), zlevel = Number(opts.zlevel);
+  const workers = Number(opts.workers), zlevel = Number(opts.zlevel), zstdLevel = Number(opts.zstdLevel);
   if (!Number.isInteger(workers) || workers < 0) throw new Error(`--workers ${opts.workers}: expected a whole number ≥ 0`);
   if (!Number.isInteger(zlevel) || zlevel < 1 || zlevel > 9) throw new Error(`--zlevel ${opts.zlevel}: expected 1 to 9`);
+  if (!Number.isInteger(zstdLevel) || zstdLevel < 1 || zstdLevel > 22) throw new Error(`--zstd-level ${opts.zstdLevel}: expected 1 to 22`);
   mkdirSync(opts.output, { recursive: true });
   const showBars = opts.progress !== false && process.stderr.isTTY;
   const bars = new MultiBar({ format: '{name} [{bar}] {percentage}%', stream: process.stderr, hideCursor: true, clearOnComplete: false }, Presets.shades_classic);
@@ -43,7 +44,7 @@ export async function optimizeCommand(inputs: string[], opts: OptimizeCliOptions
       try {
         await optimize(input, output, {
           tileSize, compression: opts.compression as Codec, resampling: opts.resampling as Resampling | undefined,
-          zlevel, overwrite: opts.overwrite, workers: pool,
+          zlevel, zstdLevel, overwrite: opts.overwrite, workers: pool,
           onProgress: (f) => bar?.update(Math.round(f * 100)),
         });
         if (!showBars) console.log(`${input} → ${output}`);
