@@ -5,7 +5,8 @@
  *
  * Beside each index.js:
  * - package.json {"type":"commonjs"}, so Node never reads index.js as ESM (this repo is "type": "module");
- * - the .wasm files SQLite and LERC load from __dirname (zstddec's is inline);
+ * - the .wasm files SQLite, LERC and the ZSTD encoder load from __dirname (zstddec's is inline), each
+ *   only where its package was bundled (the ZSTD encoder's in ingest, which can optimize; not tiles);
  * - node_modules/<pkg>/: SDKs the core imports only on first use — the S3 client, mysql2, tablestore —
  *   bundled separately, so a cold start parses none of them and a SQLite deployment never loads
  *   mysql2. They are still our own bundles (FC and SCF ship no AWS SDK; Lambda's would shadow nothing);
@@ -34,7 +35,12 @@ const SIDECARS: Record<string, string> = {
   tablestore: 'tablestore/index.js',
 };
 
-const WASM = ['node-sqlite3-wasm/dist/node-sqlite3-wasm.wasm', 'lerc/lerc-wasm.wasm'];
+/** Packages that read a .wasm file beside their main file at run time: package → that file's name. */
+const WASM: Record<string, string> = {
+  'node-sqlite3-wasm': 'node-sqlite3-wasm.wasm',
+  lerc: 'lerc-wasm.wasm',
+  '@bokuweb/zstd-wasm': 'zstd.wasm',
+};
 
 const common: esbuild.BuildOptions = {
   bundle: true,
@@ -85,7 +91,11 @@ async function buildFunction(outDir: string, provider: string, name: string, sid
     banner: { js: 'var __taoguan_url=require("url").pathToFileURL(__dirname+"/lib/api/index.js").href;' },
   });
   writeFileSync(join(dir, 'package.json'), '{"type":"commonjs"}\n');
-  for (const w of WASM) copyFileSync(require.resolve(w), join(dir, w.split('/').pop() as string));
+  // What reached index.js, not everything resolved: tiles resolves lib/optimize, then shakes it off.
+  const inputs = Object.values(result.metafile.outputs).flatMap((o) => Object.entries(o.inputs).filter(([, i]) => i.bytesInOutput > 0).map(([path]) => path));
+  for (const [pkg, file] of Object.entries(WASM)) {
+    if (inputs.some((i) => i.includes(`node_modules/${pkg}/`))) copyFileSync(join(dirname(require.resolve(pkg)), file), join(dir, file));
+  }
   const imports = Object.values(result.metafile.outputs).flatMap((o) => o.imports).filter((i) => i.external).map((i) => i.path);
   for (const [spec, file] of Object.entries(SIDECARS)) {
     if (imports.includes(spec)) copyInto(join(sidecars, file), join(dir, 'node_modules', file));

@@ -1,7 +1,7 @@
 /** `taoguan optimize` refuses bad options with a message naming the option, before touching the disk. */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,8 +22,8 @@ describe('taoguan optimize: option errors', () => {
   after(() => rm(dir, { recursive: true, force: true }));
 
   const cases: [string[], RegExp][] = [
-    [['--compression', 'zstd'], /--compression zstd: not available/],
-    [['--compression', 'jpeg'], /--compression jpeg: expected deflate, lzw or none/],
+    [['--compression', 'jpeg'], /--compression jpeg: expected deflate, lzw, zstd or none/],
+    [['--compression', 'zstd', '--zstd-level', '23'], /--zstd-level 23: expected 1 to 22/],
     [['-j', 'abc'], /--workers abc: expected a whole number/],
     [['--zlevel', '12'], /--zlevel 12: expected 1 to 9/],
     [['--tile-size', '300'], /--tile-size 300: expected 256 or 512/],
@@ -43,5 +43,16 @@ describe('taoguan optimize: option errors', () => {
     const r = await cli(['optimize', fixturePath('u8-striped-rps7-4326.tif'), '-o', out, '--no-progress', '--compression', 'lzw']);
     assert.equal(r.code, 0, r.stderr);
     assert.ok(existsSync(join(out, 'u8-striped-rps7-4326.tif')));
+  });
+
+  it('zstd from the CLI: --zstd-level reaches the encoder (level 1 larger than the default 9)', async () => {
+    const size = async (name: string, args: string[]) => {
+      const out = join(dir, name);
+      const r = await cli(['optimize', fixturePath('u16-4band-deflate-p2-meta-utm50.tif'), '-o', out, '--no-progress', '--compression', 'zstd', ...args]);
+      assert.equal(r.code, 0, r.stderr);
+      return statSync(join(out, 'u16-4band-deflate-p2-meta-utm50.tif')).size;
+    };
+    const [fast, standard] = await Promise.all([size('zstd1', ['--zstd-level', '1']), size('zstd9', [])]);
+    assert.ok(fast > standard, `level 1: ${fast} B, level 9: ${standard} B`);
   });
 });

@@ -1,17 +1,21 @@
 /**
  * Output codecs: the LZW encoder against our decoder, and byte for byte against libtiff's encoder at
  * the edges that break encoders (the width changes at 511/1023/2047, the table clear at 4094, a last
- * code that widens); then every codec through optimize(), read back by GDAL exactly, validated as COGs.
+ * code that widens); the ZSTD encoder's levels and threads; then every codec through optimize(), read
+ * back exactly by GDAL and by our reader, validated as COGs.
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { optimize, type Codec } from '../lib/optimize/index.ts';
+import { EncodePool, optimize, type Codec } from '../lib/optimize/index.ts';
 import { lzwEncode } from '../lib/optimize/lzw.ts';
+import { loadZstd, zstdEncode } from '../lib/optimize/zstd.ts';
 import { lzwDecode } from '../lib/raster/decode/lzw.ts';
+import { zstdDecode } from '../lib/raster/decode/zstd.ts';
+import { readWindow } from '../lib/raster/window.ts';
 import { readHeader } from '../lib/tiff/parse.ts';
 import { FileSource } from '../lib/source/file.ts';
 import { fixturePath } from './helpers.ts';
@@ -94,6 +98,70 @@ print(json.dumps(out))`;
   return Object.fromEntries(Object.entries(JSON.parse(stdout) as Record<string, string>).map(([k, v]) => [k, Buffer.from(v, 'base64')]));
 }
 
+describe('ZSTD encoder', () => {
+  it('frames that libzstd (zstddec) decodes back to the bytes, at every level; higher levels smaller', async () => {
+    await loadZstd();
+    const data = sample('mixed', 262_144);
+    const sizes: number[] = [];
+    for (const level of [1, 3, 9, 19, 22]) {
+      const frame = zstdEncode(data, level);
+      assert.deepEqual(await zstdDecode(frame, data.length), data, `level ${level}`);
+      sizes.push(frame.length);
+    }
+    assert.ok(sizes[0] > sizes[2] && sizes[2] >= sizes[4], `sizes by level: ${sizes}`);
+  });
+
+  it('refuses a level outside 1–22, naming it', async () => {
+    await loadZstd();
+    for (const level of [0, 23, 2.5]) assert.throws(() => zstdEncode(new Uint8Array(10), level), new RegExp(`ZSTD level ${level}: expected 1 to 22`));
+  });
+
+  it('optimize() with a bad zstdLevel fails with that message and leaves no output', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'taoguan-zstd-level-'));
+    try {
+      const out = join(dir, 'out.tif');
+      await assert.rejects(optimize(fixturePath('u8-deflate-mask-4326.tif'), out, { compression: 'zstd', zstdLevel: 30, workers: 0 }), /ZSTD level 30: expected 1 to 22/);
+      assert.deepEqual(await readdir(dir), []);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('the same bytes from worker threads as inline, and zstdLevel changes them', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'taoguan-zstd-threads-'));
+    const input = fixturePath('u16-4band-deflate-p2-meta-utm50.tif');
+    const pool = new EncodePool(2);
+    try {
+      const write = async (name: string, options: Parameters<typeof optimize>[2]) => {
+        await optimize(input, join(dir, name), { tileSize: 256, compression: 'zstd', ...options });
+        return readFile(join(dir, name));
+      };
+      const inline = await write('inline.tif', { workers: 0 });
+      const threaded = await write('threads.tif', { workers: pool });
+      const level1 = await write('level1.tif', { workers: pool, zstdLevel: 1 });
+      assert.ok(inline.equals(threaded), 'workers and inline differ');
+      assert.ok(level1.length > inline.length, `level 1 ${level1.length} B, level 9 ${inline.length} B`);
+    } finally {
+      await pool.close();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+/** Every band (and the mask) of a file's full resolution, as bytes, read by our reader. */
+async function ourRead(file: string): Promise<Buffer[]> {
+  const source = new FileSource(file);
+  try {
+    const { header } = await readHeader(source);
+    const im = header.levels[0].image;
+    const bands = Array.from({ length: im.samplesPerPixel }, (_, i) => i);
+    const win = await readWindow(header, source, { x: 0, y: 0, width: im.width, height: im.height }, { bands });
+    return [...win.bands, win.mask].map((b) => Buffer.from(b.buffer, b.byteOffset, b.byteLength));
+  } finally {
+    await source.close();
+  }
+}
+
 describe('optimize: each codec read back exactly by GDAL', () => {
   let dir: string;
   const inputs = ['u16-4band-deflate-p2-meta-utm50.tif', 'f32-deflate-p3-nan-4490.tif', 'u8-deflate-mask-4326.tif', 'i32-lzw-p2-4498.tif'];
@@ -101,7 +169,7 @@ describe('optimize: each codec read back exactly by GDAL', () => {
   after(() => rm(dir, { recursive: true, force: true }));
 
   // deflate first: the others' overviews are compared with its.
-  for (const codec of ['deflate', 'lzw', 'none'] as Codec[]) {
+  for (const codec of ['deflate', 'lzw', 'zstd', 'none'] as Codec[]) {
     it(`${codec}: valid COGs with the input's values, in every level GDAL reads`, async () => {
       const outs = await Promise.all(inputs.map(async (f) => {
         const out = join(dir, `${codec}-${f}`);
@@ -113,8 +181,9 @@ describe('optimize: each codec read back exactly by GDAL', () => {
       for (let k = 0; k < inputs.length; k++) {
         const source = new FileSource(outs[k]);
         const { header } = await readHeader(source).finally(() => source.close());
-        const expectTag = { lzw: 5, deflate: 8, none: 1 }[codec];
+        const expectTag = { lzw: 5, deflate: 8, zstd: 50000, none: 1 }[codec];
         for (const lv of header.levels) assert.equal(lv.image.compression, expectTag);
+        assert.deepEqual(await ourRead(outs[k]), await ourRead(fixturePath(inputs[k])), `${inputs[k]}: our reader`);
         // Full resolution: the same checksums as the input's; overviews: GDAL decodes every tile of them.
         const [a, b] = await Promise.all([gdalinfo(fixturePath(inputs[k])), gdalinfo(outs[k])]);
         const sums = (info: Record<string, unknown>) => (info.bands as { checksum: number }[]).map((x) => x.checksum);

@@ -1,12 +1,13 @@
 /**
- * Tile encoding: the predictor, then the codec (deflate, LZW or none). Pure functions over bytes, so
- * the same code runs in the worker threads and inline (workers: 0). Samples arrive little-endian and
- * chunky.
+ * Tile encoding: the predictor, then the codec (deflate, LZW, ZSTD or none). Pure functions over
+ * bytes, so the same code runs in the worker threads and inline (workers: 0). Samples arrive
+ * little-endian and chunky. ZSTD is WASM loaded on first use: the thread awaits loadZstd() first.
  */
 import { deflateSync, type ZlibOptions } from 'node:zlib';
 import { lzwEncode } from './lzw.ts';
+import { zstdEncode } from './zstd.ts';
 
-export type Codec = 'deflate' | 'lzw' | 'none';
+export type Codec = 'deflate' | 'lzw' | 'zstd' | 'none';
 
 export interface EncodeJob {
   /** Chunky samples of one tile (or 1-bit packed mask rows), little-endian. */
@@ -18,17 +19,18 @@ export interface EncodeJob {
   /** 1 none, 2 horizontal differencing (integers), 3 floating point (byte planes, then differencing). */
   predictor: 1 | 2 | 3;
   codec: Codec;
-  /** zlib level; GDAL's ZLEVEL default is 6. */
+  /** The codec's level: zlib's 1–9 (GDAL's ZLEVEL, default 6) or zstd's 1–22 (ZSTD_LEVEL, default 9). */
   level: number;
 }
 
 /** TIFF Compression tag value of a codec. */
-export const COMPRESSION_TAG: Record<Codec, number> = { none: 1, lzw: 5, deflate: 8 };
+export const COMPRESSION_TAG: Record<Codec, number> = { none: 1, lzw: 5, deflate: 8, zstd: 50000 };
 
 export function encodeTile(job: EncodeJob): Uint8Array {
   predict(job);
   if (job.codec === 'none') return job.data;
   if (job.codec === 'lzw') return lzwEncode(job.data);
+  if (job.codec === 'zstd') return zstdEncode(job.data, job.level);
   const out = deflateSync(job.data, deflateOptions(job));
   return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
 }

@@ -25,6 +25,8 @@ export interface OptimizeOptions {
   compression?: Codec;
   /** zlib level for deflate, 1–9; default 6 (GDAL's ZLEVEL). */
   zlevel?: number;
+  /** zstd level, 1–22; default 9 (GDAL's ZSTD_LEVEL). */
+  zstdLevel?: number;
   /** Overview resampling; default average, or nearest for palette images. */
   resampling?: Resampling;
   /** Replace an existing output (default: refuse). */
@@ -71,7 +73,8 @@ export async function optimize(input: string, output: string, options: OptimizeO
     const full = header.levels[0].image;
     const extra = full.extraSamples.findIndex((v) => v === 1 || v === 2);
     const pyr = new Pyramid({
-      plan, pool, files, codec: options.compression ?? 'deflate', zlevel: options.zlevel ?? 6,
+      plan, pool, files, codec: options.compression ?? 'deflate',
+      zlevel: options.compression === 'zstd' ? options.zstdLevel ?? 9 : options.zlevel ?? 6,
       reduce: {
         method, integer: full.sampleFormat !== 3, nodata: header.nodata,
         alpha: extra >= 0 ? full.samplesPerPixel - full.extraSamples.length + extra : undefined,

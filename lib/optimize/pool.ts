@@ -3,9 +3,10 @@
  * CPU) runs on every core while the main thread reads, decodes and downsamples.
  *
  * Deflate runs in libuv's thread pool (zlib's async API): native threads that cost no V8 isolate and
- * leave no garbage of their own. Codecs written in JavaScript run in worker threads, started on first
- * use, each a V8 isolate of ~15 MB plus the garbage it keeps between its collections. The predictor,
- * a single pass, runs where the codec does. With size 0 everything runs inline.
+ * leave no garbage of their own. Codecs written in JavaScript or WASM (LZW, ZSTD) run in worker
+ * threads, started on first use, each a V8 isolate of ~15 MB plus the garbage it keeps between its
+ * collections (and, for ZSTD, its own WASM instance). The predictor, a single pass, runs where the
+ * codec does. With size 0 everything runs inline.
  *
  * Memory is the point of the rest: the number of tiles queued is bounded (`slot()`), and a tile's
  * buffer comes back when its job is done to be filled again (`buffer()`).
@@ -15,6 +16,7 @@ import { promisify } from 'node:util';
 import { Worker } from 'node:worker_threads';
 import { deflate } from 'node:zlib';
 import { deflateOptions, encodeTile, predict, type EncodeJob } from './encode.ts';
+import { loadZstd } from './zstd.ts';
 
 const deflateAsync = promisify(deflate);
 
@@ -84,9 +86,7 @@ export class EncodePool {
     let run: Promise<Uint8Array>;
     try {
       if (this.size === 0 || job.codec === 'none') {
-        const out = encodeTile(job);
-        if (out.buffer !== input) this.recycle(input);
-        run = Promise.resolve(out);
+        run = this.inline(job);
       } else if (job.codec === 'deflate') {
         predict(job);
         run = deflateAsync(job.data, { ...deflateOptions(job), chunkSize: 64 * 1024 }).then((out) => {
@@ -111,6 +111,14 @@ export class EncodePool {
     await Promise.all(this.workers.map((w) => w.terminate()));
     this.workers.length = 0;
     this.spares.clear();
+  }
+
+  private async inline(job: EncodeJob): Promise<Uint8Array> {
+    const input = job.data.buffer as ArrayBuffer;
+    if (job.codec === 'zstd') await loadZstd();
+    const out = encodeTile(job);
+    if (out.buffer !== input) this.recycle(input);
+    return out;
   }
 
   private inWorker(job: EncodeJob): Promise<Uint8Array> {

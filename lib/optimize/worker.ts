@@ -2,13 +2,17 @@
  * Worker thread: encodes tiles posted by pool.ts, one at a time. The result goes back in a buffer of
  * its own (copied if it is a view into a larger one, such as Node's shared Buffer pool, which must not
  * be transferred), and so does the input buffer, for the pool to fill again: nothing tile-sized stays.
+ * The ZSTD encoder (WASM) loads on the first ZSTD tile; tiles posted meanwhile wait for the same load,
+ * then run in the order posted.
  */
 import { parentPort } from 'node:worker_threads';
 import { encodeTile, type EncodeJob } from './encode.ts';
+import { loadZstd } from './zstd.ts';
 
-parentPort?.on('message', (msg: { id: number; job: EncodeJob }) => {
+parentPort?.on('message', async (msg: { id: number; job: EncodeJob }) => {
   const input = msg.job.data.buffer as ArrayBuffer;
   try {
+    if (msg.job.codec === 'zstd') await loadZstd();
     const encoded = encodeTile(msg.job);
     if (encoded.buffer === input) {
       parentPort?.postMessage({ id: msg.id, out: encoded }, [input]);

@@ -92,6 +92,8 @@ export async function benchOptimize() {
   rmSync(join(DATA_DIR, 'ours-lzw'), { recursive: true, force: true });
   console.log(`  LZW      taoguan ${tl.seconds.toFixed(1)} s, ${tl.rssMB} MB, ${(lzwSizes[0] / 1e6).toFixed(1)} MB; GDAL ${gl.seconds.toFixed(1)} s, ${gl.rssMB} MB, ${(lzwSizes[1] / 1e6).toFixed(1)} MB`);
 
+  const zstd = benchZstd(striped, cli, gdal);
+
   // Several GB on disk (sparse), far more than the RSS bound: memory must not grow with it.
   const big = join(DATA_DIR, 'sparse-40000-u16.tif');
   makeSparseTiff(big, 40000, 40000);
@@ -101,8 +103,18 @@ export async function benchOptimize() {
   console.log(`  3.2 GB sparse striped input (40000² uint16): ${b.seconds.toFixed(1)} s, peak RSS ${b.rssMB} MB (bound 300 MB)`);
   return {
     taoguan: { ...t, bytes: ourSize }, gdal: { ...g, bytes: gdalSize }, timeRatio: t.seconds / g.seconds, sizeRatio: ourSize / gdalSize,
-    lzw: { taoguan: { ...tl, bytes: lzwSizes[0] }, gdal: { ...gl, bytes: lzwSizes[1] } }, large: b,
+    lzw: { taoguan: { ...tl, bytes: lzwSizes[0] }, gdal: { ...gl, bytes: lzwSizes[1] } }, zstd, large: b,
   };
+}
+
+/** ZSTD at GDAL's default level 9, ours (libzstd as WASM in worker threads) against GDAL's (native). */
+export function benchZstd(striped: string, cli: string[], gdal: string) {
+  const tz = measure('node', [...cli, '--compression', 'zstd', striped, '-o', DATA_DIR + '/ours-zstd']);
+  const gz = measure('gdal_translate', ['-q', '-of', 'COG', '-co', 'COMPRESS=ZSTD', striped, gdal]);
+  const sizes = [statSync(join(DATA_DIR, 'ours-zstd', 's2-10980-u16-striped.tif')).size, statSync(gdal).size];
+  rmSync(join(DATA_DIR, 'ours-zstd'), { recursive: true, force: true });
+  console.log(`  ZSTD     taoguan ${tz.seconds.toFixed(1)} s, ${tz.rssMB} MB, ${(sizes[0] / 1e6).toFixed(1)} MB; GDAL ${gz.seconds.toFixed(1)} s, ${gz.rssMB} MB, ${(sizes[1] / 1e6).toFixed(1)} MB`);
+  return { taoguan: { ...tz, bytes: sizes[0] }, gdal: { ...gz, bytes: sizes[1] } };
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) await benchOptimize();

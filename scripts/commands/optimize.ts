@@ -12,6 +12,7 @@ interface OptimizeCliOptions {
   reproject?: boolean;
   tSrs?: string;
   warpResampling?: string;
+  zstdLevel: string;
   overwrite?: boolean;
   skipExisting?: boolean;
   workers: string;
@@ -22,12 +23,12 @@ interface OptimizeCliOptions {
 export async function optimizeCommand(inputs: string[], opts: OptimizeCliOptions): Promise<void> {
   const tileSize = Number(opts.tileSize);
   if (tileSize !== 256 && tileSize !== 512) throw new Error(`--tile-size ${opts.tileSize}: expected 256 or 512`);
-  if (opts.compression === 'zstd') throw new Error('--compression zstd: not available yet (no zstd encoder without native code here); use deflate or lzw');
-  if (!['deflate', 'lzw', 'none'].includes(opts.compression)) throw new Error(`--compression ${opts.compression}: expected deflate, lzw or none`);
+  if (!['deflate', 'lzw', 'zstd', 'none'].includes(opts.compression)) throw new Error(`--compression ${opts.compression}: expected deflate, lzw, zstd or none`);
   if (opts.resampling && !['average', 'nearest', 'mode'].includes(opts.resampling)) throw new Error(`--resampling ${opts.resampling}: expected average, nearest or mode`);
-  const workers = Number(opts.workers), zlevel = Number(opts.zlevel);
+  const workers = Number(opts.workers), zlevel = Number(opts.zlevel), zstdLevel = Number(opts.zstdLevel);
   if (!Number.isInteger(workers) || workers < 0) throw new Error(`--workers ${opts.workers}: expected a whole number ≥ 0`);
   if (!Number.isInteger(zlevel) || zlevel < 1 || zlevel > 9) throw new Error(`--zlevel ${opts.zlevel}: expected 1 to 9`);
+  if (!Number.isInteger(zstdLevel) || zstdLevel < 1 || zstdLevel > 22) throw new Error(`--zstd-level ${opts.zstdLevel}: expected 1 to 22`);
   const reproject = reprojectOptions(opts);
   mkdirSync(opts.output, { recursive: true });
   const showBars = opts.progress !== false && process.stderr.isTTY;
@@ -47,7 +48,7 @@ export async function optimizeCommand(inputs: string[], opts: OptimizeCliOptions
       try {
         await optimize(input, output, {
           tileSize, compression: opts.compression as Codec, resampling: opts.resampling as Resampling | undefined,
-          zlevel, overwrite: opts.overwrite, workers: pool, reproject,
+          zlevel, zstdLevel, overwrite: opts.overwrite, workers: pool, reproject,
           onProgress: (f) => bar?.update(Math.round(f * 100)),
         });
         if (!showBars) console.log(`${input} → ${output}`);
