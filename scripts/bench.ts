@@ -19,7 +19,8 @@ console.log(`serve — taoguan serve (workers = cores) on loopback, autocannon w
 results.serve = await benchServe();
 console.log(`soak — the API under autocannon (4 connections) for ${process.env.TAOGUAN_SOAK_SECONDS ?? 180} s, cached and uncached tiles mixed`);
 results.soak = await benchSoak();
-results.bundles = await benchBundles();
+// Always rebuilt: a dist/ left from older code would be measured instead of this one.
+results.bundles = await benchBundles({ rebuild: true });
 console.log('128 MB function — the AWS tiles bundle as Lambda starts it, 4 requests at once, 15 s over the serve tiles');
 results.functionMemory = await benchFunctionMemory();
 results.optimize = await benchOptimize();
