@@ -37,3 +37,15 @@ ds = None
   rmSync(raw);
   return out;
 }
+
+/** A SQLite catalog in `dir` holding the Sentinel-sized COG as S2/2024-01-15/B04 (serve, soak, 128 MB check). */
+export async function sentinelCatalog(dir: string): Promise<string> {
+  const { openCatalog } = await import('../../lib/catalog/open.ts');
+  const { ingestObject } = await import('../../lib/ingest/ingest.ts');
+  const uri = `sqlite:${join(dir, 'catalog.db')}`;
+  const catalog = await openCatalog(uri);
+  await catalog.create([{ name: 'sensor' }, { name: 'date' }, { name: 'band' }]);
+  await ingestObject(catalog, sentinelCog(), ['S2', '2024-01-15', 'B04']);
+  await catalog.close();
+  return uri;
+}

@@ -58,19 +58,13 @@ export async function checkFunctionMemory(o: MemoryCheck): Promise<MemoryResult>
 
 /** `npm run bench`: the 128 MB check over the serve bench's tiles of the 10980² COG, ours and bare. */
 export async function benchFunctionMemory(): Promise<Record<string, MemoryResult>> {
-  const { openCatalog } = await import('../../lib/catalog/open.ts');
-  const { ingestObject } = await import('../../lib/ingest/ingest.ts');
   const { build, DIST, isBuilt } = await import('../build.ts');
-  const { sentinelCog } = await import('./data.ts');
+  const { sentinelCatalog } = await import('./data.ts');
   const { tilePaths } = await import('./serve.ts');
   if (!isBuilt() || !existsSync(join(DIST, 'aws', 'tiles', 'lambda-wrapper.sh'))) await build();
   const dir = await mkdtemp(join(tmpdir(), 'taoguan-mem-bench-'));
   try {
-    const uri = `sqlite:${join(dir, 'catalog.db')}`;
-    const catalog = await openCatalog(uri);
-    await catalog.create([{ name: 'sensor' }, { name: 'date' }, { name: 'band' }]);
-    await ingestObject(catalog, sentinelCog(), ['S2', '2024-01-15', 'B04']);
-    await catalog.close();
+    const uri = await sentinelCatalog(dir);
     const out: Record<string, MemoryResult> = {};
     for (const bare of [false, true]) {
       const r = await checkFunctionMemory({ bundleDir: join(DIST, 'aws', 'tiles'), catalog: `${uri}?mode=ro`, paths: tilePaths(), seconds: 15, bare });

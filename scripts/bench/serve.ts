@@ -3,9 +3,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import autocannon from 'autocannon';
-import { openCatalog } from '../../lib/catalog/open.ts';
-import { ingestObject } from '../../lib/ingest/ingest.ts';
-import { sentinelCog } from './data.ts';
+import { sentinelCatalog } from './data.ts';
 
 /** ~200 tiles at z8–14 over the COG (UTM 50N, 116.0–117.3E 39.6–40.6N), a fixed list, cycled. */
 export function tilePaths(): string[] {
@@ -42,13 +40,8 @@ async function childPids(pid: number): Promise<number[]> {
 
 /** `taoguan serve` under autocannon: 4 connections, the tile list cycled, tiles/s, latency and RSS. */
 export async function benchServe(seconds = Number(process.env.TAOGUAN_BENCH_SECONDS ?? 20)): Promise<Record<string, unknown>> {
-  const cog = sentinelCog();
   const dir = await mkdtemp(join(tmpdir(), 'taoguan-serve-bench-'));
-  const uri = `sqlite:${join(dir, 'catalog.db')}`;
-  const catalog = await openCatalog(uri);
-  await catalog.create([{ name: 'sensor' }, { name: 'date' }, { name: 'band' }]);
-  await ingestObject(catalog, cog, ['S2', '2024-01-15', 'B04']);
-  await catalog.close();
+  const uri = await sentinelCatalog(dir);
   const port = 5600 + Math.floor(Math.random() * 300);
   const bin = new URL('../../bin/taoguan.mjs', import.meta.url).pathname;
   const caches = (process.env.TAOGUAN_BENCH_CACHES ?? '').split('/').filter(Boolean);

@@ -76,17 +76,11 @@ export async function benchSoak(): Promise<SoakResult> {
   const { mkdtemp, rm } = await import('node:fs/promises');
   const { tmpdir } = await import('node:os');
   const { join } = await import('node:path');
-  const { openCatalog } = await import('../../lib/catalog/open.ts');
-  const { ingestObject } = await import('../../lib/ingest/ingest.ts');
-  const { sentinelCog } = await import('./data.ts');
+  const { sentinelCatalog } = await import('./data.ts');
   const { tilePaths } = await import('./serve.ts');
   const dir = await mkdtemp(join(tmpdir(), 'taoguan-soak-bench-'));
   try {
-    const catalog = `sqlite:${join(dir, 'catalog.db')}`;
-    const c = await openCatalog(catalog);
-    await c.create([{ name: 'sensor' }, { name: 'date' }, { name: 'band' }]);
-    await ingestObject(c, sentinelCog(), ['S2', '2024-01-15', 'B04']);
-    await c.close();
+    const catalog = await sentinelCatalog(dir);
     const all = tilePaths();
     const cold = all.flatMap((p) => ['magma', 'terrain'].map((cm) => p.replace('colormap=viridis', `colormap=${cm}`)));
     const r = await soak({ catalog, hot: all.slice(0, 20), cold, seconds: Number(process.env.TAOGUAN_SOAK_SECONDS ?? 180), caches: '2/8', samples: 6 });
