@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { copyFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdtemp, readdir, readFile, readlink, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -53,6 +53,33 @@ describe('taoguan serve', () => {
     child.kill('SIGTERM');
     const code = await Promise.race([exited, new Promise((r) => setTimeout(() => r('timeout'), 8000))]);
     assert.notEqual(code, 'timeout', 'stopped within 8 s');
+  });
+
+  it('workers ask the primary for the catalog: only the primary loads SQLite, and answers stay right', async () => {
+    const { child, url } = await startServe(['-c', uri, '--port', '0', '--workers', '2', '--quiet']);
+    try {
+      const md = await (await fetch(`${url}/metadata/beijing`)).json() as { bounds: number[] };
+      const [w, s, e, n] = md.bounds;
+      const z = 12, lat = ((s + n) / 2) * Math.PI / 180;
+      const x = Math.floor((((w + e) / 2 + 180) / 360) * 2 ** z), y = Math.floor(((1 - Math.log(Math.tan(lat) + 1 / Math.cos(lat)) / Math.PI) / 2) * 2 ** z);
+      const tile = await fetch(`${url}/singleband/beijing/${z}/${x}/${y}.png`);
+      assert.equal(tile.status, 200);
+      assert.equal(tile.headers.get('content-type'), 'image/png');
+      assert.equal((await fetch(`${url}/singleband/nowhere/${z}/${x}/${y}.png`)).status, 404, 'an unknown dataset is still a 404');
+      assert.deepEqual(await (await fetch(`${url}/datasets`)).json(), { datasets: [{ name: 'beijing' }], limit: 100, page: 0 });
+      // The processes: bin's launcher → the primary (the one with SQLite's engine) → its workers.
+      const kids = (pid: number) => readFile(`/proc/${pid}/task/${pid}/children`, 'utf8').then((t) => t.trim().split(/\s+/).filter(Boolean).map(Number));
+      const [primary] = await kids(child.pid!);
+      const workers = await kids(primary);
+      assert.equal(workers.length, 2);
+      // SQLite holds its database file open: in the primary, never in a worker.
+      const opens = async (pid: number) => (await Promise.all((await readdir(`/proc/${pid}/fd`)).map((fd) => readlink(`/proc/${pid}/fd/${fd}`).catch(() => '')))).some((f) => f.endsWith('catalog.db'));
+      assert.ok(await opens(primary), 'the primary has the catalog open');
+      for (const pid of workers) assert.ok(!(await opens(pid)), 'a worker has no catalog of its own');
+      assert.doesNotMatch(await readFile(`/proc/${workers[0]}/cmdline`, 'utf8'), /tsx/, 'workers run the bundle, not tsx');
+    } finally {
+      child.kill('SIGTERM');
+    }
   });
 
   it('refuses a missing catalog with a clear message', async () => {

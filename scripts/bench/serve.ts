@@ -33,9 +33,16 @@ async function peakRss(pids: number[]): Promise<number> {
   return max;
 }
 
-async function childPids(pid: number): Promise<number[]> {
+async function children(pid: number): Promise<number[]> {
   const text = await readFile(`/proc/${pid}/task/${pid}/children`, 'utf8').catch(() => '');
-  return [pid, ...text.trim().split(/\s+/).filter(Boolean).map(Number)];
+  return text.trim().split(/\s+/).filter(Boolean).map(Number);
+}
+
+/** `taoguan serve`'s processes: the launcher (bin), the primary it starts, the primary's workers. */
+async function serveProcesses(launcher: number): Promise<{ launcher: number; primary: number[]; workers: number[] }> {
+  const primary = await children(launcher);
+  const workers = (await Promise.all(primary.map(children))).flat();
+  return { launcher, primary, workers };
 }
 
 /** `taoguan serve` under autocannon: 4 connections, the tile list cycled, tiles/s, latency and RSS. */
@@ -60,9 +67,13 @@ export async function benchServe(seconds = Number(process.env.TAOGUAN_BENCH_SECO
         ...(phase.startsWith('cold') ? { amount: paths.length } : { duration: seconds }),
         requests: paths.map((path) => ({ method: 'GET', path })),
       });
-      const rss = await peakRss(await childPids(server.pid!));
-      const line = { tilesPerSecond: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, errors: result.errors + result.non2xx, peakRssMb: rss / 2 ** 20 };
-      console.log(`  ${phase.padEnd(18)} ${line.tilesPerSecond.toFixed(0)} tiles/s, p50 ${line.p50} ms, p99 ${line.p99} ms, ${line.errors} errors, peak RSS per process ${line.peakRssMb.toFixed(0)} MB`);
+      const procs = await serveProcesses(server.pid!);
+      const mib = async (pids: number[]) => (await peakRss(pids)) / 2 ** 20;
+      const line = {
+        tilesPerSecond: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, errors: result.errors + result.non2xx,
+        peakRssMb: await mib(procs.workers), primaryRssMb: await mib(procs.primary), launcherRssMb: await mib([procs.launcher]),
+      };
+      console.log(`  ${phase.padEnd(18)} ${line.tilesPerSecond.toFixed(0)} tiles/s, p50 ${line.p50} ms, p99 ${line.p99} ms, ${line.errors} errors, peak RSS per worker ${line.peakRssMb.toFixed(0)} MiB (primary ${line.primaryRssMb.toFixed(0)}, launcher ${line.launcherRssMb.toFixed(0)} MiB)`);
       out[phase] = line;
     }
   } finally {

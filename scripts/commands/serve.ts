@@ -3,10 +3,11 @@ import { createServer, type Server } from 'node:http';
 import { availableParallelism } from 'node:os';
 import { accessFromEnv } from '../../lib/api/auth.ts';
 import { createApi, toNodeHandler, type AccessOptions, type RequestLog } from '../../lib/api/index.ts';
+import { CachedCatalog } from '../../lib/catalog/cache.ts';
 import { openCatalog } from '../../lib/catalog/open.ts';
 import { catalogUri } from './catalog.ts';
 import { MALLOC_ENV } from '../../functions/memory.ts';
-import { buildServeWorker } from './serve-bundle.ts';
+import { answerCatalogCalls, PrimaryCatalog } from './serve-catalog.ts';
 
 export interface ServeOptions {
   catalog?: string;
@@ -49,7 +50,9 @@ function logLine(l: RequestLog): string {
 
 /** One process: the API on a socket, a log line per request, a clean stop on SIGINT / SIGTERM. */
 export async function startServer(opts: ServeOptions, onListening?: (url: string) => void): Promise<Server> {
-  const catalog = await openCatalog(catalogUri(opts.catalog));
+  // A worker whose primary holds the catalog asks it (serve-catalog.ts); otherwise open the store here.
+  const viaPrimary = cluster.isWorker && process.env.TAOGUAN_SERVE_CATALOG_URI;
+  const catalog = viaPrimary ? new CachedCatalog(new PrimaryCatalog(viaPrimary)) : await openCatalog(catalogUri(opts.catalog));
   await catalog.keys(); // fail now, with the catalog's own message, rather than on the first request
   const api = createApi({
     catalog,
@@ -88,14 +91,16 @@ export async function startServer(opts: ServeOptions, onListening?: (url: string
  * A worker's memory is mostly not its JavaScript heap: see MALLOC_ENV. V8's young generation also
  * grows to 3 × 16 MB under load; 1 MB semi-spaces cost little. Measured per worker over the serve
  * bench (peak RSS): 248 MB through tsx with Node's defaults and 16/24 MB caches, 204 MB bundled,
- * 113 MB bundled with these settings and 8/12 MB caches. The user's own environment wins.
+ * 115 MiB bundled with these settings and 8/12 MB caches, 100–106 MiB with the catalog in the
+ * primary. The user's own environment wins.
  */
 const WORKER_NODE_FLAGS = ['--max-semi-space-size=1'];
 
 /**
  * `taoguan serve`: N worker processes on one port (as gunicorn's workers), so one VM uses every core.
- * Workers run a bundle of the server (see serve-bundle.ts); where it cannot be built they run this
- * CLI again through tsx, which works the same and weighs ~40 MB more per process.
+ * bin/taoguan.mjs starts the primary from a bundle of the CLI (scripts/serve-bundle.mjs) with the
+ * memory settings, and workers run the same bundle; where it cannot be built, both run through tsx,
+ * which works the same and weighs ~40 MB more per process. The primary holds the catalog.
  */
 export async function serveCommand(opts: ServeOptions): Promise<void> {
   const workers = Math.max(1, Number(opts.workers ?? availableParallelism()));
@@ -103,21 +108,25 @@ export async function serveCommand(opts: ServeOptions): Promise<void> {
     await startServer(opts, (url) => process.send?.({ listening: url }));
     return;
   }
+  // The primary holds the one catalog connection (or SQLite engine) of the machine; workers ask it.
+  const catalog = await openCatalog(catalogUri(opts.catalog));
+  await catalog.keys(); // fail now, with the catalog's own message, before any worker starts
   megabytes(opts.tileCacheMb, '--tile-cache-mb');
   megabytes(opts.blockCacheMb, '--block-cache-mb');
   megabytes(opts.maxSourceMb, '--max-source-mb');
   megabytes(opts.maxDecodedMpixels, '--max-decoded-mpixels');
-  const bundle = await buildServeWorker().catch((e: unknown) => {
-    console.error(`taoguan serve: running workers through tsx (the worker bundle did not build: ${e instanceof Error ? e.message : String(e)})`);
-    return undefined;
+  // From bin/taoguan.mjs's bundle (the usual way) workers run that bundle; otherwise they run the CLI
+  // again through tsx (the bundle did not build, or serveCommand was called from other code).
+  const bundle = process.env.TAOGUAN_SERVE_BUNDLE;
+  cluster.setupPrimary({
+    ...(bundle && bundle !== 'none' ? { exec: bundle, execArgv: WORKER_NODE_FLAGS } : {}),
+    // advanced serialization: catalog records cross over with their typed arrays intact
+    serialization: 'advanced',
   });
-  if (bundle) {
-    cluster.setupPrimary({ exec: bundle.file, args: [], execArgv: WORKER_NODE_FLAGS });
-    process.once('exit', bundle.cleanup);
-  }
   let announced = false;
   for (let i = 0; i < workers; i++) {
-    const w = cluster.fork({ ...MALLOC_ENV, ...process.env, TAOGUAN_SERVE_OPTIONS: JSON.stringify(opts) });
+    const w = cluster.fork({ ...MALLOC_ENV, ...process.env, TAOGUAN_SERVE_CATALOG_URI: catalog.uri });
+    answerCatalogCalls(w, catalog);
     w.on('message', (m: { listening?: string }) => {
       if (m.listening && !announced) {
         announced = true;
@@ -133,6 +142,8 @@ export async function serveCommand(opts: ServeOptions): Promise<void> {
       process.exitCode = 1;
       for (const w of Object.values(cluster.workers ?? {})) w?.kill();
     }
+    // The last worker gone: the primary's catalog (a MySQL pool keeps the process alive) goes too.
+    if (Object.keys(cluster.workers ?? {}).length === 0) void catalog.close().finally(() => process.exit());
   });
   const stop = () => { for (const w of Object.values(cluster.workers ?? {})) w?.kill('SIGTERM'); };
   process.once('SIGINT', stop);

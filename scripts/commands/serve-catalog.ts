@@ -1,0 +1,82 @@
+/**
+ * The catalog of `serve` workers, asked through the primary process: only the primary opens the
+ * store, so a SQLite catalog's WASM engine (~20 MiB once queried) and a MySQL pool live once per
+ * machine, not once per worker. Workers keep their own CachedCatalog in front, so a warm worker
+ * still answers tiles with no catalog traffic at all; only misses, listings and counts cross over.
+ * Read-only: the API never writes to the catalog.
+ */
+import type { Worker } from 'node:cluster';
+import {
+  CatalogError, type Catalog, type CatalogInfo, type DatasetRecord, type DatasetSummary, type KeySpec, type ListQuery, type PutResult,
+} from '../../lib/catalog/catalog.ts';
+
+const READS = ['keys', 'get', 'lookup', 'list', 'count', 'info'] as const;
+type Read = (typeof READS)[number];
+
+interface Call { catalogCall: { id: number; method: Read; args: unknown[] } }
+interface Reply { catalogReply: { id: number; value?: unknown; error?: { message: string; name: string; code?: CatalogError['code'] } } }
+
+/** Primary side: answer one worker's catalog calls from the primary's own catalog. */
+export function answerCatalogCalls(worker: Worker, catalog: Catalog): void {
+  worker.on('message', (m: Partial<Call>) => {
+    const call = m.catalogCall;
+    if (!call || !READS.includes(call.method)) return;
+    const run = (catalog[call.method] as (...a: unknown[]) => Promise<unknown>).apply(catalog, call.args);
+    run.then(
+      (value) => worker.isConnected() && worker.send({ catalogReply: { id: call.id, value } } satisfies Reply),
+      (e: Error) => worker.isConnected() && worker.send({
+        catalogReply: { id: call.id, error: { message: e.message, name: e.name, code: e instanceof CatalogError ? e.code : undefined } },
+      } satisfies Reply),
+    );
+  });
+}
+
+/** Worker side: the Catalog interface over the IPC channel to the primary. */
+export class PrimaryCatalog implements Catalog {
+  #next = 0;
+  #pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
+
+  constructor(readonly uri: string) {
+    process.on('message', (m: Partial<Reply>) => {
+      const reply = m.catalogReply;
+      const waiting = reply && this.#pending.get(reply.id);
+      if (!reply || !waiting) return;
+      this.#pending.delete(reply.id);
+      if (!reply.error) return waiting.resolve(reply.value);
+      const { message, name, code } = reply.error;
+      // Rebuilt as the error it was, so the API maps it the same way (400, 404, 503 with Retry-After).
+      const e = name === 'CatalogError' ? new CatalogError(message, code) : Object.assign(new Error(message), { name });
+      waiting.reject(e);
+    });
+    // No primary, no catalog: fail what is waiting rather than hang.
+    process.on('disconnect', () => {
+      for (const w of this.#pending.values()) w.reject(new CatalogError('the serve primary process is gone', 'unavailable'));
+      this.#pending.clear();
+    });
+  }
+
+  #call<T>(method: Read, ...args: unknown[]): Promise<T> {
+    if (!process.send || !process.connected) return Promise.reject(new CatalogError('no serve primary process to ask', 'unavailable'));
+    const id = this.#next++;
+    return new Promise<T>((resolve, reject) => {
+      this.#pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
+      process.send!({ catalogCall: { id, method, args } } satisfies Call);
+    });
+  }
+
+  keys(): Promise<KeySpec[]> { return this.#call('keys'); }
+  get(keys: string[]): Promise<DatasetRecord | undefined> { return this.#call('get', keys); }
+  lookup(values: string[]): Promise<{ keys: KeySpec[]; record: DatasetRecord | undefined }> { return this.#call('lookup', values); }
+  list(query?: ListQuery): Promise<DatasetSummary[]> { return this.#call('list', query); }
+  count(where?: ListQuery['where']): Promise<number> { return this.#call('count', where); }
+  info(): Promise<CatalogInfo> { return this.#call('info'); }
+
+  #readOnly(): never {
+    throw new CatalogError('serve workers read the catalog only; write with `taoguan ingest` / `taoguan catalog`');
+  }
+  create(): Promise<void> { this.#readOnly(); }
+  put(): Promise<PutResult> { this.#readOnly(); }
+  delete(): Promise<boolean> { this.#readOnly(); }
+  migrate(): Promise<{ from: number; to: number }> { this.#readOnly(); }
+  async close(): Promise<void> {}
+}
