@@ -12,8 +12,22 @@ import type { ObjectInfo, RangeResult, ReadOptions, Source } from './source.ts';
 
 interface Handle {
   fh: FileHandle;
+  /** The inode the handle really has open (a rename between stat and open can differ from the path's). */
+  ino: bigint;
+  dev: bigint;
   users: number;
   retired: boolean;
+}
+
+async function openHandle(location: string): Promise<Handle> {
+  const fh = await open(location, 'r');
+  try {
+    const { ino, dev } = await fh.stat({ bigint: true });
+    return { fh, ino, dev, users: 0, retired: false };
+  } catch (e) {
+    await fh.close().catch(() => undefined);
+    throw e;
+  }
 }
 
 /** Size and mtime stand in for an ETag: enough to tell that a file changed since ingest. */
@@ -33,10 +47,12 @@ export class FileSource implements Source {
   async read(offset: number, length: number, options: ReadOptions = {}): Promise<RangeResult> {
     checkRange(this.location, offset, length);
     options.signal?.throwIfAborted();
-    const h = await this.acquire();
+    const { h, st } = await this.acquire();
     try {
-      // The handle's own stat, not the path's: it describes the bytes this handle will read.
-      const info = infoOf(await h.fh.stat({ bigint: true }));
+      // The path's stat describes the handle's bytes only when both name the same inode; otherwise
+      // (the file was replaced between the stat and the open) ask the handle itself.
+      const same = h.ino === st.ino && h.dev === st.dev;
+      const info = infoOf(same ? st : await h.fh.stat({ bigint: true }));
       checkEtag(this.location, options.etag, info.etag);
       if (offset >= info.size) throw pastEnd(this.location, offset, info.size);
       const bytes = new Uint8Array(Math.min(length, info.size - offset));
@@ -77,12 +93,12 @@ export class FileSource implements Source {
     }
   }
 
-  private async acquire(): Promise<Handle> {
+  private async acquire(): Promise<{ h: Handle; st: BigIntStats }> {
     const st = await this.stat();
     if (this.current?.ino !== st.ino || this.current.dev !== st.dev) {
       const old = this.current;
       // Set synchronously so that concurrent reads share one open().
-      this.current = { ino: st.ino, dev: st.dev, handle: open(this.location, 'r').then((fh) => ({ fh, users: 0, retired: false })) };
+      this.current = { ino: st.ino, dev: st.dev, handle: openHandle(this.location) };
       if (old) void old.handle.then((h) => this.retire(h), () => undefined);
     }
     const current = this.current;
@@ -91,7 +107,7 @@ export class FileSource implements Source {
       throw err;
     });
     h.users++;
-    return h;
+    return { h, st };
   }
 
   private release(h: Handle): void {
