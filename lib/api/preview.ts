@@ -8,12 +8,10 @@
  * share a grid (bands of one scene do).
  */
 import { readWindow, type RasterWindow } from '../raster/window.ts';
-import { compileExpression, parseExpression } from '../render/expression.ts';
-import { RenderInputError } from '../render/errors.ts';
 import { renderRgb } from '../render/rgb.ts';
 import { renderSingleband } from '../render/singleband.ts';
 import { resolveStretchRange, type Band } from '../render/stretch.ts';
-import type { TileInput } from '../tiler.ts';
+import { compileCompute, toFloat, type TileInput } from '../tiler.ts';
 import { badRequest } from './errors.ts';
 import type { TileFormat } from './paths.ts';
 import type { CachedTile } from './tile-cache.ts';
@@ -44,14 +42,8 @@ export async function renderPreview(options: FamilyOptions, resolved: ResolvedIn
     const bytes = renderRgb({ r: sampled[0].band, g: sampled[1].band, b: sampled[2].band, mask, width, height, ranges, format });
     return { bytes, contentType: format === 'jpeg' ? 'image/jpeg' : 'image/png', empty: false };
   }
-  const variables = sampled.map((_, i) => `v${i + 1}`);
-  let compiled;
-  try {
-    compiled = compileExpression(parseExpression(style.expression, { variables }), { variables });
-  } catch (e) {
-    throw new RenderInputError('expression', (e as Error).message);
-  }
-  const { values, mask } = compiled(sampled.map((s) => (s.band instanceof Float64Array ? s.band : Float32Array.from(s.band))), sampled.map((s) => s.mask));
+  const program = compileCompute(style.expression, sampled.length);
+  const { values, mask } = program(sampled.map((s) => toFloat(s.band)), sampled.map((s) => s.mask));
   return png(renderSingleband({ band: values, mask, width, height, stretch: resolveStretchRange(style.stretch, { min: NaN, max: NaN, percentiles: [] }), colormap: style.colormap }));
 }
 
