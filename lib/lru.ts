@@ -9,7 +9,8 @@ export class ByteLru<V> {
   /** Entries pushed out to make room (not deletes, not replacements). */
   evictions = 0;
 
-  constructor(readonly maxBytes: number) {}
+  /** `onEvict` hears of entries pushed out to make room (a Source to close, say), not of deletes. */
+  constructor(readonly maxBytes: number, private readonly onEvict?: (key: string, value: V) => void) {}
 
   get bytes(): number {
     return this.#bytes;
@@ -39,6 +40,7 @@ export class ByteLru<V> {
       this.#entries.delete(oldest);
       this.#bytes -= e.bytes;
       this.evictions++;
+      this.onEvict?.(oldest, e.value);
     }
   }
 

@@ -5,6 +5,7 @@
  * the server reads only objects that were ingested — no parameter ever names a location.
  */
 import { CachedCatalog } from '../catalog/cache.ts';
+import { ByteLru } from '../lru.ts';
 import { validateKeys, validateKeyValues, type Catalog, type DatasetRecord, type DatasetSummary, type KeySpec, type ListQuery } from '../catalog/catalog.ts';
 import { BlockCache, type BlockCacheStats } from '../raster/block-cache.ts';
 import { ReadBudget, type ReadLimits } from '../raster/budget.ts';
@@ -54,11 +55,12 @@ export interface ApiConfig {
   maxTileSize: number;
   tileCacheBytes: number;
   blockCacheBytes: number;
-  /** Sources kept open at once (each is small; a file source holds a descriptor). */
-  maxSources?: number;
   /** Per-request caps on source bytes and decoded pixels (default DEFAULT_READ_LIMITS). */
   readLimits?: ReadLimits;
 }
+
+/** Sources kept open at once (each is small; a file source holds a descriptor). */
+const MAX_SOURCES = 256;
 
 export class ApiContext {
   readonly blocks: BlockCache;
@@ -67,7 +69,7 @@ export class ApiContext {
   #keys?: Promise<KeySpec[]>;
   /** What #keys resolved to, once it has. */
   #specs?: KeySpec[];
-  #sources = new Map<string, Source>();
+  #sources = new ByteLru<Source>(MAX_SOURCES, (_location, old) => void old.close?.().catch(() => undefined));
 
   constructor(readonly catalog: Catalog, readonly config: ApiConfig) {
     this.blocks = new BlockCache(config.blockCacheBytes);
@@ -80,9 +82,11 @@ export class ApiContext {
    * that knows which dataset it will ask for next passes its key values as `likely`: cold, the names
    * and that record then come in one store query (Catalog.lookup), and record() finds it cached.
    */
-  keys(stats: RequestStats, likely?: string[]): Promise<KeySpec[]> {
+  keys(stats: RequestStats, likely?: () => string[] | undefined): Promise<KeySpec[]> {
     if (!this.#keys) {
-      const probe = likely && validValues(likely);
+      // a thunk: the guess is worth working out only while the names are unknown
+      const guess = likely?.();
+      const probe = guess && validValues(guess);
       const asked = this.#counted(stats, () => (probe ? this.catalog.lookup(probe).then((found) => found.keys) : this.catalog.keys()));
       this.#learn(asked);
     }
@@ -162,23 +166,13 @@ export class ApiContext {
     return { header: record.header, source: counted(this.source(record.location), stats), etag: record.etag, blockCache: this.blocks.loader(stats.blocks), budget: stats.budget };
   }
 
-  /** One Source per location, kept (least recently used dropped past maxSources) for its connections. */
+  /** One Source per location, kept (the least recently used closed past MAX_SOURCES) for its connections. */
   source(location: string): Source {
-    const found = this.#sources.get(location);
-    if (found) {
-      this.#sources.delete(location);
-      this.#sources.set(location, found);
-      return found;
-    }
-    const source = this.config.openSource(location);
-    this.#sources.set(location, source);
-    if (this.#sources.size > (this.config.maxSources ?? 256)) {
-      const [oldest, old] = this.#sources.entries().next().value!;
-      this.#sources.delete(oldest);
-      void old.close?.().catch(() => undefined);
-    }
+    let source = this.#sources.get(location);
+    if (!source) this.#sources.set(location, source = this.config.openSource(location), 1);
     return source;
   }
+
 }
 
 /** What stretch bounds like null and "p2" resolve against: the dataset's ingested statistics. */

@@ -29,8 +29,9 @@ export function registerTileRoutes(app: OpenAPIHono<ApiEnv>): void {
     app.get(`/${family}/*`, async (c) => {
       const api = c.var.api;
       const rest = c.var.path.slice(family.length + 2);
-      const specs = await api.keys(c.var.stats, likelyKeys(family, rest, c.var.query));
-      const { keys, target } = parseFamilyPath(rest, pathKeyCount(family, specs.length), specs.map((k) => k.name).slice(0, pathKeyCount(family, specs.length)));
+      const specs = await api.keys(c.var.stats, () => likelyKeys(family, rest, c.var.query));
+      const count = pathKeyCount(family, specs.length);
+      const { keys, target } = parseFamilyPath(rest, count, specs.slice(0, count).map((k) => k.name));
       if (target.kind === 'tilejson') return tileJson(c, family, keys);
       if (target.kind === 'wmts') return familyCapabilities(c, family, keys);
       return image(c, api, family, keys, target);
