@@ -7,6 +7,7 @@
 import { createRoute, type OpenAPIHono, type z } from '@hono/zod-openapi';
 import { APIDOC_HTML } from './apidoc-page.ts';
 import { isPublicPath } from './auth.ts';
+import { Etag } from './etag.ts';
 import { documentResponse, type ApiContextOf, type ApiEnv } from './respond.ts';
 
 type App = OpenAPIHono<ApiEnv>;
@@ -94,6 +95,7 @@ export function document(app: App, doc: RouteDoc): void {
 export function registerOpenApi(app: App, version: string): void {
   for (const [name, scheme] of Object.entries(SECURITY_SCHEMES)) app.openAPIRegistry.registerComponent('securitySchemes', name, scheme);
   let cached: string | undefined;
+  let cachedEtag: string | undefined;
   const spec = (): string => {
     // Built once: the document depends on nothing but the registered routes.
     cached ??= JSON.stringify(app.getOpenAPI31Document({
@@ -110,10 +112,15 @@ export function registerOpenApi(app: App, version: string): void {
     }));
     return cached;
   };
-  const openapi = (c: ApiContextOf) => documentResponse(c, spec(), 'application/json; charset=utf-8', 'public, max-age=3600');
+  const openapi = (c: ApiContextOf) => {
+    const body = spec();
+    cachedEtag ??= Etag.forBody(body);
+    return documentResponse(c, body, 'application/json; charset=utf-8', 'public, max-age=3600', cachedEtag);
+  };
+  const apidocEtag = Etag.forBody(APIDOC_HTML);
   app.get('/openapi.json', openapi);
   app.get('/swagger.json', openapi);
-  app.get('/apidoc', (c) => documentResponse(c, APIDOC_HTML, 'text/html; charset=utf-8', 'public, max-age=3600'));
+  app.get('/apidoc', (c) => documentResponse(c, APIDOC_HTML, 'text/html; charset=utf-8', 'public, max-age=3600', apidocEtag));
   document(app, { method: 'get', path: '/openapi.json', summary: 'This OpenAPI document (also at /swagger.json)', tags: ['documentation'], ok: { type: 'application/json', description: 'OpenAPI 3.1' }, errors: [] });
   document(app, { method: 'get', path: '/apidoc', summary: 'A page rendering this document', tags: ['documentation'], ok: { type: 'text/html', description: 'HTML' }, errors: [] });
 }

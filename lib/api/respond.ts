@@ -28,8 +28,8 @@ export type ApiContextOf = Context<ApiEnv>;
 /** Documents change when the catalog does: clients revalidate every time (a 304 is cheap). */
 export const DOCUMENT_CACHE_CONTROL = 'no-cache';
 
-export function documentResponse(c: ApiContextOf, body: string, contentType: string, cacheControl = DOCUMENT_CACHE_CONTROL): Response {
-  const etag = Etag.forBody(body);
+/** `etag` may be given for a body that never changes (static assets, the spec), hashed once, not per request. */
+export function documentResponse(c: ApiContextOf, body: string, contentType: string, cacheControl = DOCUMENT_CACHE_CONTROL, etag = Etag.forBody(body)): Response {
   const headers = { etag, 'cache-control': cacheControl };
   if (Etag.matches(c.req.header('if-none-match'), etag)) return new Response(null, { status: 304, headers });
   return new Response(body, { status: 200, headers: { ...headers, 'content-type': contentType } });
