@@ -13,7 +13,6 @@ import { document } from './openapi.ts';
 import { keyPath } from './paths.ts';
 import { jsonResponse, type ApiEnv } from './respond.ts';
 import { KeysPath, parseQuery, PointQuery } from './schemas.ts';
-import { ObjectChangedError } from '../source/source.ts';
 
 /** proj4 converters by definition: building one parses the definition, a lookup does not. */
 const converters = new Map<string, proj4.Converter>();
@@ -43,13 +42,8 @@ export function registerPoint(app: OpenAPIHono<ApiEnv>): void {
     const inside = Number.isFinite(col) && Number.isFinite(row) && col >= 0 && row >= 0 && col < width && row < height;
     if (inside) {
       const dataset = api.tileDataset(record, stats);
-      try {
-        const win = await readWindow(header, dataset.source, { x: col, y: row, width: 1, height: 1 }, { level: 0, bands, etag: record.etag, cache: dataset.blockCache, budget: dataset.budget });
-        values = win.bands.map((b) => (win.mask[0] === 0 || Number.isNaN(b[0]) ? null : b[0]));
-      } catch (err) {
-        if (err instanceof ObjectChangedError) api.forget(record.keys);
-        throw err;
-      }
+      const win = await api.forgettingChanged([record], () => readWindow(header, dataset.source, { x: col, y: row, width: 1, height: 1 }, { level: 0, bands, etag: record.etag, cache: dataset.blockCache, budget: dataset.budget }));
+      values = win.bands.map((b) => (win.mask[0] === 0 || Number.isNaN(b[0]) ? null : b[0]));
     }
     return jsonResponse(c, {
       keys: Object.fromEntries(specs.map((k, i) => [k.name, record.keys[i]])),

@@ -8,7 +8,6 @@
  */
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import { z } from '@hono/zod-openapi';
-import { ObjectChangedError } from '../source/source.ts';
 import { renderTile } from '../tiler.ts';
 import { matrixSize, MAX_ZOOM, tileMatrixSet, type TileMatrixSet } from '../tiles/tms.ts';
 import type { ApiContext } from './context.ts';
@@ -21,7 +20,7 @@ import { imageResponse, notModified, type ApiContextOf, type ApiEnv } from './re
 import { ComputeQuery, KeysPath, RgbQuery, SinglebandQuery, TilePath, ZoomOverrides } from './schemas.ts';
 import type { CachedTile } from './tile-cache.ts';
 import { tileJson } from './tilejson.ts';
-import { familyOptions, FAMILIES, outputSize, pathKeyCount, resolveInputs, type Family, type ResolvedInputs } from './tile-request.ts';
+import { familyOptions, FAMILIES, outputSize, pathKeyCount, resolveInputs, type Family } from './tile-request.ts';
 import { familyCapabilities } from './wmts.ts';
 
 export function registerTileRoutes(app: OpenAPIHono<ApiEnv>): void {
@@ -80,7 +79,7 @@ async function image(c: ApiContextOf, api: ApiContext, family: Family, keys: str
   const render = (): Promise<CachedTile> => target.kind === 'tile'
     ? renderTile({ tms: options.tms, z: target.z, x: target.x, y: target.y, tileSize: size, resampling: options.resampling, format: target.format, inputs: resolved.inputs, style: options.style })
     : renderPreview(options, resolved, target.format, size);
-  const { tile, outcome } = await renderForgettingChanged(api, resolved, () => api.tiles.get(etag, render));
+  const { tile, outcome } = await api.forgettingChanged(resolved.records, () => api.tiles.get(etag, render));
   c.var.stats.tile = outcome;
   return imageResponse(tile.bytes, tile.contentType, etag, cacheControl);
 }
@@ -93,15 +92,6 @@ function checkTile(tms: TileMatrixSet, z: number, x: number, y: number): void {
   if (y >= h) throw badRequest(`y: ${y} is outside 0..${h - 1} at zoom ${z}${tms.id === 'WebMercatorQuad' ? '' : ` of ${tms.id}`}`);
 }
 
-/** An object replaced after ingest: drop its cached record so a re-ingest is seen at once. */
-async function renderForgettingChanged<T>(api: ApiContext, resolved: ResolvedInputs, run: () => Promise<T>): Promise<T> {
-  try {
-    return await run();
-  } catch (err) {
-    if (err instanceof ObjectChangedError) for (const r of resolved.records) api.forget(r.keys);
-    throw err;
-  }
-}
 
 const QUERIES: Record<Family, z.ZodObject> = { singleband: SinglebandQuery, rgb: RgbQuery, compute: ComputeQuery };
 const WHAT: Record<Family, string> = {
