@@ -72,24 +72,25 @@ export function pathKeyCount(family: Family, keyCount: number): number {
 export interface ResolvedInputs {
   /** Distinct records read, in input order: what the ETag is derived from. */
   records: DatasetRecord[];
-  inputs: TileInput[];
+  /** The render inputs, made on first use: a 304, a cached tile, TileJSON and WMTS never need them. */
+  readonly inputs: TileInput[];
 }
 
-/** Look the datasets up (404 when one is missing) and make the render inputs. */
+/** Look the datasets up (404 when one is missing); the render inputs follow when asked for. */
 export async function resolveInputs(ctx: ApiContext, options: FamilyOptions, pathKeys: string[], stats: RequestStats): Promise<ResolvedInputs> {
   const keyLists = options.family === 'singleband' ? [pathKeys] : options.lastKeys.map((last) => [...pathKeys, last]);
   const found = await Promise.all(keyLists.map((keys) => ctx.record(keys, stats)));
-  // One TileDataset per distinct object, so an RGB of one COG's bands reads its blocks once.
-  const datasets = new Map<DatasetRecord, TileInput['dataset']>();
-  const records: DatasetRecord[] = [];
-  const inputs = found.map((record) => {
-    let dataset = datasets.get(record);
-    if (!dataset) {
-      dataset = ctx.tileDataset(record, stats);
-      datasets.set(record, dataset);
-      records.push(record);
-    }
-    return { dataset, band: 0, stats: stretchStats(record) };
-  });
-  return { records, inputs };
+  const records = [...new Set(found)];
+  let inputs: TileInput[] | undefined;
+  return {
+    records,
+    get inputs() {
+      if (!inputs) {
+        // One TileDataset per distinct object, so an RGB of one COG's bands reads its blocks once.
+        const datasets = new Map(records.map((record) => [record, ctx.tileDataset(record, stats)]));
+        inputs = found.map((record) => ({ dataset: datasets.get(record)!, band: 0, stats: stretchStats(record) }));
+      }
+      return inputs;
+    },
+  };
 }
