@@ -7,7 +7,7 @@
 import { existsSync } from 'node:fs';
 import { open, rename, rm, type FileHandle } from 'node:fs/promises';
 import { readWindow } from '../raster/window.ts';
-import { bytesPerSample, typedArrayFor, type TypedArray } from '../raster/typed.ts';
+import { bytesPerSample, nodataAs, typedArrayFor, type TypedArray } from '../raster/typed.ts';
 import { openSource } from '../source/location.ts';
 import type { CogHeader, DType } from '../tiff/header.ts';
 import { readHeader } from '../tiff/parse.ts';
@@ -76,7 +76,8 @@ export async function optimize(input: string, output: string, options: OptimizeO
       plan, pool, files, codec: options.compression ?? 'deflate',
       zlevel: options.compression === 'zstd' ? options.zstdLevel ?? 9 : options.zlevel ?? 6,
       reduce: {
-        method, integer: full.sampleFormat !== 3, nodata: header.nodata,
+        // as the pixels hold it (a float32 rounding, say), which is what readWindow and GDAL compare
+        method, integer: full.sampleFormat !== 3, nodata: nodataAs(header.dtype, header.nodata),
         alpha: extra >= 0 ? full.samplesPerPixel - full.extraSamples.length + extra : undefined,
       },
     }, arrayType(header.dtype));
