@@ -6,6 +6,7 @@
  */
 import { existsSync } from 'node:fs';
 import { open, rename, rm, type FileHandle } from 'node:fs/promises';
+import { alphaSampleOf } from '../raster/plan.ts';
 import { readWindow } from '../raster/window.ts';
 import { bytesPerSample, nodataAs, typedArrayFor, type TypedArray } from '../raster/typed.ts';
 import { openSource } from '../source/location.ts';
@@ -71,14 +72,13 @@ export async function optimize(input: string, output: string, options: OptimizeO
       files.push(await open(temps[k], 'w+'));
     }
     const full = header.levels[0].image;
-    const extra = full.extraSamples.findIndex((v) => v === 1 || v === 2);
     const pyr = new Pyramid({
       plan, pool, files, codec: options.compression ?? 'deflate',
       zlevel: options.compression === 'zstd' ? options.zstdLevel ?? 9 : options.zlevel ?? 6,
       reduce: {
         // as the pixels hold it (a float32 rounding, say), which is what readWindow and GDAL compare
         method, integer: full.sampleFormat !== 3, nodata: nodataAs(header.dtype, header.nodata),
-        alpha: extra >= 0 ? full.samplesPerPixel - full.extraSamples.length + extra : undefined,
+        alpha: alphaSampleOf(full),
       },
     }, arrayType(header.dtype));
     const { width, height } = plan.levels[0];
@@ -152,7 +152,7 @@ function planOutput(header: CogHeader, tags: SourceTags, options: OptimizeOption
   if (palette && warp && warp.resampling !== 'nearest') throw new Error(`a palette image is reprojected with nearest only, not ${warp.resampling}`);
   const hasMask = header.levels[0].mask !== undefined;
   // reprojected without nodata or alpha: a mask marks the area outside the input (see reproject.ts)
-  const addMask = warp !== undefined && header.nodata === null && !full.extraSamples.some((v) => v === 1 || v === 2);
+  const addMask = warp !== undefined && header.nodata === null && alphaSampleOf(full) === undefined;
   const { width, height } = warp ? warp.grid : full;
   return {
     tileSize,
