@@ -19,6 +19,7 @@ import { Pyramid } from './pyramid.ts';
 import type { Resampling } from './resample.ts';
 import { GEO_TAGS, planReprojection, targetGeoTags, warpedRowReader, type ReprojectOptions, type Reprojection } from './reproject.ts';
 import { readSourceTags, type SourceTags } from './source-tags.ts';
+import { ZSTD_LEVELS } from './zstd.ts';
 
 export interface OptimizeOptions {
   /** Tile width and height: 512 (default, as GDAL's COG driver) or 256. */
@@ -74,7 +75,7 @@ export async function optimize(input: string, output: string, options: OptimizeO
     const full = header.levels[0].image;
     const pyr = new Pyramid({
       plan, pool, files, codec: options.compression ?? 'deflate',
-      zlevel: options.compression === 'zstd' ? options.zstdLevel ?? 9 : options.zlevel ?? 6,
+      zlevel: options.compression === 'zstd' ? options.zstdLevel ?? ZSTD_LEVELS.default : options.zlevel ?? 6,
       reduce: {
         // as the pixels hold it (a float32 rounding, say), which is what readWindow and GDAL compare
         method, integer: full.sampleFormat !== 3, nodata: nodataAs(header.dtype, header.nodata),
