@@ -4,16 +4,13 @@
  * NaN and an internal mask.
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { promisify } from 'node:util';
 import { optimize } from '../lib/optimize/index.ts';
-import { gdalRead, type OracleResult } from './optimize-gdal.ts';
+import { gdalRead, PY, run, type OracleResult } from './optimize-gdal.ts';
 
-const run = promisify(execFile);
 
 /** Sources made with numpy + GDAL: noisy, odd-sized, with the invalid-pixel kinds GDAL handles. */
 const SOURCES = `
@@ -55,7 +52,7 @@ describe('optimize overviews match GDAL', () => {
   let dir: string;
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'taoguan-ovr-'));
-    await run('/usr/bin/python3', ['-c', SOURCES, dir]);
+    await run(PY, ['-c', SOURCES, dir]);
   });
   after(() => rm(dir, { recursive: true, force: true }));
 
