@@ -128,7 +128,7 @@ const READ_BYTES = 4 * 1024 * 1024;
  * Rows per read: whole input blocks (a block read twice is decoded twice), as many as fit READ_BYTES,
  * but at least one block row, which the TIFF parser already bounds in size.
  */
-export function readRows(blockHeight: number, rowBytes: number, budget = READ_BYTES): number {
+function readRows(blockHeight: number, rowBytes: number, budget = READ_BYTES): number {
   const fit = Math.floor(budget / rowBytes / blockHeight) * blockHeight;
   return Math.max(blockHeight, fit);
 }
