@@ -5,7 +5,6 @@
  * back exactly by GDAL and by our reader, validated as COGs.
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,11 +14,10 @@ import { lzwEncode } from '../lib/optimize/lzw.ts';
 import { loadZstd, zstdEncode } from '../lib/optimize/zstd.ts';
 import { lzwDecode } from '../lib/raster/decode/lzw.ts';
 import { zstdDecode } from '../lib/raster/decode/zstd.ts';
-import { readWindow } from '../lib/raster/window.ts';
 import { readHeader } from '../lib/tiff/parse.ts';
 import { FileSource } from '../lib/source/file.ts';
 import { fixturePath } from './helpers.ts';
-import { gdalinfo, gdalValidate } from './optimize-gdal.ts';
+import { gdalinfo, gdalValidate, pyStdin, readFull } from './optimize-gdal.ts';
 
 /** Deterministic bytes: noise (many codes, clears), runs (long strings), and a mix. */
 function sample(kind: 'noise' | 'runs' | 'mixed', n: number, seed = 1): Uint8Array {
@@ -90,11 +88,7 @@ for spec in json.loads(sys.stdin.read()):
     f = gdal.VSIFOpenL(path, 'rb'); gdal.VSIFSeekL(f, off, 0); out[spec['name']] = base64.b64encode(gdal.VSIFReadL(1, size, f)).decode(); gdal.VSIFCloseL(f)
     gdal.Unlink(path)
 print(json.dumps(out))`;
-  const child = execFile('/usr/bin/python3', ['-c', code], { maxBuffer: 1 << 26 });
-  child.stdin!.end(JSON.stringify(specs.map((s) => ({ name: s.name, data: Buffer.from(s.data).toString('base64') }))));
-  let stdout = '';
-  child.stdout!.on('data', (d: string) => { stdout += d; });
-  await new Promise((resolve, reject) => child.on('close', (c) => (c === 0 ? resolve(c) : reject(new Error(`python exited ${c}`)))));
+  const stdout = await pyStdin(['-c', code], JSON.stringify(specs.map((s) => ({ name: s.name, data: Buffer.from(s.data).toString('base64') }))));
   return Object.fromEntries(Object.entries(JSON.parse(stdout) as Record<string, string>).map(([k, v]) => [k, Buffer.from(v, 'base64')]));
 }
 
@@ -150,16 +144,8 @@ describe('ZSTD encoder', () => {
 
 /** Every band (and the mask) of a file's full resolution, as bytes, read by our reader. */
 async function ourRead(file: string): Promise<Buffer[]> {
-  const source = new FileSource(file);
-  try {
-    const { header } = await readHeader(source);
-    const im = header.levels[0].image;
-    const bands = Array.from({ length: im.samplesPerPixel }, (_, i) => i);
-    const win = await readWindow(header, source, { x: 0, y: 0, width: im.width, height: im.height }, { bands });
-    return [...win.bands, win.mask].map((b) => Buffer.from(b.buffer, b.byteOffset, b.byteLength));
-  } finally {
-    await source.close();
-  }
+  const { win } = await readFull(file);
+  return [...win.bands, win.mask].map((b) => Buffer.from(b.buffer, b.byteOffset, b.byteLength));
 }
 
 describe('optimize: each codec read back exactly by GDAL', () => {

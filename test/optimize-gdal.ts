@@ -1,9 +1,13 @@
-/** GDAL helpers for the optimize tests: the validator, gdalinfo, and oracle.py reads. */
+/** GDAL helpers for the optimize tests: the validator, gdalinfo, oracle.py reads, and our own whole-file read. */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
+import { readWindow } from '../lib/raster/window.ts';
+import { FileSource } from '../lib/source/file.ts';
+import { readHeader } from '../lib/tiff/parse.ts';
 
-const run = promisify(execFile);
-const PY = '/usr/bin/python3';
+export const run = promisify(execFile);
+/** The system Python, which has osgeo (not the pyenv python3 on PATH). */
+export const PY = '/usr/bin/python3';
 const VALIDATOR_DIR = '/usr/share/doc/python3-gdal/examples';
 const here = new URL('.', import.meta.url).pathname;
 
@@ -37,11 +41,30 @@ export interface OracleResult { width: number; height: number; dtype: string; ba
 /** Windows (whole levels unless x, y say otherwise) read by GDAL (test/oracle.py). */
 export async function gdalRead(requests: { file: string; level: number; x?: number; y?: number; width: number; height: number }[]): Promise<OracleResult[]> {
   const body = JSON.stringify({ requests: requests.map((r) => ({ x: 0, y: 0, ...r })) });
-  const child = execFile(PY, [`${here}oracle.py`], { maxBuffer: 1 << 30 });
-  child.stdin!.end(body);
+  const parsed = JSON.parse(await pyStdin([`${here}oracle.py`], body, 'oracle.py'));
+  return parsed.results ?? parsed;
+}
+
+/** Python (PY) with `input` on its stdin, for bodies too large for an argument: its stdout. */
+export async function pyStdin(args: string[], input: string, name = 'python'): Promise<string> {
+  const child = execFile(PY, args, { maxBuffer: 1 << 30 });
+  child.stdin!.end(input);
   let out = '';
   child.stdout!.on('data', (d: string) => { out += d; });
-  await new Promise((resolve, reject) => child.on('close', (c) => (c === 0 ? resolve(c) : reject(new Error(`oracle.py exited ${c}`)))));
-  const parsed = JSON.parse(out);
-  return parsed.results ?? parsed;
+  await new Promise((resolve, reject) => child.on('close', (c) => (c === 0 ? resolve(c) : reject(new Error(`${name} exited ${c}`)))));
+  return out;
+}
+
+/** Every band (and the mask) of a file's full resolution, read by our reader. */
+export async function readFull(file: string) {
+  const source = new FileSource(file);
+  try {
+    const { header } = await readHeader(source);
+    const im = header.levels[0].image;
+    const bands = Array.from({ length: im.samplesPerPixel }, (_, i) => i);
+    const win = await readWindow(header, source, { x: 0, y: 0, width: im.width, height: im.height }, { bands });
+    return { header, win };
+  } finally {
+    await source.close();
+  }
 }

@@ -4,18 +4,15 @@
  * averages). Each is made with GDAL in a temp dir and compared with GDAL's own COG of it, level by level.
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { promisify } from 'node:util';
 import { optimize, type Resampling } from '../lib/optimize/index.ts';
 import { FileSource } from '../lib/source/file.ts';
 import { readHeader } from '../lib/tiff/parse.ts';
-import { gdalinfo, gdalRead, gdalValidate } from './optimize-gdal.ts';
+import { gdalinfo, gdalRead, gdalValidate, PY, run } from './optimize-gdal.ts';
 
-const run = promisify(execFile);
 
 const SOURCES = `
 import sys, numpy as np
@@ -70,7 +67,7 @@ describe('optimize: classes, palettes and alpha against GDAL', () => {
   };
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'taoguan-kinds-'));
-    await run('/usr/bin/python3', ['-c', SOURCES, dir]);
+    await run(PY, ['-c', SOURCES, dir]);
   });
   after(() => rm(dir, { recursive: true, force: true }));
 

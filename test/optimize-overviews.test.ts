@@ -1,18 +1,16 @@
 /**
  * Overview pixels against GDAL's own COG driver (`gdal_translate -of COG -co RESAMPLING=…`), on odd
- * sizes (where the reduction ratio is not exactly 2) with nodata, NaN and an internal mask.
+ * sizes (where the reduction ratio is not exactly 2) with nodata (one float32 cannot hold exactly),
+ * NaN and an internal mask.
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { promisify } from 'node:util';
 import { optimize } from '../lib/optimize/index.ts';
-import { gdalRead, type OracleResult } from './optimize-gdal.ts';
+import { gdalRead, PY, run, type OracleResult } from './optimize-gdal.ts';
 
-const run = promisify(execFile);
 
 /** Sources made with numpy + GDAL: noisy, odd-sized, with the invalid-pixel kinds GDAL handles. */
 const SOURCES = `
@@ -38,9 +36,11 @@ make('u16', np.uint16, gdal.GDT_UInt16)
 make('i16-nodata', np.int16, gdal.GDT_Int16, nodata=-9999)
 make('f32-nan', np.float32, gdal.GDT_Float32, nan=True)
 make('u8-mask', np.uint8, gdal.GDT_Byte, mask=True)
+# nodata with no exact float32 value: the pixels hold its float32 rounding, which must still count as nodata
+make('f32-nodata', np.float32, gdal.GDT_Float32, nodata=-3.4e38)
 `;
 
-const NAMES = ['u16', 'i16-nodata', 'f32-nan', 'u8-mask'];
+const NAMES = ['u16', 'i16-nodata', 'f32-nan', 'u8-mask', 'f32-nodata'];
 
 function decode(r: OracleResult): Float64Array {
   const bytes = Buffer.from(r.bands[0], 'base64');
@@ -52,7 +52,7 @@ describe('optimize overviews match GDAL', () => {
   let dir: string;
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'taoguan-ovr-'));
-    await run('/usr/bin/python3', ['-c', SOURCES, dir]);
+    await run(PY, ['-c', SOURCES, dir]);
   });
   after(() => rm(dir, { recursive: true, force: true }));
 

@@ -4,21 +4,18 @@
  * GeoKeys gdalinfo reads as the target EPSG code.
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { after, before, describe, it } from 'node:test';
 import { optimize } from '../lib/optimize/index.ts';
 import { resolveTarget, type WarpResampling } from '../lib/optimize/reproject.ts';
 import { openSource } from '../lib/source/location.ts';
 import { readHeader } from '../lib/tiff/parse.ts';
 import { fixturePath } from './helpers.ts';
-import { gdalinfo, gdalValidate } from './optimize-gdal.ts';
+import { gdalinfo, gdalValidate, PY, run } from './optimize-gdal.ts';
 
-const run = promisify(execFile);
 const CLI = new URL('../bin/taoguan.mjs', import.meta.url).pathname;
 
 interface Case { file: string; srs: string; resampling: WarpResampling; nodata: number | null }
@@ -63,7 +60,7 @@ for p in json.loads(sys.argv[1]):
         'same': float((same & m).sum() / max(1, m.sum())),
     })
 print(json.dumps(out))`;
-  const { stdout } = await run('/usr/bin/python3', ['-c', code, JSON.stringify(pairs)], { maxBuffer: 1 << 24 });
+  const { stdout } = await run(PY, ['-c', code, JSON.stringify(pairs)], { maxBuffer: 1 << 24 });
   return JSON.parse(stdout);
 }
 

@@ -8,25 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { EncodePool, optimize } from '../lib/optimize/index.ts';
-import { readWindow } from '../lib/raster/window.ts';
-import { FileSource } from '../lib/source/file.ts';
 import { validateCog } from '../lib/tiff/cog.ts';
-import { readHeader } from '../lib/tiff/parse.ts';
 import { fixturePath, fixtures } from './helpers.ts';
-import { gdalinfo, gdalRead, gdalValidate } from './optimize-gdal.ts';
-
-async function readAll(file: string) {
-  const source = new FileSource(file);
-  try {
-    const { header } = await readHeader(source);
-    const im = header.levels[0].image;
-    const bands = Array.from({ length: im.samplesPerPixel }, (_, i) => i);
-    const win = await readWindow(header, source, { x: 0, y: 0, width: im.width, height: im.height }, { bands });
-    return { header, win };
-  } finally {
-    await source.close();
-  }
-}
+import { gdalinfo, gdalRead, gdalValidate, readFull } from './optimize-gdal.ts';
 
 /** What gdalinfo says that must survive optimizing (not the structure, which is meant to change). */
 function essentials(info: Record<string, unknown>) {
@@ -66,8 +50,8 @@ describe('optimize round trip', () => {
 
   for (const f of fixtures) {
     it(`${f.file}: values, mask and header survive`, async () => {
-      const input = await readAll(fixturePath(f.file));
-      const output = await readAll(outputs[f.file]);
+      const input = await readFull(fixturePath(f.file));
+      const output = await readFull(outputs[f.file]);
       assert.equal(validateCog(output.header).isCog, true);
       assert.equal(output.header.ghost?.LAYOUT, 'IFDS_BEFORE_DATA');
       assert.equal(output.header.dtype, input.header.dtype);

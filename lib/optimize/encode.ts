@@ -23,8 +23,8 @@ export interface EncodeJob {
   level: number;
 }
 
-/** TIFF Compression tag value of a codec. */
-export const COMPRESSION_TAG: Record<Codec, number> = { none: 1, lzw: 5, deflate: 8, zstd: 50000 };
+/** TIFF Compression tag value of a codec; its keys, in this order, are the codecs the CLI lists. */
+export const COMPRESSION_TAG: Record<Codec, number> = { deflate: 8, lzw: 5, zstd: 50000, none: 1 };
 
 export function encodeTile(job: EncodeJob): Uint8Array {
   predict(job);

@@ -50,7 +50,7 @@ export function pyramid(width: number, height: number, tileSize: number): LevelS
 }
 
 /** The ghost header text exactly as GDAL 3.6 writes it (the space is its padding for a later YES). */
-export function ghostHeader(hasMask: boolean): string {
+function ghostHeader(hasMask: boolean): string {
   let body = 'LAYOUT=IFDS_BEFORE_DATA\nBLOCK_ORDER=ROW_MAJOR\nBLOCK_LEADER=SIZE_AS_UINT4\n'
     + 'BLOCK_TRAILER=LAST_4_BYTES_REPEATED\nKNOWN_INCOMPATIBLE_EDITION=NO\n ';
   if (hasMask) body += 'MASK_INTERLEAVED_WITH_IMAGERY=YES\n';

@@ -6,8 +6,9 @@
  */
 import { existsSync } from 'node:fs';
 import { open, rename, rm, type FileHandle } from 'node:fs/promises';
+import { alphaSampleOf } from '../raster/plan.ts';
 import { readWindow } from '../raster/window.ts';
-import { bytesPerSample, typedArrayFor, type TypedArray } from '../raster/typed.ts';
+import { bytesPerSample, nodataAs, typedArrayFor, type TypedArray } from '../raster/typed.ts';
 import { openSource } from '../source/location.ts';
 import type { CogHeader, DType } from '../tiff/header.ts';
 import { readHeader } from '../tiff/parse.ts';
@@ -18,6 +19,7 @@ import { Pyramid } from './pyramid.ts';
 import type { Resampling } from './resample.ts';
 import { GEO_TAGS, planReprojection, targetGeoTags, warpedRowReader, type ReprojectOptions, type Reprojection } from './reproject.ts';
 import { readSourceTags, type SourceTags } from './source-tags.ts';
+import { ZSTD_LEVELS } from './zstd.ts';
 
 export interface OptimizeOptions {
   /** Tile width and height: 512 (default, as GDAL's COG driver) or 256. */
@@ -71,13 +73,13 @@ export async function optimize(input: string, output: string, options: OptimizeO
       files.push(await open(temps[k], 'w+'));
     }
     const full = header.levels[0].image;
-    const extra = full.extraSamples.findIndex((v) => v === 1 || v === 2);
     const pyr = new Pyramid({
       plan, pool, files, codec: options.compression ?? 'deflate',
-      zlevel: options.compression === 'zstd' ? options.zstdLevel ?? 9 : options.zlevel ?? 6,
+      zlevel: options.compression === 'zstd' ? options.zstdLevel ?? ZSTD_LEVELS.default : options.zlevel ?? 6,
       reduce: {
-        method, integer: full.sampleFormat !== 3, nodata: header.nodata,
-        alpha: extra >= 0 ? full.samplesPerPixel - full.extraSamples.length + extra : undefined,
+        // as the pixels hold it (a float32 rounding, say), which is what readWindow and GDAL compare
+        method, integer: full.sampleFormat !== 3, nodata: nodataAs(header.dtype, header.nodata),
+        alpha: alphaSampleOf(full),
       },
     }, arrayType(header.dtype));
     const { width, height } = plan.levels[0];
@@ -126,7 +128,7 @@ const READ_BYTES = 4 * 1024 * 1024;
  * Rows per read: whole input blocks (a block read twice is decoded twice), as many as fit READ_BYTES,
  * but at least one block row, which the TIFF parser already bounds in size.
  */
-export function readRows(blockHeight: number, rowBytes: number, budget = READ_BYTES): number {
+function readRows(blockHeight: number, rowBytes: number, budget = READ_BYTES): number {
   const fit = Math.floor(budget / rowBytes / blockHeight) * blockHeight;
   return Math.max(blockHeight, fit);
 }
@@ -151,7 +153,7 @@ function planOutput(header: CogHeader, tags: SourceTags, options: OptimizeOption
   if (palette && warp && warp.resampling !== 'nearest') throw new Error(`a palette image is reprojected with nearest only, not ${warp.resampling}`);
   const hasMask = header.levels[0].mask !== undefined;
   // reprojected without nodata or alpha: a mask marks the area outside the input (see reproject.ts)
-  const addMask = warp !== undefined && header.nodata === null && !full.extraSamples.some((v) => v === 1 || v === 2);
+  const addMask = warp !== undefined && header.nodata === null && alphaSampleOf(full) === undefined;
   const { width, height } = warp ? warp.grid : full;
   return {
     tileSize,

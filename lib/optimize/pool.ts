@@ -5,8 +5,9 @@
  * Deflate runs in libuv's thread pool (zlib's async API): native threads that cost no V8 isolate and
  * leave no garbage of their own. Codecs written in JavaScript or WASM (LZW, ZSTD) run in worker
  * threads, started on first use, each a V8 isolate of ~15 MB plus the garbage it keeps between its
- * collections (and, for ZSTD, its own WASM instance). The predictor, a single pass, runs where the
- * codec does. With size 0 everything runs inline.
+ * collections (and, for ZSTD, its own WASM instance). The predictor, a single pass, runs in the
+ * worker for those, but on the main thread for deflate, before the bytes go to zlib. With size 0
+ * everything runs inline.
  *
  * Memory is the point of the rest: the number of tiles queued is bounded (`slot()`), and a tile's
  * buffer comes back when its job is done to be filled again (`buffer()`).

@@ -21,6 +21,7 @@ export interface ReduceOptions {
   method: Resampling;
   /** Integer output rounds the average; float keeps it. */
   integer: boolean;
+  /** As the pixels hold it (nodataAs), compared exactly: a float32 pixel never equals -3.4e38 itself. */
   nodata: number | null;
   /** Sample index of an alpha band: other bands ignore pixels where it is 0. */
   alpha?: number;

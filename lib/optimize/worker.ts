@@ -13,11 +13,8 @@ parentPort?.on('message', async (msg: { id: number; job: EncodeJob }) => {
   const input = msg.job.data.buffer as ArrayBuffer;
   try {
     if (msg.job.codec === 'zstd') await loadZstd();
+    // only LZW and ZSTD come here, and both return a buffer apart from their input
     const encoded = encodeTile(msg.job);
-    if (encoded.buffer === input) {
-      parentPort?.postMessage({ id: msg.id, out: encoded }, [input]);
-      return;
-    }
     const own = encoded.byteOffset === 0 && encoded.byteLength === encoded.buffer.byteLength;
     const out = own ? encoded : new Uint8Array(encoded);
     parentPort?.postMessage({ id: msg.id, out, input }, [out.buffer as ArrayBuffer, input]);

@@ -1,7 +1,12 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { MultiBar, Presets } from 'cli-progress';
-import { EncodePool, optimize, resolveTarget, type Codec, type ReprojectOptions, type Resampling, type WarpResampling } from '../../lib/optimize/index.ts';
+import {
+  COMPRESSION_TAG, EncodePool, optimize, resolveTarget, WARP_RESAMPLINGS, ZSTD_LEVELS,
+  type Codec, type ReprojectOptions, type Resampling, type WarpResampling,
+} from '../../lib/optimize/index.ts';
+
+const CODECS = Object.keys(COMPRESSION_TAG);
 
 interface OptimizeCliOptions {
   output: string;
@@ -23,12 +28,14 @@ interface OptimizeCliOptions {
 export async function optimizeCommand(inputs: string[], opts: OptimizeCliOptions): Promise<void> {
   const tileSize = Number(opts.tileSize);
   if (tileSize !== 256 && tileSize !== 512) throw new Error(`--tile-size ${opts.tileSize}: expected 256 or 512`);
-  if (!['deflate', 'lzw', 'zstd', 'none'].includes(opts.compression)) throw new Error(`--compression ${opts.compression}: expected deflate, lzw, zstd or none`);
+  if (!CODECS.includes(opts.compression)) throw new Error(`--compression ${opts.compression}: expected ${oneOf(CODECS)}`);
   if (opts.resampling && !['average', 'nearest', 'mode'].includes(opts.resampling)) throw new Error(`--resampling ${opts.resampling}: expected average, nearest or mode`);
   const workers = Number(opts.workers), zlevel = Number(opts.zlevel), zstdLevel = Number(opts.zstdLevel);
   if (!Number.isInteger(workers) || workers < 0) throw new Error(`--workers ${opts.workers}: expected a whole number ≥ 0`);
   if (!Number.isInteger(zlevel) || zlevel < 1 || zlevel > 9) throw new Error(`--zlevel ${opts.zlevel}: expected 1 to 9`);
-  if (!Number.isInteger(zstdLevel) || zstdLevel < 1 || zstdLevel > 22) throw new Error(`--zstd-level ${opts.zstdLevel}: expected 1 to 22`);
+  if (!Number.isInteger(zstdLevel) || zstdLevel < ZSTD_LEVELS.min || zstdLevel > ZSTD_LEVELS.max) {
+    throw new Error(`--zstd-level ${opts.zstdLevel}: expected ${ZSTD_LEVELS.min} to ${ZSTD_LEVELS.max}`);
+  }
   const reproject = reprojectOptions(opts);
   mkdirSync(opts.output, { recursive: true });
   const showBars = opts.progress !== false && process.stderr.isTTY;
@@ -78,6 +85,11 @@ function reprojectOptions(opts: OptimizeCliOptions): ReprojectOptions | undefine
   const srs = opts.tSrs ?? 'EPSG:3857';
   resolveTarget(srs);
   const resampling = opts.warpResampling ?? 'nearest';
-  if (!['nearest', 'bilinear', 'average'].includes(resampling)) throw new Error(`--warp-resampling ${resampling}: expected nearest, bilinear or average`);
+  if (!(WARP_RESAMPLINGS as readonly string[]).includes(resampling)) throw new Error(`--warp-resampling ${resampling}: expected ${oneOf(WARP_RESAMPLINGS)}`);
   return { srs, resampling: resampling as WarpResampling };
+}
+
+/** "a, b or c" */
+function oneOf(choices: readonly string[]): string {
+  return `${choices.slice(0, -1).join(', ')} or ${choices[choices.length - 1]}`;
 }
