@@ -1,4 +1,4 @@
-import { Command } from 'commander';
+import { Command, InvalidArgumentError } from 'commander';
 
 /**
  * Commands are imported when run, not at start: each pulls in its own part of lib/ (optimize its
@@ -10,6 +10,13 @@ const lazy = <M,>(load: () => Promise<M>, pick: (m: M) => Action) =>
     await (pick(await load()) as (...a: unknown[]) => unknown)(...args);
   };
 const catalogCommands = () => import('./commands/catalog.ts');
+
+/** A whole-number option in [min, max]; commander reports a bad one naming the option and exits 1. */
+const integer = (min: number, max: number) => (value: string): number => {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isInteger(n) || n < min || n > max) throw new InvalidArgumentError(`expected a whole number from ${min} to ${max}`);
+  return n;
+};
 
 const program = new Command()
   .name('taoguan')
@@ -59,8 +66,8 @@ program
   .description('serve the tile API (the same one the functions serve) and the preview page on this machine')
   .option('-c, --catalog <uri>', 'catalog URI (default: $TAOGUAN_CATALOG)')
   .option('--host <host>', 'address to listen on', '127.0.0.1')
-  .option('-p, --port <port>', 'port', '5000')
-  .option('-w, --workers <n>', 'worker processes sharing the port (default: the number of cores)')
+  .option('-p, --port <port>', 'port', integer(0, 65535), 5000)
+  .option('-w, --workers <n>', 'worker processes sharing the port (default: the number of cores)', integer(1, 1024))
   .option('--base-path <prefix>', 'a path prefix to serve under, e.g. /tiles behind a proxy')
   .option('--cors <origins>', '"*" (default), "none", or a comma-separated allow-list of origins')
   .option('--cache-control <value>', 'Cache-Control of tiles', 'public, max-age=3600')
@@ -123,7 +130,7 @@ program
   .option('--regex <regex>', 'match names after the PATTERN prefix with this regex of named groups, e.g. (?<sensor>[^_]+)_(?<date>\\d{8})\\.tif')
   .option('--exact', 'statistics from full resolution instead of an overview of ~1024 px')
   .option('--force', 're-ingest even when the object is unchanged (same ETag and size)')
-  .option('-j, --concurrency <n>', 'objects ingested at once', '4')
+  .option('-j, --concurrency <n>', 'objects ingested at once', integer(1, 256), 4)
   .option('--no-progress', 'no progress bar')
   .addHelpText('after', `
 Examples:

@@ -12,8 +12,9 @@ import { answerCatalogCalls, PrimaryCatalog } from './serve-catalog.ts';
 export interface ServeOptions {
   catalog?: string;
   host: string;
-  port: string;
-  workers?: string;
+  /** Numbers from the CLI's option parser; strings from other callers (demo). */
+  port: string | number;
+  workers?: number;
   basePath?: string;
   cors?: string;
   cacheControl?: string;
