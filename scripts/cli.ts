@@ -17,6 +17,8 @@ const integer = (min: number, max: number) => (value: string): number => {
   if (value.trim() === '' || !Number.isInteger(n) || n < min || n > max) throw new InvalidArgumentError(`expected a whole number from ${min} to ${max}`);
   return n;
 };
+/** A repeatable option: every value, in order. */
+const collect = (v: string, all: string[] = []) => [...all, v];
 
 const program = new Command()
   .name('taoguan')
@@ -76,7 +78,7 @@ program
   .option('--max-source-mb <mb>', 'cap on compressed bytes one request may read (default 256)')
   .option('--max-decoded-mpixels <n>', 'cap on pixels one request may decode, in millions of 2^20 (default 256)')
   .option('-q, --quiet', 'no request log')
-  .option('--api-key <key>', 'require this API key (x-api-key header or ?api_key=); repeat for several (default: $TAOGUAN_API_KEYS)', (v: string, all: string[] = []) => [...all, v])
+  .option('--api-key <key>', 'require this API key (x-api-key header or ?api_key=); repeat for several (default: $TAOGUAN_API_KEYS)', collect)
   .option('--signing-secret <secret>', 'accept URLs signed with this secret (taoguan sign) (default: $TAOGUAN_URL_SIGNING_SECRET)')
   .action(lazy(() => import('./commands/serve.ts'), (m) => m.serveCommand));
 
@@ -118,8 +120,6 @@ program
   .option('-j, --workers <n>', 'compression threads', '2')
   .option('--no-progress', 'no progress bars')
   .action(lazy(() => import('./commands/optimize.ts'), (m) => m.optimizeCommand));
-
-const collect = (v: string, all: string[] = []) => [...all, v];
 
 program
   .command('ingest')
