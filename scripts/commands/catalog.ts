@@ -31,8 +31,12 @@ export function parseWhere(items: string[] = []): Record<string, string | string
 export async function createCommand(uri: string, opts: { keys: string; descriptions?: string }): Promise<void> {
   const names = opts.keys.split(',').map((k) => k.trim()).filter(Boolean);
   const descriptions = opts.descriptions?.split(',') ?? [];
-  await withCatalog(uri, (c) => c.create(names.map((name, i) => ({ name, description: descriptions[i]?.trim() || undefined }))));
-  console.log(`created catalog ${uri.replace(/:[^:@/]*@/, ':***@')} with keys ${names.join(', ')}`);
+  // the store's uri is redacted (no password) and normalised
+  const shown = await withCatalog(uri, async (c) => {
+    await c.create(names.map((name, i) => ({ name, description: descriptions[i]?.trim() || undefined })));
+    return c.uri;
+  });
+  console.log(`created catalog ${shown} with keys ${names.join(', ')}`);
 }
 
 export async function listCommand(uri: string | undefined, opts: { where?: string[]; limit: string; page: string; json?: boolean }): Promise<void> {

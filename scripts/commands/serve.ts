@@ -131,7 +131,7 @@ export async function serveCommand(opts: ServeOptions): Promise<void> {
     w.on('message', (m: { listening?: string }) => {
       if (m.listening && !announced) {
         announced = true;
-        console.log(`taoguan serving ${catalogUri(opts.catalog).replace(/:[^:@/]*@/, ':***@')} at ${m.listening}/ with ${workers} workers (Ctrl-C to stop)`);
+        console.log(`taoguan serving ${catalog.uri} at ${m.listening}/ with ${workers} workers (Ctrl-C to stop)`);
       }
     });
   }
