@@ -7,8 +7,9 @@ export function catalogUri(uri: string | undefined): string {
   return u;
 }
 
+/** One-shot commands: the store itself, not the server's in-memory cache (nothing is read twice). */
 export async function withCatalog<T>(uri: string | undefined, fn: (c: Catalog) => Promise<T>): Promise<T> {
-  const catalog = await openCatalog(catalogUri(uri));
+  const catalog = await openCatalog(catalogUri(uri), { cache: false });
   try {
     return await fn(catalog);
   } finally {
