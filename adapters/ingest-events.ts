@@ -17,7 +17,7 @@
 import type { Catalog, PutResult } from '../lib/catalog/catalog.ts';
 import { IngestError, type IngestOptions } from '../lib/ingest/ingest.ts';
 import { optimizedLocation, optimizeObject, type OptimizeOnIngest } from '../lib/ingest/optimize-object.ts';
-import { PatternError, type KeyPattern } from '../lib/ingest/pattern.ts';
+import { checkPatternKeys, type KeyPattern } from '../lib/ingest/pattern.ts';
 import { reconcileObject } from '../lib/ingest/reconcile.ts';
 import type { OpenOptions } from '../lib/source/location.ts';
 import type { Source } from '../lib/source/source.ts';
@@ -68,10 +68,7 @@ export interface ObjectEventOptions {
 /** Processes records in order (a put then a delete of one key in a batch must end deleted). */
 export async function handleObjectEvents(records: ObjectRecord[], options: ObjectEventOptions): Promise<RecordResult[]> {
   const catalogKeys = (await options.catalog.keys()).map((k) => k.name);
-  const { keys: patternKeys } = options.pattern;
-  if (patternKeys.length !== catalogKeys.length || catalogKeys.some((k) => !patternKeys.includes(k))) {
-    throw new PatternError(`the pattern names keys ${patternKeys.join(', ')} but the catalog has ${catalogKeys.join(', ')}`);
-  }
+  checkPatternKeys(options.pattern, catalogKeys);
   const results: RecordResult[] = [];
   const keysOf = (location: string) => {
     const values = options.pattern.match(location);

@@ -66,6 +66,19 @@ export function tilesApi(config: TilesConfig, context?: unknown): Promise<Api> {
   return tiles;
 }
 
+/**
+ * The provider's HTTP handler around the tiles API, wrapped once per API (so once per instance, or
+ * again after a failed start) rather than on every invocation.
+ */
+export function tilesHandler<H>(config: TilesConfig, wrap: (api: Api) => H): (context?: unknown) => Promise<H> {
+  let built: { api: Api; handle: H } | undefined;
+  return async (context) => {
+    const api = await tilesApi(config, context);
+    if (built?.api !== api) built = { api, handle: wrap(api) };
+    return built.handle;
+  };
+}
+
 let ingest: Promise<{ catalog: Catalog; pattern: KeyPattern }> | undefined;
 let ingestFor: IngestConfig | undefined;
 

@@ -1,4 +1,4 @@
-import { Command } from 'commander';
+import { Command, InvalidArgumentError } from 'commander';
 
 /**
  * Commands are imported when run, not at start: each pulls in its own part of lib/ (optimize its
@@ -10,6 +10,15 @@ const lazy = <M,>(load: () => Promise<M>, pick: (m: M) => Action) =>
     await (pick(await load()) as (...a: unknown[]) => unknown)(...args);
   };
 const catalogCommands = () => import('./commands/catalog.ts');
+
+/** A whole-number option in [min, max]; commander reports a bad one naming the option and exits 1. */
+const integer = (min: number, max: number) => (value: string): number => {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isInteger(n) || n < min || n > max) throw new InvalidArgumentError(`expected a whole number from ${min} to ${max}`);
+  return n;
+};
+/** A repeatable option: every value, in order. */
+const collect = (v: string, all: string[] = []) => [...all, v];
 
 const program = new Command()
   .name('taoguan')
@@ -59,8 +68,8 @@ program
   .description('serve the tile API (the same one the functions serve) and the preview page on this machine')
   .option('-c, --catalog <uri>', 'catalog URI (default: $TAOGUAN_CATALOG)')
   .option('--host <host>', 'address to listen on', '127.0.0.1')
-  .option('-p, --port <port>', 'port', '5000')
-  .option('-w, --workers <n>', 'worker processes sharing the port (default: the number of cores)')
+  .option('-p, --port <port>', 'port', integer(0, 65535), 5000)
+  .option('-w, --workers <n>', 'worker processes sharing the port (default: the number of cores)', integer(1, 1024))
   .option('--base-path <prefix>', 'a path prefix to serve under, e.g. /tiles behind a proxy')
   .option('--cors <origins>', '"*" (default), "none", or a comma-separated allow-list of origins')
   .option('--cache-control <value>', 'Cache-Control of tiles', 'public, max-age=3600')
@@ -69,7 +78,7 @@ program
   .option('--max-source-mb <mb>', 'cap on compressed bytes one request may read (default 256)')
   .option('--max-decoded-mpixels <n>', 'cap on pixels one request may decode, in millions of 2^20 (default 256)')
   .option('-q, --quiet', 'no request log')
-  .option('--api-key <key>', 'require this API key (x-api-key header or ?api_key=); repeat for several (default: $TAOGUAN_API_KEYS)', (v: string, all: string[] = []) => [...all, v])
+  .option('--api-key <key>', 'require this API key (x-api-key header or ?api_key=); repeat for several (default: $TAOGUAN_API_KEYS)', collect)
   .option('--signing-secret <secret>', 'accept URLs signed with this secret (taoguan sign) (default: $TAOGUAN_URL_SIGNING_SECRET)')
   .action(lazy(() => import('./commands/serve.ts'), (m) => m.serveCommand));
 
@@ -112,8 +121,6 @@ program
   .option('--no-progress', 'no progress bars')
   .action(lazy(() => import('./commands/optimize.ts'), (m) => m.optimizeCommand));
 
-const collect = (v: string, all: string[] = []) => [...all, v];
-
 program
   .command('ingest')
   .description('add COGs to a catalog under key values taken from their names (or given with --key)')
@@ -123,7 +130,7 @@ program
   .option('--regex <regex>', 'match names after the PATTERN prefix with this regex of named groups, e.g. (?<sensor>[^_]+)_(?<date>\\d{8})\\.tif')
   .option('--exact', 'statistics from full resolution instead of an overview of ~1024 px')
   .option('--force', 're-ingest even when the object is unchanged (same ETag and size)')
-  .option('-j, --concurrency <n>', 'objects ingested at once', '4')
+  .option('-j, --concurrency <n>', 'objects ingested at once', integer(1, 256), 4)
   .option('--no-progress', 'no progress bar')
   .addHelpText('after', `
 Examples:

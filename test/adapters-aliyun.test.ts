@@ -7,31 +7,16 @@ import { readFileSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
 import { fc2HttpHandler, fcCredentials, httpHandler, ossRecords, ossRegion, toRequest, type ApiGatewayFcEvent, type Fc2Request, type Fc3HttpEvent, type FcHttpResult } from '../adapters/aliyun-fc.ts';
-import { createApi, type Api } from '../lib/api/index.ts';
-import type { Catalog } from '../lib/catalog/catalog.ts';
-import { openCatalog } from '../lib/catalog/open.ts';
-import { makeCatalog, Origin } from './api-harness.ts';
+import type { Api } from '../lib/api/index.ts';
+import { QUERY, startAdapterWorld, TILE } from './api-harness.ts';
 
 const raw = (name: string) => readFileSync(new URL(`events/aliyun/${name}`, import.meta.url));
 const sample = <T = Record<string, unknown>>(name: string): T => JSON.parse(raw(name).toString('utf8')) as T;
-const TILE = '/singleband/DEM/2000/h/0/0/0.png';
-const QUERY = { colormap: 'viridis', stretch_range: '[0,1000]' };
 
 describe('adapters/aliyun-fc', () => {
-  const origin = new Origin();
-  let fixture: Awaited<ReturnType<typeof makeCatalog>>, catalog: Catalog, api: Api, direct: Buffer;
-  before(async () => {
-    await origin.start();
-    fixture = await makeCatalog(origin);
-    catalog = await openCatalog(fixture.uri);
-    api = createApi({ catalog });
-    direct = Buffer.from(await (await api.fetch(new Request(`http://localhost${TILE}?${new URLSearchParams(QUERY)}`))).arrayBuffer());
-  });
-  after(async () => {
-    await catalog.close();
-    await fixture.close();
-    await origin.stop();
-  });
+  let api: Api, direct: Buffer, stop: () => Promise<void>;
+  before(async () => ({ api, direct, stop } = await startAdapterWorld()));
+  after(() => stop());
   const png = (r: FcHttpResult) => {
     assert.equal(r.statusCode, 200, r.body);
     assert.equal(r.isBase64Encoded, true);

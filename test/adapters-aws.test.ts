@@ -8,31 +8,14 @@ import { after, before, describe, it } from 'node:test';
 import { gunzipSync } from 'node:zlib';
 import { fromResponse, httpHandler, s3Records, toRequest, type LambdaHttpEvent, type LambdaHttpResult, type V1HttpEvent, type V2HttpEvent } from '../adapters/aws-lambda.ts';
 import { createApi, type Api } from '../lib/api/index.ts';
-import type { Catalog } from '../lib/catalog/catalog.ts';
-import { openCatalog } from '../lib/catalog/open.ts';
-import { makeCatalog, Origin } from './api-harness.ts';
+import { QUERY, startAdapterWorld, TILE } from './api-harness.ts';
 
 const sample = <T>(name: string): T => JSON.parse(readFileSync(new URL(`events/aws/${name}`, import.meta.url), 'utf8')) as T;
-const TILE = '/singleband/DEM/2000/h/0/0/0.png';
-const QUERY = { colormap: 'viridis', stretch_range: '[0,1000]' };
 
 describe('adapters/aws-lambda', () => {
-  const origin = new Origin();
-  let fixture: Awaited<ReturnType<typeof makeCatalog>>, catalog: Catalog, api: Api, direct: Buffer;
-  before(async () => {
-    await origin.start();
-    fixture = await makeCatalog(origin);
-    catalog = await openCatalog(fixture.uri);
-    api = createApi({ catalog });
-    const res = await api.fetch(new Request(`http://localhost${TILE}?${new URLSearchParams(QUERY)}`));
-    assert.equal(res.status, 200);
-    direct = Buffer.from(await res.arrayBuffer());
-  });
-  after(async () => {
-    await catalog.close();
-    await fixture.close();
-    await origin.stop();
-  });
+  let api: Api, direct: Buffer, stop: () => Promise<void>;
+  before(async () => ({ api, direct, stop } = await startAdapterWorld()));
+  after(() => stop());
   const handle = (event: LambdaHttpEvent) => httpHandler(api)(event, {});
   const png = (r: LambdaHttpResult) => {
     assert.equal(r.statusCode, 200, r.body);

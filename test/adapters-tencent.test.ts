@@ -6,29 +6,15 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { cosRecords, httpHandler, scfCredentials, toRequest, type CosEvent, type ScfApiGatewayEvent } from '../adapters/tencent-scf.ts';
-import { createApi, type Api } from '../lib/api/index.ts';
-import type { Catalog } from '../lib/catalog/catalog.ts';
-import { openCatalog } from '../lib/catalog/open.ts';
-import { makeCatalog, Origin } from './api-harness.ts';
+import type { Api } from '../lib/api/index.ts';
+import { startAdapterWorld, TILE } from './api-harness.ts';
 
 const sample = <T>(name: string): T => JSON.parse(readFileSync(new URL(`events/tencent/${name}`, import.meta.url), 'utf8')) as T;
-const TILE = '/singleband/DEM/2000/h/0/0/0.png';
 
 describe('adapters/tencent-scf', () => {
-  const origin = new Origin();
-  let fixture: Awaited<ReturnType<typeof makeCatalog>>, catalog: Catalog, api: Api, direct: Buffer;
-  before(async () => {
-    await origin.start();
-    fixture = await makeCatalog(origin);
-    catalog = await openCatalog(fixture.uri);
-    api = createApi({ catalog });
-    direct = Buffer.from(await (await api.fetch(new Request(`http://localhost${TILE}?colormap=viridis&stretch_range=%5B0%2C1000%5D`))).arrayBuffer());
-  });
-  after(async () => {
-    await catalog.close();
-    await fixture.close();
-    await origin.stop();
-  });
+  let api: Api, direct: Buffer, stop: () => Promise<void>;
+  before(async () => ({ api, direct, stop } = await startAdapterWorld()));
+  after(() => stop());
 
   it('API Gateway sample: API path stripped, full queryString, headers, body', async () => {
     const event = sample<ScfApiGatewayEvent>('apigw-event.json');

@@ -8,7 +8,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createApi, toNodeHandler, type ApiOptions, type RequestLog } from '../lib/api/index.ts';
+import { createApi, toNodeHandler, type Api, type ApiOptions, type RequestLog } from '../lib/api/index.ts';
 import { CachedCatalog } from '../lib/catalog/cache.ts';
 import type { Catalog, DatasetRecord, DatasetSummary, KeySpec, ListQuery, Lookup } from '../lib/catalog/catalog.ts';
 import { openCatalog } from '../lib/catalog/open.ts';
@@ -114,6 +114,33 @@ export async function startApi(uri: string, options: Partial<ApiOptions> = {}): 
       server.closeAllConnections();
       await new Promise<void>((r) => server.close(() => r()));
       await spy.close();
+    },
+  };
+}
+
+/** The tile the adapter tests send through each provider's events, and its query. */
+export const TILE = '/singleband/DEM/2000/h/0/0/0.png';
+export const QUERY = { colormap: 'viridis', stretch_range: '[0,1000]' };
+
+/**
+ * What the adapter tests share: an origin, its catalog, createApi over it, and `direct`, the PNG of
+ * TILE?QUERY fetched from the API itself (what every adapter must hand back byte for byte).
+ */
+export async function startAdapterWorld(): Promise<{ api: Api; catalog: Catalog; direct: Buffer; stop: () => Promise<void> }> {
+  const origin = new Origin();
+  await origin.start();
+  const fixture = await makeCatalog(origin);
+  const catalog = await openCatalog(fixture.uri);
+  const api = createApi({ catalog });
+  const res = await api.fetch(new Request(`http://localhost${TILE}?${new URLSearchParams(QUERY)}`));
+  if (res.status !== 200) throw new Error(`direct fetch of ${TILE}: ${res.status} ${await res.text()}`);
+  const direct = Buffer.from(await res.arrayBuffer());
+  return {
+    api, catalog, direct,
+    stop: async () => {
+      await catalog.close();
+      await fixture.close();
+      await origin.stop();
     },
   };
 }

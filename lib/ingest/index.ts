@@ -2,7 +2,7 @@ import type { Catalog } from '../catalog/catalog.ts';
 import { ingestMany, planIngest, type BatchResult, type IngestOptions } from './ingest.ts';
 
 export { ingestObject, ingestMany, planIngest, IngestError, type IngestOptions, type BatchResult, type PlannedObject } from './ingest.ts';
-export { compilePattern, compileRegex, PatternError, type KeyPattern } from './pattern.ts';
+export { compilePattern, compileRegex, checkPatternKeys, PatternError, type KeyPattern } from './pattern.ts';
 export { computeMetadata } from './metadata.ts';
 
 /**

@@ -9,7 +9,7 @@ import type { ObjectInfo, Source } from '../source/source.ts';
 import { validateCog } from '../tiff/cog.ts';
 import { readHeader } from '../tiff/parse.ts';
 import { computeMetadata } from './metadata.ts';
-import { compilePattern, compileRegex, PatternError, type KeyPattern } from './pattern.ts';
+import { compilePattern, compileRegex, checkPatternKeys, PatternError, type KeyPattern } from './pattern.ts';
 
 export interface IngestOptions {
   /** Statistics from full resolution instead of an overview of ~1024 px. */
@@ -71,11 +71,7 @@ export interface PlannedObject {
  */
 export async function planIngest(catalogKeys: string[], pattern: string, options: { regex?: string; source?: OpenOptions } = {}): Promise<PlannedObject[]> {
   const kp: KeyPattern = options.regex ? compileRegex(pattern, options.regex) : compilePattern(pattern);
-  const missing = catalogKeys.filter((k) => !kp.keys.includes(k));
-  const extra = kp.keys.filter((k) => !catalogKeys.includes(k));
-  if (missing.length || extra.length) {
-    throw new PatternError(`the pattern names keys ${kp.keys.join(', ')} but the catalog has ${catalogKeys.join(', ')}${missing.length ? ` (missing: ${missing.join(', ')})` : ''}${extra.length ? ` (unknown: ${extra.join(', ')})` : ''}`);
-  }
+  checkPatternKeys(kp, catalogKeys);
   const listed = await listObjects(kp.prefix, options.source);
   const planned: PlannedObject[] = [];
   const seen = new Map<string, string>();

@@ -21,6 +21,15 @@ export class PatternError extends Error {
   }
 }
 
+/** Refuse a pattern whose keys are not the catalog's (the CLI's plan and every object event check this). */
+export function checkPatternKeys(pattern: KeyPattern, catalogKeys: string[]): void {
+  const missing = catalogKeys.filter((k) => !pattern.keys.includes(k));
+  const extra = pattern.keys.filter((k) => !catalogKeys.includes(k));
+  if (missing.length || extra.length) {
+    throw new PatternError(`the pattern names keys ${pattern.keys.join(', ')} but the catalog has ${catalogKeys.join(', ')}${missing.length ? ` (missing: ${missing.join(', ')})` : ''}${extra.length ? ` (unknown: ${extra.join(', ')})` : ''}`);
+  }
+}
+
 const escape = (s: string) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '[^/]*');
 
 /** `{name}` placeholders; `*` in the literal parts matches anything within one path segment. */

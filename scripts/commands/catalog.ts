@@ -7,8 +7,9 @@ export function catalogUri(uri: string | undefined): string {
   return u;
 }
 
+/** One-shot commands: the store itself, not the server's in-memory cache (nothing is read twice). */
 export async function withCatalog<T>(uri: string | undefined, fn: (c: Catalog) => Promise<T>): Promise<T> {
-  const catalog = await openCatalog(catalogUri(uri));
+  const catalog = await openCatalog(catalogUri(uri), { cache: false });
   try {
     return await fn(catalog);
   } finally {
@@ -31,8 +32,12 @@ export function parseWhere(items: string[] = []): Record<string, string | string
 export async function createCommand(uri: string, opts: { keys: string; descriptions?: string }): Promise<void> {
   const names = opts.keys.split(',').map((k) => k.trim()).filter(Boolean);
   const descriptions = opts.descriptions?.split(',') ?? [];
-  await withCatalog(uri, (c) => c.create(names.map((name, i) => ({ name, description: descriptions[i]?.trim() || undefined }))));
-  console.log(`created catalog ${uri.replace(/:[^:@/]*@/, ':***@')} with keys ${names.join(', ')}`);
+  // the store's uri is redacted (no password) and normalised
+  const shown = await withCatalog(uri, async (c) => {
+    await c.create(names.map((name, i) => ({ name, description: descriptions[i]?.trim() || undefined })));
+    return c.uri;
+  });
+  console.log(`created catalog ${shown} with keys ${names.join(', ')}`);
 }
 
 export async function listCommand(uri: string | undefined, opts: { where?: string[]; limit: string; page: string; json?: boolean }): Promise<void> {

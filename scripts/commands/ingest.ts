@@ -8,7 +8,8 @@ interface IngestCliOptions {
   regex?: string;
   exact?: boolean;
   force?: boolean;
-  concurrency: string;
+  /** Checked by the CLI's option parser. */
+  concurrency: number;
   progress?: boolean;
 }
 
@@ -45,7 +46,7 @@ export async function ingestCommand(pattern: string, opts: IngestCliOptions): Pr
     const showBar = opts.progress !== false && process.stderr.isTTY;
     if (showBar) bar.start(planned.length, 0, { file: '' });
     const result = await ingestMany(catalog, planned, {
-      exact: opts.exact, force: opts.force, concurrency: Number(opts.concurrency), signal: abort.signal,
+      exact: opts.exact, force: opts.force, concurrency: opts.concurrency, signal: abort.signal,
       onProgress: (done, _total, file) => showBar && bar.update(done, { file: file.split('/').pop() }),
     });
     if (showBar) bar.stop();

@@ -12,8 +12,9 @@ import { answerCatalogCalls, PrimaryCatalog } from './serve-catalog.ts';
 export interface ServeOptions {
   catalog?: string;
   host: string;
-  port: string;
-  workers?: string;
+  /** Numbers from the CLI's option parser; strings from other callers (demo). */
+  port: string | number;
+  workers?: number;
   basePath?: string;
   cors?: string;
   cacheControl?: string;
@@ -130,7 +131,7 @@ export async function serveCommand(opts: ServeOptions): Promise<void> {
     w.on('message', (m: { listening?: string }) => {
       if (m.listening && !announced) {
         announced = true;
-        console.log(`taoguan serving ${catalogUri(opts.catalog).replace(/:[^:@/]*@/, ':***@')} at ${m.listening}/ with ${workers} workers (Ctrl-C to stop)`);
+        console.log(`taoguan serving ${catalog.uri} at ${m.listening}/ with ${workers} workers (Ctrl-C to stop)`);
       }
     });
   }
