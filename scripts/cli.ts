@@ -99,7 +99,7 @@ program
   .description('ingest the shipped sample DEM into a SQLite catalog and serve it: the quickest look at taoguan')
   .option('--dir <folder>', 'work folder for the catalog and the sample', 'taoguan-demo')
   .option('--host <host>', 'address to listen on', '127.0.0.1')
-  .option('-p, --port <port>', 'port', '5000')
+  .option('-p, --port <port>', 'port', integer(0, 65535), 5000)
   .action(lazy(() => import('./commands/demo.ts'), (m) => m.demoCommand));
 
 program

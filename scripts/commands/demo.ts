@@ -11,7 +11,7 @@ const SAMPLE = new URL('../../data/sample/jacksboro-dem.tif', import.meta.url).p
  * The README's first command: the shipped sample DEM ingested into a SQLite catalog in a work
  * folder, served, with the URLs to try printed. Running it again reuses the folder.
  */
-export async function demoCommand(opts: { dir: string; host: string; port: string }): Promise<void> {
+export async function demoCommand(opts: { dir: string; host: string; port: number }): Promise<void> {
   const dir = resolve(opts.dir);
   await mkdir(dir, { recursive: true });
   const file = join(dir, 'jacksboro-dem.tif');

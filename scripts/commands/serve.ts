@@ -13,7 +13,7 @@ export interface ServeOptions {
   catalog?: string;
   host: string;
   /** Numbers from the CLI's option parser; strings from other callers (demo). */
-  port: string | number;
+  port: number;
   workers?: number;
   basePath?: string;
   cors?: string;
@@ -73,7 +73,7 @@ export async function startServer(opts: ServeOptions, onListening?: (url: string
   server.keepAliveTimeout = 65_000; // longer than the usual proxy's, so nginx never reuses a closed socket
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(Number(opts.port), opts.host, resolve);
+    server.listen(opts.port, opts.host, resolve);
   });
   const stop = () => {
     server.close(() => void catalog.close().finally(() => process.exit(0)));
@@ -83,7 +83,7 @@ export async function startServer(opts: ServeOptions, onListening?: (url: string
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
   const addr = server.address();
-  const port = typeof addr === 'object' && addr ? addr.port : Number(opts.port);
+  const port = typeof addr === 'object' && addr ? addr.port : opts.port;
   onListening?.(`http://${opts.host.includes(':') ? `[${opts.host}]` : opts.host}:${port}${opts.basePath ?? ''}`);
   return server;
 }
