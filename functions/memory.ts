@@ -19,13 +19,16 @@ export function memoryLimitMb(context: unknown, env: NodeJS.ProcessEnv = process
 
 /**
  * Tile and block cache bytes for an instance of `memoryMb`: 30% of what is left above a 100 MB
- * floor, two fifths for tiles and three for blocks, never above the API's defaults. Undefined memory
- * (not a known platform) keeps the defaults.
+ * floor, three fifths for tiles and the rest for blocks, never above the API's defaults. Tiles get the
+ * larger share: a hit there skips the render altogether. Measured at 128 MB over the bench's 146
+ * cycled tiles (4.4 MB of PNG): with 3.4 MB of tiles the cycle never hit (2,231 requests in 15 s),
+ * with 5 MB it does (57,000). Undefined memory (not a known platform) keeps the defaults.
  */
 export function cacheBudget(memoryMb: number | undefined): { tileCacheBytes?: number; blockCacheBytes?: number } {
   if (memoryMb === undefined) return {};
   const total = Math.max(2, Math.min(40, (memoryMb - 100) * 0.3)) * 2 ** 20;
-  return { tileCacheBytes: Math.round(Math.min(16 * 2 ** 20, total * 0.4)), blockCacheBytes: Math.round(Math.min(24 * 2 ** 20, total * 0.6)) };
+  const tiles = Math.min(16 * 2 ** 20, total * 0.6);
+  return { tileCacheBytes: Math.round(tiles), blockCacheBytes: Math.round(Math.min(24 * 2 ** 20, total - tiles)) };
 }
 
 /**

@@ -16,7 +16,7 @@ test('caches shrink with the instance and never pass the API defaults', () => {
   const mib = (n?: number) => (n ?? NaN) / 2 ** 20;
   assert.deepEqual(cacheBudget(undefined), {});
   assert.ok(mib(at(128).tileCacheBytes) + mib(at(128).blockCacheBytes) <= 9, '128 MB: under 9 MB of caches');
-  assert.ok(mib(at(128).blockCacheBytes) > mib(at(128).tileCacheBytes), 'blocks get the larger share');
+  assert.ok(mib(at(128).tileCacheBytes) > mib(at(128).blockCacheBytes), 'tiles get the larger share (a hit skips the render)');
   assert.deepEqual(at(3008), { tileCacheBytes: 16 * 2 ** 20, blockCacheBytes: 24 * 2 ** 20 });
   assert.ok(mib(at(64).tileCacheBytes) > 0, 'even a tiny instance keeps a little');
 });
