@@ -4,6 +4,7 @@
  * shared S3 clients' keep-alive pools; and the ingest run over object records.
  */
 import { handleObjectEvents, throwOnFailures, type ObjectRecord, type RecordResult } from '../adapters/ingest-events.ts';
+import { limitsFor, machineMemoryMb } from '../lib/api/admission.ts';
 import { createApi, type Api } from '../lib/api/index.ts';
 import type { Catalog } from '../lib/catalog/catalog.ts';
 import { openCatalog } from '../lib/catalog/open.ts';
@@ -53,11 +54,16 @@ export function tilesApi(config: TilesConfig, context?: unknown): Promise<Api> {
   tiles ??= (async () => {
     const catalog = await openCatalog(config.catalog);
     // Sized to the instance's memory unless TAOGUAN_TILE_CACHE_MB / TAOGUAN_BLOCK_CACHE_MB say otherwise.
-    const budget = cacheBudget(memoryLimitMb(context));
+    const memoryMb = memoryLimitMb(context);
+    const budget = cacheBudget(memoryMb);
+    // Renders at once: FC 3.0 (instance concurrency) and SCF (multi-concurrency) hand one instance
+    // several requests; from its memory unless TAOGUAN_MAX_IN_FLIGHT says otherwise.
+    const admission = limitsFor(memoryMb ?? machineMemoryMb(), config.admission);
     return createApi({
       catalog, basePath: config.basePath, cors: config.cors, cacheControl: config.cacheControl, trustForwardedPrefix: true,
       tileCacheBytes: config.tileCacheBytes ?? budget.tileCacheBytes, blockCacheBytes: config.blockCacheBytes ?? budget.blockCacheBytes, access: config.access,
       maxSourceBytes: config.maxSourceBytes, maxDecodedPixels: config.maxDecodedPixels,
+      ...admission,
       openSource: (location) => rotatingSource(location, config),
     });
   })();

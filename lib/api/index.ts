@@ -14,11 +14,13 @@ import { openSource as openLocation } from '../source/location.ts';
 import type { Source } from '../source/source.ts';
 import { MAX_TILE_SIZE } from '../tiles/tms.ts';
 import pkg from '../../package.json' with { type: 'json' };
+import { limitsFor, machineMemoryMb } from './admission.ts';
 import { AccessControl, AccessDenied, AUTH_PARAMS, type AccessOptions } from './auth.ts';
 import { compressMiddleware } from './compress.ts';
 import { ApiContext, newStats, type ApiConfig, type RequestLog } from './context.ts';
 import { corsMiddleware } from './cors.ts';
 import { ApiError, describeError, errorResponse, toApiError } from './errors.ts';
+import { registerHealth } from './health.ts';
 import { MethodIndex } from './methods.ts';
 import { registerOpenApi } from './openapi.ts';
 import { registerPoint } from './point.ts';
@@ -33,6 +35,7 @@ export type { RequestLog } from './context.ts';
 export type { AccessOptions } from './auth.ts';
 export { signUrl } from './auth.ts';
 export { toNodeHandler } from './node.ts';
+export { limitsFor, machineMemoryMb, type AdmissionLimits } from './admission.ts';
 
 export interface ApiOptions {
   /** Where datasets are looked up; openCatalog() gives one behind an in-memory cache. */
@@ -62,6 +65,16 @@ export interface ApiOptions {
   maxSourceBytes?: number;
   /** Pixels of internal blocks one request may decode; more is a 422 naming this cap. Default 256 Mi. */
   maxDecodedPixels?: number;
+  /**
+   * Renders (tiles, previews, /point reads) at once in this process; cached tiles, 304s, documents
+   * and /healthz never wait for one. Default from the machine's memory (admission.ts limitsFor): 16
+   * with 8 GB or more.
+   */
+  maxInFlight?: number;
+  /** Requests waiting for a render slot; one more is a 503 with Retry-After. Default 4 × maxInFlight. */
+  maxQueue?: number;
+  /** Longest wait for a render slot, in ms; then 503 with Retry-After. Default 5000. */
+  maxWaitMs?: number;
   /** Called once per request with its log line. */
   logger?: (line: RequestLog) => void;
   /** API keys and/or a URL signing secret; without either, every route is public. See auth.ts. */
@@ -91,6 +104,7 @@ export function createApi(options: ApiOptions): Api {
     maxTileSize: Math.min(options.maxTileSize ?? 1024, MAX_TILE_SIZE),
     tileCacheBytes: options.tileCacheBytes ?? 16 * 1024 * 1024,
     blockCacheBytes: options.blockCacheBytes ?? 24 * 1024 * 1024,
+    admission: limitsFor(machineMemoryMb(), { maxInFlight: options.maxInFlight, maxQueue: options.maxQueue, maxWaitMs: options.maxWaitMs }),
     readLimits: checkReadLimits({
       maxSourceBytes: options.maxSourceBytes ?? DEFAULT_READ_LIMITS.maxSourceBytes,
       maxDecodedPixels: options.maxDecodedPixels ?? DEFAULT_READ_LIMITS.maxDecodedPixels,
@@ -143,6 +157,7 @@ export function createApi(options: ApiOptions): Api {
   registerWmts(app);
   registerPoint(app);
   registerOpenApi(app, pkg.version);
+  registerHealth(app, pkg.version);
   registerWebRoutes(app);
 
   const methods = new MethodIndex(() => app.routes, options.cors !== false ? ['OPTIONS'] : []);
