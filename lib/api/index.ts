@@ -34,7 +34,7 @@ import { registerWmts } from './wmts.ts';
 export type { RequestLog } from './context.ts';
 export type { AccessOptions } from './auth.ts';
 export { signUrl } from './auth.ts';
-export { toNodeHandler } from './node.ts';
+export { createNodeServer, toNodeHandler, type NodeServerOptions } from './node.ts';
 export { limitsFor, machineMemoryMb, type AdmissionLimits } from './admission.ts';
 
 export interface ApiOptions {
