@@ -113,7 +113,7 @@ describe('taoguan serve: start-up failures and dead workers', () => {
     const s = serve(['-c', uri, '--port', String(await freePort()), '--workers', '1', '--quiet']);
     const url = await s.url();
     try {
-      assert.equal((await fetch(`${url}/healthz`)).status, 200);
+      assert.equal((await fetch(`${url}/keys`)).status, 200);
       const { primary, workers: [first] } = await workersOf(s);
       process.kill(first, 'SIGKILL');
       let replaced: number | undefined;
