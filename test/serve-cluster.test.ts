@@ -6,14 +6,10 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { copyFile, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { createServer, type AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { openCatalog } from '../lib/catalog/open.ts';
-import { ingestObject } from '../lib/ingest/ingest.ts';
-import { fixturePath } from './helpers.ts';
+import { beijingCatalog } from './serve-harness.ts';
 
 const bin = new URL('../bin/taoguan.mjs', import.meta.url).pathname;
 
@@ -71,15 +67,7 @@ const count = (text: string, re: RegExp) => text.match(new RegExp(re.source, 'g'
 describe('taoguan serve: start-up failures and dead workers', () => {
   let dir = '', uri = '';
 
-  before(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'taoguan-cluster-'));
-    await copyFile(fixturePath('u16-4band-deflate-p2-meta-utm50.tif'), join(dir, 'b.tif'));
-    uri = `sqlite:${join(dir, 'catalog.db')}`;
-    const catalog = await openCatalog(uri);
-    await catalog.create([{ name: 'name' }]);
-    await ingestObject(catalog, join(dir, 'b.tif'), ['beijing']);
-    await catalog.close();
-  });
+  before(async () => ({ dir, uri } = await beijingCatalog('taoguan-cluster-')));
   after(() => rm(dir, { recursive: true, force: true }));
 
   it('a port in use: exit 1 within seconds, the cause said once (not once per worker)', async () => {

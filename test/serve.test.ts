@@ -1,17 +1,15 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { copyFile, mkdtemp, readdir, readFile, readlink, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, readFile, readlink, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { openCatalog } from '../lib/catalog/open.ts';
-import { ingestObject } from '../lib/ingest/ingest.ts';
 import { stretchToIndices } from '../lib/render/stretch.ts';
 import { tileBounds, WebMercatorQuad } from '../lib/tiles/tms.ts';
 import { fixturePath } from './helpers.ts';
+import { beijingCatalog, SERVE_FIXTURE } from './serve-harness.ts';
 
 const bin = new URL('../bin/taoguan.mjs', import.meta.url).pathname;
-const FILE = 'u16-4band-deflate-p2-meta-utm50.tif';
+const FILE = SERVE_FIXTURE;
 
 function startServe(args: string[]): Promise<{ child: ChildProcess; url: string; out: string[] }> {
   const child = spawn(process.execPath, [bin, 'serve', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -31,15 +29,7 @@ describe('taoguan serve', () => {
   let dir = '';
   let uri = '';
 
-  before(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'taoguan-serve-'));
-    await copyFile(fixturePath(FILE), join(dir, 'b.tif'));
-    uri = `sqlite:${join(dir, 'catalog.db')}`;
-    const catalog = await openCatalog(uri);
-    await catalog.create([{ name: 'name' }]);
-    await ingestObject(catalog, join(dir, 'b.tif'), ['beijing']);
-    await catalog.close();
-  });
+  before(async () => ({ dir, uri } = await beijingCatalog('taoguan-serve-')));
   after(() => rm(dir, { recursive: true, force: true }));
 
   it('serves with 2 workers on one port, logs a line per request, and stops cleanly on SIGTERM', async () => {

@@ -159,16 +159,12 @@ export async function probeServe(o: ServeProbeOptions, read: boolean): Promise<S
 
 /** `npm run bench`: 4 connections × 300 pipelined 1024 px tiles of the 10980² COG, read and never read. */
 export async function benchPipelining(seconds = 20): Promise<Record<string, unknown>> {
-  const { mkdtemp, rm } = await import('node:fs/promises');
-  const { tmpdir } = await import('node:os');
-  const { join } = await import('node:path');
-  const { sentinelCatalog } = await import('./data.ts');
+  const { withSentinelCatalog } = await import('./data.ts');
   const { tilePaths } = await import('./serve.ts');
-  const dir = await mkdtemp(join(tmpdir(), 'taoguan-pipelining-bench-'));
-  try {
-    const tiles = tilePaths().map((p) => p.replace(/\?.*$/, ''));
+  const tiles = tilePaths().map((p) => p.replace(/\?.*$/, ''));
+  return withSentinelCatalog('taoguan-pipelining-bench-', async (catalog) => {
     const options: ServeProbeOptions = {
-      catalog: await sentinelCatalog(dir), connections: 4, seconds, ceilingMb: 2048,
+      catalog, connections: 4, seconds, ceilingMb: 2048,
       paths: (i) => Array.from({ length: 300 }, (_, k) => `${tiles[k % tiles.length]}?tile_size=[1024,1024]&stretch_range=[1000,${2500 + i * 10 + Math.floor(k / tiles.length)}]`),
     };
     const out: Record<string, unknown> = {};
@@ -179,7 +175,5 @@ export async function benchPipelining(seconds = 20): Promise<Record<string, unkn
       out[read ? 'read' : 'neverRead'] = line;
     }
     return out;
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
+  });
 }
