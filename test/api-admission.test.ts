@@ -104,10 +104,11 @@ describe('admission control', () => {
 });
 
 describe('admission limits', () => {
-  it('default from the memory a process may use: a quarter of it at 32 MiB a render, 1 to 16', () => {
-    assert.deepEqual(limitsFor(128), { maxInFlight: 1, maxQueue: 4, maxWaitMs: 5000 });
-    assert.equal(limitsFor(512).maxInFlight, 4);
-    assert.equal(limitsFor(1024).maxInFlight, 8);
+  it('default from the memory a process may use: a render per 32 MiB, 1 to 16', () => {
+    assert.deepEqual(limitsFor(128), { maxInFlight: 4, maxQueue: 16, maxWaitMs: 5000 });
+    assert.equal(limitsFor(64).maxInFlight, 2);
+    assert.equal(limitsFor(20).maxInFlight, 1);
+    assert.equal(limitsFor(256).maxInFlight, 8);
     assert.equal(limitsFor(24 * 1024).maxInFlight, 16);
     assert.deepEqual(limitsFor(512, { maxInFlight: 2 }), { maxInFlight: 2, maxQueue: 8, maxWaitMs: 5000 });
     assert.throws(() => limitsFor(512, { maxInFlight: 0 }), /maxInFlight: expected a whole number from 1/);

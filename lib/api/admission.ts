@@ -25,19 +25,21 @@ export interface AdmissionLimits {
 const RETRY_AFTER = '1';
 
 /**
- * Peak memory one render may add, in MiB: measured for a 1024 px singleband tile of a uint16 COG
- * (the largest tile the API renders by default) over `serve` with one connection, RSS minus idle.
+ * The memory one render slot stands for, in MiB. What a render adds at its peak depends on the tile:
+ * a few MiB for 256 px, 8–30 MiB for 1024 px (measured over `serve`: 16 such renders at once added
+ * ~100 MiB over 2 at once), more for band math over several datasets.
  */
-export const RENDER_PEAK_MB = 32;
+export const SLOT_MB = 32;
 
 /**
- * The limits for a process that may use `processMemoryMb`, where not given: a quarter of that
- * memory for renders in flight (the rest is Node, the caches and headroom) at RENDER_PEAK_MB each,
- * between 1 and 16 (more than 16 renders on one core only add latency); a queue four times that;
- * waits of up to 5 s, well under the 30 s an API gateway allows a request.
+ * The limits for a process that may use `processMemoryMb`, where not given: a render slot per
+ * SLOT_MB, between 1 and 16 — a 128 MB function gets 4 (the four concurrent requests its budget is
+ * measured with, peak RSS under 110 MB), 512 MB and more 16 (past that, renders on one core only
+ * add latency); a queue four times that; waits of up to 5 s, well under the 30 s an API gateway
+ * allows a request.
  */
 export function limitsFor(processMemoryMb: number, given: Partial<AdmissionLimits> = {}): AdmissionLimits {
-  const maxInFlight = given.maxInFlight ?? Math.max(1, Math.min(16, Math.floor(processMemoryMb / 4 / RENDER_PEAK_MB)));
+  const maxInFlight = given.maxInFlight ?? Math.max(1, Math.min(16, Math.floor(processMemoryMb / SLOT_MB)));
   return checkLimits({ maxInFlight, maxQueue: given.maxQueue ?? 4 * maxInFlight, maxWaitMs: given.maxWaitMs ?? 5000 });
 }
 

@@ -67,8 +67,8 @@ export interface ApiOptions {
   maxDecodedPixels?: number;
   /**
    * Renders (tiles, previews, /point reads) at once in this process; cached tiles, 304s, documents
-   * and /healthz never wait for one. Default from the machine's memory (admission.ts limitsFor): 16
-   * with 8 GB or more.
+   * and /healthz never wait for one. Default from the machine's memory (admission.ts limitsFor): one
+   * per 32 MiB, 16 with 512 MB or more.
    */
   maxInFlight?: number;
   /** Requests waiting for a render slot; one more is a 503 with Retry-After. Default 4 × maxInFlight. */
