@@ -26,8 +26,8 @@ const RETRY_AFTER = '1';
 
 /**
  * The memory one render slot stands for, in MiB. What a render adds at its peak depends on the tile:
- * a few MiB for 256 px, 8–30 MiB for 1024 px (measured over `serve`: 16 such renders at once added
- * ~100 MiB over 2 at once), more for band math over several datasets.
+ * a few MiB for 256 px, 8–30 MiB for 1024 px (measured over `serve`: 16 such renders at once took
+ * ~100 MiB more than 2), more for band math over several datasets.
  */
 export const SLOT_MB = 32;
 
