@@ -2,7 +2,9 @@
  * The ingest pipeline: object → header (ranges only) → COG check → metadata → one atomic upsert.
  * The CLI, and later the object-upload event handlers, all go through `ingestObject`.
  */
+import { errorKind, TaoguanError, type ErrorKind } from '../errors.ts';
 import { CatalogError, validateKeys, type Catalog, type DatasetRecord, type PutResult } from '../catalog/catalog.ts';
+import { CorruptBlockError } from '../raster/window.ts';
 import { listObjects } from '../source/list.ts';
 import { openSource, type OpenOptions } from '../source/location.ts';
 import type { ObjectInfo, Source } from '../source/source.ts';
@@ -25,10 +27,16 @@ export interface IngestOptions {
   info?: ObjectInfo;
 }
 
-export class IngestError extends Error {
-  /** 'not-cog' (readable, but no COG) and 'too-large' (past a bound): a retry cannot help. */
-  constructor(readonly location: string, message: string, readonly code?: 'not-cog' | 'too-large', options?: { cause?: unknown }) {
-    super(`${location}: ${message}`, options);
+/** Codes callers act on: 'not-cog' (readable, but no COG; ingest-on-upload converts it), 'too-large' (past a bound). */
+export type IngestErrorCode = 'not-cog' | 'too-large';
+
+/**
+ * One object could not be ingested; the message starts with its location. Its kind is the code's, else
+ * its cause's: a TIFF that does not parse is bad input, a 503 from the store an origin fault.
+ */
+export class IngestError extends TaoguanError {
+  constructor(readonly location: string, message: string, readonly code?: IngestErrorCode, options?: { cause?: unknown; kind?: ErrorKind }) {
+    super(options?.kind ?? (code === 'not-cog' ? 'input' : code === 'too-large' ? 'limit' : errorKind(options?.cause)), `${location}: ${message}`, options);
     this.name = 'IngestError';
   }
 }
@@ -53,7 +61,8 @@ export async function ingestObject(catalog: Catalog, location: string, keys: str
     return await catalog.put(record);
   } catch (e) {
     if (e instanceof IngestError || e instanceof CatalogError) throw e;
-    throw new IngestError(location, (e as Error).message, undefined, { cause: e });
+    // A tile calls undecodable bytes an origin fault; at ingest the object itself is what is judged: bad input.
+    throw new IngestError(location, (e as Error).message, undefined, { cause: e, kind: e instanceof CorruptBlockError ? 'input' : undefined });
   } finally {
     await source.close?.();
   }

@@ -4,6 +4,7 @@
  */
 import type { DatasetMetadata } from '../catalog/catalog.ts';
 import { boundsOf, reprojectBounds } from '../describe.ts';
+import { InputError } from '../errors.ts';
 import { computeStats } from '../raster/stats.ts';
 import type { Source } from '../source/source.ts';
 import type { CogHeader } from '../tiff/header.ts';
@@ -18,7 +19,7 @@ export interface MetadataOptions {
 
 export async function computeMetadata(header: CogHeader, source: Source, options: MetadataOptions = {}): Promise<DatasetMetadata> {
   const bounds = boundsOf(header);
-  if (!bounds) throw new Error('the raster has no geotransform, so it has no place on a map');
+  if (!bounds) throw new InputError('the raster has no geotransform, so it has no place on a map');
   const toLonLat = toWgs84(header.crs); // throws UnknownCrsError: refused at ingest, not at tile time
   const edges = new RowExtents();
   const stats = await computeStats(header, source, { ...options, onMask: (mask, width, y0) => edges.add(mask, width, y0) });

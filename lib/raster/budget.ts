@@ -8,6 +8,7 @@
  * Costs come from the window plan (pure geometry over the header) and count every block needed,
  * cached or not, so whether a request is refused never depends on what happens to be cached.
  */
+import { TaoguanError } from '../errors.ts';
 import type { CogHeader } from '../tiff/header.ts';
 import type { WindowPlan } from './plan.ts';
 
@@ -37,11 +38,11 @@ export function checkReadLimits(limits: ReadLimits): ReadLimits {
 }
 
 /** A request would read or decode more than its cap. */
-export class ReadLimitError extends Error {
+export class ReadLimitError extends TaoguanError {
   constructor(readonly limit: keyof ReadLimits, readonly needed: number, readonly cap: number) {
     const what = limit === 'maxSourceBytes' ? `read ${bytes(needed)} from the object store` : `decode ${pixels(needed)} pixels`;
     const cost = limit === 'maxSourceBytes' ? bytes(cap) : `${pixels(cap)} pixels`;
-    super(`this request would ${what}, above this server's cap of ${cost} per request (${limit}); the dataset may lack overviews for this zoom`);
+    super('limit', `this request would ${what}, above this server's cap of ${cost} per request (${limit}); the dataset may lack overviews for this zoom`);
     this.name = 'ReadLimitError';
   }
 }

@@ -7,7 +7,7 @@ import { open, stat } from 'node:fs/promises';
 import type { BigIntStats } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { checkEtag, checkRange, pastEnd } from './check.ts';
-import { SourceError } from './source.ts';
+import { ObjectMissingError, SourceError } from './source.ts';
 import type { ObjectInfo, RangeResult, ReadOptions, Source } from './source.ts';
 
 interface Handle {
@@ -19,8 +19,19 @@ interface Handle {
   retired: boolean;
 }
 
+/** A missing file is ObjectMissingError and an unreadable one a plain (permanent) SourceError; anything else stays as it is. */
+function fsError(location: string, err: unknown): unknown {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT' || code === 'ENOTDIR') return new ObjectMissingError(location, 'no such file');
+  if (code === 'EACCES' || code === 'EPERM') return new SourceError(`${location}: permission denied`, 403, false);
+  return err;
+}
+
 async function openHandle(location: string): Promise<Handle> {
-  const fh = await open(location, 'r');
+  // removed between the stat and the open: as missing as if the stat had said so
+  const fh = await open(location, 'r').catch((err: unknown) => {
+    throw fsError(location, err);
+  });
   try {
     const { ino, dev } = await fh.stat({ bigint: true });
     return { fh, ino, dev, users: 0, retired: false };
@@ -86,10 +97,7 @@ export class FileSource implements Source {
     try {
       return await stat(this.location, { bigint: true });
     } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      if (code === 'ENOENT' || code === 'ENOTDIR') throw new SourceError(`${this.location}: no such file`, 404, false);
-      if (code === 'EACCES' || code === 'EPERM') throw new SourceError(`${this.location}: permission denied`, 403, false);
-      throw err;
+      throw fsError(this.location, err);
     }
   }
 
