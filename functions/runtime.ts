@@ -94,15 +94,17 @@ function ingestState(config: IngestConfig) {
 }
 
 /**
- * Ingests (or removes) each record, logs one JSON line per record, and throws when any failed so
- * the platform's retry policy re-runs the batch (finished records are then no-ops).
+ * Ingests (or removes) each record, logs one JSON line per record, and throws when any failed in a
+ * way a retry may cure, so the platform's retry policy re-runs the batch (finished records are then
+ * no-ops); refused and invalid records are logged and not retried.
  */
 export async function runIngest(records: ObjectRecord[], config: IngestConfig): Promise<RecordResult[]> {
   const { catalog, pattern } = await ingestState(config);
   const allowed: ObjectRecord[] = [], refused: RecordResult[] = [];
   for (const r of records) {
     try {
-      checkLocation(config.policy, r.location);
+      // a malformed record is reported as such by handleObjectEvents, not as a refused location
+      if (!r.problem) checkLocation(config.policy, r.location);
       allowed.push(r);
     } catch (e) {
       refused.push({ ...r, status: 'refused', message: (e as Error).message });
