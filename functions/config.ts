@@ -4,11 +4,12 @@
  * the variable, not a confusing error deep in a tile request.
  */
 import { accessFromEnv, type AccessOptions } from '../lib/api/auth.ts';
+import { InputError } from '../lib/errors.ts';
 import { compilePattern, compileRegex } from '../lib/ingest/pattern.ts';
 import { checkLocation, type LocationPolicy } from '../lib/source/allow.ts';
-import { parseLocation, type OpenOptions } from '../lib/source/location.ts';
+import { parseLocation, type Location, type OpenOptions } from '../lib/source/location.ts';
 
-export class ConfigError extends Error {
+export class ConfigError extends InputError {
   constructor(message: string) {
     super(`taoguan function configuration: ${message}`);
     this.name = 'ConfigError';
@@ -93,15 +94,19 @@ function store(env: Env): StoreConfig {
 function locationPolicy(env: Env): LocationPolicy {
   const buckets = list(env.TAOGUAN_ALLOWED_BUCKETS);
   const prefixes = list(env.TAOGUAN_ALLOWED_PREFIXES).map((p) => {
-    let scheme: string;
+    let loc: Location;
     try {
-      scheme = parseLocation(p).scheme;
+      loc = parseLocation(p);
     } catch (e) {
       throw new ConfigError(`TAOGUAN_ALLOWED_PREFIXES: ${(e as Error).message}`);
     }
     // Without the trailing "/", oss://b/cogs would admit oss://b/cogs-private/… and https://a.com would admit https://a.com.evil.cn/.
-    if (scheme === 'file' || !p.endsWith('/')) throw new ConfigError(`TAOGUAN_ALLOWED_PREFIXES=${p}: expected s3://, oss://, cos:// or http(s):// prefixes ending in "/", e.g. oss://bucket/cogs/`);
-    return scheme.startsWith('http') ? new URL(p).href : p;
+    // A local folder (/mnt/cogs/ or file:///mnt/cogs/) is the one way a function reads files: absolute, as a path.
+    const path = loc.path;
+    if (!p.endsWith('/') || (path !== undefined && !path.startsWith('/'))) {
+      throw new ConfigError(`TAOGUAN_ALLOWED_PREFIXES=${p}: expected s3://, oss://, cos:// or http(s):// prefixes, or absolute local folders, ending in "/", e.g. oss://bucket/cogs/ or /mnt/cogs/`);
+    }
+    return path ?? (loc.url ? new URL(p).href : p);
   });
   const hosts = list(env.TAOGUAN_ALLOWED_HOSTS).map((h) => h.toLowerCase());
   for (const h of hosts) if (!/^(?:\*\.)?[a-z0-9-]+(?:\.[a-z0-9-]+)*$/.test(h)) throw new ConfigError(`TAOGUAN_ALLOWED_HOSTS=${h}: expected host names like data.example.cn or *.example.cn`);
@@ -113,6 +118,8 @@ function locationPolicy(env: Env): LocationPolicy {
   return {
     buckets: buckets.length ? buckets : undefined, prefixes: prefixes.length ? prefixes : undefined,
     hosts: hosts.length ? hosts : undefined, allowPrivate: rawPrivate === '1' ? true : rawPrivate === '0' ? false : privateHosts,
+    // a catalog row naming a file would read the instance's own disk: only under a listed local folder
+    localFiles: false,
   };
 }
 

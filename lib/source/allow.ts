@@ -18,6 +18,12 @@ export interface LocationPolicy {
   hosts?: string[];
   /** Let http(s) locations reach internal addresses (loopback, private, link-local): true, or these hosts. Default none. */
   allowPrivate?: AllowPrivate;
+  /**
+   * false: local paths (bare or file:) only under a listed absolute-path prefix such as /mnt/cogs/.
+   * The functions set it: their rows and events name object-store locations, and a row naming a
+   * file would read the instance's own disk. Default true (the CLI and `serve` read local files).
+   */
+  localFiles?: boolean;
 }
 
 const hostAllowed = (host: string, hosts: string[]) =>
@@ -36,11 +42,15 @@ export function checkLocation(policy: LocationPolicy, location: string): void {
   if (raw.split(/[/\\]/).some((s) => s === '.' || s === '..' || /^(?:%2e|\.){1,2}$/i.test(s))) {
     throw new LocationRefusedError(`${location}: "." and ".." path segments are not allowed in locations`);
   }
+  if (loc.path !== undefined && policy.localFiles === false && !policy.prefixes?.some((p) => p.startsWith('/') && loc.path!.startsWith(p))) {
+    throw new LocationRefusedError(`${location}: a local path; this deployment reads only object-store and http(s) locations, and local files only under an allowed prefix such as /mnt/cogs/`);
+  }
   const host = loc.url ? new URL(loc.url).hostname.toLowerCase() : undefined;
   if (host !== undefined) checkHostname(host, policy);
   const { buckets, prefixes, hosts } = policy;
   if (!buckets?.length && !prefixes?.length && !hosts?.length) return;
-  const normalized = loc.url ? new URL(loc.url).href : location;
+  // a file: URL is compared as the path it names, so it matches a /path/ prefix as the bare path would
+  const normalized = loc.url ? new URL(loc.url).href : (loc.path ?? location);
   if (prefixes?.some((p) => normalized.startsWith(p))) return;
   if (loc.bucket && buckets?.includes(loc.bucket)) return;
   if (host !== undefined && hosts?.length && hostAllowed(host, hosts)) return;

@@ -17,6 +17,8 @@ export interface MemoryCheck {
   /** dist/aws/tiles (holding index.js and lambda-wrapper.sh). */
   bundleDir: string;
   catalog: string;
+  /** The local folder the catalog's rows name, ending in "/": a function reads files only under a listed one. */
+  folder: string;
   paths: string[];
   seconds?: number;
   memoryMb?: number;
@@ -46,7 +48,7 @@ export async function checkFunctionMemory(o: MemoryCheck): Promise<MemoryResult>
     const lambdaNode = [process.execPath, '--expose-gc', `--max-semi-space-size=${Math.floor(memoryMb / 10 / 2)}`, `--max-old-space-size=${memoryMb - Math.floor(memoryMb / 10)}`];
     const command = o.bare ? lambdaNode : ['bash', join(o.bundleDir, 'lambda-wrapper.sh'), ...lambdaNode];
     const env = {
-      PATH: process.env.PATH, TAOGUAN_CATALOG: o.catalog, AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(memoryMb),
+      PATH: process.env.PATH, TAOGUAN_CATALOG: o.catalog, TAOGUAN_ALLOWED_PREFIXES: o.folder, AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(memoryMb),
       ...(o.bare ? {} : MALLOC_ENV),
     };
     const { stdout } = await promisify(execFile)(command[0], [...command.slice(1), CHILD, join(o.bundleDir, 'index.js'), pathsFile, String(o.seconds ?? 8), String(o.concurrency ?? 4)], { env, timeout: 120_000 });
@@ -59,7 +61,7 @@ export async function checkFunctionMemory(o: MemoryCheck): Promise<MemoryResult>
 /** `npm run bench`: the 128 MB check over the serve bench's tiles of the 10980² COG, ours and bare. */
 export async function benchFunctionMemory(): Promise<Record<string, MemoryResult>> {
   const { build, DIST, isBuilt } = await import('../build.ts');
-  const { sentinelCatalog } = await import('./data.ts');
+  const { DATA_DIR, sentinelCatalog } = await import('./data.ts');
   const { tilePaths } = await import('./serve.ts');
   if (!isBuilt() || !existsSync(join(DIST, 'aws', 'tiles', 'lambda-wrapper.sh'))) await build();
   const dir = await mkdtemp(join(tmpdir(), 'taoguan-mem-bench-'));
@@ -67,7 +69,7 @@ export async function benchFunctionMemory(): Promise<Record<string, MemoryResult
     const uri = await sentinelCatalog(dir);
     const out: Record<string, MemoryResult> = {};
     for (const bare of [false, true]) {
-      const r = await checkFunctionMemory({ bundleDir: join(DIST, 'aws', 'tiles'), catalog: `${uri}?mode=ro`, paths: tilePaths(), seconds: 15, bare });
+      const r = await checkFunctionMemory({ bundleDir: join(DIST, 'aws', 'tiles'), catalog: `${uri}?mode=ro`, folder: `${DATA_DIR}/`, paths: tilePaths(), seconds: 15, bare });
       console.log(`  ${bare ? 'as Lambda starts Node' : 'with our settings   '}  peak RSS ${r.peakMb} MB, at the end ${r.endMb} MB, ${r.requests} requests, ${JSON.stringify(r.statuses)}`);
       out[bare ? 'bare' : 'ours'] = r;
     }
