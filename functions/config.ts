@@ -25,21 +25,25 @@ export interface StoreConfig {
   policy: LocationPolicy;
 }
 
-export interface TilesConfig extends StoreConfig {
+/** Explicit per-request caps (TAOGUAN_MAX_SOURCE_MB, _DECODED_MPIXELS, _DECODED_MB); unset ones come from the instance's memory. */
+export interface CapsConfig {
+  maxSourceBytes?: number;
+  maxDecodedPixels?: number;
+  maxDecodedBytes?: number;
+}
+
+export interface TilesConfig extends StoreConfig, CapsConfig {
   catalog: string;
   basePath?: string;
   cors: '*' | string[] | false;
   cacheControl?: string;
   tileCacheBytes?: number;
   blockCacheBytes?: number;
-  /** Per-request read caps (TAOGUAN_MAX_SOURCE_MB, TAOGUAN_MAX_DECODED_MPIXELS); undefined = the API's. */
-  maxSourceBytes?: number;
-  maxDecodedPixels?: number;
   /** API keys / URL signing secret (TAOGUAN_API_KEYS, TAOGUAN_URL_SIGNING_SECRET); undefined = open. */
   access?: AccessOptions;
 }
 
-export interface IngestConfig extends StoreConfig {
+export interface IngestConfig extends StoreConfig, CapsConfig {
   catalog: string;
   pattern?: string;
   regex?: { prefix: string; source: string };
@@ -141,9 +145,16 @@ export function tilesConfig(env: Env = process.env): TilesConfig {
     cacheControl: env.TAOGUAN_CACHE_CONTROL?.trim() || undefined,
     tileCacheBytes: megabytes(env, 'TAOGUAN_TILE_CACHE_MB'),
     blockCacheBytes: megabytes(env, 'TAOGUAN_BLOCK_CACHE_MB'),
+    ...capsConfig(env),
+    access: accessConfig(env),
+  };
+}
+
+function capsConfig(env: Env): CapsConfig {
+  return {
     maxSourceBytes: positive(env, 'TAOGUAN_MAX_SOURCE_MB', 2 ** 20),
     maxDecodedPixels: positive(env, 'TAOGUAN_MAX_DECODED_MPIXELS', 2 ** 20),
-    access: accessConfig(env),
+    maxDecodedBytes: positive(env, 'TAOGUAN_MAX_DECODED_MB', 2 ** 20),
   };
 }
 
@@ -171,7 +182,7 @@ export function ingestConfig(env: Env = process.env): IngestConfig {
     throw new ConfigError(`${pattern ? 'TAOGUAN_PATTERN' : 'TAOGUAN_REGEX/TAOGUAN_PREFIX'}: ${(e as Error).message}`);
   }
   const stores = store(env);
-  return { ...stores, catalog: catalogUri(env, false), pattern, regex: regex ? { prefix: prefix as string, source: regex } : undefined, optimize: optimizeConfig(env, stores.policy) };
+  return { ...stores, ...capsConfig(env), catalog: catalogUri(env, false), pattern, regex: regex ? { prefix: prefix as string, source: regex } : undefined, optimize: optimizeConfig(env, stores.policy) };
 }
 
 function optimizeConfig(env: Env, policy: LocationPolicy): IngestConfig['optimize'] {

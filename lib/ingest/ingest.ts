@@ -4,10 +4,13 @@
  */
 import { errorKind, TaoguanError, type ErrorKind } from '../errors.ts';
 import { CatalogError, validateKeys, type Catalog, type DatasetRecord, type PutResult } from '../catalog/catalog.ts';
+import { capOf, costOf, ReadLimitError, type ReadLimits } from '../raster/budget.ts';
+import { statsLevel } from '../raster/stats.ts';
 import { CorruptBlockError } from '../raster/window.ts';
 import { listObjects } from '../source/list.ts';
 import { openSource, type OpenOptions } from '../source/location.ts';
 import type { ObjectInfo, Source } from '../source/source.ts';
+import type { CogHeader } from '../tiff/header.ts';
 import { validateCog } from '../tiff/cog.ts';
 import { readHeader } from '../tiff/parse.ts';
 import { computeMetadata } from './metadata.ts';
@@ -25,6 +28,11 @@ export interface IngestOptions {
   open?: (location: string) => Source;
   /** The object's HEAD, already taken by the caller (saves one request); reads are pinned to its ETag. */
   info?: ObjectInfo;
+  /**
+   * Caps on what computing the statistics may read and decode (the functions size them from their
+   * memory; the CLI sets none): past one, a 'too-large' IngestError before anything is fetched.
+   */
+  limits?: ReadLimits;
 }
 
 /** Codes callers act on: 'not-cog' (readable, but no COG; ingest-on-upload converts it), 'too-large' (past a bound). */
@@ -39,6 +47,14 @@ export class IngestError extends TaoguanError {
     super(options?.kind ?? (code === 'not-cog' ? 'input' : code === 'too-large' ? 'limit' : errorKind(options?.cause)), `${location}: ${message}`, options);
     this.name = 'IngestError';
   }
+}
+
+/** A statistics pass over the caps, said for an object (not a request) and what would mend it. */
+function tooLarge(location: string, header: CogHeader, exact: boolean | undefined, e: ReadLimitError): IngestError {
+  const level = statsLevel(header, undefined, exact);
+  const { width, height } = header.levels[level].image;
+  const which = level === 0 ? `full resolution (${width}×${height}${exact ? '' : '; no overview of at least 1024 px'})` : `overview ${level} (${width}×${height})`;
+  return new IngestError(location, `its statistics, read at ${which}, would ${costOf(e.limit, e.needed)}: more than the cap of ${capOf(e.limit, e.cap)} (${e.limit}); add overviews or smaller blocks (taoguan optimize), or give ingest more memory`, 'too-large', { cause: e });
 }
 
 /** Ingest one object under explicit key values (Terracotta's `driver.insert(keys, path)`). */
@@ -56,7 +72,9 @@ export async function ingestObject(catalog: Catalog, location: string, keys: str
     if (!check.isCog) {
       throw new IngestError(location, `not a valid Cloud Optimized GeoTIFF (${check.errors.join('; ')}); convert it with \`taoguan optimize\` first`, 'not-cog');
     }
-    const metadata = await computeMetadata(header, source, { exact: options.exact, signal: options.signal, etag: info.etag ?? head.etag });
+    const metadata = await computeMetadata(header, source, { exact: options.exact, signal: options.signal, etag: info.etag ?? head.etag, limits: options.limits }).catch((e: unknown) => {
+      throw e instanceof ReadLimitError ? tooLarge(location, header, options.exact, e) : e;
+    });
     const record: DatasetRecord = { keys, location, etag: info.etag ?? head.etag, size: info.size, lastModified: info.lastModified ?? head.lastModified, metadata, header };
     return await catalog.put(record);
   } catch (e) {

@@ -4,14 +4,13 @@
  * lambda-wrapper.sh), with the environment the deployment files set (MALLOC_ENV), serving
  * `concurrency` requests at once. Used by `npm run bench` and by test/memory-128.test.ts.
  */
-import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { MALLOC_ENV } from '../../functions/memory.ts';
+import { runCapped } from './capped-child.ts';
 
 export interface MemoryCheck {
   /** dist/aws/tiles (holding index.js and lambda-wrapper.sh). */
@@ -25,6 +24,10 @@ export interface MemoryCheck {
   concurrency?: number;
   /** Leave out MALLOC_ENV and the wrapper: Node as Lambda starts it, for comparison. */
   bare?: boolean;
+  /** Environment added for the function (TAOGUAN_* settings). */
+  env?: Record<string, string>;
+  /** Kill the instance past this RSS (default 4× its memory): a runaway shows as `killed`, never swaps the machine. */
+  capMb?: number;
 }
 
 export interface MemoryResult {
@@ -34,6 +37,8 @@ export interface MemoryResult {
   statuses: Record<string, number>;
   /** The first answer that was not 200: status, path and body. */
   firstError?: string;
+  /** Killed by the watchdog past capMb (then peakMb is the largest RSS it saw). */
+  killed?: boolean;
 }
 
 const CHILD = fileURLToPath(new URL('./memory-child.cjs', import.meta.url));
@@ -49,10 +54,12 @@ export async function checkFunctionMemory(o: MemoryCheck): Promise<MemoryResult>
     const command = o.bare ? lambdaNode : ['bash', join(o.bundleDir, 'lambda-wrapper.sh'), ...lambdaNode];
     const env = {
       PATH: process.env.PATH, TAOGUAN_CATALOG: o.catalog, TAOGUAN_ALLOWED_PREFIXES: o.folder, AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(memoryMb),
-      ...(o.bare ? {} : MALLOC_ENV),
+      ...(o.bare ? {} : MALLOC_ENV), ...o.env,
     };
-    const { stdout } = await promisify(execFile)(command[0], [...command.slice(1), CHILD, join(o.bundleDir, 'index.js'), pathsFile, String(o.seconds ?? 8), String(o.concurrency ?? 4)], { env, timeout: 120_000 });
-    return JSON.parse(stdout.trim().split('\n').pop()!) as MemoryResult;
+    const run = await runCapped(command[0], [...command.slice(1), CHILD, join(o.bundleDir, 'index.js'), pathsFile, String(o.seconds ?? 8), String(o.concurrency ?? 4)], { env, capMb: o.capMb ?? memoryMb * 4 });
+    if (run.killed) return { peakMb: run.maxRssMb, endMb: run.maxRssMb, requests: 0, statuses: {}, killed: true };
+    if (run.code !== 0) throw new Error(`the function instance failed (exit ${run.code}): ${run.stderr.slice(-2000)}`);
+    return JSON.parse(run.stdout.trim().split('\n').pop()!) as MemoryResult;
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
