@@ -64,7 +64,7 @@ describe('relative local paths', () => {
   after(() => rm(dir, { recursive: true, force: true }));
 
   it('ingest of cogs/{…} and of --key a/relative.tif in the data folder; serve from / answers their tiles with the right pixels', { timeout: 120_000 }, async () => {
-    const batch = await taoguan(dir, 'ingest', './cogs/{sensor}_{date}_{band}.tif', '-c', uri);
+    const batch = await taoguan(dir, 'ingest', 'cogs/{sensor}_{date}_{band}.tif', '-c', uri);
     assert.match(batch.stdout, /1 object\(s\): 1 inserted/);
     const one = await taoguan(dir, 'ingest', 'one/masked.tif', '-c', uri, '--key', 'sensor=L8', '--key', 'date=d2', '--key', 'band=B01');
     assert.match(one.stdout, /inserted: one\/masked\.tif/);
@@ -89,6 +89,8 @@ describe('relative local paths', () => {
     } finally {
       child.kill('SIGTERM');
     }
+    // Spelt ./cogs/…, the pattern finds the same files, stored under the same absolute paths.
+    assert.match((await taoguan(dir, 'ingest', './cogs/{sensor}_{date}_{band}.tif', '-c', uri)).stdout, /1 object\(s\): 0 inserted, 0 updated, 1 unchanged/);
   });
 
   it('serve warns naming rows an older taoguan stored relative; re-running the ingest in the data folder rewrites them without re-reading', { timeout: 120_000 }, async () => {
