@@ -3,7 +3,7 @@
  * unit's WorkingDirectory). Real CLI, real files, real serve, PNG pixels compared.
  */
 import assert from 'node:assert/strict';
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { copyFile, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,27 +16,12 @@ import { openSource } from '../lib/source/location.ts';
 import { readHeader } from '../lib/tiff/parse.ts';
 import { renderTile } from '../lib/tiler.ts';
 import { centreTile } from './api-harness.ts';
-import { fixturePath } from './helpers.ts';
+import { fixturePath, startServe } from './helpers.ts';
 
 const run = promisify(execFile);
 const bin = new URL('../bin/taoguan.mjs', import.meta.url).pathname;
 const S2 = 'u16-4band-deflate-p2-meta-utm50.tif', MASKED = 'u8-deflate-mask-4326.tif';
 const taoguan = (cwd: string, ...args: string[]) => run(process.execPath, [bin, ...args], { cwd });
-
-/** `taoguan serve` with this working directory; its output kept for the assertions. */
-function serveFrom(cwd: string, uri: string): Promise<{ child: ChildProcess; url: string; out: string[] }> {
-  const child = spawn(process.execPath, [bin, 'serve', '-c', uri, '--port', '0', '--workers', '1'], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
-  const out: string[] = [];
-  return new Promise((resolve, reject) => {
-    child.stdout!.on('data', (d: Buffer) => {
-      out.push(d.toString());
-      const m = /at (http:\/\/[^\s/]+)\//.exec(d.toString());
-      if (m) resolve({ child, url: m[1], out });
-    });
-    child.stderr!.on('data', (d: Buffer) => out.push(d.toString()));
-    child.once('exit', (code) => reject(new Error(`serve exited with ${code}: ${out.join('')}`)));
-  });
-}
 
 /** The same tile rendered straight from the fixture, no catalog, no working directory involved. */
 async function expectedTile(fixture: string, zxy: string): Promise<Uint8Array> {
@@ -71,7 +56,7 @@ describe('relative local paths', () => {
     const listed = JSON.parse((await taoguan('/', 'catalog', 'list', uri, '--json')).stdout) as { location: string }[];
     assert.deepEqual(listed.map((r) => r.location), [join(dir, 'one/masked.tif'), join(dir, 'cogs/S2_d1_B04.tif')]);
 
-    const { child, url, out } = await serveFrom('/', uri);
+    const { child, url, out } = await startServe(['-c', uri, '--port', '0', '--workers', '1'], '/');
     try {
       for (const [keys, fixture] of [['S2/d1/B04', S2], ['L8/d2/B01', MASKED]]) {
         const md = await (await fetch(`${url}/metadata/${keys}`)).json() as { bounds: number[] };
@@ -104,7 +89,7 @@ describe('relative local paths', () => {
     await catalog.put({ ...record, location: 'cogs/S2_d1_B04.tif', metadata: { ...record.metadata, extra: { carried: true } } });
     await catalog.close();
 
-    const { child, url, out } = await serveFrom('/', legacy);
+    const { child, url, out } = await startServe(['-c', legacy, '--port', '0', '--workers', '1'], '/');
     try {
       const res = await fetch(`${url}/singleband/S2/d1/B04/${centreTile(record.metadata.bounds)}.png`);
       assert.equal(res.status, 502, 'served from /, the relative row names no file');
