@@ -13,6 +13,7 @@ import { createApi } from '../lib/api/index.ts';
 import { openCatalog } from '../lib/catalog/open.ts';
 import { ingestObject } from '../lib/ingest/index.ts';
 import { LocationRefusedError, openAllowed } from '../lib/source/allow.ts';
+import { walkFiles } from '../lib/source/walk.ts';
 import { centreTile } from './api-harness.ts';
 import { fixturePath } from './helpers.ts';
 
@@ -114,6 +115,13 @@ describe('symbolic links', () => {
     const bad = await taoguan(dir, 'ingest', 'allowed/{sensor}_{date}_{band}.tif', '--allowed-prefix', 'nowhere/', '-c', uri);
     assert.equal(bad.code, 1);
     assert.match(bad.stderr, /--allowed-prefix nowhere\/: an allowed local prefix must be an existing folder/);
+  });
+
+  it('a walk is bounded in folders too: links reaching one folder by exponentially many paths stop with an error', { timeout: 60_000 }, async () => {
+    // level0 … level11, each with two links to the next: 4,096 paths to the last, no loop, no file.
+    for (let i = 0; i < 12; i++) await mkdir(at(`dag/level${i}`), { recursive: true });
+    for (let i = 0; i < 11; i++) for (const name of ['a', 'b']) await symlink(`../level${i + 1}`, at(`dag/level${i}/${name}`));
+    await assert.rejects(walkFiles(at('dag/level0'), { max: 1000 }), /more than 1000 folders \(through symbolic links\)/);
   });
 
   it('the allow-list is checked at every open: a link re-pointed outside after it was checked is refused', async () => {

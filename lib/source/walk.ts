@@ -7,7 +7,7 @@ import { readdir, realpath, stat } from 'node:fs/promises';
 import { join, sep } from 'node:path';
 
 export interface WalkOptions {
-  /** Stop with an error past this many files (a mistyped root such as / must not run for hours). */
+  /** Stop with an error past this many files, or folders walked (a mistyped root such as / must not run for hours). */
   max: number;
   /** A folder not walked, and why (a link back to a folder the walk is inside). */
   onSkip?: (path: string, reason: string) => void;
@@ -31,8 +31,11 @@ export async function walkFiles(root: string, options: WalkOptions): Promise<str
   // Each folder to walk, with the real paths of the folders above it and itself: a folder link whose
   // target is among them would walk the same folders forever.
   const stack: { dir: string; chain: string[] }[] = [{ dir: root, chain: [real] }];
+  let folders = 0;
   while (stack.length) {
     const { dir, chain } = stack.pop()!;
+    // Folder links can reach one folder by many paths (no loop, but exponentially many): bounded too.
+    if (++folders > options.max) throw new Error(`${root}: more than ${options.max} folders (through symbolic links); narrow the prefix`);
     for (const entry of await readdir(dir, { withFileTypes: true })) {
       const path = under(dir, entry.name);
       if (entry.isFile()) files.push(path);
