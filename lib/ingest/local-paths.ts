@@ -32,7 +32,7 @@ export async function relativeRowsWarning(catalog: Catalog, shown = 5): Promise<
   const rows = await catalog.list({ limit: RELATIVE_ROWS_CHECKED });
   const relative = rows.filter((r: DatasetSummary) => isRelativePath(r.location));
   if (relative.length === 0) return undefined;
-  const of = rows.length < RELATIVE_ROWS_CHECKED ? '' : ` (of the first ${RELATIVE_ROWS_CHECKED} checked)`;
+  const of = rows.length < RELATIVE_ROWS_CHECKED ? '' : ` (of the first ${RELATIVE_ROWS_CHECKED.toLocaleString('en-US')} checked)`;
   const names = relative.slice(0, shown).map((r) => `  ${r.keys.join('/')} → ${r.location}`);
   if (relative.length > shown) names.push(`  … and ${relative.length - shown} more`);
   return [
