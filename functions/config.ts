@@ -6,7 +6,7 @@
 import { accessFromEnv, type AccessOptions } from '../lib/api/auth.ts';
 import { InputError } from '../lib/errors.ts';
 import { compilePattern, compileRegex } from '../lib/ingest/pattern.ts';
-import { checkLocation, type LocationPolicy } from '../lib/source/allow.ts';
+import { checkLocation, localPrefix, type LocationPolicy } from '../lib/source/allow.ts';
 import { parseLocation, type Location, type OpenOptions } from '../lib/source/location.ts';
 
 export class ConfigError extends InputError {
@@ -105,12 +105,18 @@ function locationPolicy(env: Env): LocationPolicy {
       throw new ConfigError(`TAOGUAN_ALLOWED_PREFIXES: ${(e as Error).message}`);
     }
     // Without the trailing "/", oss://b/cogs would admit oss://b/cogs-private/… and https://a.com would admit https://a.com.evil.cn/.
-    // A local folder (/mnt/cogs/ or file:///mnt/cogs/) is the one way a function reads files: absolute, as a path.
+    // A local folder (/mnt/cogs/ or file:///mnt/cogs/) is the one way a function reads files: absolute,
+    // existing, and kept as its real path, which file targets are compared with (allow.ts).
     const path = loc.path;
     if (!p.endsWith('/') || (path !== undefined && !path.startsWith('/'))) {
       throw new ConfigError(`TAOGUAN_ALLOWED_PREFIXES=${p}: expected s3://, oss://, cos:// or http(s):// prefixes, or absolute local folders, ending in "/", e.g. oss://bucket/cogs/ or /mnt/cogs/`);
     }
-    return path ?? (loc.url ? new URL(p).href : p);
+    if (path === undefined) return loc.url ? new URL(p).href : p;
+    try {
+      return localPrefix(p, path);
+    } catch (e) {
+      throw new ConfigError(`TAOGUAN_ALLOWED_PREFIXES=${(e as Error).message}`);
+    }
   });
   const hosts = list(env.TAOGUAN_ALLOWED_HOSTS).map((h) => h.toLowerCase());
   for (const h of hosts) if (!/^(?:\*\.)?[a-z0-9-]+(?:\.[a-z0-9-]+)*$/.test(h)) throw new ConfigError(`TAOGUAN_ALLOWED_HOSTS=${h}: expected host names like data.example.cn or *.example.cn`);

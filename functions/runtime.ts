@@ -9,8 +9,7 @@ import { DEFAULT_READ_LIMITS } from '../lib/raster/budget.ts';
 import type { Catalog } from '../lib/catalog/catalog.ts';
 import { openCatalog } from '../lib/catalog/open.ts';
 import { compilePattern, compileRegex, type KeyPattern } from '../lib/ingest/pattern.ts';
-import { checkLocation } from '../lib/source/allow.ts';
-import { openSource } from '../lib/source/location.ts';
+import { checkLocation, openAllowed } from '../lib/source/allow.ts';
 import type { S3Credentials } from '../lib/source/s3.ts';
 import type { ReadOptions, Source } from '../lib/source/source.ts';
 import { ConfigError, type IngestConfig, type TilesConfig } from './config.ts';
@@ -33,8 +32,8 @@ function rotatingSource(location: string, config: TilesConfig): Source {
   let inner: Source | undefined, signedWith: S3Credentials | undefined;
   const current = (): Source => {
     if (!inner || signedWith !== credentials) {
-      checkLocation(config.policy, location);
-      inner = openSource(location, withCredentials(config.openOptions));
+      // a remote location is checked by its name, a local file by where its links lead, at every open
+      inner = openAllowed(location, withCredentials(config.openOptions), config.policy);
       signedWith = credentials;
     }
     return inner;

@@ -131,6 +131,7 @@ program
   .option('--exact', 'statistics from full resolution instead of an overview of ~1024 px')
   .option('--force', 're-ingest even when the object is unchanged (same ETag and size)')
   .option('-j, --concurrency <n>', 'objects ingested at once', integer(1, 256), 4)
+  .option('--allowed-prefix <prefix>', 'read only under this folder or s3:// oss:// cos:// http(s):// prefix (repeat for several); a symbolic link is judged by the file it leads to', collect)
   .option('--no-progress', 'no progress bar')
   .addHelpText('after', `
 Examples:
@@ -141,7 +142,9 @@ Examples:
 
 Values may contain _ or - when the pattern still parses one way; an ambiguous name is an error.
 Objects that are not valid COGs are refused (convert them with taoguan optimize). Failures are
-listed at the end and make the exit code 1; the other objects are still ingested.`)
+listed at the end and make the exit code 1; the other objects are still ingested.
+Local paths are stored absolute, so the catalog serves from any folder. Symbolic links are followed
+(links to folders are walked) and stored under the link's own path.`)
   .action(lazy(() => import('./commands/ingest.ts'), (m) => m.ingestCommand));
 
 const catalog = program.command('catalog').description('create and inspect catalogs (sqlite:PATH, mysql://…, tablestore://…)');

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { copyFile, mkdtemp, readdir, readFile, readlink, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,24 +8,9 @@ import { openCatalog } from '../lib/catalog/open.ts';
 import { ingestObject } from '../lib/ingest/ingest.ts';
 import { stretchToIndices } from '../lib/render/stretch.ts';
 import { tileBounds, WebMercatorQuad } from '../lib/tiles/tms.ts';
-import { fixturePath } from './helpers.ts';
+import { fixturePath, startServe } from './helpers.ts';
 
-const bin = new URL('../bin/taoguan.mjs', import.meta.url).pathname;
 const FILE = 'u16-4band-deflate-p2-meta-utm50.tif';
-
-function startServe(args: string[]): Promise<{ child: ChildProcess; url: string; out: string[] }> {
-  const child = spawn(process.execPath, [bin, 'serve', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  const out: string[] = [];
-  return new Promise((resolve, reject) => {
-    child.stdout!.on('data', (d: Buffer) => {
-      out.push(d.toString());
-      const m = /at (http:\/\/[^\s/]+)\//.exec(d.toString());
-      if (m) resolve({ child, url: m[1], out });
-    });
-    child.stderr!.on('data', (d: Buffer) => out.push(d.toString()));
-    child.once('exit', (code) => reject(new Error(`serve exited with ${code}: ${out.join('')}`)));
-  });
-}
 
 describe('taoguan serve', () => {
   let dir = '';

@@ -62,19 +62,6 @@ describe('internal addresses', () => {
     assert.throws(() => checkLocation({}, 's3://any/x/../a.tif'), refused(/path segments/));
   });
 
-  it('local files: read anywhere by default (CLI, serve); with localFiles false only under a listed local folder', () => {
-    for (const file of ['/srv/cogs/a.tif', 'file:///srv/cogs/a.tif', 'cogs/a.tif']) checkLocation({}, file);
-    const functions = { localFiles: false };
-    for (const file of ['/srv/cogs/a.tif', 'file:///srv/cogs/a.tif', 'cogs/a.tif', '/etc/passwd']) {
-      assert.throws(() => checkLocation(functions, file), refused(/a local path; this deployment reads only object-store and http\(s\) locations/), file);
-    }
-    checkLocation(functions, 's3://any/a.tif');
-    const listed = { localFiles: false, prefixes: ['/srv/cogs/', 'oss://b/cogs/'] };
-    for (const ok of ['/srv/cogs/a.tif', 'file:///srv/cogs/sub/a.tif', 'oss://b/cogs/a.tif']) checkLocation(listed, ok);
-    for (const bad of ['/srv/cogs-private/a.tif', '/srv/a.tif', 'srv/cogs/a.tif']) assert.throws(() => checkLocation(listed, bad), refused(/a local path/), bad);
-    assert.throws(() => checkLocation(listed, '/srv/cogs/../keys/a.tif'), refused(/path segments/));
-  });
-
   it('function configuration: the lists are read, and bad values named', () => {
     const base = { TAOGUAN_CATALOG: 'sqlite:/tmp/x.db', TAOGUAN_PATTERN: 'oss://b/{name}.tif' };
     const c = ingestConfig({ ...base, TAOGUAN_ALLOWED_PREFIXES: 'oss://b/cogs/, HTTPS://Data.Example.cn/x/', TAOGUAN_ALLOWED_HOSTS: '*.example.cn', TAOGUAN_ALLOW_PRIVATE_HOSTS: 'minio.intranet' });
@@ -82,8 +69,7 @@ describe('internal addresses', () => {
     assert.deepEqual(c.openOptions.guard, { allowPrivate: ['minio.intranet'] });
     assert.equal(ingestConfig(base).policy.allowPrivate, false);
     assert.throws(() => ingestConfig({ ...base, TAOGUAN_ALLOWED_PREFIXES: 'oss://b/cogs' }), (e: unknown) => e instanceof ConfigError && /TAOGUAN_ALLOWED_PREFIXES=oss:\/\/b\/cogs: .*ending in "\/"/.test(e.message));
-    // local folders: absolute, ending in "/", as paths (file:///mnt/cogs/ → /mnt/cogs/)
-    assert.deepEqual(ingestConfig({ ...base, TAOGUAN_ALLOWED_PREFIXES: '/data/,file:///mnt/cogs/' }).policy.prefixes, ['/data/', '/mnt/cogs/']);
+    // local folders (test/functions-local-files.test.ts): absolute and ending in "/"
     for (const bad of ['data/', '/data', 'file:///data']) assert.throws(() => ingestConfig({ ...base, TAOGUAN_ALLOWED_PREFIXES: bad }), (e: unknown) => e instanceof ConfigError && e.message.includes(`TAOGUAN_ALLOWED_PREFIXES=${bad}: `));
     assert.throws(() => ingestConfig({ ...base, TAOGUAN_ALLOWED_HOSTS: 'http://x.cn/' }), /TAOGUAN_ALLOWED_HOSTS=http:\/\/x\.cn\//);
     assert.throws(() => ingestConfig({ ...base, TAOGUAN_ALLOW_PRIVATE_HOSTS: 'yes please' }), /TAOGUAN_ALLOW_PRIVATE_HOSTS=yes please/);

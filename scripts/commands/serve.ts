@@ -5,6 +5,7 @@ import { accessFromEnv } from '../../lib/api/auth.ts';
 import { createApi, toNodeHandler, type AccessOptions, type RequestLog } from '../../lib/api/index.ts';
 import { CachedCatalog } from '../../lib/catalog/cache.ts';
 import { openCatalog } from '../../lib/catalog/open.ts';
+import { relativeRowsWarning } from '../../lib/ingest/local-paths.ts';
 import { catalogUri } from './catalog.ts';
 import { MALLOC_ENV } from '../../functions/memory.ts';
 import { answerCatalogCalls, PrimaryCatalog } from './serve-catalog.ts';
@@ -112,6 +113,8 @@ export async function serveCommand(opts: ServeOptions): Promise<void> {
   // The primary holds the one catalog connection (or SQLite engine) of the machine; workers ask it.
   const catalog = await openCatalog(catalogUri(opts.catalog));
   await catalog.keys(); // fail now, with the catalog's own message, before any worker starts
+  const relative = await relativeRowsWarning(catalog);
+  if (relative) console.error(relative);
   megabytes(opts.tileCacheMb, '--tile-cache-mb');
   megabytes(opts.blockCacheMb, '--block-cache-mb');
   megabytes(opts.maxSourceMb, '--max-source-mb');
