@@ -128,7 +128,7 @@ test('tiles: a catalog row naming a local file is refused (502) unless TAOGUAN_A
   Object.assign(event, { rawPath: `/release${tilePath}`, rawQueryString: '', body: undefined, isBase64Encoded: false });
   event.requestContext.http.method = 'GET';
   const { TAOGUAN_CATALOG } = tilesEnv();
-  const refusing: Record<string, string>[] = [{ TAOGUAN_CATALOG }, { TAOGUAN_CATALOG, TAOGUAN_ALLOWED_BUCKETS: 'cogs' }, { TAOGUAN_CATALOG, TAOGUAN_ALLOWED_PREFIXES: '/srv/other/' }];
+  const refusing: Record<string, string>[] = [{ TAOGUAN_CATALOG }, { TAOGUAN_CATALOG, TAOGUAN_ALLOWED_BUCKETS: 'cogs' }, { TAOGUAN_CATALOG, TAOGUAN_ALLOWED_PREFIXES: `${dir}/` }];
   for (const env of refusing) {
     const result = await invoke('aws', 'tiles', event, env);
     assert.equal(result.statusCode, 502, JSON.stringify(env));
