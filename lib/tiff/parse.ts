@@ -2,7 +2,7 @@ import type { ObjectInfo, ReadOptions, Source } from '../source/source.ts';
 import { parseGdalMetadata, parseGhostHeader, parseNodata } from './gdal.ts';
 import { geotransformOf, parseGeoKeys } from './geokeys.ts';
 import { HEADER_VERSION, dtypeOf, type CogHeader, type Level, type SampleFormat, type TiffImage } from './header.ts';
-import { LIMITS, num, nums, readIfd, str, type RawIfd } from './ifd.ts';
+import { num, nums, readIfdChain, str, type RawIfd } from './ifd.ts';
 import { HeaderReader, TiffError } from './reader.ts';
 import { Tag } from './tags.ts';
 
@@ -40,17 +40,7 @@ export async function readHeader(source: Source, options: ReadHeaderOptions = {}
   const ghostBytes = r.bytes(headerSize, Math.min(r.prefixLength - headerSize, 4096));
   const ghost = parseGhostHeader(ghostBytes);
 
-  const raw: RawIfd[] = [];
-  const seen = new Set<number>();
-  let next = bigTiff ? r.u64(8) : r.u32(4);
-  while (next !== 0) {
-    if (seen.has(next)) throw new TiffError(`IFD chain loops back to byte ${next}`);
-    if (raw.length >= LIMITS.maxIfds) throw new TiffError(`more than ${LIMITS.maxIfds} IFDs; refusing to read further`);
-    seen.add(next);
-    const ifd = await readIfd(r, next, bigTiff, raw.length);
-    raw.push(ifd);
-    next = ifd.next;
-  }
+  const raw = await readIfdChain(r, bigTiff ? r.u64(8) : r.u32(4), bigTiff);
   if (raw.length === 0) throw new TiffError('TIFF has no image (first IFD offset is 0)');
 
   const images = raw.map((ifd, i) => toImage(ifd, i));
