@@ -43,7 +43,7 @@ export async function readHeader(source: Source, options: ReadHeaderOptions = {}
   const raw = await readIfdChain(r, bigTiff ? r.u64(8) : r.u32(4), bigTiff);
   if (raw.length === 0) throw new TiffError('TIFF has no image (first IFD offset is 0)');
 
-  const images = raw.map((ifd, i) => toImage(ifd, i));
+  const images = raw.map((ifd, i) => toImage(ifd, i, r.size));
   const levels = groupLevels(images);
   const ifd0 = raw[0];
   const full = levels[0].image;
@@ -74,7 +74,7 @@ export async function readHeader(source: Source, options: ReadHeaderOptions = {}
   return { header, info, requests: r.requests, bytesRead: r.bytesRead };
 }
 
-function toImage(ifd: RawIfd, index: number): TiffImage {
+function toImage(ifd: RawIfd, index: number, fileSize: number): TiffImage {
   const where = `IFD ${index}`;
   const width = num(ifd, Tag.ImageWidth);
   const height = num(ifd, Tag.ImageLength);
@@ -110,6 +110,12 @@ function toImage(ifd: RawIfd, index: number): TiffImage {
   const blocks = Math.ceil(width / blockWidth) * Math.ceil(height / blockHeight) * (planar === 2 ? samplesPerPixel : 1);
   if (offsets.length !== blocks || byteCounts.length !== blocks) {
     throw new TiffError(`${where}: expected ${blocks} block offsets and byte counts, found ${offsets.length} and ${byteCounts.length}`);
+  }
+  // Refused here rather than failing every tile that needs the block (libtiff fails its read too).
+  for (let i = 0; i < blocks; i++) {
+    if (byteCounts[i] > 0 && offsets[i] > 0 && offsets[i] + byteCounts[i] > fileSize) {
+      throw new TiffError(`${where}: block ${i} (bytes ${offsets[i]}–${offsets[i] + byteCounts[i]}) lies past the end of the file (${fileSize} bytes): truncated?`);
+    }
   }
   const compression = num(ifd, Tag.Compression, 1);
   const predictor = num(ifd, Tag.Predictor, 1);
