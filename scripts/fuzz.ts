@@ -17,7 +17,7 @@ interface Job { runs: number; seed: number; current: SharedArrayBuffer; startedA
 type Tally = Record<string, number>;
 type Message =
   | { type: 'progress'; tally: Tally }
-  | { type: 'done'; tally: Tally; slowestMs: number; slowest: string; finding?: string };
+  | { type: 'done'; tally: Tally; slowestMs: number; slowest: string; overOneSecond: number; finding?: string };
 
 const CURRENT_BYTES = 8192;
 const PROGRESS_EVERY = 250;
@@ -40,8 +40,9 @@ async function main(): Promise<void> {
     return runWorker({ runs: share, seed: seed + w, current: new SharedArrayBuffer(CURRENT_BYTES), startedAt: new SharedArrayBuffer(8) });
   }));
   const tally: Tally = {};
-  let cases = 0, slowestMs = 0, slowest = '';
+  let cases = 0, slowestMs = 0, slowest = '', overOneSecond = 0;
   for (const r of results) {
+    overOneSecond += r.overOneSecond;
     for (const [k, n] of Object.entries(r.tally)) {
       tally[k] = (tally[k] ?? 0) + n;
       cases += n;
@@ -52,13 +53,13 @@ async function main(): Promise<void> {
   const crashes = results.filter((r) => r.crash).length;
   const hangs = results.filter((r) => r.hang).length;
   for (const [k, n] of Object.entries(tally).sort()) console.log(`  ${k.padEnd(28)} ${n}`);
-  console.log(`  ${cases} cases in ${((performance.now() - t0) / 1000).toFixed(0)} s; slowest ${slowestMs.toFixed(0)} ms: ${slowest}`);
+  console.log(`  ${cases} cases in ${((performance.now() - t0) / 1000).toFixed(0)} s; ${overOneSecond} took over 1 s; slowest ${slowestMs.toFixed(0)} ms: ${slowest}`);
   console.log(`  crashes ${crashes}, hangs ${hangs}, errors other than the library's own ${findings}`);
   for (const r of results) for (const line of [r.finding, r.crash, r.hang]) if (line) console.log(`\n${line}`);
   if (findings || crashes || hangs) process.exitCode = 1;
 }
 
-interface WorkerResult { tally: Tally; slowestMs: number; slowest: string; finding?: string; crash?: string; hang?: string }
+interface WorkerResult { tally: Tally; slowestMs: number; slowest: string; overOneSecond: number; finding?: string; crash?: string; hang?: string }
 
 function runWorker(job: Job): Promise<WorkerResult> {
   // Workers do not inherit tsx's hooks: register them in the worker, then load this file there.
@@ -66,7 +67,7 @@ function runWorker(job: Job): Promise<WorkerResult> {
   const worker = new Worker(boot, { eval: true, workerData: job, resourceLimits: { maxOldGenerationSizeMb: 1024 } });
   const current = () => new TextDecoder().decode(new Uint8Array(job.current)).replace(/\0+$/, '');
   const startedAt = new Float64Array(job.startedAt);
-  let result: WorkerResult = { tally: {}, slowestMs: 0, slowest: '' };
+  let result: WorkerResult = { tally: {}, slowestMs: 0, slowest: '', overOneSecond: 0 };
   return new Promise((resolve) => {
     const watchdog = setInterval(() => {
       const started = startedAt[0];
@@ -95,7 +96,7 @@ async function work(job: Job): Promise<void> {
   // The codecs' first use loads WASM and geotiff: done here, so no case is charged for it.
   for (const s of seeds) await runCase(s.bytes);
   const tally: Tally = {};
-  let done = 0, slowestMs = 0, slowest = '';
+  let done = 0, slowestMs = 0, slowest = '', overOneSecond = 0;
   const check = await fc.check(fc.asyncProperty(fuzzCase, async (c: FuzzCase) => {
     const json = JSON.stringify(c);
     current.fill(0);
@@ -106,9 +107,10 @@ async function work(job: Job): Promise<void> {
     const ms = performance.now() - t;
     startedAt[0] = 0;
     if (ms > slowestMs) [slowestMs, slowest] = [ms, json];
+    if (ms > 1000) overOneSecond++;
     tally[outcome] = (tally[outcome] ?? 0) + 1;
     if (++done % PROGRESS_EVERY === 0) parentPort!.postMessage({ type: 'progress', tally } satisfies Message);
   }), { numRuns: job.runs, seed: job.seed });
   const finding = check.failed ? `FINDING (seed ${job.seed}):\n${fc.defaultReportMessage(check)}` : undefined;
-  parentPort!.postMessage({ type: 'done', tally, slowestMs, slowest, finding } satisfies Message);
+  parentPort!.postMessage({ type: 'done', tally, slowestMs, slowest, overOneSecond, finding } satisfies Message);
 }

@@ -502,6 +502,11 @@ describe('GDAL-made blocks', { skip }, () => {
     assert.ok(mean <= 2, `mean abs diff ${mean}`);
     const { bytes, p } = blockOf(ifd, 0);
     await assert.rejects(decodeBlock(bytes.subarray(0, 40), p), /JPEG: /);
+    // A frame declaring 60,000 rows in a 32-row tile is refused before decoding (it cost seconds).
+    const tall = bytes.slice();
+    const sof = Buffer.from(tall).indexOf(Buffer.from([0xff, 0xc0]));
+    new DataView(tall.buffer).setUint16(sof + 5, 60000);
+    await assert.rejects(decodeBlock(tall, p), /JPEG: output size mismatch: frame is 32×60000, the block is 32×32/);
   });
 
   it('LZW + predictor 2, big-endian uint16: exact', async () => {

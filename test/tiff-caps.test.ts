@@ -80,24 +80,27 @@ describe('the IFD bomb: hundreds of IFDs, a million offsets each, one shared blo
 });
 
 describe('field types of size and offset tags: what GDAL refuses is refused at ingest, what it reads is read', { timeout: 120_000 }, () => {
-  const refused: [string, number, number, boolean?][] = [
-    ['ImageWidth', TAG.ImageWidth, T.DOUBLE],
-    ['ImageLength', TAG.ImageLength, T.RATIONAL],
-    ['TileWidth', TAG.TileWidth, T.FLOAT],
-    ['TileLength', TAG.TileLength, T.SRATIONAL],
-    ['TileOffsets', TAG.TileOffsets, T.DOUBLE],
-    ['TileOffsets', TAG.TileOffsets, T.IFD8, true],
-    ['TileByteCounts', TAG.TileByteCounts, T.FLOAT],
-    ['BitsPerSample', TAG.BitsPerSample, T.DOUBLE],
-    ['SampleFormat', TAG.SampleFormat, T.UNDEFINED],
+  /** A tag, the field type it is written with, and whether the file is a BigTIFF. */
+  type Case = [keyof typeof TAG, number, boolean?];
+  const refused: Case[] = [
+    ['ImageWidth', T.DOUBLE],
+    ['ImageLength', T.RATIONAL],
+    ['TileWidth', T.FLOAT],
+    ['TileLength', T.SRATIONAL],
+    ['TileOffsets', T.DOUBLE],
+    ['TileOffsets', T.IFD8, true],
+    ['TileByteCounts', T.FLOAT],
+    ['BitsPerSample', T.DOUBLE],
+    ['SampleFormat', T.UNDEFINED],
   ];
   const typeName = (type: number) => Object.entries(T).find(([, v]) => v === type)![0];
-  const fileName = ([name, , type, big]: (typeof refused)[number]) => `${name}-${typeName(type)}${big ? '-bigtiff' : ''}`;
+  const craft = ([name, type, big]: Case) => craftCog({ types: { [TAG[name]]: type }, bigTiff: big });
+  const fileName = ([name, type, big]: Case) => `${name}-${typeName(type)}${big ? '-bigtiff' : ''}`;
 
   it('GDAL refuses each of these files', async () => {
     for (const c of refused) {
       const file = join(dir, `gdal-${fileName(c)}.tif`);
-      await writeFile(file, craftCog({ types: { [c[1]]: c[2] }, bigTiff: c[3] }));
+      await writeFile(file, craft(c));
       const gdal = spawnSync('gdalinfo', ['-checksum', file], { encoding: 'utf8' });
       assert.match(gdal.stderr, /Incompatible type|Invalid data type/, `${fileName(c)}: ${gdal.stderr}`);
     }
@@ -105,7 +108,7 @@ describe('field types of size and offset tags: what GDAL refuses is refused at i
 
   it('taoguan ingest refuses each, naming the tag and its type, and writes no row', async () => {
     await mkdir(join(dir, 'types'));
-    for (const c of refused) await writeFile(join(dir, 'types', `${fileName(c)}.tif`), craftCog({ types: { [c[1]]: c[2] }, bigTiff: c[3] }));
+    for (const c of refused) await writeFile(join(dir, 'types', `${fileName(c)}.tif`), craft(c));
     const uri = await newCatalog('types');
     const run = await runCapped(['ingest', join(dir, 'types', '{name}.tif'), '--catalog', uri, '--no-progress'], CAP);
     assert.equal(run.code, 1, run.stdout + run.stderr);
@@ -113,7 +116,7 @@ describe('field types of size and offset tags: what GDAL refuses is refused at i
     for (const c of refused) {
       const line = run.stderr.split('\n').find((l) => l.includes(`${fileName(c)}.tif:`));
       assert.ok(line, `a failure for ${fileName(c)}:\n${run.stderr}`);
-      assert.match(line, new RegExp(`${c[0]} \\(tag ${c[1]}\\) has field type ${typeName(c[2])} \\(${c[2]}\\); it must be an integer type`));
+      assert.match(line, new RegExp(`${c[0]} \\(tag ${TAG[c[0]]}\\) has field type ${typeName(c[1])} \\(${c[1]}\\); it must be an integer type`));
     }
     assert.equal(await rows(uri), 0);
   });
@@ -126,15 +129,15 @@ describe('field types of size and offset tags: what GDAL refuses is refused at i
     assert.match(run.stderr, /IFD 0 at byte 8: ImageWidth \(tag 256\) has field type DOUBLE \(12\); it must be an integer type \(SHORT or LONG\)/);
   });
 
-  const accepted: [string, number, number, boolean?][] = [
-    ['ImageWidth', TAG.ImageWidth, T.LONG],
-    ['ImageWidth', TAG.ImageWidth, T.SSHORT],
-    ['ImageLength', TAG.ImageLength, T.LONG8],
-    ['TileOffsets', TAG.TileOffsets, T.LONG8],
-    ['TileOffsets', TAG.TileOffsets, T.SLONG],
-    ['TileOffsets', TAG.TileOffsets, T.LONG, true],
-    ['TileByteCounts', TAG.TileByteCounts, T.SHORT],
-    ['BitsPerSample', TAG.BitsPerSample, T.LONG],
+  const accepted: Case[] = [
+    ['ImageWidth', T.LONG],
+    ['ImageWidth', T.SSHORT],
+    ['ImageLength', T.LONG8],
+    ['TileOffsets', T.LONG8],
+    ['TileOffsets', T.SLONG],
+    ['TileOffsets', T.LONG, true],
+    ['TileByteCounts', T.SHORT],
+    ['BitsPerSample', T.LONG],
   ];
 
   it('integer types GDAL reads give the same pixels as GDAL', async () => {
@@ -145,8 +148,9 @@ describe('field types of size and offset tags: what GDAL refuses is refused at i
     const expected = checksum(refFile);
     const refHeader = (await readHeader(new MemorySource(reference))).header;
     const refPixels = await readWindow(refHeader, new MemorySource(reference), { x: 0, y: 0, width: 256, height: 256 });
-    for (const [name, tag, type, big] of accepted) {
-      const bytes = craftCog({ types: { [tag]: type }, bigTiff: big });
+    for (const c of accepted) {
+      const [name, type, big] = c;
+      const bytes = craft(c);
       const file = join(dir, `ok-${name}-${type}${big ? '-big' : ''}.tif`);
       await writeFile(file, bytes);
       assert.equal(checksum(file), expected, `GDAL reads ${name} as ${typeName(type)}`);

@@ -47,6 +47,11 @@ export interface BlockParams {
   /** The block's decoded dims: blockWidth × blockHeight (strips: the rows in this strip). */
   width: number;
   height: number;
+  /**
+   * A strip's RowsPerStrip, when the block is the last strip, cut short: its JPEG frame may still
+   * declare the full strip (libtiff crops it). Otherwise frames must be the block's size exactly.
+   */
+  maxRows?: number;
   littleEndian: boolean;
   photometric: number;
   jpegTables?: Uint8Array;
@@ -100,7 +105,7 @@ export async function decodeBlock(bytes: Uint8Array, p: BlockParams): Promise<Ui
   if (compression === 7) {
     if (bits !== 8) throw new TiffError(`JPEG: ${bits}-bit samples are not supported (8-bit only)`);
     const { jpegDecode } = await (jpegModule ??= import('./jpeg.ts'));
-    return owned(await jpegDecode(bytes, { width, height, samples: spp, photometric: p.photometric, jpegTables: p.jpegTables }), rawBytes);
+    return owned(await jpegDecode(bytes, { width, height, maxRows: p.maxRows, samples: spp, photometric: p.photometric, jpegTables: p.jpegTables }), rawBytes);
   }
   if (compression === 34887) {
     if (bits === 1) throw new TiffError('LERC: 1-bit samples are not supported');
