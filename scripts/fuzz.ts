@@ -16,7 +16,7 @@ import { fuzzCase, loadSeed, mutate, runCase, seedPaths, type FuzzCase } from '.
 interface Job { runs: number; seed: number; current: SharedArrayBuffer; startedAt: SharedArrayBuffer }
 type Tally = Record<string, number>;
 type Message =
-  | { type: 'progress'; tally: Tally }
+  | { type: 'progress'; done: number; tally: Tally }
   | { type: 'done'; tally: Tally; slowestMs: number; slowest: string; overOneSecond: number; finding?: string };
 
 const CURRENT_BYTES = 8192;
@@ -35,9 +35,19 @@ async function main(): Promise<void> {
   const runs = arg('runs', 100_000), seed = arg('seed', 1), workers = arg('workers', 2);
   console.log(`fuzz — header parser and window reader: ${runs} mutated files, seed ${seed}, ${workers} worker(s)`);
   const t0 = performance.now();
+  const done = new Array<number>(workers).fill(0);
+  let reported = 0;
+  const progress = (w: number, n: number) => {
+    done[w] = n;
+    const total = done.reduce((a, b) => a + b, 0);
+    if (total - reported < runs / 10) return;
+    reported = total;
+    console.log(`  … ${total} cases, ${((performance.now() - t0) / 1000).toFixed(0)} s`);
+  };
   const results = await Promise.all(Array.from({ length: workers }, (_, w) => {
     const share = Math.floor(runs / workers) + (w < runs % workers ? 1 : 0);
-    return runWorker({ runs: share, seed: seed + w, current: new SharedArrayBuffer(CURRENT_BYTES), startedAt: new SharedArrayBuffer(8) });
+    const job = { runs: share, seed: seed + w, current: new SharedArrayBuffer(CURRENT_BYTES), startedAt: new SharedArrayBuffer(8) };
+    return runWorker(job, (n) => progress(w, n));
   }));
   const tally: Tally = {};
   let cases = 0, slowestMs = 0, slowest = '', overOneSecond = 0;
@@ -61,7 +71,7 @@ async function main(): Promise<void> {
 
 interface WorkerResult { tally: Tally; slowestMs: number; slowest: string; overOneSecond: number; finding?: string; crash?: string; hang?: string }
 
-function runWorker(job: Job): Promise<WorkerResult> {
+function runWorker(job: Job, onProgress: (done: number) => void): Promise<WorkerResult> {
   // Workers do not inherit tsx's hooks: register them in the worker, then load this file there.
   const boot = `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((tsx) => { tsx.register(); return import(${JSON.stringify(import.meta.url)}); })`;
   const worker = new Worker(boot, { eval: true, workerData: job, resourceLimits: { maxOldGenerationSizeMb: 1024 } });
@@ -77,7 +87,10 @@ function runWorker(job: Job): Promise<WorkerResult> {
     }, 1000);
     worker.on('message', (m: Message) => {
       if (m.type === 'done') result = { ...result, ...m };
-      else result.tally = m.tally;
+      else {
+        result.tally = m.tally;
+        onProgress(m.done);
+      }
     });
     worker.on('error', (e) => {
       result.crash = `CRASH (seed ${job.seed}): ${(e as Error).stack ?? e} on case ${current()}`;
@@ -109,7 +122,7 @@ async function work(job: Job): Promise<void> {
     if (ms > slowestMs) [slowestMs, slowest] = [ms, json];
     if (ms > 1000) overOneSecond++;
     tally[outcome] = (tally[outcome] ?? 0) + 1;
-    if (++done % PROGRESS_EVERY === 0) parentPort!.postMessage({ type: 'progress', tally } satisfies Message);
+    if (++done % PROGRESS_EVERY === 0) parentPort!.postMessage({ type: 'progress', done, tally } satisfies Message);
   }), { numRuns: job.runs, seed: job.seed });
   const finding = check.failed ? `FINDING (seed ${job.seed}):\n${fc.defaultReportMessage(check)}` : undefined;
   parentPort!.postMessage({ type: 'done', tally, slowestMs, slowest, overOneSecond, finding } satisfies Message);
