@@ -181,7 +181,9 @@ export function craftIfdBomb(options: { ifds?: number; values?: number; type?: n
   const ifds = options.ifds ?? 450;
   const values = options.values ?? 1024 * 1024;
   const type = options.type ?? T.BYTE;
-  const tail = new Uint8Array(values * SIZE[type]).fill(1);
+  // Every value 1 (little-endian): blocks of 1 byte at byte 1, inside the file, so only the caps refuse it.
+  const tail = new Uint8Array(values * SIZE[type]);
+  for (let i = 0; i < tail.length; i += SIZE[type]) tail[i] = 1;
   // 1024 × 1024 tiles of 16 × 16 px: exactly `values` blocks for the default.
   const side = Math.round(Math.sqrt(values));
   return writeTiff((blob) => Array.from({ length: ifds }, (_, i) => [
