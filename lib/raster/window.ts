@@ -126,6 +126,7 @@ function blockParams(header: CogHeader, im: TiffImage, rows: number) {
     samplesPerBlockPixel: im.planarConfiguration === 1 ? im.samplesPerPixel : 1,
     width: im.blockWidth,
     height: rows,
+    maxRows: im.blockHeight,
     littleEndian: header.littleEndian,
     photometric: im.photometric,
     jpegTables: im.jpegTables,
