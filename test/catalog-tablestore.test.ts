@@ -6,7 +6,7 @@
  * to the real service.
  */
 import assert from 'node:assert/strict';
-import { createServer, type Server } from 'node:http';
+import { createServer, type Server, type ServerResponse } from 'node:http';
 import { describe, it } from 'node:test';
 import TableStore from 'tablestore';
 import protos from 'tablestore/lib/protocol/tablestore_compiled_proto.js';
@@ -228,7 +228,7 @@ describe('tablestore store with the real SDK client over HTTP (local stub, not t
 
   it('a service that stops answering costs a call ?timeout= in all, not 4 tries of the SDK timeout: then "unavailable"', async () => {
     // accepts, reads the request, never answers (a stalled network, a hung front end)
-    const held: import('node:http').ServerResponse[] = [];
+    const held: ServerResponse[] = [];
     const silent = createServer((_req, res) => void held.push(res));
     await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
     const saved = { ...process.env };
