@@ -6,9 +6,12 @@
  * to its pool) and a late failure is swallowed.
  */
 
+/** The `code` of a DeadlineError, beside the codes of the errors it stands with (mysql2's, say). */
+export const DEADLINE = 'TAOGUAN_DEADLINE';
+
 /** The deadline passed before the work settled. */
 export class DeadlineError extends Error {
-  readonly code = 'TAOGUAN_DEADLINE';
+  readonly code = DEADLINE;
 
   constructor(message = 'deadline passed') {
     super(message);

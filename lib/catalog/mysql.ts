@@ -22,6 +22,7 @@
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import mysql from 'mysql2/promise';
 import type { Pool, PoolOptions, ResultSetHeader, RowDataPacket } from 'mysql2/promise';
+import { DEADLINE } from './deadline.ts';
 import { runBy, STATEMENT_TIMEOUT, type Param, type Rows } from './mysql-call.ts';
 import { CatalogError, KEY_NAME, SCHEMA_VERSION, validateKeys, validateKeyValues } from './catalog.ts';
 import type { Catalog, CatalogInfo, DatasetRecord, DatasetSummary, KeySpec, ListQuery, Lookup, PutResult } from './catalog.ts';
@@ -59,7 +60,7 @@ const RETRYABLE = new Set(['PROTOCOL_CONNECTION_LOST', 'ECONNRESET', 'EPIPE', 'P
 const UNAVAILABLE = new Set([...RETRYABLE, 'ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EHOSTUNREACH',
   'ENETUNREACH', 'ER_ACCESS_DENIED_ERROR', 'ER_DBACCESS_DENIED_ERROR', 'ER_CON_COUNT_ERROR', 'HANDSHAKE_SSL_ERROR',
   // past the call's deadline (mysql-call.ts); not retried: it would wait as long again
-  STATEMENT_TIMEOUT, 'TAOGUAN_DEADLINE', QUEUE_FULL]);
+  STATEMENT_TIMEOUT, DEADLINE, QUEUE_FULL]);
 
 /** Pools outlive catalog objects: a function's module scope survives between warm invocations. */
 interface Shared { pool: Pool; users: number; busy: number; lastUsed: number }
@@ -350,7 +351,7 @@ export class MysqlCatalog implements Catalog {
     const full = message === QUEUE_FULL;
     if (!UNAVAILABLE.has(code) && !full) return e;
     const why = code === STATEMENT_TIMEOUT ? `no answer within ${this.#queryTimeoutMs} ms`
-      : code === 'TAOGUAN_DEADLINE' ? `no free connection within ${this.#queryTimeoutMs} ms: all ${this.#config.connectionLimit} busy`
+      : code === DEADLINE ? `no free connection within ${this.#queryTimeoutMs} ms: all ${this.#config.connectionLimit} busy`
         : full ? `${this.#config.queueLimit} callers waiting for a connection already (?queueLimit=)` : code;
     return new CatalogError(`MySQL catalog unavailable at ${this.#config.host}:${this.#config.port} (${why}): ${this.uri}`, 'unavailable');
   }
