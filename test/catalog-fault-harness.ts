@@ -158,6 +158,13 @@ export async function waitFor<T>(probe: () => Promise<T | undefined>, ms = 5000)
   }
 }
 
+/** The first 200 of `ask`, asked every 20 ms for 5 s at most (else its last answer). */
+export async function untilServed(ask: () => Promise<Answer>): Promise<Answer> {
+  let last: Answer | undefined;
+  await waitFor(async () => ((last = await ask()).status === 200 ? true : undefined)).catch(() => undefined);
+  return last!;
+}
+
 export const PASSWORD = 's3cret-pw';
 /** The catalog timeout of the tests' URIs (queryTimeout): the most one catalog call may take. */
 export const QUERY_TIMEOUT_MS = 1500;

@@ -9,7 +9,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type mysql from 'mysql2/promise';
-import { FaultWorld, missing, QUERY_TIMEOUT_MS, waitFor } from './catalog-fault-harness.ts';
+import { FaultWorld, missing, QUERY_TIMEOUT_MS, untilServed, waitFor } from './catalog-fault-harness.ts';
 
 describe('catalog faults on a private MariaDB server', { skip: missing }, () => {
   const world = new FaultWorld();
@@ -37,10 +37,11 @@ describe('catalog faults on a private MariaDB server', { skip: missing }, () => 
     } finally {
       await server.start();
     }
-    const back = await tile(api, 'S2/2024-01-15/B08');
+    // at once, or after the back-off of a store that just failed (outage.ts): within seconds, no restart
+    const back = await untilServed(() => tile(api, 'S2/2024-01-15/B08'));
     assert.equal(back.status, 200, `recovered with no restart of the API: ${back.body}`);
     assert.equal((await tile(api, 'S2/2024-01-15/B04', 2)).status, 200);
-    const coldBack = await tile(cold.api, 'S2/2024-01-15/B04');
+    const coldBack = await untilServed(() => tile(cold.api, 'S2/2024-01-15/B04'));
     assert.equal(coldBack.status, 200, `no failure was remembered by the process that started during the outage: ${coldBack.body}`);
   });
 
@@ -84,10 +85,6 @@ describe('catalog faults on a private MariaDB server', { skip: missing }, () => 
       await admin.end();
     }
     // once the lock is gone: at once, or after the back-off of a store that just failed (outage.ts)
-    const back = await waitFor(async () => {
-      const got = await tile(api, 'L8/2023-06-01/B04');
-      return got.status === 200 ? got : undefined;
-    });
-    assert.equal(back.status, 200, 'and the dataset is served once the lock is gone');
+    assert.equal((await untilServed(() => tile(api, 'L8/2023-06-01/B04'))).status, 200, 'and the dataset is served once the lock is gone');
   });
 });
