@@ -51,7 +51,7 @@ let tiles: Promise<Api> | undefined;
 /** The tiles API, built on the first invocation from a configuration validated at module load. */
 export function tilesApi(config: TilesConfig, context?: unknown): Promise<Api> {
   tiles ??= (async () => {
-    const catalog = await openCatalog(config.catalog);
+    const catalog = await openCatalog(config.catalog, { staleMs: config.catalogStaleMs });
     // Sized to the instance's memory unless TAOGUAN_TILE_CACHE_MB / TAOGUAN_BLOCK_CACHE_MB say otherwise.
     const budget = cacheBudget(memoryLimitMb(context));
     return createApi({

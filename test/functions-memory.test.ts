@@ -32,3 +32,21 @@ test('read caps come from TAOGUAN_MAX_SOURCE_MB / TAOGUAN_MAX_DECODED_MPIXELS, c
     assert.throws(() => tilesConfig({ ...base, TAOGUAN_MAX_SOURCE_MB: bad }), (e: Error) => e instanceof ConfigError && e.message.includes('TAOGUAN_MAX_SOURCE_MB'));
   }
 });
+
+test('the catalog stale window comes from TAOGUAN_CATALOG_STALE_SECONDS, checked at cold start, and reaches the tiles catalog', async () => {
+  const { tilesConfig, ConfigError } = await import('../functions/config.ts');
+  const { tilesApi } = await import('../functions/runtime.ts');
+  const { CachedCatalog } = await import('../lib/catalog/cache.ts');
+  const base = { TAOGUAN_CATALOG: 'sqlite:/tmp/taoguan-never-opened.db' };
+  assert.equal(tilesConfig(base).catalogStaleMs, undefined, 'unset: the cache default');
+  assert.equal(tilesConfig({ ...base, TAOGUAN_CATALOG_STALE_SECONDS: '0' }).catalogStaleMs, 0);
+  for (const bad of ['-1', '1.5', 'an hour', '604801']) {
+    assert.throws(() => tilesConfig({ ...base, TAOGUAN_CATALOG_STALE_SECONDS: bad }),
+      (e: Error) => e instanceof ConfigError && e.message.includes(`TAOGUAN_CATALOG_STALE_SECONDS=${bad}: expected whole seconds from 0 to 604800`));
+  }
+  const api = await tilesApi(tilesConfig({ ...base, TAOGUAN_CATALOG_STALE_SECONDS: '120' }));
+  const catalog = api.context.catalog;
+  assert.ok(catalog instanceof CachedCatalog);
+  assert.equal(catalog.staleMs, 120_000);
+  await catalog.close();
+});
