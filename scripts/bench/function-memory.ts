@@ -49,7 +49,7 @@ export async function checkFunctionMemory(o: MemoryCheck): Promise<MemoryResult>
       PATH: process.env.PATH, TAOGUAN_CATALOG: o.catalog, AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(memoryMb),
       ...(o.bare ? {} : MALLOC_ENV),
     };
-    const { stdout } = await promisify(execFile)(command[0], [...command.slice(1), CHILD, join(o.bundleDir, 'index.js'), pathsFile, String(o.seconds ?? 8), String(o.concurrency ?? 4)], { env, timeout: 120_000 });
+    const { stdout } = await promisify(execFile)(command[0], [...command.slice(1), CHILD, join(o.bundleDir, 'index.js'), pathsFile, String(o.seconds ?? 8), String(o.concurrency ?? 4)], { env, timeout: 660_000 });
     return JSON.parse(stdout.trim().split('\n').pop()!) as MemoryResult;
   } finally {
     await rm(dir, { recursive: true, force: true });
