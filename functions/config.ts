@@ -41,6 +41,8 @@ export interface TilesConfig extends StoreConfig, CapsConfig {
   blockCacheBytes?: number;
   /** API keys / URL signing secret (TAOGUAN_API_KEYS, TAOGUAN_URL_SIGNING_SECRET); undefined = open. */
   access?: AccessOptions;
+  /** TAOGUAN_CATALOG_STALE_SECONDS: known records keep answering this long past their ttl while the catalog is down; undefined = the cache's 1 h. */
+  catalogStaleMs?: number;
 }
 
 export interface IngestConfig extends StoreConfig, CapsConfig {
@@ -153,6 +155,7 @@ export function tilesConfig(env: Env = process.env): TilesConfig {
     blockCacheBytes: megabytes(env, 'TAOGUAN_BLOCK_CACHE_MB'),
     ...capsConfig(env),
     access: accessConfig(env),
+    catalogStaleMs: seconds(env, 'TAOGUAN_CATALOG_STALE_SECONDS', 604_800),
   };
 }
 
@@ -162,6 +165,15 @@ function capsConfig(env: Env): CapsConfig {
     maxDecodedPixels: positive(env, 'TAOGUAN_MAX_DECODED_MPIXELS', 2 ** 20),
     maxDecodedBytes: positive(env, 'TAOGUAN_MAX_DECODED_MB', 2 ** 20),
   };
+}
+
+/** Whole seconds from 0 to `max`, as milliseconds. */
+function seconds(env: Env, name: string, max: number): number | undefined {
+  const raw = env[name]?.trim();
+  if (!raw) return undefined;
+  const n = Number(raw);
+  if (!/^\d+$/.test(raw) || n > max) throw new ConfigError(`${name}=${raw}: expected whole seconds from 0 to ${max}`);
+  return n * 1000;
 }
 
 function accessConfig(env: Env): AccessOptions | undefined {

@@ -57,7 +57,7 @@ export function tilesApi(config: TilesConfig, context?: unknown): Promise<Api> {
     const tileCacheBytes = config.tileCacheBytes ?? budget.tileCacheBytes, blockCacheBytes = config.blockCacheBytes ?? budget.blockCacheBytes;
     // What is left after the caches is what one request may use: a tile that cannot fit is a 422, not a killed instance.
     const caps = tileCaps(leftForRequests(memoryMb, (tileCacheBytes ?? 0) + (blockCacheBytes ?? 0), 'TAOGUAN_TILE_CACHE_MB and TAOGUAN_BLOCK_CACHE_MB'));
-    const catalog = await openCatalog(config.catalog);
+    const catalog = await openCatalog(config.catalog, { staleMs: config.catalogStaleMs });
     return createApi({
       catalog, basePath: config.basePath, cors: config.cors, cacheControl: config.cacheControl, trustForwardedPrefix: true,
       tileCacheBytes, blockCacheBytes, access: config.access,

@@ -77,6 +77,7 @@ program
   .option('--block-cache-mb <mb>', 'decoded source blocks kept per worker (default 12)')
   .option('--max-source-mb <mb>', 'cap on compressed bytes one request may read (default 256)')
   .option('--max-decoded-mpixels <n>', 'cap on pixels one request may decode, in millions of 2^20 (default 256)')
+  .option('--catalog-stale-seconds <s>', 'while the catalog is unavailable, datasets already known keep serving this long past their 60 s ttl (default 3600; 0: never)', integer(0, 604800))
   .option('-q, --quiet', 'no request log')
   .option('--api-key <key>', 'require this API key (x-api-key header or ?api_key=); repeat for several (default: $TAOGUAN_API_KEYS)', collect)
   .option('--signing-secret <secret>', 'accept URLs signed with this secret (taoguan sign) (default: $TAOGUAN_URL_SIGNING_SECRET)')

@@ -141,6 +141,9 @@ test('a bad configuration fails the cold start with a message naming the variabl
   await assert.rejects(invoke('aws', 'tiles', {}, { TAOGUAN_CATALOG: '' }), /TAOGUAN_CATALOG is not set/);
   await assert.rejects(invoke('aliyun', 'ingest', {}, { TAOGUAN_CATALOG: 'sqlite:/tmp/x.db' }), /TAOGUAN_PATTERN/);
   await assert.rejects(invoke('tencent', 'tiles', {}, { TAOGUAN_CATALOG: 'sqlite:/tmp/x.db', TAOGUAN_TILE_CACHE_MB: 'lots' }), /TAOGUAN_TILE_CACHE_MB=lots/);
+  // caches that leave a request too little of the instance's memory: the first invocation says so
+  await assert.rejects(invoke('aws', 'tiles', {}, { TAOGUAN_CATALOG: 'sqlite:/tmp/x.db', TAOGUAN_TILE_CACHE_MB: '16', TAOGUAN_BLOCK_CACHE_MB: '24' }, { memoryLimitInMB: 128 }),
+    /a 128 MB instance cannot hold 40 MB of caches \(TAOGUAN_TILE_CACHE_MB and TAOGUAN_BLOCK_CACHE_MB\) beside Node and the bundle/);
 });
 
 /** A fresh writable catalog per provider (ingest writes; a tiles function never does). */

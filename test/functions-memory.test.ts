@@ -64,9 +64,20 @@ test('TAOGUAN_MAX_DECODED_MB joins the read caps; the ingest function reads all 
   assert.throws(() => tilesConfig({ ...env, TAOGUAN_MAX_DECODED_MB: '0' }), /TAOGUAN_MAX_DECODED_MB=0: expected a whole number from 1 to 65536/);
 });
 
-test('caches that leave a request too little memory fail the cold start, naming them', async () => {
+test('the catalog stale window comes from TAOGUAN_CATALOG_STALE_SECONDS, checked at cold start, and reaches the tiles catalog', async () => {
   const { tilesConfig, ConfigError } = await import('../functions/config.ts');
   const { tilesApi } = await import('../functions/runtime.ts');
-  const config = tilesConfig({ TAOGUAN_CATALOG: 'sqlite:/tmp/taoguan-none.db', TAOGUAN_TILE_CACHE_MB: '16', TAOGUAN_BLOCK_CACHE_MB: '24' });
-  await assert.rejects(tilesApi(config, { memoryLimitInMB: 128 }), (e: Error) => e instanceof ConfigError && /a 128 MB instance cannot hold 40 MB of caches \(TAOGUAN_TILE_CACHE_MB and TAOGUAN_BLOCK_CACHE_MB\)/.test(e.message));
+  const { CachedCatalog } = await import('../lib/catalog/cache.ts');
+  const base = { TAOGUAN_CATALOG: 'sqlite:/tmp/taoguan-never-opened.db' };
+  assert.equal(tilesConfig(base).catalogStaleMs, undefined, 'unset: the cache default');
+  assert.equal(tilesConfig({ ...base, TAOGUAN_CATALOG_STALE_SECONDS: '0' }).catalogStaleMs, 0);
+  for (const bad of ['-1', '1.5', 'an hour', '604801']) {
+    assert.throws(() => tilesConfig({ ...base, TAOGUAN_CATALOG_STALE_SECONDS: bad }),
+      (e: Error) => e instanceof ConfigError && e.message.includes(`TAOGUAN_CATALOG_STALE_SECONDS=${bad}: expected whole seconds from 0 to 604800`));
+  }
+  const api = await tilesApi(tilesConfig({ ...base, TAOGUAN_CATALOG_STALE_SECONDS: '120' }));
+  const catalog = api.context.catalog;
+  assert.ok(catalog instanceof CachedCatalog);
+  assert.equal(catalog.staleMs, 120_000);
+  await catalog.close();
 });

@@ -59,7 +59,7 @@ test('lambda-wrapper.sh rewrites only the runtime\'s semi-space flag', () => {
   assert.equal(out, '--expose-gc --max-semi-space-size=1 --max-old-space-size=116');
 });
 
-test('the tiles bundle serves 4 concurrent requests in a 128 MB Lambda under 110 MB RSS', { timeout: 240_000 }, async () => {
+test('the tiles bundle serves 4 concurrent requests in a 128 MB Lambda under 110 MB RSS', { timeout: 1_500_000 }, async () => {
   const dist = join(dir, 'dist');
   await build({ outDir: dist, providers: ['aws'] });
   const bundleDir = join(dist, 'aws', 'tiles');

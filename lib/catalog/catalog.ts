@@ -81,6 +81,8 @@ export interface Lookup {
 export interface Catalog {
   /** The catalog URI with any password removed (safe to print). */
   readonly uri: string;
+  /** The longest a read takes before it fails 'unavailable', when the store bounds it (ms). */
+  readonly timeoutMs?: number;
   /** Create the schema with these ordered keys. Fails if a catalog already exists there. */
   create(keys: KeySpec[]): Promise<void>;
   keys(): Promise<KeySpec[]>;

@@ -3,6 +3,7 @@ import { readRanges } from '../source/coalesce.ts';
 import type { ReadBudget } from './budget.ts';
 import type { Source } from '../source/source.ts';
 import type { CogHeader, DType, TiffImage } from '../tiff/header.ts';
+import { TiffError } from '../tiff/reader.ts';
 import { decodeBlock } from './decode/index.ts';
 import { planWindow, type BlockRef, type Window, type WindowPlan } from './plan.ts';
 import { nodataAs, typedArrayFor, viewAs, type TypedArray } from './typed.ts';
@@ -91,7 +92,8 @@ export async function decodeBlockRef(header: CogHeader, level: number, b: BlockR
   try {
     return await decodeBlock(bytes, blockParams(header, im, blockRows(im, b.by)));
   } catch (e) {
-    if (e instanceof TaoguanError || (e instanceof RangeError && ALLOCATION.test(e.message))) throw e;
+    // the codecs say TiffError (or fail in their own words) on bytes they cannot decode; memory is not the bytes' fault
+    if ((e instanceof TaoguanError && !(e instanceof TiffError)) || (e instanceof RangeError && ALLOCATION.test(e.message))) throw e;
     throw new CorruptBlockError(level, b, e);
   }
 }
@@ -147,6 +149,7 @@ function blockParams(header: CogHeader, im: TiffImage, rows: number) {
     samplesPerBlockPixel: im.planarConfiguration === 1 ? im.samplesPerPixel : 1,
     width: im.blockWidth,
     height: rows,
+    maxRows: im.blockHeight,
     littleEndian: header.littleEndian,
     photometric: im.photometric,
     jpegTables: im.jpegTables,

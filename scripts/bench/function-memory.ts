@@ -56,7 +56,8 @@ export async function checkFunctionMemory(o: MemoryCheck): Promise<MemoryResult>
       PATH: process.env.PATH, TAOGUAN_CATALOG: o.catalog, TAOGUAN_ALLOWED_PREFIXES: o.folder, AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(memoryMb),
       ...(o.bare ? {} : MALLOC_ENV), ...o.env,
     };
-    const run = await runCapped(command[0], [...command.slice(1), CHILD, join(o.bundleDir, 'index.js'), pathsFile, String(o.seconds ?? 8), String(o.concurrency ?? 4)], { env, capMb: o.capMb ?? memoryMb * 4 });
+    // the child runs until its list was served through twice, at most 10 minutes
+    const run = await runCapped(command[0], [...command.slice(1), CHILD, join(o.bundleDir, 'index.js'), pathsFile, String(o.seconds ?? 8), String(o.concurrency ?? 4)], { env, capMb: o.capMb ?? memoryMb * 4, timeoutMs: 660_000 });
     if (run.killed) return { peakMb: run.maxRssMb, endMb: run.maxRssMb, requests: 0, statuses: {}, killed: true };
     if (run.code !== 0) throw new Error(`the function instance failed (exit ${run.code}): ${run.stderr.slice(-2000)}`);
     return JSON.parse(run.stdout.trim().split('\n').pop()!) as MemoryResult;

@@ -4,6 +4,7 @@ import { availableParallelism } from 'node:os';
 import { accessFromEnv } from '../../lib/api/auth.ts';
 import { createApi, toNodeHandler, type AccessOptions, type RequestLog } from '../../lib/api/index.ts';
 import { CachedCatalog } from '../../lib/catalog/cache.ts';
+import type { Catalog } from '../../lib/catalog/catalog.ts';
 import { openCatalog } from '../../lib/catalog/open.ts';
 import { relativeRowsWarning } from '../../lib/ingest/local-paths.ts';
 import { catalogUri } from './catalog.ts';
@@ -28,6 +29,8 @@ export interface ServeOptions {
   apiKey?: string[];
   /** URL signing secret (else TAOGUAN_URL_SIGNING_SECRET). */
   signingSecret?: string;
+  /** How long past their ttl known records keep answering while the catalog is unavailable (default 3600). */
+  catalogStaleSeconds?: number;
 }
 
 /** Flags first, the environment second; a flag set replaces its variable. */
@@ -50,11 +53,21 @@ function logLine(l: RequestLog): string {
   return `${l.method} ${l.path} ${l.status} ${l.ms.toFixed(1)}ms catalog=${l.catalog} source=${l.source} blocks=${l.cache.blockHits}/${l.cache.blockHits + l.cache.blockMisses}${cache}${l.error ? ` error=${l.error}` : ''}`;
 }
 
+/**
+ * The catalog one serving process reads, behind its own cache: a worker whose primary holds the
+ * catalog asks it (serve-catalog.ts); otherwise the store is opened here.
+ */
+export async function serverCatalog(opts: ServeOptions): Promise<Catalog> {
+  const viaPrimary = cluster.isWorker && process.env.TAOGUAN_SERVE_CATALOG_URI;
+  const cache = { staleMs: opts.catalogStaleSeconds === undefined ? undefined : opts.catalogStaleSeconds * 1000 };
+  return viaPrimary
+    ? new CachedCatalog(new PrimaryCatalog(viaPrimary, Number(process.env.TAOGUAN_SERVE_CATALOG_TIMEOUT_MS) || undefined), cache)
+    : openCatalog(catalogUri(opts.catalog), cache);
+}
+
 /** One process: the API on a socket, a log line per request, a clean stop on SIGINT / SIGTERM. */
 export async function startServer(opts: ServeOptions, onListening?: (url: string) => void): Promise<Server> {
-  // A worker whose primary holds the catalog asks it (serve-catalog.ts); otherwise open the store here.
-  const viaPrimary = cluster.isWorker && process.env.TAOGUAN_SERVE_CATALOG_URI;
-  const catalog = viaPrimary ? new CachedCatalog(new PrimaryCatalog(viaPrimary)) : await openCatalog(catalogUri(opts.catalog));
+  const catalog = await serverCatalog(opts);
   await catalog.keys(); // fail now, with the catalog's own message, rather than on the first request
   const api = createApi({
     catalog,
@@ -111,7 +124,9 @@ export async function serveCommand(opts: ServeOptions): Promise<void> {
     return;
   }
   // The primary holds the one catalog connection (or SQLite engine) of the machine; workers ask it.
-  const catalog = await openCatalog(catalogUri(opts.catalog));
+  // Only workers answer from stale records: they know how old theirs are (one the primary passed on
+  // stale would look fresh to them, and could outlive the window).
+  const catalog = await openCatalog(catalogUri(opts.catalog), { staleMs: 0 });
   await catalog.keys(); // fail now, with the catalog's own message, before any worker starts
   const relative = await relativeRowsWarning(catalog);
   if (relative) console.error(relative);
@@ -129,7 +144,9 @@ export async function serveCommand(opts: ServeOptions): Promise<void> {
   });
   let announced = false;
   for (let i = 0; i < workers; i++) {
-    const w = cluster.fork({ ...MALLOC_ENV, ...process.env, TAOGUAN_SERVE_CATALOG_URI: catalog.uri });
+    const w = cluster.fork({
+      ...MALLOC_ENV, ...process.env, TAOGUAN_SERVE_CATALOG_URI: catalog.uri, TAOGUAN_SERVE_CATALOG_TIMEOUT_MS: String(catalog.timeoutMs ?? ''),
+    });
     answerCatalogCalls(w, catalog);
     w.on('message', (m: { listening?: string }) => {
       if (m.listening && !announced) {
