@@ -6,7 +6,7 @@
  * Worker threads run the cases (fast-check, each from its own seed); this thread is the watchdog. A
  * case running for 30 s is a hang, a worker that dies (out of its 1 GiB heap, or any uncaught error) a
  * crash; either is reported with the case it was running, as JSON for mutate()/runCase(). An error
- * that is not the library's own (TiffError, ReadLimitError, SourceError) is a finding, reported by
+ * that is not the library's own (a TaoguanError: TiffError, CorruptBlockError, ReadLimitError, SourceError…) is a finding, reported by
  * fast-check with its shrunk counterexample. Exit status 1 on any of the three.
  */
 import fc from 'fast-check';

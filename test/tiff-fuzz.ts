@@ -8,19 +8,20 @@
  * - block: a byte of a compressed block the reads below decode;
  * and maybe a cut (the file truncated). Then readHeader, validateCog, a serialise round trip and a
  * window of up to 512² at every level. Each step must succeed or throw one of the library's own
- * errors — TiffError (malformed file or block), ReadLimitError (over a read cap), SourceError (a
- * range past the end of the object) — anything else is a finding, thrown with the case.
+ * errors (lib/errors.ts) — TiffError (malformed file), CorruptBlockError (a block that does not
+ * decode), ReadLimitError (over a read cap), SourceError (a range past the end of the object) —
+ * anything else is a finding, thrown with the case.
  *
  * `npm test` runs a few thousand cases (test/tiff-fuzz.test.ts); `npm run fuzz` runs 100,000 or more
  * in worker threads under a watchdog that also catches hangs and out-of-memory (scripts/fuzz.ts).
  */
 import fc from 'fast-check';
 import { readFileSync } from 'node:fs';
-import { ReadBudget, ReadLimitError } from '../lib/raster/budget.ts';
+import { TaoguanError } from '../lib/errors.ts';
+import { ReadBudget } from '../lib/raster/budget.ts';
 import { readWindow } from '../lib/raster/window.ts';
 import { MemorySource } from '../lib/source/memory.ts';
-import { SourceError } from '../lib/source/source.ts';
-import { deserializeHeader, readHeader, serializeHeader, TiffError, validateCog } from '../lib/tiff/index.ts';
+import { deserializeHeader, readHeader, serializeHeader, validateCog } from '../lib/tiff/index.ts';
 
 interface Field {
   /** Byte position and width (2, 4 or 8) of a mutable integer in the file. */
@@ -148,7 +149,8 @@ export async function runCase(bytes: Uint8Array): Promise<string> {
     }
     return 'read';
   } catch (e) {
-    if (e instanceof TiffError || e instanceof ReadLimitError || e instanceof SourceError) return `${stage}: ${e.name}`;
+    // the library's own typed errors (lib/errors.ts): a corrupt block is a CorruptBlockError, origin kind
+    if (e instanceof TaoguanError && e.kind !== 'internal') return `${stage}: ${e.name}`;
     throw e;
   }
 }

@@ -62,6 +62,8 @@ export interface ApiOptions {
   maxSourceBytes?: number;
   /** Pixels of internal blocks one request may decode; more is a 422 naming this cap. Default 256 Mi. */
   maxDecodedPixels?: number;
+  /** Bytes the decoded samples of one request may take (what its memory follows); more is a 422. Default none; the functions size it from their memory. */
+  maxDecodedBytes?: number;
   /** Called once per request with its log line. */
   logger?: (line: RequestLog) => void;
   /** API keys and/or a URL signing secret; without either, every route is public. See auth.ts. */
@@ -94,6 +96,7 @@ export function createApi(options: ApiOptions): Api {
     readLimits: checkReadLimits({
       maxSourceBytes: options.maxSourceBytes ?? DEFAULT_READ_LIMITS.maxSourceBytes,
       maxDecodedPixels: options.maxDecodedPixels ?? DEFAULT_READ_LIMITS.maxDecodedPixels,
+      maxDecodedBytes: options.maxDecodedBytes,
     }),
   };
   const ctx = new ApiContext(options.catalog, config);

@@ -5,16 +5,17 @@
  * to stop), so what the work yields after the deadline is handed to `late` (a connection goes back
  * to its pool) and a late failure is swallowed.
  */
+import { TaoguanError } from '../errors.ts';
 
 /** The `code` of a DeadlineError, beside the codes of the errors it stands with (mysql2's, say). */
 export const DEADLINE = 'TAOGUAN_DEADLINE';
 
-/** The deadline passed before the work settled. */
-export class DeadlineError extends Error {
+/** The deadline passed before the work settled: the catalog is as good as unavailable. */
+export class DeadlineError extends TaoguanError {
   readonly code = DEADLINE;
 
   constructor(message = 'deadline passed') {
-    super(message);
+    super('unavailable', message);
     this.name = 'DeadlineError';
   }
 }

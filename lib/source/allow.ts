@@ -4,7 +4,7 @@
  * networks) unless explicitly allowed. A function holds cloud credentials and sits inside a VPC, so
  * a location that names one of those is a way in (SSRF); the CLI on one machine allows them.
  */
-import { realpath, stat } from 'node:fs/promises';
+import { realpathSync, statSync } from 'node:fs';
 import { resolve, sep } from 'node:path';
 import { checkHostname, LocationRefusedError, type AllowPrivate } from './address.ts';
 import { FileSource } from './file.ts';
@@ -22,6 +22,12 @@ export interface LocationPolicy {
   hosts?: string[];
   /** Let http(s) locations reach internal addresses (loopback, private, link-local): true, or these hosts. Default none. */
   allowPrivate?: AllowPrivate;
+  /**
+   * false: local paths (bare or file:) only under a listed absolute-path prefix such as /mnt/cogs/.
+   * The functions set it: their rows and events name object-store locations, and a row naming a
+   * file would read the instance's own disk. Default true (the CLI and `serve` read local files).
+   */
+  localFiles?: boolean;
 }
 
 const hostAllowed = (host: string, hosts: string[]) =>
@@ -58,12 +64,15 @@ const lists = ({ buckets, prefixes, hosts }: LocationPolicy) =>
 /**
  * A local file is allowed by where it really is, every symbolic link followed (`target`, a real path):
  * a link inside an allowed folder pointing outside it is refused. Only `prefixes` admit local files,
- * as real folder paths ending in the separator (allowedPrefixes makes them so).
+ * as real folder paths ending in the separator (allowedPrefixes makes them so); with `localFiles`
+ * false, nothing else does, even with no list set.
  */
 export function checkFileTarget(policy: LocationPolicy, path: string, target: string): void {
-  if (!restricts(policy) || policy.prefixes?.some((p) => target.startsWith(p))) return;
+  if (policy.prefixes?.some((p) => target.startsWith(p))) return;
+  if (!restricts(policy) && policy.localFiles !== false) return;
   const what = target === resolve(path) ? '' : ` leads to ${target}, which`;
-  throw new LocationRefusedError(`${path}${what} is outside the allowed ${lists(policy)}`);
+  const where = policy.localFiles === false && !policy.prefixes?.some((p) => p.startsWith(sep)) ? 'locations: this deployment reads local files only under an allowed prefix such as /mnt/cogs/' : lists(policy);
+  throw new LocationRefusedError(`${path}${what} is outside the allowed ${where}`);
 }
 
 /** openSource behind the policy: a remote location checked by its name, a local file by its target at every open. */
@@ -91,8 +100,21 @@ export async function allowedPrefixes(given: string[]): Promise<string[]> {
       if (!p.endsWith('/')) throw new Error(`${p}: an allowed prefix must end in "/", e.g. oss://bucket/cogs/`);
       return loc.url ? new URL(p).href : p;
     }
-    const real = await realpath(resolve(loc.path as string)).catch(() => undefined);
-    if (!real || !(await stat(real)).isDirectory()) throw new Error(`${p}: an allowed local prefix must be an existing folder`);
-    return real.endsWith(sep) ? real : real + sep;
+    return localPrefix(p, loc.path as string);
   }));
+}
+
+/** A local folder as an allow-list prefix: its real path ending in the separator, so it compares with file targets. */
+export function localPrefix(given: string, path: string): string {
+  const real = tryRealpath(resolve(path));
+  if (!real || !statSync(real).isDirectory()) throw new Error(`${given}: an allowed local prefix must be an existing folder`);
+  return real.endsWith(sep) ? real : real + sep;
+}
+
+function tryRealpath(path: string): string | undefined {
+  try {
+    return realpathSync(path);
+  } catch {
+    return undefined;
+  }
 }

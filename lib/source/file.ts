@@ -9,7 +9,7 @@ import { isAbsolute } from 'node:path';
 import type { BigIntStats } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { checkEtag, checkRange, pastEnd } from './check.ts';
-import { SourceError } from './source.ts';
+import { ObjectMissingError, SourceError } from './source.ts';
 import type { ObjectInfo, RangeResult, ReadOptions, Source } from './source.ts';
 
 interface Handle {
@@ -34,7 +34,10 @@ const handleTarget = (fh: FileHandle, location: string): Promise<string> =>
   readlink(`/proc/self/fd/${fh.fd}`).catch(() => realpath(location));
 
 async function openHandle(location: string, checkTarget?: (target: string) => void): Promise<Handle> {
-  const fh = await open(location, 'r');
+  // removed between the stat and the open: as missing as if the stat had said so
+  const fh = await open(location, 'r').catch(async (err: unknown) => {
+    throw await fsError(location, err);
+  });
   try {
     if (checkTarget) checkTarget(await handleTarget(fh, location));
     const { ino, dev } = await fh.stat({ bigint: true });
@@ -59,6 +62,18 @@ async function missing(location: string): Promise<string> {
   const link = await lstat(location).then((st) => st.isSymbolicLink(), () => false);
   if (link) return `a symbolic link to ${await readlink(location).catch(() => '?')}, which does not exist (a dangling link)`;
   return isAbsolute(location) ? 'no such file' : `no such file (a relative path, looked up from the working directory ${process.cwd()})`;
+}
+
+/**
+ * A path that names no file (gone, a dangling link, a loop of links) is ObjectMissingError and an
+ * unreadable one a plain, permanent SourceError; anything else stays as it is.
+ */
+async function fsError(location: string, err: unknown): Promise<unknown> {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT' || code === 'ENOTDIR') return new ObjectMissingError(location, await missing(location));
+  if (code === 'ELOOP') return new ObjectMissingError(location, 'a loop of symbolic links, which never reaches a file');
+  if (code === 'EACCES' || code === 'EPERM') return new SourceError(`${location}: permission denied`, 403, false);
+  return err;
 }
 
 export class FileSource implements Source {
@@ -109,11 +124,7 @@ export class FileSource implements Source {
     try {
       return await stat(this.location, { bigint: true });
     } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      if (code === 'ENOENT' || code === 'ENOTDIR') throw new SourceError(`${this.location}: ${await missing(this.location)}`, 404, false);
-      if (code === 'ELOOP') throw new SourceError(`${this.location}: a loop of symbolic links, which never reaches a file`, 404, false);
-      if (code === 'EACCES' || code === 'EPERM') throw new SourceError(`${this.location}: permission denied`, 403, false);
-      throw err;
+      throw await fsError(this.location, err);
     }
   }
 

@@ -1,7 +1,8 @@
+import { InputError } from '../errors.ts';
 import type { ObjectInfo, ReadOptions, Source } from '../source/source.ts';
 
 /** A malformed, truncated or hostile TIFF. The message names the problem and where it is. */
-export class TiffError extends Error {
+export class TiffError extends InputError {
   constructor(message: string) {
     super(message);
     this.name = 'TiffError';

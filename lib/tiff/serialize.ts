@@ -1,3 +1,4 @@
+import { TaoguanError } from '../errors.ts';
 import { HEADER_VERSION, type CogHeader, type TiffImage } from './header.ts';
 import { LIMITS } from './ifd.ts';
 import { TiffError } from './reader.ts';
@@ -23,9 +24,9 @@ export function serializeHeader(header: CogHeader): string {
   return text;
 }
 
-export class HeaderVersionError extends Error {
+export class HeaderVersionError extends TaoguanError {
   constructor(found: unknown) {
-    super(`stored COG header has version ${String(found)}, this taoguan reads version ${HEADER_VERSION}: re-ingest the dataset (or run \`taoguan catalog migrate\`)`);
+    super('unavailable', `stored COG header has version ${String(found)}, this taoguan reads version ${HEADER_VERSION}: re-ingest the dataset (or run \`taoguan catalog migrate\`)`);
     this.name = 'HeaderVersionError';
   }
 }
