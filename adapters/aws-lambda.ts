@@ -128,7 +128,20 @@ export function s3Records(event: S3Event): ObjectRecord[] {
     if (r.eventSource !== 'aws:s3' || !bucket || !rawKey) continue;
     const action = r.eventName?.startsWith('ObjectCreated:') ? 'put' : r.eventName?.startsWith('ObjectRemoved:') ? 'delete' : undefined;
     if (!action) continue;
-    out.push({ action, location: `s3://${bucket}/${decodeURIComponent(rawKey.replace(/\+/g, ' '))}` });
+    const key = formDecoded(rawKey);
+    // A malformed key fails its record alone: the rest of the batch still runs, and it is not retried.
+    out.push(key !== undefined
+      ? { action, location: `s3://${bucket}/${key}` }
+      : { action, location: `s3://${bucket}/${rawKey}`, problem: `the event's object key ${JSON.stringify(rawKey)} is not valid percent-encoding` });
   }
   return out;
+}
+
+/** A form-encoded key decoded, or undefined when its percent-escapes are malformed ("%zz"). */
+function formDecoded(raw: string): string | undefined {
+  try {
+    return decodeURIComponent(raw.replace(/\+/g, ' '));
+  } catch {
+    return undefined;
+  }
 }

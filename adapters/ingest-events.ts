@@ -10,15 +10,20 @@
  *
  * Failures: all three platforms invoke storage triggers asynchronously and retry an invocation
  * that throws (Lambda twice, FC and SCF by their async retry policy); none has a per-record report
- * for these triggers. So every record is processed, then throwOnFailures raises one error naming
- * the failed ones, and the retry re-runs the batch — cheap, because finished records come back
+ * for these triggers. So every record is processed on its own, and what no retry can cure (a
+ * malformed key, a location outside the allow-lists, no COG, a key value the catalog refuses: the
+ * error kinds of lib/errors.ts isPermanent) is reported and logged but fails nothing. Only when a
+ * record failed in a way that may pass (the store or the catalog down) does throwOnFailures raise one
+ * error naming those, and the retry re-runs the batch — cheap, because finished records come back
  * 'unchanged' / 'absent'.
  */
 import type { Catalog, PutResult } from '../lib/catalog/catalog.ts';
+import { isPermanent } from '../lib/errors.ts';
 import { IngestError, type IngestOptions } from '../lib/ingest/ingest.ts';
 import { optimizedLocation, optimizeObject, type OptimizeOnIngest } from '../lib/ingest/optimize-object.ts';
 import { checkPatternKeys, type KeyPattern } from '../lib/ingest/pattern.ts';
 import { reconcileObject } from '../lib/ingest/reconcile.ts';
+import { LocationRefusedError } from '../lib/source/allow.ts';
 import type { OpenOptions } from '../lib/source/location.ts';
 import type { Source } from '../lib/source/source.ts';
 
@@ -26,6 +31,8 @@ export interface ObjectRecord {
   action: 'put' | 'delete';
   /** s3://bucket/key, oss://bucket/key or cos://bucket-appid/key, key decoded. */
   location: string;
+  /** Why the event's record is unusable (a malformed key): reported as 'invalid', never read. */
+  problem?: string;
 }
 
 export type RecordStatus =
@@ -39,8 +46,9 @@ export type RecordStatus =
   | 'skipped'
   /** Outside the allowed buckets, prefixes or hosts: not even looked at. */
   | 'refused'
-  /** The object is readable but not a COG: a retry cannot help, so the batch is not failed for it. */
+  /** A malformed record, not a COG, a bad key value, over a cap: a retry cannot help, so the batch is not failed for it. */
   | 'invalid'
+  /** A failure that may pass (the store or the catalog): the batch throws after the last record, to be retried. */
   | 'failed';
 
 export interface RecordResult extends ObjectRecord {
@@ -77,6 +85,10 @@ export async function handleObjectEvents(records: ObjectRecord[], options: Objec
   const reconcile = (location: string, keys: string[]) =>
     reconcileObject(options.catalog, location, keys, { ...options.ingest, source: options.openOptions, open: options.open });
   for (const record of records) {
+    if (record.problem) {
+      results.push({ ...record, status: 'invalid', message: record.problem });
+      continue;
+    }
     try {
       const keys = keysOf(record.location);
       // Only uploads outside the output prefix are ever converted: the COGs written there come back
@@ -99,8 +111,7 @@ export async function handleObjectEvents(records: ObjectRecord[], options: Objec
       }
       results.push(await convert(record));
     } catch (e) {
-      const permanent = e instanceof IngestError && (e.code === 'not-cog' || e.code === 'too-large');
-      results.push({ ...record, status: permanent ? 'invalid' : 'failed', message: (e as Error).message });
+      results.push({ ...record, status: failureStatus(e), message: (e as Error).message });
     }
   }
   return results;
@@ -114,6 +125,12 @@ export async function handleObjectEvents(records: ObjectRecord[], options: Objec
     if (!output) return { ...record, status: 'absent', message: 'gone before it could be converted' };
     return { ...record, keys, output, status: await reconcile(output, keys) };
   }
+}
+
+/** A refusal by the allow-lists (even one met on a redirect, mid-read) is 'refused'; else the error's kind decides. */
+function failureStatus(e: unknown): RecordStatus {
+  for (let c: unknown = e, i = 0; c instanceof Error && i < 4; c = c.cause, i++) if (c instanceof LocationRefusedError) return 'refused';
+  return isPermanent(e) ? 'invalid' : 'failed';
 }
 
 /** Raised after a batch with failed records, so the platform retries the invocation. */

@@ -5,11 +5,12 @@
  */
 import type { AdmissionLimits } from '../lib/api/admission.ts';
 import { accessFromEnv, type AccessOptions } from '../lib/api/auth.ts';
+import { InputError } from '../lib/errors.ts';
 import { compilePattern, compileRegex } from '../lib/ingest/pattern.ts';
-import { checkLocation, type LocationPolicy } from '../lib/source/allow.ts';
-import { parseLocation, type OpenOptions } from '../lib/source/location.ts';
+import { checkLocation, localPrefix, type LocationPolicy } from '../lib/source/allow.ts';
+import { parseLocation, type Location, type OpenOptions } from '../lib/source/location.ts';
 
-export class ConfigError extends Error {
+export class ConfigError extends InputError {
   constructor(message: string) {
     super(`taoguan function configuration: ${message}`);
     this.name = 'ConfigError';
@@ -25,23 +26,29 @@ export interface StoreConfig {
   policy: LocationPolicy;
 }
 
-export interface TilesConfig extends StoreConfig {
+/** Explicit per-request caps (TAOGUAN_MAX_SOURCE_MB, _DECODED_MPIXELS, _DECODED_MB); unset ones come from the instance's memory. */
+export interface CapsConfig {
+  maxSourceBytes?: number;
+  maxDecodedPixels?: number;
+  maxDecodedBytes?: number;
+}
+
+export interface TilesConfig extends StoreConfig, CapsConfig {
   catalog: string;
   basePath?: string;
   cors: '*' | string[] | false;
   cacheControl?: string;
   tileCacheBytes?: number;
   blockCacheBytes?: number;
-  /** Per-request read caps (TAOGUAN_MAX_SOURCE_MB, TAOGUAN_MAX_DECODED_MPIXELS); undefined = the API's. */
-  maxSourceBytes?: number;
-  maxDecodedPixels?: number;
   /** API keys / URL signing secret (TAOGUAN_API_KEYS, TAOGUAN_URL_SIGNING_SECRET); undefined = open. */
   access?: AccessOptions;
+  /** TAOGUAN_CATALOG_STALE_SECONDS: known records keep answering this long past their ttl while the catalog is down; undefined = the cache's 1 h. */
+  catalogStaleMs?: number;
   /** Renders at once, waiting requests, longest wait (TAOGUAN_MAX_IN_FLIGHT, _MAX_QUEUE, _MAX_WAIT_MS); undefined = from memory. */
   admission: Partial<AdmissionLimits>;
 }
 
-export interface IngestConfig extends StoreConfig {
+export interface IngestConfig extends StoreConfig, CapsConfig {
   catalog: string;
   pattern?: string;
   regex?: { prefix: string; source: string };
@@ -105,15 +112,25 @@ function store(env: Env): StoreConfig {
 function locationPolicy(env: Env): LocationPolicy {
   const buckets = list(env.TAOGUAN_ALLOWED_BUCKETS);
   const prefixes = list(env.TAOGUAN_ALLOWED_PREFIXES).map((p) => {
-    let scheme: string;
+    let loc: Location;
     try {
-      scheme = parseLocation(p).scheme;
+      loc = parseLocation(p);
     } catch (e) {
       throw new ConfigError(`TAOGUAN_ALLOWED_PREFIXES: ${(e as Error).message}`);
     }
     // Without the trailing "/", oss://b/cogs would admit oss://b/cogs-private/… and https://a.com would admit https://a.com.evil.cn/.
-    if (scheme === 'file' || !p.endsWith('/')) throw new ConfigError(`TAOGUAN_ALLOWED_PREFIXES=${p}: expected s3://, oss://, cos:// or http(s):// prefixes ending in "/", e.g. oss://bucket/cogs/`);
-    return scheme.startsWith('http') ? new URL(p).href : p;
+    // A local folder (/mnt/cogs/ or file:///mnt/cogs/) is the one way a function reads files: absolute,
+    // existing, and kept as its real path, which file targets are compared with (allow.ts).
+    const path = loc.path;
+    if (!p.endsWith('/') || (path !== undefined && !path.startsWith('/'))) {
+      throw new ConfigError(`TAOGUAN_ALLOWED_PREFIXES=${p}: expected s3://, oss://, cos:// or http(s):// prefixes, or absolute local folders, ending in "/", e.g. oss://bucket/cogs/ or /mnt/cogs/`);
+    }
+    if (path === undefined) return loc.url ? new URL(p).href : p;
+    try {
+      return localPrefix(p, path);
+    } catch (e) {
+      throw new ConfigError(`TAOGUAN_ALLOWED_PREFIXES=${(e as Error).message}`);
+    }
   });
   const hosts = list(env.TAOGUAN_ALLOWED_HOSTS).map((h) => h.toLowerCase());
   for (const h of hosts) if (!/^(?:\*\.)?[a-z0-9-]+(?:\.[a-z0-9-]+)*$/.test(h)) throw new ConfigError(`TAOGUAN_ALLOWED_HOSTS=${h}: expected host names like data.example.cn or *.example.cn`);
@@ -125,6 +142,8 @@ function locationPolicy(env: Env): LocationPolicy {
   return {
     buckets: buckets.length ? buckets : undefined, prefixes: prefixes.length ? prefixes : undefined,
     hosts: hosts.length ? hosts : undefined, allowPrivate: rawPrivate === '1' ? true : rawPrivate === '0' ? false : privateHosts,
+    // a catalog row naming a file would read the instance's own disk: only under a listed local folder
+    localFiles: false,
   };
 }
 
@@ -146,15 +165,32 @@ export function tilesConfig(env: Env = process.env): TilesConfig {
     cacheControl: env.TAOGUAN_CACHE_CONTROL?.trim() || undefined,
     tileCacheBytes: megabytes(env, 'TAOGUAN_TILE_CACHE_MB'),
     blockCacheBytes: megabytes(env, 'TAOGUAN_BLOCK_CACHE_MB'),
-    maxSourceBytes: positive(env, 'TAOGUAN_MAX_SOURCE_MB', 2 ** 20),
-    maxDecodedPixels: positive(env, 'TAOGUAN_MAX_DECODED_MPIXELS', 2 ** 20),
+    ...capsConfig(env),
     access: accessConfig(env),
+    catalogStaleMs: seconds(env, 'TAOGUAN_CATALOG_STALE_SECONDS', 604_800),
     admission: {
       maxInFlight: whole(env, 'TAOGUAN_MAX_IN_FLIGHT', 1, 4096),
       maxQueue: whole(env, 'TAOGUAN_MAX_QUEUE', 0, 65536),
       maxWaitMs: whole(env, 'TAOGUAN_MAX_WAIT_MS', 0, 600_000),
     },
   };
+}
+
+function capsConfig(env: Env): CapsConfig {
+  return {
+    maxSourceBytes: positive(env, 'TAOGUAN_MAX_SOURCE_MB', 2 ** 20),
+    maxDecodedPixels: positive(env, 'TAOGUAN_MAX_DECODED_MPIXELS', 2 ** 20),
+    maxDecodedBytes: positive(env, 'TAOGUAN_MAX_DECODED_MB', 2 ** 20),
+  };
+}
+
+/** Whole seconds from 0 to `max`, as milliseconds. */
+function seconds(env: Env, name: string, max: number): number | undefined {
+  const raw = env[name]?.trim();
+  if (!raw) return undefined;
+  const n = Number(raw);
+  if (!/^\d+$/.test(raw) || n > max) throw new ConfigError(`${name}=${raw}: expected whole seconds from 0 to ${max}`);
+  return n * 1000;
 }
 
 function accessConfig(env: Env): AccessOptions | undefined {
@@ -181,7 +217,7 @@ export function ingestConfig(env: Env = process.env): IngestConfig {
     throw new ConfigError(`${pattern ? 'TAOGUAN_PATTERN' : 'TAOGUAN_REGEX/TAOGUAN_PREFIX'}: ${(e as Error).message}`);
   }
   const stores = store(env);
-  return { ...stores, catalog: catalogUri(env, false), pattern, regex: regex ? { prefix: prefix as string, source: regex } : undefined, optimize: optimizeConfig(env, stores.policy) };
+  return { ...stores, ...capsConfig(env), catalog: catalogUri(env, false), pattern, regex: regex ? { prefix: prefix as string, source: regex } : undefined, optimize: optimizeConfig(env, stores.policy) };
 }
 
 function optimizeConfig(env: Env, policy: LocationPolicy): IngestConfig['optimize'] {

@@ -6,15 +6,15 @@
 import { handleObjectEvents, throwOnFailures, type ObjectRecord, type RecordResult } from '../adapters/ingest-events.ts';
 import { limitsFor, machineMemoryMb } from '../lib/api/admission.ts';
 import { createApi, type Api } from '../lib/api/index.ts';
+import { DEFAULT_READ_LIMITS } from '../lib/raster/budget.ts';
 import type { Catalog } from '../lib/catalog/catalog.ts';
 import { openCatalog } from '../lib/catalog/open.ts';
 import { compilePattern, compileRegex, type KeyPattern } from '../lib/ingest/pattern.ts';
-import { checkLocation } from '../lib/source/allow.ts';
-import { openSource } from '../lib/source/location.ts';
+import { checkLocation, openAllowed } from '../lib/source/allow.ts';
 import type { S3Credentials } from '../lib/source/s3.ts';
 import type { ReadOptions, Source } from '../lib/source/source.ts';
-import type { IngestConfig, TilesConfig } from './config.ts';
-import { cacheBudget, memoryLimitMb } from './memory.ts';
+import { ConfigError, type IngestConfig, type TilesConfig } from './config.ts';
+import { BASE_MB, cacheBudget, ingestCaps, memoryLimitMb, MIN_REQUEST_MB, requestMemory, tileCaps } from './memory.ts';
 
 /** Role credentials handed over per invocation (FC's context.credentials); they rotate while an instance lives. */
 let credentials: S3Credentials | undefined;
@@ -33,8 +33,8 @@ function rotatingSource(location: string, config: TilesConfig): Source {
   let inner: Source | undefined, signedWith: S3Credentials | undefined;
   const current = (): Source => {
     if (!inner || signedWith !== credentials) {
-      checkLocation(config.policy, location);
-      inner = openSource(location, withCredentials(config.openOptions));
+      // a remote location is checked by its name, a local file by where its links lead, at every open
+      inner = openAllowed(location, withCredentials(config.openOptions), config.policy);
       signedWith = credentials;
     }
     return inner;
@@ -52,24 +52,36 @@ let tiles: Promise<Api> | undefined;
 /** The tiles API, built on the first invocation from a configuration validated at module load. */
 export function tilesApi(config: TilesConfig, context?: unknown): Promise<Api> {
   tiles ??= (async () => {
-    const catalog = await openCatalog(config.catalog);
-    // Sized to the instance's memory unless TAOGUAN_TILE_CACHE_MB / TAOGUAN_BLOCK_CACHE_MB say otherwise.
     const memoryMb = memoryLimitMb(context);
+    // Sized to the instance's memory unless TAOGUAN_TILE_CACHE_MB / TAOGUAN_BLOCK_CACHE_MB say otherwise.
     const budget = cacheBudget(memoryMb);
-    // Renders at once: FC 3.0 (instance concurrency) and SCF (multi-concurrency) hand one instance
-    // several requests; from its memory unless TAOGUAN_MAX_IN_FLIGHT says otherwise.
-    const admission = limitsFor(memoryMb ?? machineMemoryMb(), config.admission);
+    const tileCacheBytes = config.tileCacheBytes ?? budget.tileCacheBytes, blockCacheBytes = config.blockCacheBytes ?? budget.blockCacheBytes;
+    // What is left after the caches is what one request may use: a tile that cannot fit is a 422, not a killed instance.
+    const caps = tileCaps(leftForRequests(memoryMb, (tileCacheBytes ?? 0) + (blockCacheBytes ?? 0), 'TAOGUAN_TILE_CACHE_MB and TAOGUAN_BLOCK_CACHE_MB'));
+    const catalog = await openCatalog(config.catalog, { staleMs: config.catalogStaleMs });
     return createApi({
       catalog, basePath: config.basePath, cors: config.cors, cacheControl: config.cacheControl, trustForwardedPrefix: true,
-      tileCacheBytes: config.tileCacheBytes ?? budget.tileCacheBytes, blockCacheBytes: config.blockCacheBytes ?? budget.blockCacheBytes, access: config.access,
-      maxSourceBytes: config.maxSourceBytes, maxDecodedPixels: config.maxDecodedPixels,
-      ...admission,
+      tileCacheBytes, blockCacheBytes, access: config.access,
+      maxSourceBytes: config.maxSourceBytes ?? caps.maxSourceBytes, maxDecodedPixels: config.maxDecodedPixels,
+      maxDecodedBytes: config.maxDecodedBytes ?? caps.maxDecodedBytes,
+      // Renders at once: FC 3.0 (instance concurrency) and SCF (multi-concurrency) hand one instance
+      // several requests; from its memory unless TAOGUAN_MAX_IN_FLIGHT says otherwise.
+      ...limitsFor(memoryMb ?? machineMemoryMb(), config.admission),
       openSource: (location) => rotatingSource(location, config),
     });
   })();
   // A failed start is not cached: the next invocation tries again (a catalog that was briefly down).
   tiles.catch(() => (tiles = undefined));
   return tiles;
+}
+
+/** Memory left for requests, or a ConfigError when the caches leave less than a request needs. */
+function leftForRequests(memoryMb: number | undefined, cacheBytes: number, caches: string): number | undefined {
+  const free = requestMemory(memoryMb, cacheBytes);
+  if (free !== undefined && free < MIN_REQUEST_MB * 2 ** 20) {
+    throw new ConfigError(`a ${memoryMb} MB instance cannot hold ${caches ? `${Math.round(cacheBytes / 2 ** 20)} MB of caches (${caches}) beside ` : ''}Node and the bundle (~${BASE_MB} MB) and still serve a request: lower them, or give the function more memory`);
+  }
+  return free;
 }
 
 /**
@@ -100,21 +112,30 @@ function ingestState(config: IngestConfig) {
 }
 
 /**
- * Ingests (or removes) each record, logs one JSON line per record, and throws when any failed so
- * the platform's retry policy re-runs the batch (finished records are then no-ops).
+ * Ingests (or removes) each record, logs one JSON line per record, and throws when any failed in a
+ * way a retry may cure, so the platform's retry policy re-runs the batch (finished records are then
+ * no-ops); refused and invalid records are logged and not retried.
  */
-export async function runIngest(records: ObjectRecord[], config: IngestConfig): Promise<RecordResult[]> {
+export async function runIngest(records: ObjectRecord[], config: IngestConfig, context?: unknown): Promise<RecordResult[]> {
   const { catalog, pattern } = await ingestState(config);
+  // Caps on one object's statistics pass, from the instance's memory unless TAOGUAN_MAX_* say otherwise.
+  const caps = ingestCaps(leftForRequests(memoryLimitMb(context), 0, ''));
+  const limits = {
+    maxSourceBytes: config.maxSourceBytes ?? caps.maxSourceBytes ?? DEFAULT_READ_LIMITS.maxSourceBytes,
+    maxDecodedPixels: config.maxDecodedPixels ?? caps.maxDecodedPixels ?? DEFAULT_READ_LIMITS.maxDecodedPixels,
+    maxDecodedBytes: config.maxDecodedBytes ?? caps.maxDecodedBytes,
+  };
   const allowed: ObjectRecord[] = [], refused: RecordResult[] = [];
   for (const r of records) {
     try {
-      checkLocation(config.policy, r.location);
+      // a malformed record is reported as such by handleObjectEvents, not as a refused location
+      if (!r.problem) checkLocation(config.policy, r.location);
       allowed.push(r);
     } catch (e) {
       refused.push({ ...r, status: 'refused', message: (e as Error).message });
     }
   }
-  const results = [...refused, ...(await handleObjectEvents(allowed, { catalog, pattern, openOptions: withCredentials(config.openOptions), optimize: config.optimize }))];
+  const results = [...refused, ...(await handleObjectEvents(allowed, { catalog, pattern, openOptions: withCredentials(config.openOptions), optimize: config.optimize, ingest: { limits } }))];
   for (const r of results) console.log(JSON.stringify({ taoguan: 'ingest', ...r }));
   return throwOnFailures(results);
 }

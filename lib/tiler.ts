@@ -3,6 +3,7 @@
  * the HTTP API, every serverless function and `taoguan tile` call. Plan (pure geometry, lib/tiles) →
  * read only the blocks the plan needs (lib/raster) → warp → render (lib/render). No HTTP here.
  */
+import { InputError } from './errors.ts';
 import type { ReadBudget } from './raster/budget.ts';
 import { planWindow } from './raster/plan.ts';
 import { readPlan, type BlockLoader } from './raster/window.ts';
@@ -67,7 +68,7 @@ export interface RenderedTile {
 export async function renderTile(req: TileRequest): Promise<RenderedTile> {
   const size = req.tileSize ?? 256;
   const expected = req.style.kind === 'singleband' ? 1 : req.style.kind === 'rgb' ? 3 : undefined;
-  if (expected !== undefined && req.inputs.length !== expected) throw new RangeError(`${req.style.kind} takes ${expected} input(s), got ${req.inputs.length}`);
+  if (expected !== undefined && req.inputs.length !== expected) throw new InputError(`${req.style.kind} takes ${expected} input(s), got ${req.inputs.length}`);
   if (req.format === 'jpeg' && req.style.kind !== 'rgb') throw new RenderInputError('format', 'JPEG output is for rgb tiles; singleband and compute tiles need PNG transparency');
   const program = req.style.kind === 'compute' ? compileCompute(req.style.expression, req.inputs.length) : undefined;
   const tms = tileMatrixSet(req.tms ?? 'WebMercatorQuad');

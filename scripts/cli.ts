@@ -77,6 +77,7 @@ program
   .option('--block-cache-mb <mb>', 'decoded source blocks kept per worker (default 12)')
   .option('--max-source-mb <mb>', 'cap on compressed bytes one request may read (default 256)')
   .option('--max-decoded-mpixels <n>', 'cap on pixels one request may decode, in millions of 2^20 (default 256)')
+  .option('--catalog-stale-seconds <s>', 'while the catalog is unavailable, datasets already known keep serving this long past their 60 s ttl (default 3600; 0: never)', integer(0, 604800))
   .option('-q, --quiet', 'no request log')
   .option('--api-key <key>', 'require this API key (x-api-key header or ?api_key=); repeat for several (default: $TAOGUAN_API_KEYS)', collect)
   .option('--signing-secret <secret>', 'accept URLs signed with this secret (taoguan sign) (default: $TAOGUAN_URL_SIGNING_SECRET)')
@@ -139,6 +140,7 @@ program
   .option('--exact', 'statistics from full resolution instead of an overview of ~1024 px')
   .option('--force', 're-ingest even when the object is unchanged (same ETag and size)')
   .option('-j, --concurrency <n>', 'objects ingested at once', integer(1, 256), 4)
+  .option('--allowed-prefix <prefix>', 'read only under this folder or s3:// oss:// cos:// http(s):// prefix (repeat for several); a symbolic link is judged by the file it leads to', collect)
   .option('--no-progress', 'no progress bar')
   .addHelpText('after', `
 Examples:
@@ -149,7 +151,9 @@ Examples:
 
 Values may contain _ or - when the pattern still parses one way; an ambiguous name is an error.
 Objects that are not valid COGs are refused (convert them with taoguan optimize). Failures are
-listed at the end and make the exit code 1; the other objects are still ingested.`)
+listed at the end and make the exit code 1; the other objects are still ingested.
+Local paths are stored absolute, so the catalog serves from any folder. Symbolic links are followed
+(links to folders are walked) and stored under the link's own path.`)
   .action(lazy(() => import('./commands/ingest.ts'), (m) => m.ingestCommand));
 
 const catalog = program.command('catalog').description('create and inspect catalogs (sqlite:PATH, mysql://…, tablestore://…)');

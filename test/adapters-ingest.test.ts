@@ -93,4 +93,40 @@ describe('adapters/ingest-events', () => {
     await assert.rejects(handleObjectEvents([], { catalog, pattern: compilePattern('s3://data/{sensor}.tif'), open }), /pattern names keys sensor but the catalog has sensor, date, band/);
     await catalog.close();
   });
+
+  it('a record that can never succeed fails alone and is not retried; only a transient failure throws, after the whole batch ran', async () => {
+    const catalog = await newCatalog('permanent', ['name']);
+    const pattern = compilePattern('s3://data/{name}.tif');
+    await origin.put('/data/good.tif', COG);
+    await origin.put('/data/flaky.tif', COG);
+    await origin.put('/data/striped.tif', 'u8-lzw-p2-ovr-notcog-3857.tif');
+    origin.failing.set('/data/flaky.tif', 503);
+    // The AWS sample notification with its key replaced, as S3 sends keys: form-encoded.
+    const template = (sample('aws/s3-event-with-decoded.json') as { Records: { s3: { bucket: object; object: object } }[] }).Records[0];
+    const event = { Records: ['good.tif', 'bad%zz.tif', 'striped.tif', 'flaky.tif', 'readme.txt', 'a%01b.tif'].map((key) => ({ ...template, s3: { ...template.s3, bucket: { name: 'data' }, object: { ...template.s3.object, key } } })) };
+    /** One invocation: every record handled, then what the function would throw to be retried. */
+    const run = async () => {
+      const results = await handleObjectEvents(s3Records(event as never), { catalog, pattern, open });
+      let thrown: unknown;
+      try {
+        throwOnFailures(results);
+      } catch (e) {
+        thrown = e;
+      }
+      return { statuses: results.map((r) => r.status), thrown, results };
+    };
+    const first = await run();
+    assert.deepEqual(first.statuses, ['inserted', 'invalid', 'invalid', 'failed', 'skipped', 'invalid']);
+    assert.match(first.results[1].message ?? '', /object key "bad%zz\.tif" is not valid percent-encoding/);
+    assert.match(first.results[2].message ?? '', /not a valid Cloud Optimized GeoTIFF/);
+    assert.match(first.results[5].message ?? '', /key "name": value contains control characters/);
+    assert.ok(first.thrown instanceof ObjectEventsError && /^1 of 6 object event\(s\) failed: s3:\/\/data\/flaky\.tif$/.test(first.thrown.message), String(first.thrown));
+    // The platform's retry, once the store is back: finished records are no-ops, the flaky one lands.
+    origin.failing.clear();
+    const retried = await run();
+    assert.deepEqual(retried.statuses, ['unchanged', 'invalid', 'invalid', 'inserted', 'skipped', 'invalid']);
+    assert.equal(retried.thrown, undefined);
+    assert.equal(await catalog.count(), 2);
+    await catalog.close();
+  });
 });

@@ -47,3 +47,22 @@ export function bigCogTiles(zooms: number[], perZoom: number): string[] {
   }
   return out;
 }
+
+/**
+ * The issue's COG: valid, 266 KB, one 8192² uint32 block of 7s over the world in EPSG:4326 (so a
+ * z0 tile reads it), which decodes to 256 MiB. GDAL's COG driver writes no overview for an image
+ * that fits one block.
+ */
+export function makeOneBlockCog(dir: string, name = 'one-block.tif'): string {
+  const out = join(dir, name);
+  execFileSync('/usr/bin/python3', ['-c', `
+from osgeo import gdal, osr
+n = 8192
+ds = gdal.GetDriverByName('MEM').Create('', n, n, 1, gdal.GDT_UInt32)
+ds.SetGeoTransform([-180, 360 / n, 0, 85, 0, -170 / n])
+srs = osr.SpatialReference(); srs.ImportFromEPSG(4326); ds.SetProjection(srs.ExportToWkt())
+ds.GetRasterBand(1).Fill(7)
+gdal.GetDriverByName('COG').CreateCopy('${out}', ds, options=['BLOCKSIZE=8192', 'COMPRESS=DEFLATE'])
+`]);
+  return out;
+}

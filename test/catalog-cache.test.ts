@@ -18,10 +18,13 @@ class SpyStore implements Catalog {
   calls = { get: 0, put: 0, delete: 0, keys: 0, lookup: 0 };
   gate?: Promise<void>;
   fail = 0;
+  /** Thrown by every read while set (after the gate). */
+  outage?: CatalogError;
 
   async create(): Promise<void> {}
   async keys(): Promise<KeySpec[]> {
     this.calls.keys++;
+    if (this.outage) throw this.outage;
     return [{ name: 'band' }];
   }
   async put(record: DatasetRecord): Promise<PutResult> {
@@ -33,6 +36,7 @@ class SpyStore implements Catalog {
   async get(keys: string[]): Promise<DatasetRecord | undefined> {
     this.calls.get++;
     await this.gate;
+    if (this.outage) throw this.outage;
     if (this.fail > 0) {
       this.fail--;
       throw new CatalogError('store down', 'unavailable');
@@ -149,7 +153,7 @@ describe('CachedCatalog', () => {
   });
 
   it('does not cache a store failure, and passes it to every waiter', async () => {
-    const { store, cache } = spy();
+    const { store, cache } = spy({ backoffMs: 0, log: () => undefined }); // asked again at once, not after a back-off
     await store.put(sampleRecord(['B04']));
     store.fail = 1;
     const results = await Promise.allSettled([cache.get(['B04']), cache.get(['B04'])]);
@@ -226,7 +230,7 @@ describe('CachedCatalog', () => {
   });
 
   it('does not cache a failed lookup, and remembers nothing for a wrong number of values', async () => {
-    const { store, cache } = spy();
+    const { store, cache } = spy({ backoffMs: 0, log: () => undefined });
     await store.put(sampleRecord(['B04']));
     store.fail = 1;
     const results = await Promise.allSettled([cache.lookup(['B04']), cache.lookup(['B04'])]);
@@ -236,6 +240,73 @@ describe('CachedCatalog', () => {
     assert.equal(wrong.record, undefined);
     await assert.rejects(cache.lookup(['B04', '../x']), /may not contain/);
     assert.equal((await cache.lookup(['B04'])).record?.keys[0], 'B04');
+  });
+});
+
+describe('CachedCatalog while the store is unavailable', () => {
+  const down = () => new CatalogError('store down', 'unavailable');
+  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+  it('answers from a record past its ttl for staleMs more, logging it once; then fails; and logs the recovery', async () => {
+    const lines: string[] = [];
+    const { store, cache } = spy({ ttlMs: 20, staleMs: 150, backoffMs: 0, log: (l) => lines.push(l) });
+    await store.put(sampleRecord(['B04']));
+    const fresh = await cache.get(['B04']);
+    store.outage = down();
+    await sleep(30);
+    assert.equal(await cache.get(['B04']), fresh, 'the stale record');
+    assert.equal(await cache.get(['B04']), fresh);
+    assert.equal(store.calls.get, 3, 'each look past the ttl asked the store first');
+    assert.equal(lines.length, 2, lines.join('\n'));
+    assert.match(lines[0], /store down; asking again every 0 ms, one call at a time/);
+    assert.match(lines[1], /answering from records kept in memory while the store is down \(first: B04, 0\.\d s old\)/);
+    await sleep(150);
+    await assert.rejects(cache.get(['B04']), (e: unknown) => e instanceof CatalogError && e.code === 'unavailable');
+    store.outage = undefined;
+    assert.deepEqual(await cache.get(['B04']), fresh);
+    assert.match(lines.at(-1)!, /the store answers again after 0\.\d s \(meanwhile 2 answers from stale records, 0 calls not sent to it\)/);
+  });
+
+  it('answers nothing stale for a missing catalog, a deleted dataset, or a record forgotten (its object replaced)', async () => {
+    const { store, cache } = spy({ ttlMs: 10, backoffMs: 0, log: () => undefined });
+    for (const b of ['B01', 'B02', 'B03']) {
+      await store.put(sampleRecord([b]));
+      await cache.get([b]);
+    }
+    await sleep(20);
+    store.outage = new CatalogError('no catalog there', 'not-found');
+    await assert.rejects(cache.get(['B01']), /no catalog there/);
+    store.outage = undefined;
+    await store.delete(['B02']);
+    assert.equal(await cache.get(['B02']), undefined, 'deleted: a 404, not the old record');
+    store.outage = down();
+    cache.invalidate(['B03']);
+    await assert.rejects(cache.get(['B03']), /store down/);
+  });
+
+  it('after one failure asks the store again only after backoffMs, one call at a time; key names stay known', async () => {
+    const lines: string[] = [];
+    const { store, cache } = spy({ backoffMs: 100, log: (l) => lines.push(l) });
+    await cache.keys();
+    store.outage = down();
+    await assert.rejects(cache.get(['B01']), /store down$/);
+    await assert.rejects(cache.get(['B02']), /store down \(not asked again for 100 ms\)/);
+    await assert.rejects(cache.list(), /not asked again/);
+    assert.deepEqual(await cache.keys(), [{ name: 'band' }]);
+    assert.deepEqual([store.calls.get, store.calls.keys], [1, 1], 'fail fast: the store was not asked');
+    await sleep(110);
+    let open!: () => void;
+    store.gate = new Promise((r) => { open = r; });
+    const probe = cache.get(['B03']);
+    await assert.rejects(cache.get(['B04']), /not asked again/, 'others fail at once while the probe is out');
+    assert.equal(store.calls.get, 2);
+    store.outage = undefined;
+    await store.put(sampleRecord(['B04']));
+    open();
+    assert.equal(await probe, undefined);
+    assert.ok(await cache.get(['B04']), 'back: asked at once');
+    assert.equal(store.calls.get, 3);
+    assert.match(lines.at(-1)!, /answers again after .* 0 answers from stale records, 3 calls not sent to it/);
   });
 });
 

@@ -6,7 +6,7 @@
  * to the real service.
  */
 import assert from 'node:assert/strict';
-import { createServer, type Server } from 'node:http';
+import { createServer, type Server, type ServerResponse } from 'node:http';
 import { describe, it } from 'node:test';
 import TableStore from 'tablestore';
 import protos from 'tablestore/lib/protocol/tablestore_compiled_proto.js';
@@ -224,6 +224,32 @@ describe('tablestore store with the real SDK client over HTTP (local stub, not t
       assert.deepEqual(found, { keys: KEYS, record: undefined });
     });
     assert.deepEqual(asked, [['!meta', 'dataset'], ['!meta', 'dataset']], 'one request, retried once for the busy row');
+  });
+
+  it('a service that stops answering costs a call ?timeout= in all, not 4 tries of the SDK timeout: then "unavailable"', async () => {
+    // accepts, reads the request, never answers (a stalled network, a hung front end)
+    const held: ServerResponse[] = [];
+    const silent = createServer((_req, res) => void held.push(res));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const saved = { ...process.env };
+    Object.assign(process.env, { ALIBABA_CLOUD_ACCESS_KEY_ID: 'stub-id', ALIBABA_CLOUD_ACCESS_KEY_SECRET: 'stub-s3cret' });
+    try {
+      const endpoint = `http://127.0.0.1:${(silent.address() as { port: number }).port}`;
+      const catalog = new TableStoreCatalog(`tablestore://stub?endpoint=${endpoint}&table=t&timeout=1200`);
+      assert.equal(catalog.timeoutMs, 1200);
+      for (const call of [() => catalog.keys(), () => catalog.list()]) {
+        const started = Date.now();
+        await assert.rejects(Promise.race([call(), new Promise((_, reject) => setTimeout(() => reject(new Error('still waiting after 8 s')), 8000))]),
+          isCatalogError('unavailable', /no answer within 1200 ms/));
+        const took = Date.now() - started;
+        assert.ok(took >= 1100 && took < 5000, `gave up after ${took} ms`);
+      }
+      assert.throws(() => new TableStoreCatalog(`tablestore://stub?endpoint=${endpoint}&timeout=0`), isCatalogError('invalid', /timeout="0"/));
+    } finally {
+      process.env = saved;
+      for (const res of held) res.destroy();
+      silent.close();
+    }
   });
 
   it('an unreachable endpoint is a CatalogError "unavailable", without the secret', async () => {

@@ -48,6 +48,8 @@ describe('whole-number options', () => {
     ['serve -w ""', ['serve', '-w', ''], /--workers <n>' argument '' is invalid/],
     ['serve -p abc', ['serve', '-p', 'abc'], /--port <port>' argument 'abc' is invalid/],
     ['serve -p 70000', ['serve', '-p', '70000'], /--port <port>' argument '70000' is invalid/],
+    ['serve --catalog-stale-seconds 1h', ['serve', '--catalog-stale-seconds', '1h'], /--catalog-stale-seconds <s>' argument '1h' is invalid/],
+    ['serve --catalog-stale-seconds 604801', ['serve', '--catalog-stale-seconds', '604801'], /--catalog-stale-seconds <s>' argument '604801' is invalid/],
   ];
   for (const [name, args, message] of bad) {
     it(`refuses ${name}, naming the option`, async () => {
@@ -59,6 +61,17 @@ describe('whole-number options', () => {
       assert.match(stderr, /expected a whole number from \d+ to \d+/);
     });
   }
+
+  it('serve --catalog-stale-seconds sets how long a serving process answers from stale records', async () => {
+    const { serverCatalog } = await import('../scripts/commands/serve.ts');
+    const { CachedCatalog } = await import('../lib/catalog/cache.ts');
+    for (const [seconds, ms] of [[0, 0], [90, 90_000], [undefined, 3_600_000]] as const) {
+      const catalog = await serverCatalog({ catalog: uri, host: '127.0.0.1', port: 0, catalogStaleSeconds: seconds });
+      assert.ok(catalog instanceof CachedCatalog);
+      assert.equal(catalog.staleMs, ms);
+      await catalog.close();
+    }
+  });
 
   it('still takes a good --concurrency', async () => {
     const { stdout, code, stderr } = await taoguan('ingest', join(dir, '{name}_{n}.tif'), '-c', uri, '-j', '2', '--no-progress');

@@ -9,6 +9,7 @@ import { getDecoder } from 'geotiff';
 import { decodeBlock, expandBits } from '../lib/raster/decode/index.ts';
 import type { BlockParams } from '../lib/raster/decode/index.ts';
 import { lzwDecode } from '../lib/raster/decode/lzw.ts';
+import { TiffError } from '../lib/tiff/reader.ts';
 
 const base: BlockParams = {
   compression: 1, predictor: 1, bitsPerSample: 8, sampleFormat: 1, samplesPerBlockPixel: 1,
@@ -296,6 +297,12 @@ describe('LZW', () => {
 });
 
 describe('errors', () => {
+  it('every codec fails on a corrupt block with a TiffError, the library\'s own error (found by npm run fuzz: they were plain Errors)', async () => {
+    for (const compression of [1, 5, 7, 8, 32773, 34887, 50000]) {
+      await assert.rejects(decodeBlock(u8(5, 1), params({ compression, width: 16, height: 16 })), TiffError, `compression ${compression}`);
+    }
+  });
+
   it('unknown and unsupported compressions are named', async () => {
     await assert.rejects(decodeBlock(u8(0), params({ compression: 34712 })), /unsupported compression: JPEG 2000 \(34712\)/);
     await assert.rejects(decodeBlock(u8(0), params({ compression: 12345 })), /unsupported compression: unknown compression 12345/);
@@ -502,6 +509,11 @@ describe('GDAL-made blocks', { skip }, () => {
     assert.ok(mean <= 2, `mean abs diff ${mean}`);
     const { bytes, p } = blockOf(ifd, 0);
     await assert.rejects(decodeBlock(bytes.subarray(0, 40), p), /JPEG: /);
+    // A frame declaring 60,000 rows in a 32-row tile is refused before decoding (it cost seconds).
+    const tall = bytes.slice();
+    const sof = Buffer.from(tall).indexOf(Buffer.from([0xff, 0xc0]));
+    new DataView(tall.buffer).setUint16(sof + 5, 60000);
+    await assert.rejects(decodeBlock(tall, p), /JPEG: output size mismatch: frame is 32×60000, the block is 32×32/);
   });
 
   it('LZW + predictor 2, big-endian uint16: exact', async () => {

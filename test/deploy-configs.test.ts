@@ -13,6 +13,8 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { unzipSync } from 'fflate';
 import { parse } from 'yaml';
+import { tilesConfig } from '../functions/config.ts';
+import { cacheBudget, ingestCaps, MIN_REQUEST_MB, requestMemory, tileCaps } from '../functions/memory.ts';
 import { build } from '../scripts/build.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -97,4 +99,37 @@ test('serverless.yml: `serverless package` (v3, pinned) succeeds offline with th
   const keys = fns.map((f) => String((f.Properties.Code as { S3Key?: string }).S3Key));
   for (const zip of ['tiles.zip', 'ingest.zip']) assert.ok(keys.some((k) => k.endsWith(`/${zip}`)), `${zip} in ${keys.join(', ')}`);
   assert.ok(Object.values(template.Resources as Record<string, { Type: string }>).some((r) => r.Type === 'AWS::ApiGatewayV2::Api'));
+});
+
+test('the deployment files\' memory sizes, caches and caps agree: a request has room, the one-block COG is refused, legitimate tiles and ingests are not', async () => {
+  const MiB = 2 ** 20;
+  const yaml = async (file: string) => parse(await readFile(join(ROOT, file), 'utf8'));
+  const s = await yaml('s.yaml'), aws = await yaml('serverless.yml');
+  const scf = { tiles: (await yaml('tencent/tiles/serverless.yml')).inputs, ingest: (await yaml('tencent/ingest/serverless.yml')).inputs };
+  const functions: [string, 'tiles' | 'ingest', number, Record<string, string>][] = [
+    ['s.yaml', 'tiles', s.resources.tiles.props.memorySize, s.resources.tiles.props.environmentVariables],
+    ['s.yaml', 'ingest', s.resources.ingest.props.memorySize, s.resources.ingest.props.environmentVariables],
+    ['serverless.yml', 'tiles', aws.functions.tiles.memorySize ?? aws.provider.memorySize, { ...aws.provider.environment, ...aws.functions.tiles.environment }],
+    ['serverless.yml', 'ingest', aws.functions.ingest.memorySize ?? aws.provider.memorySize, { ...aws.provider.environment, ...aws.functions.ingest.environment }],
+    ['tencent/tiles/serverless.yml', 'tiles', scf.tiles.memorySize, scf.tiles.environment.variables],
+    ['tencent/ingest/serverless.yml', 'ingest', scf.ingest.memorySize, scf.ingest.environment.variables],
+  ];
+  for (const [file, fn, memoryMb, env] of functions) {
+    const at = `${file} ${fn} (${memoryMb} MB)`;
+    const config = tilesConfig({ ...env, TAOGUAN_CATALOG: 'sqlite:/tmp/x.db' });
+    const derived = cacheBudget(memoryMb);
+    const caches = fn === 'tiles' ? (config.tileCacheBytes ?? derived.tileCacheBytes!) + (config.blockCacheBytes ?? derived.blockCacheBytes!) : 0;
+    const free = requestMemory(memoryMb, caches)!;
+    assert.ok(free >= MIN_REQUEST_MB * MiB, `${at}: ${Math.round(caches / MiB)} MB of caches leave ${Math.round(free / MiB)} MB for a request`);
+    if (fn === 'tiles') {
+      const caps = { ...tileCaps(free), ...Object.fromEntries(Object.entries(config).filter(([k, v]) => k.startsWith('max') && v !== undefined)) };
+      assert.ok(caps.maxDecodedBytes! < 256 * MiB, `${at}: the one-block COG's z0 tile (256 MiB decoded) is refused`);
+      // A 1024 px (512 @2x) RGB tile of three Sentinel-2 bands with masks, blocks incompressible: 3 × 16 × (512 KiB + 256 KiB).
+      assert.ok(caps.maxDecodedBytes! >= 36 * MiB && caps.maxSourceBytes! >= 36 * MiB, `${at}: a 1024 px RGB tile fits`);
+    } else {
+      const caps = ingestCaps(free);
+      assert.ok(caps.maxDecodedPixels! < 8192 ** 2, `${at}: the one-block COG's statistics (67 M pixels) are refused`);
+      assert.ok(caps.maxDecodedPixels! > 2 * 1373 ** 2 && caps.maxDecodedBytes! > 3 * 1373 ** 2, `${at}: a Sentinel-2 band with its mask is ingested`);
+    }
+  }
 });

@@ -10,7 +10,7 @@ import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { promisify } from 'node:util';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
@@ -93,7 +93,8 @@ function assertPng(result: Record<string, unknown>): void {
   assert.ok(png.rgba.some((v, i) => i % 4 === 3 && v === 255), 'no opaque pixel');
 }
 
-const tilesEnv = () => ({ TAOGUAN_CATALOG: `sqlite:${join(dir, 'tiles.db')}?mode=ro` });
+/** The catalog's row names a local file: a function reads it only with its folder listed. */
+const tilesEnv = () => ({ TAOGUAN_CATALOG: `sqlite:${join(dir, 'tiles.db')}?mode=ro`, TAOGUAN_ALLOWED_PREFIXES: `${dirname(COG)}/` });
 
 test('aws tiles: an HTTP API (2.0) and a REST (1.0) sample event each get a PNG tile', async () => {
   const v2 = await events('aws', 'apigw-v2-request.json');
@@ -121,10 +122,28 @@ test('tencent tiles: the API Gateway sample event (service path /test) gets a PN
   assertPng(await invoke('tencent', 'tiles', event, tilesEnv()));
 });
 
+test('tiles: a catalog row naming a local file is refused (502) unless TAOGUAN_ALLOWED_PREFIXES lists its folder', async () => {
+  const event = await events('aws', 'apigw-v2-request.json');
+  event.requestContext.stage = 'release';
+  Object.assign(event, { rawPath: `/release${tilePath}`, rawQueryString: '', body: undefined, isBase64Encoded: false });
+  event.requestContext.http.method = 'GET';
+  const { TAOGUAN_CATALOG } = tilesEnv();
+  const refusing: Record<string, string>[] = [{ TAOGUAN_CATALOG }, { TAOGUAN_CATALOG, TAOGUAN_ALLOWED_BUCKETS: 'cogs' }, { TAOGUAN_CATALOG, TAOGUAN_ALLOWED_PREFIXES: `${dir}/` }];
+  for (const env of refusing) {
+    const result = await invoke('aws', 'tiles', event, env);
+    assert.equal(result.statusCode, 502, JSON.stringify(env));
+    assert.match(JSON.parse(result.body as string).message, /location is not one this server may read/);
+  }
+  assertPng(await invoke('aws', 'tiles', event, tilesEnv()));
+});
+
 test('a bad configuration fails the cold start with a message naming the variable', async () => {
   await assert.rejects(invoke('aws', 'tiles', {}, { TAOGUAN_CATALOG: '' }), /TAOGUAN_CATALOG is not set/);
   await assert.rejects(invoke('aliyun', 'ingest', {}, { TAOGUAN_CATALOG: 'sqlite:/tmp/x.db' }), /TAOGUAN_PATTERN/);
   await assert.rejects(invoke('tencent', 'tiles', {}, { TAOGUAN_CATALOG: 'sqlite:/tmp/x.db', TAOGUAN_TILE_CACHE_MB: 'lots' }), /TAOGUAN_TILE_CACHE_MB=lots/);
+  // caches that leave a request too little of the instance's memory: the first invocation says so
+  await assert.rejects(invoke('aws', 'tiles', {}, { TAOGUAN_CATALOG: 'sqlite:/tmp/x.db', TAOGUAN_TILE_CACHE_MB: '16', TAOGUAN_BLOCK_CACHE_MB: '24' }, { memoryLimitInMB: 128 }),
+    /a 128 MB instance cannot hold 40 MB of caches \(TAOGUAN_TILE_CACHE_MB and TAOGUAN_BLOCK_CACHE_MB\) beside Node and the bundle/);
 });
 
 /** A fresh writable catalog per provider (ingest writes; a tiles function never does). */
@@ -164,6 +183,26 @@ test('aws ingest: the S3 sample event (key form-encoded) ingests; a replay chang
   // A bucket outside the allow-list is refused, not read.
   event.Records[0].s3.bucket.name = 'elsewhere';
   assert.equal(((await invoke('aws', 'ingest', event, env)) as unknown as { status: string }[])[0].status, 'refused');
+});
+
+test('aws ingest: records that can never succeed are logged and fail nothing; the invocation does not throw (no platform retry)', async () => {
+  const uri = await ingestCatalog('aws-permanent');
+  const client = new S3Client({ endpoint, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } });
+  await client.send(new PutObjectCommand({ Bucket: BUCKETS.aws, Key: 'cogs/striped.tif', Body: await readFile(fixturePath('u8-lzw-p2-ovr-notcog-3857.tif')) }));
+  client.destroy();
+  const event = await events('aws', 's3-event-with-decoded.json');
+  const record = (bucket: string, key: string) => ({ ...event.Records[0], s3: { ...event.Records[0].s3, bucket: { ...event.Records[0].s3.bucket, name: bucket }, object: { ...event.Records[0].s3.object, key } } });
+  event.Records = [record(BUCKETS.aws, 'cogs/u16+a.tif'), record(BUCKETS.aws, 'cogs/bad%zz.tif'), record(BUCKETS.aws, 'cogs/striped.tif'), record('elsewhere', 'cogs/u16+a.tif'), record(BUCKETS.aws, 'readme.txt')];
+  const env = { ...storeEnv(uri, `s3://${BUCKETS.aws}/cogs/{name}.tif`), TAOGUAN_ALLOWED_BUCKETS: BUCKETS.aws };
+  const results = await invoke('aws', 'ingest', event, env) as unknown as { location: string; status: string; message?: string }[];
+  const by = Object.fromEntries(results.map((r) => [r.location, r]));
+  const s3 = `s3://${BUCKETS.aws}`;
+  assert.deepEqual(Object.entries(by).map(([location, r]) => [location, r.status]).sort(), [
+    [`${s3}/cogs/bad%zz.tif`, 'invalid'], [`${s3}/cogs/striped.tif`, 'invalid'], [`${s3}/cogs/u16 a.tif`, 'inserted'], [`${s3}/readme.txt`, 'skipped'], ['s3://elsewhere/cogs/u16 a.tif', 'refused'],
+  ]);
+  assert.match(by[`${s3}/cogs/bad%zz.tif`].message ?? '', /"cogs\/bad%zz\.tif" is not valid percent-encoding/);
+  assert.match(by[`${s3}/cogs/striped.tif`].message ?? '', /not a valid Cloud Optimized GeoTIFF/);
+  assert.equal(await ingested(uri), `s3://${BUCKETS.aws}/cogs/u16 a.tif`);
 });
 
 test('aliyun ingest: the OSS sample event (a Buffer, as FC passes it) ingests with context credentials', async () => {

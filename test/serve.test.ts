@@ -1,29 +1,14 @@
 import assert from 'node:assert/strict';
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { readdir, readFile, readlink, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { stretchToIndices } from '../lib/render/stretch.ts';
 import { tileBounds, WebMercatorQuad } from '../lib/tiles/tms.ts';
-import { fixturePath } from './helpers.ts';
+import { fixturePath, startServe } from './helpers.ts';
 import { beijingCatalog, SERVE_FIXTURE } from './serve-harness.ts';
 
-const bin = new URL('../bin/taoguan.mjs', import.meta.url).pathname;
 const FILE = SERVE_FIXTURE;
-
-function startServe(args: string[]): Promise<{ child: ChildProcess; url: string; out: string[] }> {
-  const child = spawn(process.execPath, [bin, 'serve', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  const out: string[] = [];
-  return new Promise((resolve, reject) => {
-    child.stdout!.on('data', (d: Buffer) => {
-      out.push(d.toString());
-      const m = /at (http:\/\/[^\s/]+)\//.exec(d.toString());
-      if (m) resolve({ child, url: m[1], out });
-    });
-    child.stderr!.on('data', (d: Buffer) => out.push(d.toString()));
-    child.once('exit', (code) => reject(new Error(`serve exited with ${code}: ${out.join('')}`)));
-  });
-}
 
 describe('taoguan serve', () => {
   let dir = '';

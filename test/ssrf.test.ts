@@ -65,11 +65,12 @@ describe('internal addresses', () => {
   it('function configuration: the lists are read, and bad values named', () => {
     const base = { TAOGUAN_CATALOG: 'sqlite:/tmp/x.db', TAOGUAN_PATTERN: 'oss://b/{name}.tif' };
     const c = ingestConfig({ ...base, TAOGUAN_ALLOWED_PREFIXES: 'oss://b/cogs/, HTTPS://Data.Example.cn/x/', TAOGUAN_ALLOWED_HOSTS: '*.example.cn', TAOGUAN_ALLOW_PRIVATE_HOSTS: 'minio.intranet' });
-    assert.deepEqual(c.policy, { buckets: undefined, prefixes: ['oss://b/cogs/', 'https://data.example.cn/x/'], hosts: ['*.example.cn'], allowPrivate: ['minio.intranet'] });
+    assert.deepEqual(c.policy, { buckets: undefined, prefixes: ['oss://b/cogs/', 'https://data.example.cn/x/'], hosts: ['*.example.cn'], allowPrivate: ['minio.intranet'], localFiles: false });
     assert.deepEqual(c.openOptions.guard, { allowPrivate: ['minio.intranet'] });
     assert.equal(ingestConfig(base).policy.allowPrivate, false);
     assert.throws(() => ingestConfig({ ...base, TAOGUAN_ALLOWED_PREFIXES: 'oss://b/cogs' }), (e: unknown) => e instanceof ConfigError && /TAOGUAN_ALLOWED_PREFIXES=oss:\/\/b\/cogs: .*ending in "\/"/.test(e.message));
-    assert.throws(() => ingestConfig({ ...base, TAOGUAN_ALLOWED_PREFIXES: '/data/' }), /TAOGUAN_ALLOWED_PREFIXES=\/data\//);
+    // local folders (test/functions-local-files.test.ts): absolute and ending in "/"
+    for (const bad of ['data/', '/data', 'file:///data']) assert.throws(() => ingestConfig({ ...base, TAOGUAN_ALLOWED_PREFIXES: bad }), (e: unknown) => e instanceof ConfigError && e.message.includes(`TAOGUAN_ALLOWED_PREFIXES=${bad}: `));
     assert.throws(() => ingestConfig({ ...base, TAOGUAN_ALLOWED_HOSTS: 'http://x.cn/' }), /TAOGUAN_ALLOWED_HOSTS=http:\/\/x\.cn\//);
     assert.throws(() => ingestConfig({ ...base, TAOGUAN_ALLOW_PRIVATE_HOSTS: 'yes please' }), /TAOGUAN_ALLOW_PRIVATE_HOSTS=yes please/);
   });

@@ -2,9 +2,10 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { describe, it } from 'node:test';
 import { describeRaster } from '../lib/describe.ts';
-import { deserializeHeader, readHeader, serializeHeader, TiffError, validateCog } from '../lib/tiff/index.ts';
+import { deserializeHeader, readHeader, serializeHeader, TiffError } from '../lib/tiff/index.ts';
 import { packIntegers, unpackIntegers } from '../lib/tiff/serialize.ts';
 import { fixturePath, fixtures, MemorySource } from './helpers.ts';
+import { craftCog } from './tiff-craft.ts';
 
 const GDAL_TYPES: Record<string, string> = {
   Byte: 'uint8', Int16: 'int16', UInt16: 'uint16', Int32: 'int32', UInt32: 'uint32', Float32: 'float32', Float64: 'float64',
@@ -99,32 +100,14 @@ describe('hostile and broken TIFFs give a clear TiffError', () => {
     await assert.rejects(readHeader(new MemorySource(bytes)), /past the end/);
   });
 
+  it('refuses a block that lies past the end of the file, naming it, instead of failing every tile that needs it', async () => {
+    const bytes = craftCog();
+    await assert.rejects(readHeader(new MemorySource(bytes.subarray(0, bytes.length - 1))), /IFD 0: block 3 \(bytes \d+–\d+\) lies past the end of the file \(\d+ bytes\): truncated\?/);
+  });
+
   it('refuses a block that would decode to gigabytes (decompression bomb)', async () => {
     const bytes = classicTiff({ width: 60000, height: 60000, rowsPerStrip: 60000 });
     await assert.rejects(readHeader(new MemorySource(bytes)), /decode to more than/);
-  });
-
-  it('survives thousands of mutated headers: a header or a TiffError, never another failure', async () => {
-    const fc = await import('fast-check');
-    const base = (await MemorySource.fromFile(fixturePath(cog.file))).bytes;
-    const headerEnd = Math.min(base.length, 2048);
-    await fc.assert(
-      fc.asyncProperty(
-        fc.array(fc.record({ at: fc.nat(headerEnd - 1), value: fc.nat(255) }), { minLength: 1, maxLength: 8 }),
-        fc.option(fc.integer({ min: 1, max: base.length }), { nil: undefined }),
-        async (flips, cut) => {
-          const bytes = base.slice(0, cut ?? base.length);
-          for (const { at, value } of flips) if (at < bytes.length) bytes[at] = value;
-          try {
-            const { header } = await readHeader(new MemorySource(bytes));
-            validateCog(header);
-          } catch (e) {
-            if (!(e instanceof TiffError)) throw e;
-          }
-        },
-      ),
-      { numRuns: 2000, seed: 42 },
-    );
   });
 });
 

@@ -98,7 +98,7 @@ describe('planTile', () => {
 
   it('rejects bad requests clearly', async () => {
     const h = await header('u16-zstd-bigtiff-utm50.tif');
-    assert.throws(() => planTile(h, WebMercatorQuad, 4, 99, 0), { name: 'RangeError', message: 'x 99 is outside 0..15 at zoom 4' });
+    assert.throws(() => planTile(h, WebMercatorQuad, 4, 99, 0), { name: 'InputError', message: 'x 99 is outside 0..15 at zoom 4' });
     assert.throws(() => planTile(h, WebMercatorQuad, 4, 1, 1, { tileSize: 4096 }), /tile size 4096 is outside 1\.\.2048/);
     assert.throws(() => planTile(h, WebMercatorQuad, 4, 1, 1, { resampling: 'cubic' as 'nearest' }), /resampling "cubic" is not one of nearest, bilinear, average/);
     assert.throws(() => planTile({ ...h, crs: { ...h.crs!, epsg: 2000 } }, WebMercatorQuad, 4, 1, 1), UnknownCrsError);

@@ -51,7 +51,7 @@ describe('tile matrix sets', () => {
   });
 
   it('rejects bad tiles with a message that names the coordinate', () => {
-    assert.throws(() => validateTile(WebMercatorQuad, 4, 99, 0), { name: 'RangeError', message: 'x 99 is outside 0..15 at zoom 4' });
+    assert.throws(() => validateTile(WebMercatorQuad, 4, 99, 0), { name: 'InputError', message: 'x 99 is outside 0..15 at zoom 4' });
     assert.throws(() => validateTile(WebMercatorQuad, 4, 0, 16), { message: 'y 16 is outside 0..15 at zoom 4' });
     assert.throws(() => validateTile(WGS1984Quad, 0, 2, 0), { message: 'x 2 is outside 0..1 at zoom 0' });
     assert.throws(() => validateTile(WebMercatorQuad, MAX_ZOOM + 1, 0, 0), { message: `zoom ${MAX_ZOOM + 1} is outside 0..${MAX_ZOOM}` });

@@ -7,5 +7,5 @@ const config = ingestConfig();
 
 export const handler = async (event: Buffer | string | OssEvent, context?: FcContext) => {
   setCredentials(fcCredentials(context));
-  return runIngest(ossRecords(event), config);
+  return runIngest(ossRecords(event), config, context);
 };

@@ -5,4 +5,5 @@ import { runIngest } from '../runtime.ts';
 
 const config = ingestConfig();
 
-export const handler = async (event: S3Event) => runIngest(s3Records(event), config);
+// The context carries the function's memory (its caps on one object are sized from it).
+export const handler = async (event: S3Event, context?: unknown) => runIngest(s3Records(event), config, context);

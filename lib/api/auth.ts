@@ -13,6 +13,7 @@
  * length nor its prefix can be found by timing the 401.
  */
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { InputError } from '../errors.ts';
 
 export interface AccessOptions {
   /** Keys accepted in the x-api-key header or the api_key query parameter. */
@@ -47,7 +48,7 @@ export function isPublicPath(path: string): boolean {
   return path === '/' || path === '/healthz' || path === '/openapi.json' || path === '/swagger.json' || path === '/apidoc' || path === '/colormap' || path.startsWith('/web/');
 }
 
-export class AccessDenied extends Error {
+export class AccessDenied extends InputError {
   constructor(message: string) {
     super(message);
     this.name = 'AccessDenied';

@@ -10,7 +10,7 @@ import { validateKeys, validateKeyValues, type Catalog, type DatasetRecord, type
 import { BlockCache, type BlockCacheStats } from '../raster/block-cache.ts';
 import { ReadBudget, type ReadLimits } from '../raster/budget.ts';
 import type { StretchMetadata } from '../render/stretch.ts';
-import { ObjectChangedError, type ObjectInfo, type RangeResult, type ReadOptions, type Source } from '../source/source.ts';
+import { ObjectChangedError, ObjectMissingError, type ObjectInfo, type RangeResult, type ReadOptions, type Source } from '../source/source.ts';
 import type { TileDataset } from '../tiler.ts';
 import { Admission, type AdmissionLimits } from './admission.ts';
 import { notFound } from './errors.ts';
@@ -162,14 +162,14 @@ export class ApiContext {
   }
 
   /**
-   * Run a read of these datasets' objects; if one was replaced since ingest, forget its record first,
-   * so the next request sees a re-ingest at once (the error still answers this one: 502).
+   * Run a read of these datasets' objects; if one was replaced or removed since ingest, forget its
+   * record first, so the next request sees a re-ingest at once (the error still answers this one: 502).
    */
   async forgettingChanged<T>(records: readonly DatasetRecord[], run: () => Promise<T>): Promise<T> {
     try {
       return await run();
     } catch (err) {
-      if (err instanceof ObjectChangedError) for (const r of records) this.forget(r.keys);
+      if (err instanceof ObjectChangedError || err instanceof ObjectMissingError) for (const r of records) this.forget(r.keys);
       throw err;
     }
   }

@@ -3,16 +3,24 @@
  * request (naming the parameter and why), 5xx only for real faults, with messages that name no
  * host, bucket or credential (the full error goes to the request log instead).
  */
-import { CatalogError } from '../catalog/catalog.ts';
-import { ReadLimitError } from '../raster/budget.ts';
-import { RenderInputError } from '../render/errors.ts';
-import { ObjectChangedError, SourceError, SourceTimeoutError } from '../source/source.ts';
-import { UnknownCrsError } from '../tiles/crs.ts';
+import { errorKind, TaoguanError, type ErrorKind } from '../errors.ts';
+import { CorruptBlockError } from '../raster/window.ts';
+import { LocationRefusedError } from '../source/address.ts';
+import { ObjectMissingError, SourceError } from '../source/source.ts';
+
+/** The one mapping from what went wrong to the status that says whose fault it was. */
+export const STATUS: Record<ErrorKind, number> = {
+  input: 400, 'not-found': 404, limit: 422, origin: 502, timeout: 504, changed: 502, unavailable: 503, internal: 500,
+};
+
+/** The kind a status stands for; statuses with none of their own (401, 405, 413, 414…) are the request's: input. */
+const kindOfStatus = (status: number): ErrorKind =>
+  (Object.keys(STATUS) as ErrorKind[]).find((k) => STATUS[k] === status) ?? (status < 500 ? 'input' : 'internal');
 
 /** An error whose status and message are fit to send as they are. */
-export class ApiError extends Error {
+export class ApiError extends TaoguanError {
   constructor(readonly status: number, message: string, readonly headers: Record<string, string> = {}) {
-    super(message);
+    super(kindOfStatus(status), message);
     this.name = 'ApiError';
   }
 }
@@ -23,31 +31,39 @@ export const notFound = (message: string): ApiError => new ApiError(404, message
 /** Seconds a client should wait before retrying when the catalog cannot be reached. */
 const RETRY_AFTER = '5';
 
-/** Map anything thrown while handling a request to the ApiError to answer with. */
+/** What a 5xx answer says: a fixed sentence per kind, naming no host, bucket or credential. */
+const SERVER_MESSAGES: Partial<Record<ErrorKind, string>> = {
+  origin: 'the object store failed; try again later',
+  timeout: 'the object store did not answer in time; try again',
+  changed: 'the dataset\'s object changed since it was ingested (its ETag no longer matches): re-ingest it',
+  unavailable: 'the catalog is unavailable; try again shortly',
+  internal: 'internal error',
+};
+
+/** Origin faults say what failed, and those a retry cannot cure say what will. */
+function originMessage(err: unknown): string {
+  if (err instanceof CorruptBlockError) return 'the dataset\'s object is corrupt (a block of it does not decode): re-ingest it from a good copy';
+  if (!(err instanceof SourceError)) return SERVER_MESSAGES.origin!;
+  if (err instanceof ObjectMissingError) return 'the dataset\'s object is missing from the object store (deleted or moved since it was ingested): re-ingest the dataset, or delete it from the catalog';
+  if (err instanceof LocationRefusedError) return 'the dataset\'s location is not one this server may read (its allowed buckets, prefixes or hosts): re-ingest it from an allowed location';
+  // Only an error status says anything; a 206 with the wrong range is just "failed".
+  const status = err.status !== undefined && err.status >= 400 ? ` (HTTP ${err.status})` : '';
+  return `the object store failed${status}; try again later`;
+}
+
+/**
+ * Map anything thrown while handling a request to the ApiError to answer with. A 4xx says the error's
+ * own message (naming the parameter and why, quoting only the request); a 5xx a fixed sentence, its
+ * cause going to the request log. A built-in error (RangeError, TypeError, a failed allocation) is a
+ * bug: 500, never blamed on the client.
+ */
 export function toApiError(err: unknown): ApiError {
   if (err instanceof ApiError) return err;
-  // RenderInputError's message already starts with the parameter's name.
-  if (err instanceof RenderInputError) return badRequest(err.message);
-  // lib/tiles and lib/render throw RangeError for coordinates, sizes and bands out of range.
-  if (err instanceof RangeError) return badRequest(err.message);
-  // Well-formed, but more than this server reads for one request: retrying cannot help (422, not 5xx).
-  if (err instanceof ReadLimitError) return new ApiError(422, err.message);
-  if (err instanceof ObjectChangedError) {
-    return new ApiError(502, 'the dataset\'s object changed since it was ingested (its ETag no longer matches): re-ingest it');
-  }
-  if (err instanceof SourceTimeoutError) return new ApiError(504, 'the object store did not answer in time; try again');
-  if (err instanceof SourceError) {
-    // Only an error status says anything; a 206 with the wrong range is just "failed".
-    const status = err.status !== undefined && err.status >= 400 ? ` (HTTP ${err.status})` : '';
-    return new ApiError(502, `the object store failed${status}; try again later`);
-  }
-  if (err instanceof CatalogError) {
-    // Bad key values and unknown key names are the request's doing; their messages name no secret.
-    if (err.code === 'invalid') return badRequest(err.message);
-    return new ApiError(503, 'the catalog is unavailable; try again shortly', { 'retry-after': RETRY_AFTER });
-  }
-  if (err instanceof UnknownCrsError) return new ApiError(500, 'the dataset\'s CRS cannot be transformed by this server');
-  return new ApiError(500, 'internal error');
+  const kind = errorKind(err);
+  const status = STATUS[kind];
+  if (status < 500) return new ApiError(status, (err as Error).message);
+  const message = kind === 'origin' ? originMessage(err) : SERVER_MESSAGES[kind] ?? 'internal error';
+  return new ApiError(status, message, kind === 'unavailable' ? { 'retry-after': RETRY_AFTER } : {});
 }
 
 /** The JSON error response; 5xx answers are never cached. */

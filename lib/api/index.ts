@@ -65,6 +65,8 @@ export interface ApiOptions {
   maxSourceBytes?: number;
   /** Pixels of internal blocks one request may decode; more is a 422 naming this cap. Default 256 Mi. */
   maxDecodedPixels?: number;
+  /** Bytes the decoded samples of one request may take (what its memory follows); more is a 422. Default none; the functions size it from their memory. */
+  maxDecodedBytes?: number;
   /**
    * Renders (tiles, previews, /point reads) at once in this process; cached tiles, 304s, documents
    * and /healthz never wait for one. Default from the machine's memory (admission.ts limitsFor): one
@@ -108,6 +110,7 @@ export function createApi(options: ApiOptions): Api {
     readLimits: checkReadLimits({
       maxSourceBytes: options.maxSourceBytes ?? DEFAULT_READ_LIMITS.maxSourceBytes,
       maxDecodedPixels: options.maxDecodedPixels ?? DEFAULT_READ_LIMITS.maxDecodedPixels,
+      maxDecodedBytes: options.maxDecodedBytes,
     }),
   };
   const ctx = new ApiContext(options.catalog, config);

@@ -23,8 +23,8 @@ const ERRORS: Record<number, { description: string; headers?: Record<string, obj
   },
   404: { description: 'No dataset with these key values' },
   413: { description: 'Request body over 1 MiB' },
-  422: { description: 'The request would read more source bytes or decode more pixels than this server\'s per-request cap (maxSourceBytes / maxDecodedPixels); the message names the cap' },
-  502: { description: 'The object store failed after bounded retries, or the object changed since it was ingested (re-ingest it)' },
+  422: { description: 'The request would read more source bytes or decode more pixels or bytes than this server\'s per-request cap (maxSourceBytes / maxDecodedPixels / maxDecodedBytes); the message names the cap' },
+  502: { description: 'The object store failed after bounded retries, or the dataset\'s object changed, is missing or is corrupt since it was ingested (the message says which, and to re-ingest where that mends it)' },
   503: {
     description: 'The catalog is unavailable or did not answer in time, or the server is busy (every render slot taken and its queue full, or no slot free within the wait)',
     headers: { 'Retry-After': { description: 'Seconds to wait before trying again', schema: { type: 'integer' } } },

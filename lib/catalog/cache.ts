@@ -7,9 +7,15 @@
  * Records handed out are shared between callers: treat them as read-only.
  * Writes through this wrapper invalidate at once; writes by other processes are seen after `ttlMs`,
  * or at once after `invalidate(keys)` (the tile path calls it when a source's ETag no longer matches).
+ *
+ * While the store is down (it fails 'unavailable'), reads fail fast (outage.ts) and a record past its
+ * ttl keeps answering for up to `staleMs` more: it names its object's ETag, which every read is
+ * pinned to, so a stale record never renders wrong pixels; an object replaced meanwhile is a 502
+ * that forgets it. Key names, once known, are never asked again.
  */
 import { ByteLru } from '../lru.ts';
 import { validateKeyValues } from './catalog.ts';
+import { isUnavailable, Outage } from './outage.ts';
 import type {
   Catalog, CatalogInfo, DatasetRecord, DatasetSummary, KeySpec, ListQuery, Lookup, PutResult,
 } from './catalog.ts';
@@ -23,6 +29,12 @@ export interface CacheOptions {
   missTtlMs?: number;
   /** The most unknown keys remembered at once. Default 10,000. */
   maxMisses?: number;
+  /** How long past `ttlMs` a record keeps answering while the store is unavailable. Default 1 h; 0 turns it off. */
+  staleMs?: number;
+  /** After the store failed 'unavailable', how long calls fail at once before one asks it again. Default 1 s. */
+  backoffMs?: number;
+  /** Where the outage's lines go (it started, stale records answer, it ended). Default console.warn. */
+  log?: (line: string) => void;
 }
 
 export interface CacheStats {
@@ -51,7 +63,9 @@ export class CachedCatalog implements Catalog {
   readonly ttlMs: number;
   readonly missTtlMs: number;
   readonly maxMisses: number;
+  readonly staleMs: number;
   #entries: ByteLru<Entry>;
+  #outage: Outage;
   #misses = new Map<string, number>();
   #inflight = new Map<string, Promise<DatasetRecord | undefined>>();
   #keys?: Promise<KeySpec[]>;
@@ -68,11 +82,25 @@ export class CachedCatalog implements Catalog {
     this.ttlMs = options.ttlMs ?? 60_000;
     this.missTtlMs = options.missTtlMs ?? 5_000;
     this.maxMisses = options.maxMisses ?? 10_000;
+    this.staleMs = options.staleMs ?? 3_600_000;
     this.#entries = new ByteLru(this.maxBytes);
+    this.#outage = new Outage(options.backoffMs ?? 1000, options.log ?? ((line) => console.warn(line)));
   }
 
   get uri(): string {
     return this.inner.uri;
+  }
+
+  get timeoutMs(): number | undefined {
+    return this.inner.timeoutMs;
+  }
+
+  /** Ask the store (counted), unless it is down: see outage.ts. */
+  #ask<T>(ask: () => Promise<T>): Promise<T> {
+    return this.#outage.run(() => {
+      this.#stats.queries++;
+      return ask();
+    });
   }
 
   get stats(): CacheStats {
@@ -120,9 +148,8 @@ export class CachedCatalog implements Catalog {
 
   #lookupStore(values: string[], key: string): Promise<Lookup> {
     this.#stats.misses++;
-    this.#stats.queries++;
     const generation = this.#generation;
-    const query = this.inner.lookup(values).then((found) => {
+    const query = this.#ask(() => this.inner.lookup(values)).then((found) => {
       if (generation === this.#generation) {
         if (!this.#keys) {
           this.#keys = Promise.resolve(found.keys);
@@ -144,14 +171,22 @@ export class CachedCatalog implements Catalog {
     return query;
   }
 
-  /** One store query for every concurrent get of these keys; its failure is passed on, never cached. */
+  /**
+   * One store query for every concurrent get of these keys; its failure is passed on, never cached,
+   * unless the store is unavailable and a record past its ttl is still within `staleMs`.
+   */
   #fetch(keys: string[], key: string): Promise<DatasetRecord | undefined> {
     this.#stats.misses++;
-    this.#stats.queries++;
     const generation = this.#generation;
-    const query = this.inner.get(keys).then((record) => {
+    const query = this.#ask(() => this.inner.get(keys)).then((record) => {
       if (generation === this.#generation) this.#remember(key, record);
       return record;
+    }, (e: unknown) => {
+      const entry = isUnavailable(e) && this.#entries.get(key);
+      const age = entry ? Date.now() - entry.expires : Infinity;
+      if (!entry || age >= this.staleMs) throw e;
+      this.#outage.servedStale(keys.join('/'), age + this.ttlMs);
+      return entry.record;
     }).finally(() => {
       if (this.#inflight.get(key) === query) this.#inflight.delete(key);
     });
@@ -222,10 +257,7 @@ export class CachedCatalog implements Catalog {
 
   /** Key names change only by create/migrate, so they are asked once; a failure is asked again. */
   keys(): Promise<KeySpec[]> {
-    if (!this.#keys) {
-      this.#stats.queries++;
-      this.#learnKeys(this.inner.keys());
-    }
+    if (!this.#keys) this.#learnKeys(this.#ask(() => this.inner.keys()));
     return this.#keys!.then((specs) => specs.map((k) => ({ ...k })));
   }
 
@@ -239,18 +271,15 @@ export class CachedCatalog implements Catalog {
   }
 
   list(query?: ListQuery): Promise<DatasetSummary[]> {
-    this.#stats.queries++;
-    return this.inner.list(query);
+    return this.#ask(() => this.inner.list(query));
   }
 
   count(where?: ListQuery['where']): Promise<number> {
-    this.#stats.queries++;
-    return this.inner.count(where);
+    return this.#ask(() => this.inner.count(where));
   }
 
   info(): Promise<CatalogInfo> {
-    this.#stats.queries++;
-    return this.inner.info();
+    return this.#ask(() => this.inner.info());
   }
 
   async close(): Promise<void> {

@@ -5,6 +5,7 @@
  * a cold process's first one gets the key names in that same round trip (lookup).
  * One interface, one file per store (sqlite.ts, mysql.ts, tablestore.ts).
  */
+import { TaoguanError, type ErrorKind } from '../errors.ts';
 import type { CogHeader } from '../tiff/header.ts';
 
 /** Bump when the stored layout changes; stores refuse other versions until `taoguan catalog migrate`. */
@@ -80,6 +81,8 @@ export interface Lookup {
 export interface Catalog {
   /** The catalog URI with any password removed (safe to print). */
   readonly uri: string;
+  /** The longest a read takes before it fails 'unavailable', when the store bounds it (ms). */
+  readonly timeoutMs?: number;
   /** Create the schema with these ordered keys. Fails if a catalog already exists there. */
   create(keys: KeySpec[]): Promise<void>;
   keys(): Promise<KeySpec[]>;
@@ -106,10 +109,19 @@ export interface Catalog {
   close(): Promise<void>;
 }
 
+export type CatalogErrorCode = 'not-found' | 'exists' | 'schema' | 'invalid' | 'unavailable';
+
+/**
+ * A missing catalog or one needing `catalog migrate` is the deployment's state, not the request's:
+ * to a tile request it is as unavailable as a stopped server (503; `not-found` kind means an unknown
+ * dataset, which it is not). Bad key values and an existing catalog are the caller's input.
+ */
+const CATALOG_KINDS: Record<CatalogErrorCode, ErrorKind> = { invalid: 'input', exists: 'input', 'not-found': 'unavailable', schema: 'unavailable', unavailable: 'unavailable' };
+
 /** Something the user must fix: a bad key, a missing catalog, an old schema. The message says what. */
-export class CatalogError extends Error {
-  constructor(message: string, readonly code: 'not-found' | 'exists' | 'schema' | 'invalid' | 'unavailable' = 'invalid') {
-    super(message);
+export class CatalogError extends TaoguanError {
+  constructor(message: string, readonly code: CatalogErrorCode = 'invalid') {
+    super(CATALOG_KINDS[code], message);
     this.name = 'CatalogError';
   }
 }

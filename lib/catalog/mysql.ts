@@ -1,7 +1,7 @@
 /**
  * The MySQL store (MySQL 5.7, 8.x, MariaDB 10.x), for `mysql://user:pass@host:port/db`, with URI
- * parameters `prefix` (table prefix, default `taoguan_`), `ssl` (true | skip-verify), `pool`, `connectTimeout`,
- * `queryTimeout` (milliseconds).
+ * parameters `prefix` (table prefix, default `taoguan_`), `ssl` (true | skip-verify), `pool`, `queueLimit`,
+ * `connectTimeout` and `queryTimeout` (milliseconds; the whole of one call, see mysql-call.ts).
  *
  *   CREATE TABLE `<prefix>meta` (name VARCHAR(64) PRIMARY KEY, value TEXT)   -- rows 'keys', 'schema_version'
  *   CREATE TABLE `<prefix>datasets` (
@@ -22,6 +22,8 @@
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import mysql from 'mysql2/promise';
 import type { Pool, PoolOptions, ResultSetHeader, RowDataPacket } from 'mysql2/promise';
+import { DEADLINE } from './deadline.ts';
+import { runBy, STATEMENT_TIMEOUT, type Param, type Rows } from './mysql-call.ts';
 import { CatalogError, KEY_NAME, SCHEMA_VERSION, validateKeys, validateKeyValues } from './catalog.ts';
 import type { Catalog, CatalogInfo, DatasetRecord, DatasetSummary, KeySpec, ListQuery, Lookup, PutResult } from './catalog.ts';
 import { datasetId, fromStored, planList, redactUri, sameObject, SchemaErrors, toStored, validateKeySpecs, validateRecord } from './records.ts';
@@ -35,24 +37,30 @@ export interface MysqlCatalogOptions {
   /** Give up connecting after this long (URI `?connectTimeout=`; default 5000 ms). */
   connectTimeoutMs?: number;
   /**
-   * Give up on a statement after this long (URI `?queryTimeout=`; default 10,000 ms): a query stuck
-   * behind a lock or a server that stopped answering becomes 'unavailable' (a 503), not a hung request.
+   * Give up on a call after this long (URI `?queryTimeout=`; default 10,000 ms), counted from the
+   * call's start: the wait for a pooled connection, connecting, the statement(s) and the retry all
+   * end by then. A query stuck behind a lock, a stalled network or a full pool becomes 'unavailable'
+   * (a 503), not a hung request.
    */
   queryTimeoutMs?: number;
+  /** Callers waiting for a pooled connection at most (URI `?queueLimit=`; default 1,000); more are refused at once. */
+  queueLimit?: number;
   /** Replace the pool's connections after this long unused (default 5 min), see #pool(). */
   idleRefreshMs?: number;
 }
 
-const PARAMS = ['prefix', 'ssl', 'pool', 'connectTimeout', 'queryTimeout'];
+const PARAMS = ['prefix', 'ssl', 'pool', 'queueLimit', 'connectTimeout', 'queryTimeout'];
 const TABLE_OPTIONS = 'ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin';
 const DATA = ['_location', '_etag', '_size', '_last_modified', '_metadata', '_header'];
+/** mysql2's pool says only this (no code) when `queueLimit` callers are waiting already. */
+const QUEUE_FULL = 'Queue limit reached.';
 /** The connection failed, not the statement (killed, server restarted, reset): worth one retry. */
 const RETRYABLE = new Set(['PROTOCOL_CONNECTION_LOST', 'ECONNRESET', 'EPIPE', 'PROTOCOL_ENQUEUE_AFTER_FATAL_ERROR',
   'PROTOCOL_ENQUEUE_AFTER_QUIT', 'ER_CONNECTION_KILLED', 'ER_SERVER_SHUTDOWN', 'ER_CLIENT_INTERACTION_TIMEOUT']);
 const UNAVAILABLE = new Set([...RETRYABLE, 'ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EHOSTUNREACH',
   'ENETUNREACH', 'ER_ACCESS_DENIED_ERROR', 'ER_DBACCESS_DENIED_ERROR', 'ER_CON_COUNT_ERROR', 'HANDSHAKE_SSL_ERROR',
-  // a statement past queryTimeout (mysql2 then closes its connection); not retried: it would wait as long again
-  'PROTOCOL_SEQUENCE_TIMEOUT']);
+  // past the call's deadline (mysql-call.ts); not retried: it would wait as long again
+  STATEMENT_TIMEOUT, DEADLINE, QUEUE_FULL]);
 
 /** Pools outlive catalog objects: a function's module scope survives between warm invocations. */
 interface Shared { pool: Pool; users: number; busy: number; lastUsed: number }
@@ -92,18 +100,23 @@ export class MysqlCatalog implements Catalog {
     this.#shared = options.sharedPool ?? true;
     this.#idleRefreshMs = options.idleRefreshMs ?? 300_000;
     this.#poolKey = uri;
-    this.#queryTimeoutMs = options.queryTimeoutMs ?? this.#count(params, 'queryTimeout', 10_000);
+    this.#queryTimeoutMs = options.queryTimeoutMs ?? this.#whole(params, 'queryTimeout', 10_000);
     this.#config = {
       host: url.hostname.replace(/^\[|\]$/g, ''), port: Number(url.port || 3306), database,
       user: decodeURIComponent(url.username), password: decodeURIComponent(url.password),
       ssl: ssl === 'skip-verify' ? { rejectUnauthorized: false } : ssl === 'true' ? {} : undefined,
-      connectionLimit: options.poolSize ?? this.#count(params, 'pool', 2),
-      connectTimeout: options.connectTimeoutMs ?? this.#count(params, 'connectTimeout', 5000),
+      connectionLimit: options.poolSize ?? this.#whole(params, 'pool', 2),
+      queueLimit: options.queueLimit ?? this.#whole(params, 'queueLimit', 1000),
+      connectTimeout: options.connectTimeoutMs ?? this.#whole(params, 'connectTimeout', 5000),
       // TCP keep-alive on every connection; one idle connection is kept, more are closed after 60 s
       enableKeepAlive: true, keepAliveInitialDelay: 10_000, maxIdle: 1, idleTimeout: 60_000,
       // without FOUND_ROWS an upsert that changes nothing reports 0 affected rows, not 1 like an insert
       charset: 'UTF8MB4_BIN', flags: ['-FOUND_ROWS'],
     };
+  }
+
+  get timeoutMs(): number {
+    return this.#queryTimeoutMs;
   }
 
   async create(keys: KeySpec[]): Promise<void> {
@@ -157,24 +170,30 @@ export class MysqlCatalog implements Catalog {
     return res.affectedRows === 1 ? 'inserted' : res.affectedRows === 0 ? 'unchanged' : 'updated';
   }
 
-  async get(keyValues: string[]): Promise<DatasetRecord | undefined> {
-    validateKeys((await this.#open()).keys, keyValues);
+  get(keyValues: string[]): Promise<DatasetRecord | undefined> {
+    return this.#get(keyValues, this.#deadline());
+  }
+
+  /** A read's statements share one deadline: the call as a whole ends by it. */
+  async #get(keyValues: string[], deadline: number): Promise<DatasetRecord | undefined> {
+    validateKeys((await this.#open(false, deadline)).keys, keyValues);
     // query(), not execute(): execute() prepares first, a second round trip on every new connection
-    const [rows] = await this.#run<RowDataPacket[]>(`SELECT ${DATA.join(', ')} FROM ${this.#data} WHERE _id = ?`, [idOf(keyValues)], 'query');
+    const [rows] = await this.#run<RowDataPacket[]>(`SELECT ${DATA.join(', ')} FROM ${this.#data} WHERE _id = ?`, [idOf(keyValues)], 'query', deadline);
     return rows[0] ? recordOf(keyValues, rows[0]) : undefined;
   }
 
   async lookup(values: string[]): Promise<Lookup> {
     validateKeyValues(values);
+    const deadline = this.#deadline();
     if (this.#known) {
-      const { keys } = await this.#open();
-      return { keys: keys.map((k) => ({ ...k })), record: values.length === keys.length ? await this.get(values) : undefined };
+      const { keys } = await this.#open(false, deadline);
+      return { keys: keys.map((k) => ({ ...k })), record: values.length === keys.length ? await this.#get(values, deadline) : undefined };
     }
     // Cold: the meta rows and the dataset row in one statement. The LEFT JOIN from a one-row table
     // gives one row even when there is no such dataset (its columns NULL; _location never is otherwise).
     const [rows] = await this.#run<RowDataPacket[]>(`SELECT (SELECT value FROM ${this.#meta} WHERE name = 'keys') AS _keys,
       (SELECT value FROM ${this.#meta} WHERE name = 'schema_version') AS _version, ${DATA.map((c) => `d.${c}`).join(', ')}
-      FROM (SELECT 1 AS one) AS o LEFT JOIN ${this.#data} AS d ON d._id = ?`, [idOf(values)], 'query').catch(this.#noTable);
+      FROM (SELECT 1 AS one) AS o LEFT JOIN ${this.#data} AS d ON d._id = ?`, [idOf(values)], 'query', deadline).catch(this.#noTable);
     const r = rows[0];
     const meta = this.#parseMeta({ keys: r._keys, schema_version: r._version });
     if (!this.#known) {
@@ -193,28 +212,34 @@ export class MysqlCatalog implements Catalog {
   }
 
   async list(query: ListQuery = {}): Promise<DatasetSummary[]> {
-    const { keys } = await this.#open();
+    const deadline = this.#deadline();
+    const { keys } = await this.#open(false, deadline);
     const plan = planList(keys, query);
     if (plan.empty) return [];
     const [where, params] = whereClause(keys, plan);
     const names = keys.map((k) => q(k.name)).join(', ');
     // query(), not execute(): MySQL 8.0.22+ refuses numbers bound to LIMIT in prepared statements
-    const [rows] = await this.#run<RowDataPacket[]>(`SELECT ${names}, _location FROM ${this.#data}${where} ORDER BY ${names} LIMIT ? OFFSET ?`, [...params, plan.limit, plan.offset], 'query');
+    const [rows] = await this.#run<RowDataPacket[]>(`SELECT ${names}, _location FROM ${this.#data}${where} ORDER BY ${names} LIMIT ? OFFSET ?`, [...params, plan.limit, plan.offset], 'query', deadline);
     return rows.map((r) => ({ keys: keys.map((k) => String(r[k.name])), location: String(r._location) }));
   }
 
-  async count(where?: ListQuery['where']): Promise<number> {
-    const { keys } = await this.#open();
+  count(where?: ListQuery['where']): Promise<number> {
+    return this.#count(where, this.#deadline());
+  }
+
+  async #count(where: ListQuery['where'], deadline: number): Promise<number> {
+    const { keys } = await this.#open(false, deadline);
     const plan = planList(keys, { where });
     if (plan.empty) return 0;
     const [sql, params] = whereClause(keys, plan);
-    const [rows] = await this.#run<RowDataPacket[]>(`SELECT COUNT(*) AS n FROM ${this.#data}${sql}`, params);
+    const [rows] = await this.#run<RowDataPacket[]>(`SELECT COUNT(*) AS n FROM ${this.#data}${sql}`, params, 'execute', deadline);
     return Number(rows[0].n);
   }
 
   async info(): Promise<CatalogInfo> {
-    const { keys, version } = await this.#open();
-    return { uri: this.uri, schemaVersion: version, keys, datasets: await this.count() };
+    const deadline = this.#deadline();
+    const { keys, version } = await this.#open(false, deadline);
+    return { uri: this.uri, schemaVersion: version, keys, datasets: await this.#count(undefined, deadline) };
   }
 
   async migrate(): Promise<{ from: number; to: number }> {
@@ -236,8 +261,8 @@ export class MysqlCatalog implements Catalog {
   }
 
   /** Keys and schema version, read once per catalog object; a missing catalog or other version is refused. */
-  async #open(anyVersion = false): Promise<Meta> {
-    const loading = (this.#loaded ??= this.#run<RowDataPacket[]>(`SELECT name, value FROM ${this.#meta}`)
+  async #open(anyVersion = false, deadline?: number): Promise<Meta> {
+    const loading = (this.#loaded ??= this.#run<RowDataPacket[]>(`SELECT name, value FROM ${this.#meta}`, [], 'execute', deadline)
       .then(([rows]) => this.#parseMeta(Object.fromEntries(rows.map((r) => [String(r.name), r.value]))), this.#noTable)
       .then((meta) => {
         if (this.#loaded === loading) this.#known = meta;
@@ -294,18 +319,23 @@ export class MysqlCatalog implements Catalog {
     return entry;
   }
 
+  /** When a call starting now must have ended. */
+  #deadline(): number {
+    return Date.now() + this.#queryTimeoutMs;
+  }
+
   /**
-   * Run one statement, once more if the connection (not the statement) failed. mysql2 drops a
-   * connection from the pool when it errs or ends, so the retry runs on a live or new one. Every
-   * statement is a read or an idempotent write, so running it twice is safe.
+   * Run one statement, once more if the connection (not the statement) failed, both by `deadline`
+   * (a read's statements share its call's). mysql2 drops a connection from the pool when it errs or
+   * ends, so the retry runs on a live or new one. Every statement is a read or an idempotent write,
+   * so running it twice is safe.
    */
-  async #run<T extends RowDataPacket[] | ResultSetHeader>(sql: string, params: Param[] = [], how: 'execute' | 'query' = 'execute'): Promise<[T]> {
+  async #run<T extends Rows>(sql: string, params: Param[] = [], how: 'execute' | 'query' = 'execute', deadline = this.#deadline()): Promise<[T]> {
     const entry = this.#use();
-    const statement = { sql, timeout: this.#queryTimeoutMs };
-    const attempt = async (): Promise<[T]> => [(await (how === 'query' ? entry.pool.query<T>(statement, params) : entry.pool.execute<T>(statement, params)))[0]];
+    const attempt = async (): Promise<[T]> => [await runBy<T>(entry.pool, deadline, sql, params, how)];
     entry.busy++;
     try {
-      return await attempt().catch((e: { code?: string }) => (RETRYABLE.has(e.code ?? '') ? attempt() : Promise.reject(e)));
+      return await attempt().catch((e: { code?: string }) => (RETRYABLE.has(e.code ?? '') && Date.now() < deadline ? attempt() : Promise.reject(e)));
     } catch (e) {
       throw this.#translate(e);
     } finally {
@@ -316,23 +346,24 @@ export class MysqlCatalog implements Catalog {
 
   /** Connection faults become 'unavailable', naming host, port and code: never the password. */
   #translate(e: unknown): unknown {
-    const code = (e as { code?: string }).code ?? '';
+    const { code = '', message } = e as { code?: string; message?: string };
     if (code === 'ER_BAD_DB_ERROR') return new CatalogError(`${this.uri}: database "${this.#config.database}" does not exist`, 'not-found');
-    if (!UNAVAILABLE.has(code)) return e;
-    const why = code === 'PROTOCOL_SEQUENCE_TIMEOUT' ? `no answer within ${this.#queryTimeoutMs} ms` : code;
+    const full = message === QUEUE_FULL;
+    if (!UNAVAILABLE.has(code) && !full) return e;
+    const why = code === STATEMENT_TIMEOUT ? `no answer within ${this.#queryTimeoutMs} ms`
+      : code === DEADLINE ? `no free connection within ${this.#queryTimeoutMs} ms: all ${this.#config.connectionLimit} busy`
+        : full ? `${this.#config.queueLimit} callers waiting for a connection already (?queueLimit=)` : code;
     return new CatalogError(`MySQL catalog unavailable at ${this.#config.host}:${this.#config.port} (${why}): ${this.uri}`, 'unavailable');
   }
 
   /** A URI parameter that must be a positive whole number (a pool size, milliseconds). */
-  #count(params: URLSearchParams, name: string, fallback: number): number {
+  #whole(params: URLSearchParams, name: string, fallback: number): number {
     const text = params.get(name);
     if (text === null) return fallback;
     if (!/^[1-9]\d{0,8}$/.test(text)) throw new CatalogError(`${this.uri}: ${name}=${JSON.stringify(text)} must be a positive whole number`);
     return Number(text);
   }
 }
-
-type Param = string | number | Buffer | null;
 
 function recordOf(keyValues: string[], r: RowDataPacket): DatasetRecord {
   return fromStored([...keyValues], {

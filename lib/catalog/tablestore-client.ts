@@ -10,6 +10,7 @@
 import TableStore from 'tablestore';
 import type { CellValue, ColumnCondition, Row, TableStoreClient } from 'tablestore';
 import { CatalogError, type KeySpec } from './catalog.ts';
+import { byDeadline, isDeadline } from './deadline.ts';
 import { SchemaErrors, type ListPlan } from './records.ts';
 
 /** Errors worth a retry: the service was busy, loading or unreachable, not the request wrong. */
@@ -27,33 +28,49 @@ export function otsCode(e: unknown): string {
 export class OtsClient {
   #client?: { client: TableStoreClient; credentials: string };
 
-  /** `uri` is already redacted; `injected` is a ready client (or a test fake) to use instead. */
-  constructor(readonly uri: string, readonly instance: string, readonly endpoint: string, readonly injected?: TableStoreClient) {}
+  /**
+   * `uri` is already redacted; `injected` is a ready client (or a test fake) to use instead;
+   * `timeoutMs` bounds one call, its tries and waits included.
+   */
+  constructor(readonly uri: string, readonly instance: string, readonly endpoint: string, readonly injected?: TableStoreClient, readonly timeoutMs = 10_000) {}
 
   /**
-   * Run an SDK call, retrying transient faults (100 ms, doubling, at most 3 s apart). Every write the
-   * catalog makes is conditional, so a write retried after it succeeded fails its condition, which
-   * the callers handle. A missing table is a missing catalog; faults that remain become 'unavailable'.
+   * Run an SDK call, retrying transient faults (100 ms, doubling, at most 3 s apart), all of it by
+   * `deadline` (default `timeoutMs` from now; a read's calls share its): a try still running then is
+   * abandoned, and no retry waits past it. (4 tries of the SDK's own timeout would be 40 s.) Every write the catalog makes is
+   * conditional, so a write retried after it succeeded fails its condition, which the callers
+   * handle. A missing table is a missing catalog; faults that remain become 'unavailable'.
    */
-  async call<T>(fn: (client: TableStoreClient) => Promise<T>, tries = 4): Promise<T> {
+  async call<T>(fn: (client: TableStoreClient) => Promise<T>, tries = 4, deadline = this.deadline()): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       try {
-        return await fn(this.#sdk());
+        return await byDeadline(fn(this.#sdk()), deadline);
       } catch (e) {
+        if (isDeadline(e)) throw this.#unavailable(`no answer within ${this.timeoutMs} ms`);
         const code = otsCode(e);
-        if (TRANSIENT.has(code) && attempt < tries) {
-          await new Promise((resolve) => setTimeout(resolve, Math.min(3000, 50 * 2 ** attempt)));
+        const wait = Math.min(3000, 50 * 2 ** attempt);
+        if (TRANSIENT.has(code) && attempt < tries && Date.now() + wait < deadline) {
+          await new Promise((resolve) => setTimeout(resolve, wait));
           continue;
         }
         if (code === 'OTSObjectNotExist') throw SchemaErrors.notFound(this.uri);
         if (TRANSIENT.has(code) || DENIED.has(code)) {
           // eslint-disable-next-line no-control-regex -- the message may hold a protobuf body's length bytes
           const said = String((e as Error).message).replace(/[\u0000-\u001f]+/g, ' ').trim();
-          throw new CatalogError(`TableStore catalog unavailable at ${this.endpoint} (${code}: ${said}): ${this.uri}`, 'unavailable');
+          throw this.#unavailable(`${code}: ${said}`);
         }
         throw e;
       }
     }
+  }
+
+  /** When a call starting now must have ended. */
+  deadline(): number {
+    return Date.now() + this.timeoutMs;
+  }
+
+  #unavailable(why: string): CatalogError {
+    return new CatalogError(`TableStore catalog unavailable at ${this.endpoint} (${why}): ${this.uri}`, 'unavailable');
   }
 
   #sdk(): TableStoreClient {
@@ -63,9 +80,9 @@ export class OtsClient {
     // STS credentials expire and are replaced in the environment: new ones get a new client
     const credentials = `${id}:${secret}:${token ?? ''}`;
     if (this.#client?.credentials !== credentials) {
-      // retries are ours (see the top), and a request that hangs gives up after 10 s
+      // retries are ours (see the top), and a request call() stopped waiting for ends by itself as late
       const client = new TableStore.Client({ accessKeyId: id, secretAccessKey: secret, ...(token && { stsToken: token }),
-        endpoint: this.endpoint, instancename: this.instance, maxRetries: 0, httpOptions: { timeout: 10_000 } });
+        endpoint: this.endpoint, instancename: this.instance, maxRetries: 0, httpOptions: { timeout: this.timeoutMs } });
       this.#client = { client, credentials };
     }
     return this.#client.client;

@@ -1,6 +1,7 @@
 /**
  * The TableStore (Aliyun OTS) store, for
- * `tablestore://INSTANCE?endpoint=https://INSTANCE.cn-hangzhou.ots.aliyuncs.com&table=taoguan`, with
+ * `tablestore://INSTANCE?endpoint=https://INSTANCE.cn-hangzhou.ots.aliyuncs.com&table=taoguan` (and
+ * `&timeout=` ms, the most one call may take, tries included: default 10,000), with
  * credentials from ALIBABA_CLOUD_ACCESS_KEY_ID, ALIBABA_CLOUD_ACCESS_KEY_SECRET and (STS)
  * ALIBABA_CLOUD_SECURITY_TOKEN, which Function Compute sets for a function's role.
  *
@@ -59,13 +60,20 @@ export class TableStoreCatalog implements Catalog {
     const url = new URL(uri);
     if (url.protocol !== 'tablestore:' || !url.hostname) throw new CatalogError(`not a tablestore://INSTANCE?endpoint=… catalog URI: ${this.uri}`);
     for (const name of url.searchParams.keys()) {
-      if (name !== 'endpoint' && name !== 'table') throw new CatalogError(`${this.uri}: unknown parameter "${name}" (known: endpoint, table)`);
+      if (!['endpoint', 'table', 'timeout'].includes(name)) throw new CatalogError(`${this.uri}: unknown parameter "${name}" (known: endpoint, table, timeout)`);
     }
     const endpoint = url.searchParams.get('endpoint') ?? '';
     if (!/^https?:\/\/[^/]+\/?$/.test(endpoint)) throw new CatalogError(`${this.uri}: endpoint= must be the instance's URL, e.g. https://${url.hostname}.cn-hangzhou.ots.aliyuncs.com`);
     this.#table = url.searchParams.get('table') ?? 'taoguan';
     if (!/^[A-Za-z_][A-Za-z0-9_]{0,254}$/.test(this.#table)) throw new CatalogError(`${this.uri}: table "${this.#table}" must be letters, digits and "_"`);
-    this.#ots = new OtsClient(this.uri, url.hostname, endpoint, options.client);
+    const timeout = url.searchParams.get('timeout') ?? '10000';
+    if (!/^[1-9]\d{0,8}$/.test(timeout)) throw new CatalogError(`${this.uri}: timeout=${JSON.stringify(timeout)} must be a positive whole number of milliseconds`);
+    this.#ots = new OtsClient(this.uri, url.hostname, endpoint, options.client, Number(timeout));
+  }
+
+  /** The most one call waits, tries included (URI `?timeout=` in ms, default 10,000). */
+  get timeoutMs(): number {
+    return this.#ots.timeoutMs;
   }
 
   async create(keys: KeySpec[]): Promise<void> {
@@ -117,17 +125,23 @@ export class TableStoreCatalog implements Catalog {
     throw new CatalogError(`dataset ${record.keys.join('/')} kept changing under concurrent writes: try again`, 'unavailable');
   }
 
-  async get(keyValues: string[]): Promise<DatasetRecord | undefined> {
-    validateKeys((await this.#open()).keys, keyValues);
-    const cells = await this.#row(datasetId(keyValues));
+  get(keyValues: string[]): Promise<DatasetRecord | undefined> {
+    return this.#get(keyValues, this.#ots.deadline());
+  }
+
+  /** A read's requests share one deadline: the call as a whole ends by it. */
+  async #get(keyValues: string[], deadline: number): Promise<DatasetRecord | undefined> {
+    validateKeys((await this.#open(false, deadline)).keys, keyValues);
+    const cells = await this.#row(datasetId(keyValues), undefined, deadline);
     return cells && recordOf(keyValues, cells);
   }
 
   async lookup(values: string[]): Promise<Lookup> {
     validateKeyValues(values);
+    const deadline = this.#ots.deadline();
     if (this.#known) {
-      const { keys } = await this.#open();
-      return { keys: keys.map((k) => ({ ...k })), record: values.length === keys.length ? await this.get(values) : undefined };
+      const { keys } = await this.#open(false, deadline);
+      return { keys: keys.map((k) => ({ ...k })), record: values.length === keys.length ? await this.#get(values, deadline) : undefined };
     }
     // Cold: the meta row and the dataset row in one BatchGetRow (its rows answer in the order asked).
     const [metaCells, cells] = await this.#ots.call(async (c) => {
@@ -137,7 +151,7 @@ export class TableStoreCatalog implements Catalog {
       const failed = rows.find((r) => !r.isOk);
       if (failed || rows.length !== 2) throw Object.assign(new Error(`BatchGetRow: ${failed ? `${failed.errorCode}: ${failed.errorMessage}` : `${rows.length} rows for 2`}`), { code: failed?.errorCode ?? 'OTSInternalServerError' });
       return rows.map((r) => (r.attributes?.length ? cellsOf({ attributes: r.attributes }) : undefined));
-    });
+    }, undefined, deadline);
     const meta = this.#parseMeta(metaCells);
     if (!this.#known) {
       this.#known = meta;
@@ -157,23 +171,29 @@ export class TableStoreCatalog implements Catalog {
   }
 
   async list(query: ListQuery = {}): Promise<DatasetSummary[]> {
-    const { keys } = await this.#open();
+    const deadline = this.#ots.deadline();
+    const { keys } = await this.#open(false, deadline);
     const plan = planList(keys, query);
     if (plan.empty) return [];
-    const all = await this.#scan(keys, plan);
+    const all = await this.#scan(keys, plan, deadline);
     all.sort((a, b) => compareKeys(a.keys, b.keys));
     return all.slice(plan.offset, plan.offset + plan.limit);
   }
 
-  async count(where?: ListQuery['where']): Promise<number> {
-    const { keys } = await this.#open();
+  count(where?: ListQuery['where']): Promise<number> {
+    return this.#count(where, this.#ots.deadline());
+  }
+
+  async #count(where: ListQuery['where'], deadline: number): Promise<number> {
+    const { keys } = await this.#open(false, deadline);
     const plan = planList(keys, { where });
-    return plan.empty ? 0 : (await this.#scan(keys, plan)).length;
+    return plan.empty ? 0 : (await this.#scan(keys, plan, deadline)).length;
   }
 
   async info(): Promise<CatalogInfo> {
-    const { keys, version } = await this.#open();
-    return { uri: this.uri, schemaVersion: version, keys, datasets: await this.count() };
+    const deadline = this.#ots.deadline();
+    const { keys, version } = await this.#open(false, deadline);
+    return { uri: this.uri, schemaVersion: version, keys, datasets: await this.#count(undefined, deadline) };
   }
 
   async migrate(): Promise<{ from: number; to: number }> {
@@ -190,8 +210,8 @@ export class TableStoreCatalog implements Catalog {
   }
 
   /** Keys and schema version, read once per catalog object; a missing catalog or other version is refused. */
-  async #open(anyVersion = false): Promise<Meta> {
-    const loading = (this.#loaded ??= this.#row(META).then((cells) => {
+  async #open(anyVersion = false, deadline?: number): Promise<Meta> {
+    const loading = (this.#loaded ??= this.#row(META, undefined, deadline).then((cells) => {
       const meta = this.#parseMeta(cells);
       if (this.#loaded === loading) this.#known = meta;
       return meta;
@@ -218,8 +238,8 @@ export class TableStoreCatalog implements Catalog {
   }
 
   /** One row's cells by name (undefined when absent): a single GetRow. */
-  async #row(id: string, columnsToGet?: string[]): Promise<Map<string, CellValue> | undefined> {
-    const { row } = await this.#ots.call((c) => c.getRow({ tableName: this.#table, primaryKey: [{ id }], maxVersions: 1, ...(columnsToGet && { columnsToGet }) }));
+  async #row(id: string, columnsToGet?: string[], deadline?: number): Promise<Map<string, CellValue> | undefined> {
+    const { row } = await this.#ots.call((c) => c.getRow({ tableName: this.#table, primaryKey: [{ id }], maxVersions: 1, ...(columnsToGet && { columnsToGet }) }), undefined, deadline);
     return row.attributes?.length ? cellsOf(row) : undefined;
   }
 
@@ -229,7 +249,7 @@ export class TableStoreCatalog implements Catalog {
   }
 
   /** Every dataset matching the plan's filters, in primary-key (hash) order, following GetRange's pages. */
-  async #scan(keys: KeySpec[], plan: ListPlan): Promise<DatasetSummary[]> {
+  async #scan(keys: KeySpec[], plan: ListPlan, deadline: number): Promise<DatasetSummary[]> {
     const columnsToGet = [...keys.map((k) => `k_${k.name}`), 'location']; // a filter sees only the columns read
     const columnFilter = serverFilter(keys, plan);
     const out: DatasetSummary[] = [];
@@ -239,7 +259,7 @@ export class TableStoreCatalog implements Catalog {
       const page = await this.#ots.call((c) => c.getRange({
         tableName: this.#table, direction: TableStore.Direction.FORWARD, maxVersions: 1, limit: 5000, columnsToGet,
         inclusiveStartPrimaryKey, exclusiveEndPrimaryKey: [{ id: TableStore.INF_MAX }], ...(columnFilter && { columnFilter }),
-      }));
+      }), undefined, deadline);
       for (const row of page.rows) {
         const cells = cellsOf(row);
         const values = keys.map((k) => cells.get(`k_${k.name}`));

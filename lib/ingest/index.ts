@@ -11,9 +11,13 @@ export { computeMetadata } from './metadata.ts';
  */
 export async function ingest(
   catalog: Catalog, pattern: string,
-  options: IngestOptions & { regex?: string; concurrency?: number; onProgress?: (done: number, total: number, location: string) => void } = {},
+  options: IngestOptions & {
+    regex?: string; concurrency?: number; onProgress?: (done: number, total: number, location: string) => void;
+    /** A folder the listing did not walk, and why (a symbolic link back to a folder it is inside). */
+    onSkip?: (location: string, reason: string) => void;
+  } = {},
 ): Promise<BatchResult> {
   const keys = (await catalog.keys()).map((k) => k.name);
-  const planned = await planIngest(keys, pattern, { regex: options.regex, source: options.source });
+  const planned = await planIngest(keys, pattern, { regex: options.regex, source: options.source, onSkip: options.onSkip });
   return ingestMany(catalog, planned, options);
 }

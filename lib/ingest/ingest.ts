@@ -2,12 +2,19 @@
  * The ingest pipeline: object → header (ranges only) → COG check → metadata → one atomic upsert.
  * The CLI, and later the object-upload event handlers, all go through `ingestObject`.
  */
+import { errorKind, TaoguanError, type ErrorKind } from '../errors.ts';
 import { CatalogError, validateKeys, type Catalog, type DatasetRecord, type PutResult } from '../catalog/catalog.ts';
+import { capOf, costOf, ReadLimitError, type ReadLimits } from '../raster/budget.ts';
+import { statsLevel } from '../raster/stats.ts';
+import { CorruptBlockError } from '../raster/window.ts';
+import { openAllowed, type LocationPolicy } from '../source/allow.ts';
 import { listObjects } from '../source/list.ts';
-import { openSource, type OpenOptions } from '../source/location.ts';
+import type { OpenOptions } from '../source/location.ts';
 import type { ObjectInfo, Source } from '../source/source.ts';
+import type { CogHeader } from '../tiff/header.ts';
 import { validateCog } from '../tiff/cog.ts';
 import { readHeader } from '../tiff/parse.ts';
+import { absoluteLocation } from './local-paths.ts';
 import { computeMetadata } from './metadata.ts';
 import { compilePattern, compileRegex, checkPatternKeys, PatternError, type KeyPattern } from './pattern.ts';
 
@@ -19,41 +26,75 @@ export interface IngestOptions {
   signal?: AbortSignal;
   /** Object-store settings (endpoint, region, credentials) for opening locations. */
   source?: OpenOptions;
+  /** Which locations may be read (allow.ts); a local file is judged by where its links lead. Default: any. */
+  policy?: LocationPolicy;
   /** Opens a location; tests inject recording sources here. */
   open?: (location: string) => Source;
   /** The object's HEAD, already taken by the caller (saves one request); reads are pinned to its ETag. */
   info?: ObjectInfo;
+  /**
+   * Caps on what computing the statistics may read and decode (the functions size them from their
+   * memory; the CLI sets none): past one, a 'too-large' IngestError before anything is fetched.
+   */
+  limits?: ReadLimits;
 }
 
-export class IngestError extends Error {
-  /** 'not-cog' (readable, but no COG) and 'too-large' (past a bound): a retry cannot help. */
-  constructor(readonly location: string, message: string, readonly code?: 'not-cog' | 'too-large', options?: { cause?: unknown }) {
-    super(`${location}: ${message}`, options);
+/** Codes callers act on: 'not-cog' (readable, but no COG; ingest-on-upload converts it), 'too-large' (past a bound). */
+export type IngestErrorCode = 'not-cog' | 'too-large';
+
+/**
+ * One object could not be ingested; the message starts with its location. Its kind is the code's, else
+ * its cause's: a TIFF that does not parse is bad input, a 503 from the store an origin fault.
+ */
+export class IngestError extends TaoguanError {
+  constructor(readonly location: string, message: string, readonly code?: IngestErrorCode, options?: { cause?: unknown; kind?: ErrorKind }) {
+    super(options?.kind ?? (code === 'not-cog' ? 'input' : code === 'too-large' ? 'limit' : errorKind(options?.cause)), `${location}: ${message}`, options);
     this.name = 'IngestError';
   }
 }
 
-/** Ingest one object under explicit key values (Terracotta's `driver.insert(keys, path)`). */
-export async function ingestObject(catalog: Catalog, location: string, keys: string[], options: IngestOptions = {}): Promise<PutResult> {
+/** A statistics pass over the caps, said for an object (not a request) and what would mend it. */
+function tooLarge(location: string, header: CogHeader, exact: boolean | undefined, e: ReadLimitError): IngestError {
+  const level = statsLevel(header, undefined, exact);
+  const { width, height } = header.levels[level].image;
+  const which = level === 0 ? `full resolution (${width}×${height}${exact ? '' : '; no overview of at least 1024 px'})` : `overview ${level} (${width}×${height})`;
+  return new IngestError(location, `its statistics, read at ${which}, would ${costOf(e.limit, e.needed)}: more than the cap of ${capOf(e.limit, e.cap)} (${e.limit}); add overviews or smaller blocks (taoguan optimize), or give ingest more memory`, 'too-large', { cause: e });
+}
+
+/**
+ * Ingest one object under explicit key values (Terracotta's `driver.insert(keys, path)`). A relative
+ * local path is stored absolute (local-paths.ts); errors name the location as given.
+ */
+export async function ingestObject(catalog: Catalog, given: string, keys: string[], options: IngestOptions = {}): Promise<PutResult> {
   validateKeys(await catalog.keys(), keys);
-  const source = options.open ? options.open(location) : openSource(location, options.source);
+  const location = absoluteLocation(given);
+  const source = options.open ? options.open(location) : openAllowed(location, options.source, options.policy);
   try {
     // An event delivered twice, or a re-run batch, costs one HEAD and one catalog lookup.
     const [stored, head] = await Promise.all([options.force ? undefined : catalog.get(keys), options.info ?? source.head({ signal: options.signal })]);
-    if (stored && stored.location === location && stored.size === head.size && head.etag && stored.etag === head.etag) return 'unchanged';
+    const same = stored && stored.size === head.size && head.etag && stored.etag === head.etag;
+    if (same && stored.location === location) return 'unchanged';
+    // A row an older taoguan stored with a relative path, re-ingested from the folder it ran in: the
+    // same file, so only its path is rewritten.
+    if (same && absoluteLocation(stored.location) === location) return await catalog.put({ ...stored, location });
     // Every read is pinned to the HEAD's ETag: an object replaced mid-read fails (ObjectChangedError)
     // instead of mixing two versions' bytes into one header or one set of statistics.
     const { header, info } = await readHeader(source, { signal: options.signal, etag: head.etag });
     const check = validateCog(header);
     if (!check.isCog) {
-      throw new IngestError(location, `not a valid Cloud Optimized GeoTIFF (${check.errors.join('; ')}); convert it with \`taoguan optimize\` first`, 'not-cog');
+      throw new IngestError(given, `not a valid Cloud Optimized GeoTIFF (${check.errors.join('; ')}); convert it with \`taoguan optimize\` first`, 'not-cog');
     }
-    const metadata = await computeMetadata(header, source, { exact: options.exact, signal: options.signal, etag: info.etag ?? head.etag });
+    const metadata = await computeMetadata(header, source, { exact: options.exact, signal: options.signal, etag: info.etag ?? head.etag, limits: options.limits }).catch((e: unknown) => {
+      throw e instanceof ReadLimitError ? tooLarge(given, header, options.exact, e) : e;
+    });
     const record: DatasetRecord = { keys, location, etag: info.etag ?? head.etag, size: info.size, lastModified: info.lastModified ?? head.lastModified, metadata, header };
     return await catalog.put(record);
   } catch (e) {
     if (e instanceof IngestError || e instanceof CatalogError) throw e;
-    throw new IngestError(location, (e as Error).message, undefined, { cause: e });
+    // Sources name the (absolute) location themselves; said once, as the user gave it.
+    const message = (e as Error).message;
+    // A tile calls undecodable bytes an origin fault; at ingest the object itself is what is judged: bad input.
+    throw new IngestError(given, message.startsWith(`${location}: `) ? message.slice(location.length + 2) : message, undefined, { cause: e, kind: e instanceof CorruptBlockError ? 'input' : undefined });
   } finally {
     await source.close?.();
   }
@@ -69,10 +110,13 @@ export interface PlannedObject {
  * anything is written: a pattern whose keys are not the catalog's, no match at all, an ambiguous
  * name, and two objects mapping to the same keys.
  */
-export async function planIngest(catalogKeys: string[], pattern: string, options: { regex?: string; source?: OpenOptions } = {}): Promise<PlannedObject[]> {
+export async function planIngest(
+  catalogKeys: string[], pattern: string,
+  options: { regex?: string; source?: OpenOptions; onSkip?: (location: string, reason: string) => void } = {},
+): Promise<PlannedObject[]> {
   const kp: KeyPattern = options.regex ? compileRegex(pattern, options.regex) : compilePattern(pattern);
   checkPatternKeys(kp, catalogKeys);
-  const listed = await listObjects(kp.prefix, options.source);
+  const listed = await listObjects(kp.prefix, { ...options.source, onSkip: options.onSkip });
   const planned: PlannedObject[] = [];
   const seen = new Map<string, string>();
   for (const location of listed) {

@@ -4,6 +4,8 @@
  */
 import type { DatasetMetadata } from '../catalog/catalog.ts';
 import { boundsOf, reprojectBounds } from '../describe.ts';
+import { InputError } from '../errors.ts';
+import { ReadBudget, type ReadLimits } from '../raster/budget.ts';
 import { computeStats } from '../raster/stats.ts';
 import type { Source } from '../source/source.ts';
 import type { CogHeader } from '../tiff/header.ts';
@@ -14,14 +16,17 @@ export interface MetadataOptions {
   exact?: boolean;
   signal?: AbortSignal;
   etag?: string;
+  /** Caps on the statistics pass (source bytes, decoded pixels and bytes), charged before it reads. */
+  limits?: ReadLimits;
 }
 
 export async function computeMetadata(header: CogHeader, source: Source, options: MetadataOptions = {}): Promise<DatasetMetadata> {
   const bounds = boundsOf(header);
-  if (!bounds) throw new Error('the raster has no geotransform, so it has no place on a map');
+  if (!bounds) throw new InputError('the raster has no geotransform, so it has no place on a map');
   const toLonLat = toWgs84(header.crs); // throws UnknownCrsError: refused at ingest, not at tile time
   const edges = new RowExtents();
-  const stats = await computeStats(header, source, { ...options, onMask: (mask, width, y0) => edges.add(mask, width, y0) });
+  const budget = options.limits && new ReadBudget(options.limits);
+  const stats = await computeStats(header, source, { ...options, budget, onMask: (mask, width, y0) => edges.add(mask, width, y0) });
   const level = header.levels[stats.level].image;
   const full = header.levels[0].image;
   const gt = header.geotransform!;

@@ -4,6 +4,7 @@
  * parses only one way — and a regex with named groups for anything harder.
  */
 import { KEY_NAME } from '../catalog/catalog.ts';
+import { InputError } from '../errors.ts';
 
 export interface KeyPattern {
   /** Key names in the order the pattern names them. */
@@ -14,7 +15,7 @@ export interface KeyPattern {
   match(location: string): Record<string, string> | undefined;
 }
 
-export class PatternError extends Error {
+export class PatternError extends InputError {
   constructor(message: string) {
     super(message);
     this.name = 'PatternError';

@@ -10,7 +10,7 @@
  */
 import type { Catalog, PutResult } from '../catalog/catalog.ts';
 import { openSource } from '../source/location.ts';
-import { ObjectChangedError, SourceError, type ObjectInfo, type Source } from '../source/source.ts';
+import { ObjectChangedError, ObjectMissingError, type ObjectInfo, type Source } from '../source/source.ts';
 import { IngestError, ingestObject, type IngestOptions } from './ingest.ts';
 
 export type ReconcileResult = PutResult | 'deleted' | 'absent';
@@ -25,7 +25,7 @@ export async function headObject(source: Source, signal?: AbortSignal): Promise<
   try {
     return await source.head({ signal });
   } catch (e) {
-    if (e instanceof SourceError && e.status === 404) return undefined;
+    if (e instanceof ObjectMissingError) return undefined;
     throw e;
   }
 }
@@ -36,7 +36,7 @@ const sameVersion = (a: ObjectInfo | undefined, b: ObjectInfo | undefined) =>
 /** The object changed or vanished under a read pinned to its ETag: look again, not an error. */
 function raced(e: unknown): boolean {
   const cause = e instanceof IngestError ? e.cause : e;
-  return cause instanceof ObjectChangedError || (cause instanceof SourceError && cause.status === 404);
+  return cause instanceof ObjectChangedError || cause instanceof ObjectMissingError;
 }
 
 export async function reconcileObject(catalog: Catalog, location: string, keys: string[], options: ReconcileOptions = {}): Promise<ReconcileResult> {
@@ -65,5 +65,5 @@ export async function reconcileObject(catalog: Catalog, location: string, keys: 
   } finally {
     await source.close?.();
   }
-  throw new IngestError(location, `the object kept changing during ${attempts} attempts to ingest it; try again`);
+  throw new IngestError(location, `the object kept changing during ${attempts} attempts to ingest it; try again`, undefined, { kind: 'changed' });
 }

@@ -1,6 +1,7 @@
 /**
  * Per-request caps on what reading costs: the compressed bytes of the internal blocks a request
- * needs from the object store, and the pixels it decodes. A tile of a COG with overviews needs a
+ * needs from the object store, the pixels it decodes, and (where memory is known, as in a function)
+ * the bytes those decoded samples take. A tile of a COG with overviews needs a
  * few blocks per dataset whatever the zoom; what blows up is a dataset without overviews at low
  * zoom, huge blocks or strips, or band math over many such datasets. Those are refused with a
  * clear error before their blocks are fetched, instead of filling a function's memory.
@@ -8,6 +9,7 @@
  * Costs come from the window plan (pure geometry over the header) and count every block needed,
  * cached or not, so whether a request is refused never depends on what happens to be cached.
  */
+import { TaoguanError } from '../errors.ts';
 import type { CogHeader } from '../tiff/header.ts';
 import type { WindowPlan } from './plan.ts';
 
@@ -16,6 +18,12 @@ export interface ReadLimits {
   maxSourceBytes: number;
   /** Pixels of all the blocks one request decodes (each band's block counts in a band-interleaved file). */
   maxDecodedPixels: number;
+  /**
+   * Bytes of the samples those blocks decode to (a mask pixel is one byte). Memory follows these, not
+   * pixels: a pixel of a 4-band float64 block is 32 bytes, of a mask 1. Unset: no cap (serve sizes
+   * its workers by hand); the functions derive it from their memory (functions/memory.ts).
+   */
+  maxDecodedBytes?: number;
 }
 
 /**
@@ -31,50 +39,65 @@ export const DEFAULT_READ_LIMITS: ReadLimits = { maxSourceBytes: 256 * 1024 * 10
 /** The limits as given, or a TypeError naming the bad one (a server configured wrong fails at start). */
 export function checkReadLimits(limits: ReadLimits): ReadLimits {
   for (const [name, value] of Object.entries(limits)) {
+    if (value === undefined && name === 'maxDecodedBytes') continue;
     if (!(typeof value === 'number' && value > 0 && value <= Number.MAX_SAFE_INTEGER)) throw new TypeError(`${name}: expected a positive number, got ${String(value)}`);
   }
   return limits;
 }
 
 /** A request would read or decode more than its cap. */
-export class ReadLimitError extends Error {
+export class ReadLimitError extends TaoguanError {
   constructor(readonly limit: keyof ReadLimits, readonly needed: number, readonly cap: number) {
-    const what = limit === 'maxSourceBytes' ? `read ${bytes(needed)} from the object store` : `decode ${pixels(needed)} pixels`;
-    const cost = limit === 'maxSourceBytes' ? bytes(cap) : `${pixels(cap)} pixels`;
-    super(`this request would ${what}, above this server's cap of ${cost} per request (${limit}); the dataset may lack overviews for this zoom`);
+    super('limit', `this request would ${costOf(limit, needed)}, above this server's cap of ${capOf(limit, cap)} per request (${limit}); the dataset may lack overviews for this zoom`);
     this.name = 'ReadLimitError';
   }
 }
 
 /** What one window plan costs; sparse blocks (no bytes) cost nothing. */
-export function planCost(header: CogHeader, plan: WindowPlan): { bytes: number; pixels: number } {
+export function planCost(header: CogHeader, plan: WindowPlan): { bytes: number; pixels: number; decoded: number } {
   const lv = header.levels[plan.level];
-  let total = 0, area = 0;
+  let total = 0, area = 0, decoded = 0;
   for (const b of plan.blocks) {
     if (b.byteCount <= 0 || b.offset <= 0) continue;
     const im = b.image === 'mask' ? lv.mask! : lv.image;
+    const blockArea = im.blockWidth * im.blockHeight;
     total += b.byteCount;
-    area += im.blockWidth * im.blockHeight;
+    area += blockArea;
+    // 1-bit masks decode to a byte per pixel; a pixel-interleaved block holds every sample
+    decoded += blockArea * (b.image === 'mask' ? 1 : Math.max(1, im.bitsPerSample / 8) * (im.planarConfiguration === 1 ? im.samplesPerPixel : 1));
   }
-  return { bytes: total, pixels: area };
+  return { bytes: total, pixels: area, decoded };
 }
 
 /** One request's running totals across all its datasets (an RGB or band-math tile reads several). */
 export class ReadBudget {
   sourceBytes = 0;
   decodedPixels = 0;
+  decodedBytes = 0;
 
   constructor(readonly limits: ReadLimits = DEFAULT_READ_LIMITS) {}
 
   /** Account for a plan before reading it; throws ReadLimitError (and counts nothing) past a cap. */
   charge(header: CogHeader, plan: WindowPlan): void {
-    const { bytes: b, pixels: p } = planCost(header, plan);
-    if (this.sourceBytes + b > this.limits.maxSourceBytes) throw new ReadLimitError('maxSourceBytes', this.sourceBytes + b, this.limits.maxSourceBytes);
-    if (this.decodedPixels + p > this.limits.maxDecodedPixels) throw new ReadLimitError('maxDecodedPixels', this.decodedPixels + p, this.limits.maxDecodedPixels);
+    const { bytes: b, pixels: p, decoded: d } = planCost(header, plan);
+    const { maxSourceBytes, maxDecodedPixels, maxDecodedBytes } = this.limits;
+    if (this.sourceBytes + b > maxSourceBytes) throw new ReadLimitError('maxSourceBytes', this.sourceBytes + b, maxSourceBytes);
+    if (this.decodedPixels + p > maxDecodedPixels) throw new ReadLimitError('maxDecodedPixels', this.decodedPixels + p, maxDecodedPixels);
+    if (maxDecodedBytes !== undefined && this.decodedBytes + d > maxDecodedBytes) throw new ReadLimitError('maxDecodedBytes', this.decodedBytes + d, maxDecodedBytes);
     this.sourceBytes += b;
     this.decodedPixels += p;
+    this.decodedBytes += d;
   }
 }
+
+/** What reading `n` of a limit's unit does, in words: "decode 67.1 M pixels". */
+export function costOf(limit: keyof ReadLimits, n: number): string {
+  if (limit === 'maxSourceBytes') return `read ${bytes(n)} from the object store`;
+  return limit === 'maxDecodedPixels' ? `decode ${pixels(n)} pixels` : `decode ${bytes(n)} of samples`;
+}
+
+/** A cap in its unit: "16.0 MiB", "1.0 M pixels". */
+export const capOf = (limit: keyof ReadLimits, n: number): string => (limit === 'maxDecodedPixels' ? `${pixels(n)} pixels` : bytes(n));
 
 function bytes(n: number): string {
   if (n >= 1024 * 1024) return `${(n / 1024 / 1024).toFixed(1)} MiB`;

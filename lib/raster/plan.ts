@@ -1,3 +1,4 @@
+import { InputError, TaoguanError } from '../errors.ts';
 import type { CogHeader, TiffImage } from '../tiff/header.ts';
 
 /** A pixel window at one level, in that level's pixel coordinates. May extend past the image. */
@@ -41,16 +42,16 @@ export const MAX_WINDOW_PIXELS = 64 * 1024 * 1024;
 /** Which blocks a window at a level needs: pure geometry over the header, no I/O. */
 export function planWindow(header: CogHeader, level: number, window: Window, bands?: number[]): WindowPlan {
   const lv = header.levels[level];
-  if (!lv) throw new RangeError(`level ${level} does not exist (this raster has ${header.levels.length}: 0 to ${header.levels.length - 1})`);
+  if (!lv) throw new InputError(`level ${level} does not exist (this raster has ${header.levels.length}: 0 to ${header.levels.length - 1})`);
   const { x, y, width, height } = window;
   if (![x, y, width, height].every(Number.isInteger) || width <= 0 || height <= 0) {
-    throw new RangeError(`invalid window ${x},${y} ${width}×${height}: integers with positive size expected`);
+    throw new InputError(`invalid window ${x},${y} ${width}×${height}: integers with positive size expected`);
   }
-  if (width * height > MAX_WINDOW_PIXELS) throw new RangeError(`window ${width}×${height} exceeds ${MAX_WINDOW_PIXELS} pixels`);
+  if (width * height > MAX_WINDOW_PIXELS) throw new TaoguanError('limit', `window ${width}×${height} exceeds ${MAX_WINDOW_PIXELS} pixels`);
   const im = lv.image;
   const samples = bands ?? colourSamples(im);
   for (const s of samples) {
-    if (!Number.isInteger(s) || s < 0 || s >= im.samplesPerPixel) throw new RangeError(`band index ${s} out of range (0 to ${im.samplesPerPixel - 1})`);
+    if (!Number.isInteger(s) || s < 0 || s >= im.samplesPerPixel) throw new InputError(`band index ${s} out of range (0 to ${im.samplesPerPixel - 1})`);
   }
   const alphaSample = alphaSampleOf(im);
   const wanted = alphaSample !== undefined && !samples.includes(alphaSample) ? [...samples, alphaSample] : samples;

@@ -1,6 +1,8 @@
 import type { Source } from '../source/source.ts';
 import type { CogHeader } from '../tiff/header.ts';
-import { readWindow } from './window.ts';
+import type { ReadBudget } from './budget.ts';
+import { planWindow } from './plan.ts';
+import { readPlan } from './window.ts';
 
 /** What a stretch needs from a dataset: Terracotta's metadata fields. */
 export interface BandStats {
@@ -30,11 +32,15 @@ export function statsLevel(header: CogHeader, minSize = 1024, exact = false): nu
   return level;
 }
 
-/** Statistics of one band over a whole level, reading it in strips of blocks to bound memory. */
+/**
+ * Statistics of one band over a whole level, reading it in strips of blocks to bound memory. With a
+ * budget, the whole pass is charged before anything is allocated or fetched: the valid values are
+ * kept (8 bytes a pixel) for the percentiles, so a level too large for the caps is refused up front.
+ */
 export async function computeStats(
   header: CogHeader, source: Source,
   options: {
-    band?: number; minSize?: number; exact?: boolean; signal?: AbortSignal; etag?: string;
+    band?: number; minSize?: number; exact?: boolean; signal?: AbortSignal; etag?: string; budget?: ReadBudget;
     /** Sees each strip's validity mask, so callers (the footprint) share this one pass over the pixels. */
     onMask?: (mask: Uint8Array, width: number, y0: number) => void;
   } = {},
@@ -42,14 +48,16 @@ export async function computeStats(
   const level = statsLevel(header, options.minSize, options.exact);
   const im = header.levels[level].image;
   const rowsPerRead = Math.max(im.blockHeight, Math.floor((16 * 1024 * 1024) / im.width / 8 / im.blockHeight) * im.blockHeight);
+  const strips = [];
+  for (let y = 0; y < im.height; y += rowsPerRead) {
+    strips.push(planWindow(header, level, { x: 0, y, width: im.width, height: Math.min(rowsPerRead, im.height - y) }, [options.band ?? 0]));
+  }
+  for (const plan of strips) options.budget?.charge(header, plan);
   const values = new Float64Array(im.width * im.height);
   let n = 0;
-  for (let y = 0; y < im.height; y += rowsPerRead) {
-    const height = Math.min(rowsPerRead, im.height - y);
-    const win = await readWindow(header, source, { x: 0, y, width: im.width, height }, {
-      level, bands: [options.band ?? 0], signal: options.signal, etag: options.etag,
-    });
-    options.onMask?.(win.mask, im.width, y);
+  for (const plan of strips) {
+    const win = await readPlan(header, source, plan, { signal: options.signal, etag: options.etag });
+    options.onMask?.(win.mask, im.width, plan.window.y);
     const band = win.bands[0];
     for (let i = 0; i < band.length; i++) {
       const v = band[i];

@@ -1,7 +1,9 @@
+import { TaoguanError } from '../errors.ts';
 import { readRanges } from '../source/coalesce.ts';
 import type { ReadBudget } from './budget.ts';
 import type { Source } from '../source/source.ts';
 import type { CogHeader, DType, TiffImage } from '../tiff/header.ts';
+import { TiffError } from '../tiff/reader.ts';
 import { decodeBlock } from './decode/index.ts';
 import { planWindow, type BlockRef, type Window, type WindowPlan } from './plan.ts';
 import { nodataAs, typedArrayFor, viewAs, type TypedArray } from './typed.ts';
@@ -68,11 +70,32 @@ export async function assembleWindow(header: CogHeader, plan: WindowPlan, fetche
   return assembleDecoded(header, plan, decoded);
 }
 
-/** One block's raw samples, decoded with its image's parameters. */
-export function decodeBlockRef(header: CogHeader, level: number, b: BlockRef, bytes: Uint8Array): Promise<Uint8Array> {
+/**
+ * A block's bytes, fetched whole under the ETag its header was read with, that its codec refuses:
+ * the stored object is corrupt. Not the request's fault and not a bug here, so an origin fault (502);
+ * retrying reads the same bytes, so it is never retried.
+ */
+export class CorruptBlockError extends TaoguanError {
+  constructor(level: number, b: BlockRef, cause: unknown) {
+    super('origin', `level ${level} ${b.image === 'mask' ? 'mask ' : ''}block ${b.bx},${b.by}${b.plane ? ` (plane ${b.plane})` : ''} does not decode: ${(cause as Error)?.message ?? String(cause)}`, { cause });
+    this.name = 'CorruptBlockError';
+  }
+}
+
+/** V8's words when an ArrayBuffer or array cannot be had: memory, not the bytes. */
+const ALLOCATION = /allocation failed|Invalid (?:typed )?array length|Array buffer allocation/i;
+
+/** One block's raw samples, decoded with its image's parameters; undecodable bytes are a CorruptBlockError. */
+export async function decodeBlockRef(header: CogHeader, level: number, b: BlockRef, bytes: Uint8Array): Promise<Uint8Array> {
   const lv = header.levels[level];
   const im = b.image === 'mask' ? lv.mask! : lv.image;
-  return decodeBlock(bytes, blockParams(header, im, blockRows(im, b.by)));
+  try {
+    return await decodeBlock(bytes, blockParams(header, im, blockRows(im, b.by)));
+  } catch (e) {
+    // the codecs say TiffError (or fail in their own words) on bytes they cannot decode; memory is not the bytes' fault
+    if ((e instanceof TaoguanError && !(e instanceof TiffError)) || (e instanceof RangeError && ALLOCATION.test(e.message))) throw e;
+    throw new CorruptBlockError(level, b, e);
+  }
 }
 
 /** Copy decoded blocks into the window (they are only read, so cached blocks may be shared). */
@@ -126,6 +149,7 @@ function blockParams(header: CogHeader, im: TiffImage, rows: number) {
     samplesPerBlockPixel: im.planarConfiguration === 1 ? im.samplesPerPixel : 1,
     width: im.blockWidth,
     height: rows,
+    maxRows: im.blockHeight,
     littleEndian: header.littleEndian,
     photometric: im.photometric,
     jpegTables: im.jpegTables,

@@ -3,7 +3,9 @@
  * 400 and the message; `parameter` names the query parameter at fault, so the caller can say which.
  * Anything else thrown from lib/render is a fault, not the user's doing.
  */
-export class RenderInputError extends Error {
+import { InputError } from '../errors.ts';
+
+export class RenderInputError extends InputError {
   override readonly name = 'RenderInputError';
   constructor(readonly parameter: string, detail: string) {
     super(`${parameter}: ${detail}`);

@@ -5,6 +5,7 @@
  * The language is Terracotta's compute language (Python/numexpr syntax over v1…vN): same operator
  * precedence as Python, so an expression means the same thing on both servers.
  */
+import { InputError } from '../errors.ts';
 
 export type BinaryOp = '+' | '-' | '*' | '/' | '%' | '**' | '<' | '<=' | '>' | '>=' | '==' | '!=' | '&' | '|';
 export type UnaryOp = '-' | '+' | '~';
@@ -42,7 +43,7 @@ export const DEFAULT_VARIABLES: readonly string[] = Array.from({ length: MAX_VAR
 export const COMPARISONS: ReadonlySet<string> = new Set(['<', '<=', '>', '>=', '==', '!=']);
 
 /** Bad user input (an expression, or a variable list). `position` is a 0-based index into the text. */
-export class ExpressionError extends Error {
+export class ExpressionError extends InputError {
   override name = 'ExpressionError';
   readonly position: number | undefined;
   constructor(message: string, position?: number) {

@@ -1,4 +1,5 @@
 import jpeg from 'jpeg-js';
+import { InputError } from '../errors.ts';
 
 /**
  * JPEG for RGB imagery, through jpeg-js (pure JS; no native build or WASM to ship). JPEG has no
@@ -16,7 +17,7 @@ import jpeg from 'jpeg-js';
  * 1 MB. Not added.
  */
 export function encodeJpeg(rgba: Uint8Array, width: number, height: number, quality = 85): Uint8Array {
-  if (!(quality >= 1 && quality <= 100)) throw new RangeError(`JPEG quality ${quality} is not in 1..100`);
+  if (!(quality >= 1 && quality <= 100)) throw new InputError(`JPEG quality ${quality} is not in 1..100`);
   if (rgba.length !== width * height * 4) throw new RangeError(`${rgba.length} samples for a ${width}×${height} RGBA image`);
   const { data } = jpeg.encode({ data: rgba, width, height }, quality);
   return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);

@@ -1,13 +1,15 @@
 /**
  * A local file. The handle is opened on first use and kept; each read stats the path so that an
  * in-place rewrite (new size or mtime → new ETag) and a replacement (new inode → new handle) are
- * both noticed.
+ * both noticed. A symbolic link is read through: the ETag is its target's, so re-pointing the link
+ * reads as a change.
  */
-import { open, stat } from 'node:fs/promises';
+import { lstat, open, readlink, realpath, stat } from 'node:fs/promises';
+import { isAbsolute } from 'node:path';
 import type { BigIntStats } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { checkEtag, checkRange, pastEnd } from './check.ts';
-import { SourceError } from './source.ts';
+import { ObjectMissingError, SourceError } from './source.ts';
 import type { ObjectInfo, RangeResult, ReadOptions, Source } from './source.ts';
 
 interface Handle {
@@ -19,9 +21,25 @@ interface Handle {
   retired: boolean;
 }
 
-async function openHandle(location: string): Promise<Handle> {
-  const fh = await open(location, 'r');
+export interface FileSourceOptions {
+  /**
+   * Called with the real path of the file (every link followed) before it is read: at each open, with
+   * the path the open handle names, and at each head. Throws to refuse it (an allow-list).
+   */
+  checkTarget?: (target: string) => void;
+}
+
+/** The real path of what an open handle reads: Linux names it in /proc, so no link re-pointed after the open can differ. */
+const handleTarget = (fh: FileHandle, location: string): Promise<string> =>
+  readlink(`/proc/self/fd/${fh.fd}`).catch(() => realpath(location));
+
+async function openHandle(location: string, checkTarget?: (target: string) => void): Promise<Handle> {
+  // removed between the stat and the open: as missing as if the stat had said so
+  const fh = await open(location, 'r').catch(async (err: unknown) => {
+    throw await fsError(location, err);
+  });
   try {
+    if (checkTarget) checkTarget(await handleTarget(fh, location));
     const { ino, dev } = await fh.stat({ bigint: true });
     return { fh, ino, dev, users: 0, retired: false };
   } catch (e) {
@@ -39,10 +57,29 @@ function infoOf(st: BigIntStats): ObjectInfo {
   };
 }
 
+/** Why a path names no file, in the words that help: a dangling link, or a relative path looked up from elsewhere. */
+async function missing(location: string): Promise<string> {
+  const link = await lstat(location).then((st) => st.isSymbolicLink(), () => false);
+  if (link) return `a symbolic link to ${await readlink(location).catch(() => '?')}, which does not exist (a dangling link)`;
+  return isAbsolute(location) ? 'no such file' : `no such file (a relative path, looked up from the working directory ${process.cwd()})`;
+}
+
+/**
+ * A path that names no file (gone, a dangling link, a loop of links) is ObjectMissingError and an
+ * unreadable one a plain, permanent SourceError; anything else stays as it is.
+ */
+async function fsError(location: string, err: unknown): Promise<unknown> {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT' || code === 'ENOTDIR') return new ObjectMissingError(location, await missing(location));
+  if (code === 'ELOOP') return new ObjectMissingError(location, 'a loop of symbolic links, which never reaches a file');
+  if (code === 'EACCES' || code === 'EPERM') return new SourceError(`${location}: permission denied`, 403, false);
+  return err;
+}
+
 export class FileSource implements Source {
   private current?: { ino: bigint; dev: bigint; handle: Promise<Handle> };
 
-  constructor(readonly location: string) {}
+  constructor(readonly location: string, private readonly options: FileSourceOptions = {}) {}
 
   async read(offset: number, length: number, options: ReadOptions = {}): Promise<RangeResult> {
     checkRange(this.location, offset, length);
@@ -71,6 +108,7 @@ export class FileSource implements Source {
   async head(options: ReadOptions = {}): Promise<ObjectInfo> {
     options.signal?.throwIfAborted();
     const info = infoOf(await this.stat());
+    if (this.options.checkTarget) this.options.checkTarget(await realpath(this.location));
     checkEtag(this.location, options.etag, info.etag);
     return info;
   }
@@ -86,10 +124,7 @@ export class FileSource implements Source {
     try {
       return await stat(this.location, { bigint: true });
     } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      if (code === 'ENOENT' || code === 'ENOTDIR') throw new SourceError(`${this.location}: no such file`, 404, false);
-      if (code === 'EACCES' || code === 'EPERM') throw new SourceError(`${this.location}: permission denied`, 403, false);
-      throw err;
+      throw await fsError(this.location, err);
     }
   }
 
@@ -98,7 +133,7 @@ export class FileSource implements Source {
     if (this.current?.ino !== st.ino || this.current.dev !== st.dev) {
       const old = this.current;
       // Set synchronously so that concurrent reads share one open().
-      this.current = { ino: st.ino, dev: st.dev, handle: openHandle(this.location) };
+      this.current = { ino: st.ino, dev: st.dev, handle: openHandle(this.location, this.options.checkTarget) };
       if (old) void old.handle.then((h) => this.retire(h), () => undefined);
     }
     const current = this.current;

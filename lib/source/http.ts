@@ -3,7 +3,7 @@
  * what comes back: a range answer must be a 206 whose Content-Range covers exactly what was asked.
  */
 import { checkEtag, checkLength, checkRange, ifMatch, networkError, parseContentRange, pastEnd, sizeFromContentRange } from './check.ts';
-import { ObjectChangedError, SourceError } from './source.ts';
+import { ObjectChangedError, ObjectMissingError, SourceError } from './source.ts';
 import type { ObjectInfo, RangeResult, ReadOptions, Source } from './source.ts';
 
 export interface HttpSourceOptions {
@@ -107,6 +107,7 @@ export class HttpSource implements Source {
     }
     await discard(res);
     if (res.status === 412) throw new ObjectChangedError(this.location, options.etag ?? '(none sent)', res.headers.get('etag') ?? 'another (412 Precondition Failed)');
+    if (res.status === 404 || res.status === 410) throw new ObjectMissingError(this.location, `HTTP ${res.status} ${res.statusText}`.trimEnd());
     if (res.status === 416) throw pastEnd(this.location, offset ?? 0, parseContentRange(res.headers.get('content-range'))?.size);
     const retryable = res.status >= 500 || res.status === 429 || res.status === 408;
     throw new SourceError(`${this.location}: HTTP ${res.status} ${res.statusText}`.trimEnd(), res.status, retryable);

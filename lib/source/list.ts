@@ -2,33 +2,25 @@
  * Listing objects under a prefix, for batch ingest: a local directory walk, or ListObjectsV2 on an
  * S3-compatible store (S3, OSS, COS). HTTP servers have no listing; their objects are named one by one.
  */
-import { readdir } from 'node:fs/promises';
-import { join, relative, sep } from 'node:path';
 import { parseLocation, storeConfig, type OpenOptions } from './location.ts';
 import { sharedS3Client } from './s3.ts';
+import { walkFiles, type WalkOptions } from './walk.ts';
 
 /** Hard bound on one listing, so a mistyped prefix at a bucket's root cannot run for hours. */
 export const MAX_LISTED = 1_000_000;
 
 /**
  * Every object under `prefix` (a directory path, or scheme://bucket/key-prefix), as full locations
- * in the same scheme, sorted. A local prefix is a directory; a store prefix is a plain key prefix.
+ * in the same scheme, sorted. A local prefix is a directory, walked through symbolic links (walk.ts);
+ * a store prefix is a plain key prefix.
  */
-export async function listObjects(prefix: string, options: OpenOptions = {}): Promise<string[]> {
+export async function listObjects(prefix: string, options: OpenOptions & Pick<WalkOptions, 'onSkip'> = {}): Promise<string[]> {
   // A store prefix may be a bare bucket (an empty key prefix), which parseLocation refuses.
   const bare = /^(s3|oss|cos):\/\/([^/]+)\/?$/i.exec(prefix);
   const loc = bare
     ? { ...parseLocation(`${bare[1].toLowerCase()}://${bare[2]}/-`), key: '' }
     : parseLocation(prefix.includes('://') ? prefix : prefix || '.');
-  if (loc.scheme === 'file') {
-    const dir = loc.path as string;
-    const entries = await readdir(dir, { recursive: true, withFileTypes: true });
-    return entries
-      .filter((e) => e.isFile())
-      .map((e) => join(e.parentPath ?? (e as unknown as { path: string }).path, e.name))
-      .map((p) => (dir === '.' ? relative('.', p) : p).split(sep).join('/'))
-      .sort();
-  }
+  if (loc.scheme === 'file') return walkFiles(loc.path as string, { max: MAX_LISTED, onSkip: options.onSkip });
   if (loc.scheme === 'http' || loc.scheme === 'https') {
     throw new Error(`${prefix}: HTTP servers cannot be listed; ingest each URL with --key, or use s3:// oss:// cos://`);
   }

@@ -5,7 +5,7 @@
 import type * as S3Sdk from '@aws-sdk/client-s3';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { checkEtag, checkLength, checkRange, ifMatch, networkError, pastEnd, sizeFromContentRange } from './check.ts';
-import { ObjectChangedError, SourceError } from './source.ts';
+import { ObjectChangedError, ObjectMissingError, SourceError } from './source.ts';
 import type { ObjectInfo, RangeResult, ReadOptions, Source } from './source.ts';
 
 export interface S3Credentials {
@@ -144,7 +144,7 @@ export class S3Source implements Source {
       const e = err as SdkError;
       const status = e.$metadata?.httpStatusCode;
       if (status === 412 || e.name === 'PreconditionFailed') throw new ObjectChangedError(this.location, options.etag ?? '(none sent)', 'another (412 Precondition Failed)');
-      if (status === 404 || (e.name && MISSING.has(e.name))) throw new SourceError(`${this.location}: no such object (${e.name})`, 404, false);
+      if (status === 404 || (e.name && MISSING.has(e.name))) throw new ObjectMissingError(this.location, `no such object (${e.name})`);
       if (status === 416 || e.name === 'InvalidRange') throw pastEnd(this.location, offset);
       if (status === undefined) throw networkError(this.location, err);
       const retryable = status >= 500 || status === 429 || status === 408 || e.name === 'RequestTimeout';

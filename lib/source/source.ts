@@ -2,6 +2,8 @@
  * The one interface every byte source implements: local files, HTTP(S), S3-compatible stores.
  * Small on purpose (as @cogeotiff/core's Source): coalescing, retries and recording wrap it.
  */
+import { TaoguanError, type ErrorKind } from '../errors.ts';
+
 export interface ObjectInfo {
   /** Total object size in bytes. */
   size: number;
@@ -42,25 +44,39 @@ export interface Source {
 }
 
 /** The object's ETag no longer matches the one its header was read with. */
-export class ObjectChangedError extends Error {
+export class ObjectChangedError extends TaoguanError {
   constructor(location: string, expected: string, actual: string | undefined) {
-    super(`${location} changed since its header was read (ETag ${expected} → ${actual ?? 'missing'}); re-ingest it`);
+    super('changed', `${location} changed since its header was read (ETag ${expected} → ${actual ?? 'missing'}); re-ingest it`);
     this.name = 'ObjectChangedError';
   }
 }
 
-/** The origin failed in a way retries did not cure (5xx, reset, short read, wrong range). */
-export class SourceError extends Error {
-  constructor(message: string, readonly status?: number, readonly retryable = false) {
-    super(message);
+/**
+ * The origin failed in a way retries did not cure (5xx, reset, short read, wrong range). `status` is
+ * the origin's HTTP status where it gave one; `retryable` whether another attempt could succeed.
+ */
+export class SourceError extends TaoguanError {
+  constructor(message: string, readonly status?: number, readonly retryable = false, kind: ErrorKind = 'origin') {
+    super(kind, message);
     this.name = 'SourceError';
+  }
+}
+
+/**
+ * No object at the location (HTTP 404, S3 NoSuchKey, a file's ENOENT). Never retried: it was deleted
+ * or moved, and only a re-ingest (or deleting the dataset) mends a catalog row pointing at it.
+ */
+export class ObjectMissingError extends SourceError {
+  constructor(location: string, detail: string) {
+    super(`${location}: ${detail}`, 404, false);
+    this.name = 'ObjectMissingError';
   }
 }
 
 /** The origin did not answer within the timeout. */
 export class SourceTimeoutError extends SourceError {
   constructor(location: string, ms: number) {
-    super(`${location}: no response within ${ms} ms`, undefined, true);
+    super(`${location}: no response within ${ms} ms`, undefined, true, 'timeout');
     this.name = 'SourceTimeoutError';
   }
 }

@@ -2,7 +2,7 @@ import type { ObjectInfo, ReadOptions, Source } from '../source/source.ts';
 import { parseGdalMetadata, parseGhostHeader, parseNodata } from './gdal.ts';
 import { geotransformOf, parseGeoKeys } from './geokeys.ts';
 import { HEADER_VERSION, dtypeOf, type CogHeader, type Level, type SampleFormat, type TiffImage } from './header.ts';
-import { LIMITS, num, nums, readIfd, str, type RawIfd } from './ifd.ts';
+import { num, nums, readIfdChain, str, type RawIfd } from './ifd.ts';
 import { HeaderReader, TiffError } from './reader.ts';
 import { Tag } from './tags.ts';
 
@@ -40,20 +40,10 @@ export async function readHeader(source: Source, options: ReadHeaderOptions = {}
   const ghostBytes = r.bytes(headerSize, Math.min(r.prefixLength - headerSize, 4096));
   const ghost = parseGhostHeader(ghostBytes);
 
-  const raw: RawIfd[] = [];
-  const seen = new Set<number>();
-  let next = bigTiff ? r.u64(8) : r.u32(4);
-  while (next !== 0) {
-    if (seen.has(next)) throw new TiffError(`IFD chain loops back to byte ${next}`);
-    if (raw.length >= LIMITS.maxIfds) throw new TiffError(`more than ${LIMITS.maxIfds} IFDs; refusing to read further`);
-    seen.add(next);
-    const ifd = await readIfd(r, next, bigTiff, raw.length);
-    raw.push(ifd);
-    next = ifd.next;
-  }
+  const raw = await readIfdChain(r, bigTiff ? r.u64(8) : r.u32(4), bigTiff);
   if (raw.length === 0) throw new TiffError('TIFF has no image (first IFD offset is 0)');
 
-  const images = raw.map((ifd, i) => toImage(ifd, i));
+  const images = raw.map((ifd, i) => toImage(ifd, i, r.size));
   const levels = groupLevels(images);
   const ifd0 = raw[0];
   const full = levels[0].image;
@@ -84,7 +74,7 @@ export async function readHeader(source: Source, options: ReadHeaderOptions = {}
   return { header, info, requests: r.requests, bytesRead: r.bytesRead };
 }
 
-function toImage(ifd: RawIfd, index: number): TiffImage {
+function toImage(ifd: RawIfd, index: number, fileSize: number): TiffImage {
   const where = `IFD ${index}`;
   const width = num(ifd, Tag.ImageWidth);
   const height = num(ifd, Tag.ImageLength);
@@ -120,6 +110,12 @@ function toImage(ifd: RawIfd, index: number): TiffImage {
   const blocks = Math.ceil(width / blockWidth) * Math.ceil(height / blockHeight) * (planar === 2 ? samplesPerPixel : 1);
   if (offsets.length !== blocks || byteCounts.length !== blocks) {
     throw new TiffError(`${where}: expected ${blocks} block offsets and byte counts, found ${offsets.length} and ${byteCounts.length}`);
+  }
+  // Refused here rather than failing every tile that needs the block (libtiff fails its read too).
+  for (let i = 0; i < blocks; i++) {
+    if (byteCounts[i] > 0 && offsets[i] > 0 && offsets[i] + byteCounts[i] > fileSize) {
+      throw new TiffError(`${where}: block ${i} (bytes ${offsets[i]}–${offsets[i] + byteCounts[i]}) lies past the end of the file (${fileSize} bytes): truncated?`);
+    }
   }
   const compression = num(ifd, Tag.Compression, 1);
   const predictor = num(ifd, Tag.Predictor, 1);

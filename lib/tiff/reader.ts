@@ -1,7 +1,8 @@
+import { InputError } from '../errors.ts';
 import type { ObjectInfo, ReadOptions, Source } from '../source/source.ts';
 
 /** A malformed, truncated or hostile TIFF. The message names the problem and where it is. */
-export class TiffError extends Error {
+export class TiffError extends InputError {
   constructor(message: string) {
     super(message);
     this.name = 'TiffError';
@@ -104,7 +105,8 @@ export class HeaderReader {
     return this.chunks.find((c) => offset >= c.offset && offset + length <= c.offset + c.bytes.length);
   }
 
-  private at(offset: number, length: number): [DataView, number] {
+  /** The loaded bytes at `offset` as a view and the index there (ensure them first): for decoding arrays. */
+  at(offset: number, length: number): [DataView, number] {
     const c = this.find(offset, length);
     if (!c) throw new Error(`HeaderReader: bytes ${offset}+${length} not loaded (call ensure first)`);
     return [c.view, offset - c.offset];
@@ -133,6 +135,8 @@ export class HeaderReader {
   }
   i64(o: number): number {
     const [v, i] = this.at(o, 8);
-    return Number(v.getBigInt64(i, this.littleEndian));
+    const big = v.getBigInt64(i, this.littleEndian);
+    if (big > BigInt(Number.MAX_SAFE_INTEGER) || big < BigInt(Number.MIN_SAFE_INTEGER)) throw new TiffError(`64-bit value ${big} at byte ${o} is too large to be an offset or count`);
+    return Number(big);
   }
 }

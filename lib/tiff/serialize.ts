@@ -1,4 +1,7 @@
+import { TaoguanError } from '../errors.ts';
 import { HEADER_VERSION, type CogHeader, type TiffImage } from './header.ts';
+import { LIMITS } from './ifd.ts';
+import { TiffError } from './reader.ts';
 
 /**
  * CogHeader ⇄ a compact JSON string, the form the catalog stores. Block offsets and byte counts
@@ -7,17 +10,23 @@ import { HEADER_VERSION, type CogHeader, type TiffImage } from './header.ts';
  * JPEG tables, which JSON cannot carry as they are, get tagged encodings. Everything round-trips exactly.
  */
 export function serializeHeader(header: CogHeader): string {
-  return JSON.stringify(header, (key, value) => {
+  const text = JSON.stringify(header, (key, value) => {
     if (key === 'offsets' || key === 'byteCounts') return packIntegers(value as number[]);
     if (key === 'jpegTables') return Buffer.from(value as Uint8Array).toString('base64');
     if (key === 'nodata' && typeof value === 'number' && !Number.isFinite(value)) return String(value);
     return value;
   });
+  // A catalog row holds the header whole, and every cold tile request reads and parses it.
+  const bytes = Buffer.byteLength(text);
+  if (bytes > LIMITS.maxSerializedHeaderBytes) {
+    throw new TiffError(`the header serialises to ${bytes} bytes, more than the cap of ${LIMITS.maxSerializedHeaderBytes} bytes on a stored header (too many blocks, or too much metadata)`);
+  }
+  return text;
 }
 
-export class HeaderVersionError extends Error {
+export class HeaderVersionError extends TaoguanError {
   constructor(found: unknown) {
-    super(`stored COG header has version ${String(found)}, this taoguan reads version ${HEADER_VERSION}: re-ingest the dataset (or run \`taoguan catalog migrate\`)`);
+    super('unavailable', `stored COG header has version ${String(found)}, this taoguan reads version ${HEADER_VERSION}: re-ingest the dataset (or run \`taoguan catalog migrate\`)`);
     this.name = 'HeaderVersionError';
   }
 }
@@ -44,7 +53,9 @@ export function deserializeHeader(text: string): CogHeader {
  * doubles lose integers: such rare values take the BigInt path.
  */
 export function packIntegers(values: number[]): string {
-  const out: number[] = [];
+  // A delta below 2^53 zigzags into at most 54 bits: 8 bytes of 7; the BigInt path's up to 9.
+  const out = Buffer.allocUnsafe(values.length * 9);
+  let n = 0;
   let prev = 0;
   for (const v of values) {
     const d = v - prev;
@@ -52,21 +63,21 @@ export function packIntegers(values: number[]): string {
     if (Math.abs(d) < 2 ** 52) {
       let z = d >= 0 ? d * 2 : -d * 2 - 1;
       while (z >= 128) {
-        out.push((z % 128) + 128);
+        out[n++] = (z % 128) + 128;
         z = Math.floor(z / 128);
       }
-      out.push(z);
+      out[n++] = z;
     } else {
       const big = BigInt(d);
       let z = big >= 0n ? big * 2n : -big * 2n - 1n;
       while (z >= 128n) {
-        out.push(Number(z % 128n) + 128);
+        out[n++] = Number(z % 128n) + 128;
         z /= 128n;
       }
-      out.push(Number(z));
+      out[n++] = Number(z);
     }
   }
-  return Buffer.from(out).toString('base64');
+  return out.toString('base64', 0, n);
 }
 
 export function unpackIntegers(text: string): number[] {

@@ -1,4 +1,5 @@
 import proj4 from 'proj4';
+import { InputError } from '../errors.ts';
 import type { CrsInfo } from '../tiff/header.ts';
 import { GEOGRAPHIC, proj4FromGeoKeys } from './crs-geokeys.ts';
 
@@ -61,7 +62,7 @@ function gaussKruger(code: number): { lon0: number; x0: number; geog: number } |
 
 const SUPPORTED = 'EPSG:4326, 3857, 3395, WGS84 UTM (326xx/327xx), CGCS2000 (4490, 4491–4554), Beijing 1954 (4214, 2401–2442, 21413–21483), Xian 1980 (4610, 2327–2390), or user-defined GeoKeys for common projections';
 
-export class UnknownCrsError extends Error {
+export class UnknownCrsError extends InputError {
   constructor(readonly crs: CrsInfo | null, reason?: string) {
     super(!crs
       ? 'the raster has no CRS (no GeoKeys); assign one, e.g. gdal_translate -a_srs EPSG:4326'

@@ -8,6 +8,7 @@
  *   GCJ-02 lon/lat, so tiles line up with AMap / Tencent basemaps (drawn in GCJ-02). A grid point
  *   goes to WGS84 by inverse Web Mercator and then the inverse GCJ-02 transform (./gcj02.ts).
  */
+import { InputError } from '../errors.ts';
 
 export type TmsId = 'WebMercatorQuad' | 'WGS1984Quad' | 'GCJ02WebMercatorQuad';
 
@@ -76,7 +77,7 @@ export const MAX_TILE_SIZE = 2048;
 
 export function tileMatrixSet(id: string): TileMatrixSet {
   const tms = (TILE_MATRIX_SETS as Record<string, TileMatrixSet | undefined>)[id];
-  if (!tms) throw new RangeError(`unknown tile matrix set "${id}" (known: ${Object.keys(TILE_MATRIX_SETS).join(', ')})`);
+  if (!tms) throw new InputError(`unknown tile matrix set "${id}" (known: ${Object.keys(TILE_MATRIX_SETS).join(', ')})`);
   return tms;
 }
 
@@ -85,20 +86,20 @@ export function matrixSize(tms: TileMatrixSet, z: number): [number, number] {
   return [tms.matrixWidth0 * 2 ** z, tms.matrixHeight0 * 2 ** z];
 }
 
-/** Throws a RangeError naming the bad coordinate when z/x/y is not a tile of this grid. */
+/** Throws an InputError naming the bad coordinate when z/x/y is not a tile of this grid. */
 export function validateTile(tms: TileMatrixSet, z: number, x: number, y: number): void {
-  if (!Number.isInteger(z)) throw new RangeError(`zoom ${z} is not an integer`);
-  if (z < 0 || z > MAX_ZOOM) throw new RangeError(`zoom ${z} is outside 0..${MAX_ZOOM}`);
+  if (!Number.isInteger(z)) throw new InputError(`zoom ${z} is not an integer`);
+  if (z < 0 || z > MAX_ZOOM) throw new InputError(`zoom ${z} is outside 0..${MAX_ZOOM}`);
   const [w, h] = matrixSize(tms, z);
-  if (!Number.isInteger(x)) throw new RangeError(`x ${x} is not an integer`);
-  if (x < 0 || x >= w) throw new RangeError(`x ${x} is outside 0..${w - 1} at zoom ${z}`);
-  if (!Number.isInteger(y)) throw new RangeError(`y ${y} is not an integer`);
-  if (y < 0 || y >= h) throw new RangeError(`y ${y} is outside 0..${h - 1} at zoom ${z}`);
+  if (!Number.isInteger(x)) throw new InputError(`x ${x} is not an integer`);
+  if (x < 0 || x >= w) throw new InputError(`x ${x} is outside 0..${w - 1} at zoom ${z}`);
+  if (!Number.isInteger(y)) throw new InputError(`y ${y} is not an integer`);
+  if (y < 0 || y >= h) throw new InputError(`y ${y} is outside 0..${h - 1} at zoom ${z}`);
 }
 
 export function validateTileSize(size: number): void {
   if (!Number.isInteger(size) || size < 1 || size > MAX_TILE_SIZE) {
-    throw new RangeError(`tile size ${size} is outside 1..${MAX_TILE_SIZE} (an integer number of pixels)`);
+    throw new InputError(`tile size ${size} is outside 1..${MAX_TILE_SIZE} (an integer number of pixels)`);
   }
 }
 

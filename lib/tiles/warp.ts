@@ -1,3 +1,4 @@
+import { InputError } from '../errors.ts';
 import type { Window } from '../raster/plan.ts';
 import type { CogHeader } from '../tiff/header.ts';
 import { approxRow, controlRows, DEFAULT_MAX_ERROR } from './approx.ts';
@@ -84,9 +85,9 @@ export function planTile(header: CogHeader, tms: TileMatrixSet, z: number, x: nu
   const { tileSize: n = 256, resampling = 'nearest', maxError = DEFAULT_MAX_ERROR } = options;
   validateTile(tms, z, x, y);
   validateTileSize(n);
-  if (!RESAMPLINGS.includes(resampling)) throw new RangeError(`resampling "${resampling}" is not one of ${RESAMPLINGS.join(', ')}`);
+  if (!RESAMPLINGS.includes(resampling)) throw new InputError(`resampling "${resampling}" is not one of ${RESAMPLINGS.join(', ')}`);
   const gt = header.geotransform;
-  if (!gt) throw new Error('the raster has no geotransform: it cannot be placed on a map');
+  if (!gt) throw new InputError('the raster has no geotransform: it cannot be placed on a map');
   const projection = gridProjection(tms, proj4ForCrs(header.crs));
   const dst = tileTransform(tms, z, x, y, n);
   const rows = footprintRows(header, tms, projection, dst, n);

@@ -4,25 +4,30 @@
  * lambda-wrapper.sh), with the environment the deployment files set (MALLOC_ENV), serving
  * `concurrency` requests at once. Used by `npm run bench` and by test/memory-128.test.ts.
  */
-import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { MALLOC_ENV } from '../../functions/memory.ts';
+import { runCapped } from './capped-child.ts';
 
 export interface MemoryCheck {
   /** dist/aws/tiles (holding index.js and lambda-wrapper.sh). */
   bundleDir: string;
   catalog: string;
+  /** The local folder the catalog's rows name, ending in "/": a function reads files only under a listed one. */
+  folder: string;
   paths: string[];
   seconds?: number;
   memoryMb?: number;
   concurrency?: number;
   /** Leave out MALLOC_ENV and the wrapper: Node as Lambda starts it, for comparison. */
   bare?: boolean;
+  /** Environment added for the function (TAOGUAN_* settings). */
+  env?: Record<string, string>;
+  /** Kill the instance past this RSS (default 4× its memory): a runaway shows as `killed`, never swaps the machine. */
+  capMb?: number;
 }
 
 export interface MemoryResult {
@@ -32,6 +37,8 @@ export interface MemoryResult {
   statuses: Record<string, number>;
   /** The first answer that was not 200: status, path and body. */
   firstError?: string;
+  /** Killed by the watchdog past capMb (then peakMb is the largest RSS it saw). */
+  killed?: boolean;
 }
 
 const CHILD = fileURLToPath(new URL('./memory-child.cjs', import.meta.url));
@@ -46,11 +53,14 @@ export async function checkFunctionMemory(o: MemoryCheck): Promise<MemoryResult>
     const lambdaNode = [process.execPath, '--expose-gc', `--max-semi-space-size=${Math.floor(memoryMb / 10 / 2)}`, `--max-old-space-size=${memoryMb - Math.floor(memoryMb / 10)}`];
     const command = o.bare ? lambdaNode : ['bash', join(o.bundleDir, 'lambda-wrapper.sh'), ...lambdaNode];
     const env = {
-      PATH: process.env.PATH, TAOGUAN_CATALOG: o.catalog, AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(memoryMb),
-      ...(o.bare ? {} : MALLOC_ENV),
+      PATH: process.env.PATH, TAOGUAN_CATALOG: o.catalog, TAOGUAN_ALLOWED_PREFIXES: o.folder, AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(memoryMb),
+      ...(o.bare ? {} : MALLOC_ENV), ...o.env,
     };
-    const { stdout } = await promisify(execFile)(command[0], [...command.slice(1), CHILD, join(o.bundleDir, 'index.js'), pathsFile, String(o.seconds ?? 8), String(o.concurrency ?? 4)], { env, timeout: 120_000 });
-    return JSON.parse(stdout.trim().split('\n').pop()!) as MemoryResult;
+    // the child runs until its list was served through twice, at most 10 minutes
+    const run = await runCapped(command[0], [...command.slice(1), CHILD, join(o.bundleDir, 'index.js'), pathsFile, String(o.seconds ?? 8), String(o.concurrency ?? 4)], { env, capMb: o.capMb ?? memoryMb * 4, timeoutMs: 660_000 });
+    if (run.killed) return { peakMb: run.maxRssMb, endMb: run.maxRssMb, requests: 0, statuses: {}, killed: true };
+    if (run.code !== 0) throw new Error(`the function instance failed (exit ${run.code}): ${run.stderr.slice(-2000)}`);
+    return JSON.parse(run.stdout.trim().split('\n').pop()!) as MemoryResult;
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
@@ -59,7 +69,7 @@ export async function checkFunctionMemory(o: MemoryCheck): Promise<MemoryResult>
 /** `npm run bench`: the 128 MB check over the serve bench's tiles of the 10980² COG, ours and bare. */
 export async function benchFunctionMemory(): Promise<Record<string, MemoryResult>> {
   const { build, DIST, isBuilt } = await import('../build.ts');
-  const { sentinelCatalog } = await import('./data.ts');
+  const { DATA_DIR, sentinelCatalog } = await import('./data.ts');
   const { tilePaths } = await import('./serve.ts');
   if (!isBuilt() || !existsSync(join(DIST, 'aws', 'tiles', 'lambda-wrapper.sh'))) await build();
   const dir = await mkdtemp(join(tmpdir(), 'taoguan-mem-bench-'));
@@ -67,7 +77,7 @@ export async function benchFunctionMemory(): Promise<Record<string, MemoryResult
     const uri = await sentinelCatalog(dir);
     const out: Record<string, MemoryResult> = {};
     for (const bare of [false, true]) {
-      const r = await checkFunctionMemory({ bundleDir: join(DIST, 'aws', 'tiles'), catalog: `${uri}?mode=ro`, paths: tilePaths(), seconds: 15, bare });
+      const r = await checkFunctionMemory({ bundleDir: join(DIST, 'aws', 'tiles'), catalog: `${uri}?mode=ro`, folder: `${DATA_DIR}/`, paths: tilePaths(), seconds: 15, bare });
       console.log(`  ${bare ? 'as Lambda starts Node' : 'with our settings   '}  peak RSS ${r.peakMb} MB, at the end ${r.endMb} MB, ${r.requests} requests, ${JSON.stringify(r.statuses)}`);
       out[bare ? 'bare' : 'ours'] = r;
     }

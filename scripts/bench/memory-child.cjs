@@ -1,6 +1,8 @@
 // One tiles function instance, as the 128 MB check runs it: plain Node (no tsx, which would weigh
 // ~40 MB by itself), the built bundle require()d, `concurrency` requests in flight over a list of
-// API Gateway v2 paths for `seconds`, then one JSON line: peak RSS (VmHWM) and what was answered.
+// API Gateway v2 paths for `seconds` and until the list has been served through twice (cold, then
+// warm: on a loaded machine that takes longer, never fewer requests), at most 10 minutes, then one
+// JSON line: peak RSS (VmHWM) and what was answered.
 'use strict';
 const { readFileSync } = require('node:fs');
 const [bundle, pathsFile, seconds, concurrency] = process.argv.slice(2);
@@ -16,10 +18,12 @@ const event = (p) => {
 (async () => {
   const { handler } = require(bundle);
   const end = Date.now() + Number(seconds) * 1000;
+  const limit = Date.now() + 600_000;
+  const more = () => Date.now() < limit && (Date.now() < end || next < 2 * paths.length);
   const statuses = {};
   let next = 0, requests = 0, firstError;
   const loop = async () => {
-    while (Date.now() < end) {
+    while (more()) {
       const res = await handler(event(paths[next++ % paths.length]), context);
       statuses[res.statusCode] = (statuses[res.statusCode] ?? 0) + 1;
       if (res.statusCode !== 200 && !firstError) firstError = `${res.statusCode} ${paths[(next - 1) % paths.length]} ${String(res.body).slice(0, 300)}`;

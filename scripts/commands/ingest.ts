@@ -1,5 +1,6 @@
 import { SingleBar } from 'cli-progress';
 import { ingestMany, ingestObject, planIngest } from '../../lib/ingest/index.ts';
+import { allowedPrefixes, type LocationPolicy } from '../../lib/source/allow.ts';
 import { withCatalog } from './catalog.ts';
 
 interface IngestCliOptions {
@@ -11,9 +12,17 @@ interface IngestCliOptions {
   /** Checked by the CLI's option parser. */
   concurrency: number;
   progress?: boolean;
+  /** Only read under these prefixes; local files by where their links lead. */
+  allowedPrefix?: string[];
+}
+
+async function policyOf(opts: IngestCliOptions): Promise<LocationPolicy | undefined> {
+  if (!opts.allowedPrefix?.length) return undefined;
+  return { prefixes: await allowedPrefixes(opts.allowedPrefix).catch((e: Error) => { throw new Error(`--allowed-prefix ${e.message}`); }) };
 }
 
 export async function ingestCommand(pattern: string, opts: IngestCliOptions): Promise<void> {
+  const policy = await policyOf(opts);
   await withCatalog(opts.catalog, async (catalog) => {
     const keyNames = (await catalog.keys()).map((k) => k.name);
     if (opts.key?.length) {
@@ -27,11 +36,11 @@ export async function ingestCommand(pattern: string, opts: IngestCliOptions): Pr
       if (unknown.length) throw new Error(`unknown key(s) ${unknown.join(', ')}; the catalog's keys are ${keyNames.join(', ')}`);
       const missing = keyNames.filter((k) => !(k in given));
       if (missing.length) throw new Error(`missing --key for ${missing.join(', ')}`);
-      const result = await ingestObject(catalog, pattern, keyNames.map((k) => given[k]), { exact: opts.exact, force: opts.force });
+      const result = await ingestObject(catalog, pattern, keyNames.map((k) => given[k]), { exact: opts.exact, force: opts.force, policy });
       console.log(`${result}: ${pattern}`);
       return;
     }
-    const planned = await planIngest(keyNames, pattern, { regex: opts.regex });
+    const planned = await planIngest(keyNames, pattern, { regex: opts.regex, onSkip: (location, reason) => console.error(`skipped ${location}: ${reason}`) });
     const abort = new AbortController();
     const stop = () => {
       // Rows are written whole, one upsert each: stopping between them leaves a consistent catalog.
@@ -46,7 +55,7 @@ export async function ingestCommand(pattern: string, opts: IngestCliOptions): Pr
     const showBar = opts.progress !== false && process.stderr.isTTY;
     if (showBar) bar.start(planned.length, 0, { file: '' });
     const result = await ingestMany(catalog, planned, {
-      exact: opts.exact, force: opts.force, concurrency: opts.concurrency, signal: abort.signal,
+      exact: opts.exact, force: opts.force, policy, concurrency: opts.concurrency, signal: abort.signal,
       onProgress: (done, _total, file) => showBar && bar.update(done, { file: file.split('/').pop() }),
     });
     if (showBar) bar.stop();

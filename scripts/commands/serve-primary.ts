@@ -11,6 +11,7 @@ import cluster, { type Worker } from 'node:cluster';
 import { MALLOC_ENV } from '../../functions/memory.ts';
 import type { Catalog } from '../../lib/catalog/catalog.ts';
 import { openCatalog } from '../../lib/catalog/open.ts';
+import { relativeRowsWarning } from '../../lib/ingest/local-paths.ts';
 import { catalogUri } from './catalog.ts';
 import { answerCatalogCalls } from './serve-catalog.ts';
 import type { ServeOptions } from './serve.ts';
@@ -32,9 +33,13 @@ const ending = (code: number | null, signal: string | null) => (signal ? `was ki
 
 export async function runPrimary(opts: ServeOptions, workers: number): Promise<void> {
   // The primary holds the one catalog connection (or SQLite engine) of the machine; workers ask it.
-  const catalog = await openCatalog(catalogUri(opts.catalog));
+  // Only workers answer from stale records: they know how old theirs are (one the primary passed on
+  // stale would look fresh to them, and could outlive the window).
+  const catalog = await openCatalog(catalogUri(opts.catalog), { staleMs: 0 });
   try {
     await catalog.keys(); // fail now, with the catalog's own message, before any worker starts
+    const relative = await relativeRowsWarning(catalog);
+    if (relative) console.error(relative);
   } catch (e) {
     await catalog.close().catch(() => undefined);
     throw e;
@@ -68,7 +73,9 @@ class Supervisor {
   }
 
   #fork(): void {
-    const w = cluster.fork({ ...MALLOC_ENV, ...process.env, TAOGUAN_SERVE_CATALOG_URI: this.catalog.uri });
+    const w = cluster.fork({
+      ...MALLOC_ENV, ...process.env, TAOGUAN_SERVE_CATALOG_URI: this.catalog.uri, TAOGUAN_SERVE_CATALOG_TIMEOUT_MS: String(this.catalog.timeoutMs ?? ''),
+    });
     answerCatalogCalls(w, this.catalog);
     // A send to a worker that just died fails with EPIPE; its 'exit' is what matters, handled below.
     w.on('error', () => undefined);

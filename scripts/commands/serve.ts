@@ -5,6 +5,7 @@ import { limitsFor, machineMemoryMb } from '../../lib/api/admission.ts';
 import { accessFromEnv, AccessControl } from '../../lib/api/auth.ts';
 import { createApi, createNodeServer, type AccessOptions, type RequestLog } from '../../lib/api/index.ts';
 import { CachedCatalog } from '../../lib/catalog/cache.ts';
+import type { Catalog } from '../../lib/catalog/catalog.ts';
 import { openCatalog } from '../../lib/catalog/open.ts';
 import { catalogUri } from './catalog.ts';
 import { PrimaryCatalog } from './serve-catalog.ts';
@@ -34,6 +35,8 @@ export interface ServeOptions {
   maxWaitMs?: number;
   /** Per worker: open connections (lib/api/node.ts). */
   maxConnections?: number;
+  /** How long past their ttl known records keep answering while the catalog is unavailable (default 3600). */
+  catalogStaleSeconds?: number;
 }
 
 /** Flags first, the environment second; a flag set replaces its variable. */
@@ -68,15 +71,25 @@ function listenError(e: NodeJS.ErrnoException, host: string, port: number): Erro
   return new Error(`cannot listen on ${host.includes(':') ? `[${host}]` : host}:${port}: ${(e.code && why[e.code]) ?? e.message}${e.code ? ` (${e.code})` : ''}`);
 }
 
+/**
+ * The catalog one serving process reads, behind its own cache: a worker whose primary holds the
+ * catalog asks it (serve-catalog.ts); otherwise the store is opened here.
+ */
+export async function serverCatalog(opts: ServeOptions): Promise<Catalog> {
+  const viaPrimary = cluster.isWorker && process.env.TAOGUAN_SERVE_CATALOG_URI;
+  const cache = { staleMs: opts.catalogStaleSeconds === undefined ? undefined : opts.catalogStaleSeconds * 1000 };
+  return viaPrimary
+    ? new CachedCatalog(new PrimaryCatalog(viaPrimary, Number(process.env.TAOGUAN_SERVE_CATALOG_TIMEOUT_MS) || undefined), cache)
+    : openCatalog(catalogUri(opts.catalog), cache);
+}
+
 /** One process: the API on a socket, a log line per request, a clean stop on SIGINT / SIGTERM. */
 export async function startServer(opts: ServeOptions, onListening?: (url: string) => void): Promise<Server> {
   // Options first: a bad one is refused before any catalog connection exists to keep the process alive.
   const access = accessOptions(opts);
   // Per worker: the machine's memory shared by its workers (one per core unless told).
   const limits = limitsFor(machineMemoryMb() / (opts.workers ?? (cluster.isWorker ? availableParallelism() : 1)), { maxInFlight: opts.maxInFlight, maxQueue: opts.maxQueue, maxWaitMs: opts.maxWaitMs });
-  // A worker whose primary holds the catalog asks it (serve-catalog.ts); otherwise open the store here.
-  const viaPrimary = cluster.isWorker && process.env.TAOGUAN_SERVE_CATALOG_URI;
-  const catalog = viaPrimary ? new CachedCatalog(new PrimaryCatalog(viaPrimary)) : await openCatalog(catalogUri(opts.catalog));
+  const catalog = await serverCatalog(opts);
   try {
     await catalog.keys(); // fail now, with the catalog's own message, rather than on the first request
     const logger = opts.quiet ? undefined : (l: RequestLog) => console.log(logLine(l));

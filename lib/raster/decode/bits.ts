@@ -1,3 +1,5 @@
+import { TiffError } from '../../tiff/reader.ts';
+
 /**
  * 1-bit samples (GDAL's internal mask IFDs: one bit per pixel, MSB first, each row padded to a whole
  * byte) expanded to one byte per pixel: 0 for a clear bit, 255 for a set one (GDAL's mask values).
@@ -5,7 +7,7 @@
 export function expandBits(bytes: Uint8Array, width: number, height: number): Uint8Array {
   const rowBytes = Math.ceil(width / 8);
   if (bytes.length < rowBytes * height) {
-    throw new Error(`1-bit block: ${bytes.length} bytes is less than ${height} rows of ${rowBytes} bytes (${width} pixels)`);
+    throw new TiffError(`1-bit block: ${bytes.length} bytes is less than ${height} rows of ${rowBytes} bytes (${width} pixels)`);
   }
   const out = new Uint8Array(width * height);
   const whole = width >> 3;

@@ -1,4 +1,5 @@
 import { inflateSync } from 'node:zlib';
+import { TiffError } from '../../tiff/reader.ts';
 
 /** Output allowed past the expected size before we call the stream wrong (libtiff ignores excess). */
 const SLACK = 4096;
@@ -18,12 +19,12 @@ export function inflate(src: Uint8Array, expected: number): Uint8Array {
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
     if (e.code === 'ERR_BUFFER_TOO_LARGE' || e instanceof RangeError) {
-      throw new Error(`Deflate: stream inflates to more than the block's ${expected} bytes (corrupt stream, decompression bomb, or wrong block size)`);
+      throw new TiffError(`Deflate: stream inflates to more than the block's ${expected} bytes (corrupt stream, decompression bomb, or wrong block size)`);
     }
-    throw new Error(`Deflate: corrupt or truncated stream (${e.message})`);
+    throw new TiffError(`Deflate: corrupt or truncated stream (${e.message})`);
   }
   if (out.length < expected) {
-    throw new Error(`Deflate: output size mismatch: stream inflates to ${out.length} bytes, the block needs ${expected}`);
+    throw new TiffError(`Deflate: output size mismatch: stream inflates to ${out.length} bytes, the block needs ${expected}`);
   }
   return out;
 }

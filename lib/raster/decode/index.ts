@@ -4,7 +4,7 @@
  * decodeBlock returns the block's samples in HOST (little-endian) byte order, predictor undone,
  * exactly width × height × samplesPerBlockPixel × bitsPerSample / 8 bytes (1-bit blocks: one byte
  * per pixel, 0 or 255). The result owns its buffer (byteOffset 0, buffer the same length), so it can
- * be viewed as any typed array. Failures throw an Error naming the codec and the problem.
+ * be viewed as any typed array. Failures throw a TiffError naming the codec and the problem.
  *
  * One file per codec:      deflate.ts (node:zlib, bounded)   lzw.ts (ours, bounded; see its note)
  *   jpeg.ts (geotiff + libjpeg-style YCbCr→RGB)   packbits.ts   zstd.ts (zstddec WASM)
@@ -32,6 +32,7 @@ import type * as LercModule from './lerc.ts';
 import type * as ZstdModule from './zstd.ts';
 import { swapBytes, undoFloatingPoint, undoHorizontal } from './predictor.ts';
 import { expandBits } from './bits.ts';
+import { TiffError } from '../../tiff/reader.ts';
 
 export { expandBits } from './bits.ts';
 export { swapBytes, undoFloatingPoint, undoHorizontal } from './predictor.ts';
@@ -46,6 +47,11 @@ export interface BlockParams {
   /** The block's decoded dims: blockWidth × blockHeight (strips: the rows in this strip). */
   width: number;
   height: number;
+  /**
+   * A strip's RowsPerStrip, when the block is the last strip, cut short: its JPEG frame may still
+   * declare the full strip (libtiff crops it). Otherwise frames must be the block's size exactly.
+   */
+  maxRows?: number;
   littleEndian: boolean;
   photometric: number;
   jpegTables?: Uint8Array;
@@ -80,29 +86,29 @@ export function compressionName(code: number): string {
 export async function decodeBlock(bytes: Uint8Array, p: BlockParams): Promise<Uint8Array> {
   const { width, height, bitsPerSample: bits, samplesPerBlockPixel: spp, compression } = p;
   if (!(Number.isInteger(width) && width > 0 && Number.isInteger(height) && height > 0 && Number.isInteger(spp) && spp > 0)) {
-    throw new Error(`decodeBlock: invalid block shape ${width}×${height}×${spp}`);
+    throw new TiffError(`decodeBlock: invalid block shape ${width}×${height}×${spp}`);
   }
   if (bits !== 1 && bits !== 8 && bits !== 16 && bits !== 32 && bits !== 64) {
-    throw new Error(`decodeBlock: unsupported BitsPerSample ${bits}`);
+    throw new TiffError(`decodeBlock: unsupported BitsPerSample ${bits}`);
   }
   if (bits === 1 && (spp !== 1 || p.predictor > 1)) {
-    throw new Error(`decodeBlock: 1-bit blocks are supported only as single-sample masks without a predictor`);
+    throw new TiffError(`decodeBlock: 1-bit blocks are supported only as single-sample masks without a predictor`);
   }
   const bps = bits / 8;
   // Bytes the codec must produce (1-bit: rows padded to whole bytes) and that decodeBlock returns.
   const rawBytes = bits === 1 ? Math.ceil(width / 8) * height : width * height * spp * bps;
   if (rawBytes > MAX_BLOCK_BYTES) {
-    throw new Error(`decodeBlock: block ${width}×${height}×${spp} of ${bits}-bit samples is larger than ${MAX_BLOCK_BYTES} bytes`);
+    throw new TiffError(`decodeBlock: block ${width}×${height}×${spp} of ${bits}-bit samples is larger than ${MAX_BLOCK_BYTES} bytes`);
   }
 
   // Codecs that hand back final host-order samples.
   if (compression === 7) {
-    if (bits !== 8) throw new Error(`JPEG: ${bits}-bit samples are not supported (8-bit only)`);
+    if (bits !== 8) throw new TiffError(`JPEG: ${bits}-bit samples are not supported (8-bit only)`);
     const { jpegDecode } = await (jpegModule ??= import('./jpeg.ts'));
-    return owned(await jpegDecode(bytes, { width, height, samples: spp, photometric: p.photometric, jpegTables: p.jpegTables }), rawBytes);
+    return owned(await jpegDecode(bytes, { width, height, maxRows: p.maxRows, samples: spp, photometric: p.photometric, jpegTables: p.jpegTables }), rawBytes);
   }
   if (compression === 34887) {
-    if (bits === 1) throw new Error('LERC: 1-bit samples are not supported');
+    if (bits === 1) throw new TiffError('LERC: 1-bit samples are not supported');
     const { lercDecode } = await (lercModule ??= import('./lerc.ts'));
     return owned(await lercDecode(bytes, { width, height, samples: spp, bitsPerSample: bits, sampleFormat: p.sampleFormat, lercParameters: p.lercParameters }), rawBytes);
   }
@@ -111,7 +117,7 @@ export async function decodeBlock(bytes: Uint8Array, p: BlockParams): Promise<Ui
   switch (compression) {
     case 1:
       if (bytes.length < rawBytes) {
-        throw new Error(`uncompressed block: output size mismatch: ${bytes.length} bytes, the block needs ${rawBytes}`);
+        throw new TiffError(`uncompressed block: output size mismatch: ${bytes.length} bytes, the block needs ${rawBytes}`);
       }
       raw = new Uint8Array(bytes.subarray(0, rawBytes)); // a copy (even of a Buffer): the predictor and swap work in place
       break;
@@ -129,31 +135,31 @@ export async function decodeBlock(bytes: Uint8Array, p: BlockParams): Promise<Ui
       raw = await (await (zstdModule ??= import('./zstd.ts'))).zstdDecode(bytes, rawBytes);
       break;
     default:
-      throw new Error(`unsupported compression: ${compressionName(compression)}`);
+      throw new TiffError(`unsupported compression: ${compressionName(compression)}`);
   }
   if (raw.length > rawBytes) raw = raw.subarray(0, rawBytes);
   else if (raw.length < rawBytes) {
-    throw new Error(`${compressionName(compression)}: output size mismatch: ${raw.length} bytes, the block needs ${rawBytes}`);
+    throw new TiffError(`${compressionName(compression)}: output size mismatch: ${raw.length} bytes, the block needs ${rawBytes}`);
   }
 
   if (bits === 1) return expandBits(raw, width, height);
 
   if (p.predictor === 3) {
-    if (p.sampleFormat !== 3) throw new Error(`predictor 3 (floating point) on SampleFormat ${p.sampleFormat} data`);
+    if (p.sampleFormat !== 3) throw new TiffError(`predictor 3 (floating point) on SampleFormat ${p.sampleFormat} data`);
     // Byte planes are MSB first whatever the file's byte order; the result is host order already.
     return undoFloatingPoint(raw, width, height, spp, bps);
   }
   if (raw.byteOffset % 8 !== 0) raw = new Uint8Array(raw); // typed-array views need alignment
   if (!p.littleEndian && bps > 1) swapBytes(raw, bps);
   if (p.predictor === 2) undoHorizontal(raw, width, height, spp, bps);
-  else if (p.predictor !== 1 && p.predictor !== 0) throw new Error(`unsupported predictor ${p.predictor}`);
+  else if (p.predictor !== 1 && p.predictor !== 0) throw new TiffError(`unsupported predictor ${p.predictor}`);
   return owned(raw, rawBytes);
 }
 
 /** Exactly `n` bytes in an array that owns its whole buffer (copying only when it does not). */
 function owned(a: Uint8Array, n: number): Uint8Array {
   if (a.length !== n) {
-    throw new Error(`decodeBlock: output size mismatch: ${a.length} bytes, the block needs ${n}`);
+    throw new TiffError(`decodeBlock: output size mismatch: ${a.length} bytes, the block needs ${n}`);
   }
   if (a.byteOffset === 0 && a.buffer.byteLength === n && a.buffer instanceof ArrayBuffer) {
     return Buffer.isBuffer(a) ? new Uint8Array(a.buffer, 0, n) : a;

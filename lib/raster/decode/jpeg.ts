@@ -1,5 +1,6 @@
 import { getDecoder } from 'geotiff';
 import type { BaseDecoder } from 'geotiff';
+import { TiffError } from '../../tiff/reader.ts';
 
 /**
  * JPEG (TIFF compression 7) with geotiff's JPEG decoder (a pdf.js-derived baseline/progressive
@@ -16,6 +17,8 @@ import type { BaseDecoder } from 'geotiff';
 export interface JpegBlockParams {
   width: number;
   height: number;
+  /** The most rows the frame may declare (BlockParams.maxRows); by default exactly `height`. */
+  maxRows?: number;
   samples: number;
   photometric: number;
   jpegTables?: Uint8Array;
@@ -31,8 +34,6 @@ interface FrameInfo {
 }
 
 const PHOTOMETRIC_YCBCR = 6;
-/** Frames may be taller than the block only to crop a last strip; never past this many bytes. */
-const MAX_FRAME_BYTES = 64 * 1024 * 1024;
 
 const byTables = new WeakMap<Uint8Array, BaseDecoder>();
 let noTables: BaseDecoder | undefined;
@@ -45,7 +46,7 @@ async function decoderFor(tables: Uint8Array | undefined): Promise<BaseDecoder> 
   try {
     dec = await getDecoder(7, params);
   } catch (err) {
-    throw new Error(`JPEG: corrupt JPEGTables (${(err as Error).message})`);
+    throw new TiffError(`JPEG: corrupt JPEGTables (${(err as Error).message})`);
   }
   if (tables) byTables.set(tables, dec);
   else noTables = dec;
@@ -54,16 +55,15 @@ async function decoderFor(tables: Uint8Array | undefined): Promise<BaseDecoder> 
 
 export async function jpegDecode(src: Uint8Array, p: JpegBlockParams): Promise<Uint8Array> {
   const frame = readFrameHeader(src);
-  if (frame.precision !== 8) throw new Error(`JPEG: ${frame.precision}-bit JPEG is not supported (8-bit only)`);
+  if (frame.precision !== 8) throw new TiffError(`JPEG: ${frame.precision}-bit JPEG is not supported (8-bit only)`);
   const comps = frame.h.length;
   if (comps !== p.samples) {
-    throw new Error(`JPEG: the stream has ${comps} component(s), the block has ${p.samples} sample(s) per pixel`);
+    throw new TiffError(`JPEG: the stream has ${comps} component(s), the block has ${p.samples} sample(s) per pixel`);
   }
-  if (frame.width !== p.width || frame.height < p.height) {
-    throw new Error(`JPEG: output size mismatch: frame is ${frame.width}×${frame.height}, the block is ${p.width}×${p.height}`);
-  }
-  if (frame.width * frame.height * comps > Math.max(MAX_FRAME_BYTES, p.width * p.height * comps)) {
-    throw new Error(`JPEG: frame ${frame.width}×${frame.height} is far taller than the ${p.width}×${p.height} block`);
+  // Decoding costs the frame's area, not the stream's length: a 700-byte tile declaring 128×60000
+  // took 1.6 s to fail. So the frame is the block, as libtiff requires, or a last strip cut short.
+  if (frame.width !== p.width || frame.height < p.height || frame.height > (p.maxRows ?? p.height)) {
+    throw new TiffError(`JPEG: output size mismatch: frame is ${frame.width}×${frame.height}, the block is ${p.width}×${p.height}`);
   }
 
   const dec = await decoderFor(p.jpegTables);
@@ -72,11 +72,11 @@ export async function jpegDecode(src: Uint8Array, p: JpegBlockParams): Promise<U
     const buf = src.buffer.slice(src.byteOffset, src.byteOffset + src.byteLength);
     raw = new Uint8Array(await dec.decodeBlock(buf));
   } catch (err) {
-    throw new Error(`JPEG: corrupt or truncated stream (${(err as Error).message})`);
+    throw new TiffError(`JPEG: corrupt or truncated stream (${(err as Error).message})`);
   }
   const need = p.width * p.height * comps;
   if (raw.length < need) {
-    throw new Error(`JPEG: output size mismatch: decoded ${raw.length} bytes, the block needs ${need}`);
+    throw new TiffError(`JPEG: output size mismatch: decoded ${raw.length} bytes, the block needs ${need}`);
   }
   if (p.photometric === PHOTOMETRIC_YCBCR && comps === 3) {
     return ycbcrToRgb(raw, frame, p.height);
@@ -86,10 +86,10 @@ export async function jpegDecode(src: Uint8Array, p: JpegBlockParams): Promise<U
 
 /** The first SOF marker segment of a JPEG stream (the tile's, in abbreviated TIFF streams). */
 export function readFrameHeader(s: Uint8Array): FrameInfo {
-  if (s.length < 4 || s[0] !== 0xff || s[1] !== 0xd8) throw new Error('JPEG: corrupt stream: no SOI marker at the start');
+  if (s.length < 4 || s[0] !== 0xff || s[1] !== 0xd8) throw new TiffError('JPEG: corrupt stream: no SOI marker at the start');
   let i = 2;
   while (i + 4 <= s.length) {
-    if (s[i] !== 0xff) throw new Error(`JPEG: corrupt stream: expected a marker at byte ${i}`);
+    if (s[i] !== 0xff) throw new TiffError(`JPEG: corrupt stream: expected a marker at byte ${i}`);
     const m = s[i + 1];
     if (m === 0xff) { i++; continue; } // fill byte
     if (m === 0xd8 || m === 0x01 || (m >= 0xd0 && m <= 0xd7)) { i += 2; continue; }
@@ -97,11 +97,11 @@ export function readFrameHeader(s: Uint8Array): FrameInfo {
     const len = (s[i + 2] << 8) | s[i + 3];
     if (m >= 0xc0 && m <= 0xcf && m !== 0xc4 && m !== 0xc8 && m !== 0xcc) {
       if (m !== 0xc0 && m !== 0xc1 && m !== 0xc2) {
-        throw new Error(`JPEG: unsupported coding process (SOF marker 0x${m.toString(16)}: lossless, hierarchical or arithmetic)`);
+        throw new TiffError(`JPEG: unsupported coding process (SOF marker 0x${m.toString(16)}: lossless, hierarchical or arithmetic)`);
       }
-      if (i + 2 + len > s.length || len < 8) throw new Error('JPEG: truncated frame header');
+      if (i + 2 + len > s.length || len < 8) throw new TiffError('JPEG: truncated frame header');
       const n = s[i + 9];
-      if (len < 8 + 3 * n || n === 0) throw new Error('JPEG: corrupt frame header');
+      if (len < 8 + 3 * n || n === 0) throw new TiffError('JPEG: corrupt frame header');
       const h: number[] = [];
       const v: number[] = [];
       for (let k = 0; k < n; k++) {
@@ -109,12 +109,12 @@ export function readFrameHeader(s: Uint8Array): FrameInfo {
         h.push(hv >> 4);
         v.push(hv & 15);
       }
-      if (h.some((x) => x < 1 || x > 4) || v.some((x) => x < 1 || x > 4)) throw new Error('JPEG: corrupt sampling factors');
+      if (h.some((x) => x < 1 || x > 4) || v.some((x) => x < 1 || x > 4)) throw new TiffError('JPEG: corrupt sampling factors');
       return { precision: s[i + 4], height: (s[i + 5] << 8) | s[i + 6], width: (s[i + 7] << 8) | s[i + 8], h, v };
     }
     i += 2 + len;
   }
-  throw new Error('JPEG: corrupt or truncated stream: no frame header (SOF) before the scan');
+  throw new TiffError('JPEG: corrupt or truncated stream: no frame header (SOF) before the scan');
 }
 
 // libjpeg's jdcolor.c tables: 16-bit fixed point, rounded as libjpeg rounds.

@@ -1,4 +1,5 @@
 import { inflateSync } from 'node:zlib';
+import { TiffError } from '../../tiff/reader.ts';
 import * as Lerc from 'lerc';
 import { zstdDecodeUpTo } from './zstd.ts';
 
@@ -36,7 +37,7 @@ export async function lercDecode(src: Uint8Array, p: LercBlockParams): Promise<U
   const expected = p.width * p.height * p.samples * bytesPerSample;
   const pixelType = PIXEL_TYPES[`${p.sampleFormat}:${p.bitsPerSample}`];
   if (!pixelType) {
-    throw new Error(`LERC: unsupported sample type (SampleFormat ${p.sampleFormat}, ${p.bitsPerSample} bits)`);
+    throw new TiffError(`LERC: unsupported sample type (SampleFormat ${p.sampleFormat}, ${p.bitsPerSample} bits)`);
   }
   // The same bound libtiff allocates for the unwrapped blob.
   const maxBlob = 256 + expected + Math.ceil(expected / 3) + p.width * p.height * p.samples;
@@ -48,12 +49,12 @@ export async function lercDecode(src: Uint8Array, p: LercBlockParams): Promise<U
     try {
       blob = inflateSync(src, { maxOutputLength: maxBlob });
     } catch (err) {
-      throw new Error(`LERC: corrupt deflate wrapper, or one larger than ${maxBlob} bytes (${(err as Error).message})`);
+      throw new TiffError(`LERC: corrupt deflate wrapper, or one larger than ${maxBlob} bytes (${(err as Error).message})`);
     }
   } else if (add === 2) {
     blob = await zstdDecodeUpTo(src, maxBlob, 'LERC');
   } else {
-    throw new Error(`LERC: unknown additional compression ${add} in LercParameters (0 none, 1 deflate, 2 zstd)`);
+    throw new TiffError(`LERC: unknown additional compression ${add} in LercParameters (0 none, 1 deflate, 2 zstd)`);
   }
 
   let info: Lerc.LercHeaderInfo;
@@ -61,17 +62,17 @@ export async function lercDecode(src: Uint8Array, p: LercBlockParams): Promise<U
   try {
     info = Lerc.getBlobInfo(blob);
     if (info.width !== p.width || info.height !== p.height) {
-      throw new Error(`blob is ${info.width}×${info.height}, the block is ${p.width}×${p.height}`);
+      throw new TiffError(`blob is ${info.width}×${info.height}, the block is ${p.width}×${p.height}`);
     }
     if (info.depthCount * info.bandCount > p.samples) {
-      throw new Error(`blob has ${info.bandCount} band(s) of depth ${info.depthCount}, the block ${p.samples} sample(s) per pixel`);
+      throw new TiffError(`blob has ${info.bandCount} band(s) of depth ${info.depthCount}, the block ${p.samples} sample(s) per pixel`);
     }
     data = Lerc.decode(blob, { returnInterleaved: true });
   } catch (err) {
-    throw new Error(`LERC: corrupt or truncated blob (${(err as Error).message})`);
+    throw new TiffError(`LERC: corrupt or truncated blob (${(err as Error).message})`);
   }
   if (data.pixelType !== pixelType) {
-    throw new Error(`LERC: blob holds ${data.pixelType} pixels, the TIFF says ${pixelType}`);
+    throw new TiffError(`LERC: blob holds ${data.pixelType} pixels, the TIFF says ${pixelType}`);
   }
   const n = p.width * p.height;
   const depth = data.depthCount;
@@ -110,7 +111,7 @@ export async function lercDecode(src: Uint8Array, p: LercBlockParams): Promise<U
     return new Uint8Array(out.buffer);
   }
 
-  throw new Error(`LERC: unexpected layout: ${bands} band(s) of depth ${depth} for a block of ${p.samples} sample(s) per pixel`);
+  throw new TiffError(`LERC: unexpected layout: ${bands} band(s) of depth ${depth} for a block of ${p.samples} sample(s) per pixel`);
 }
 
 function applyNaNMask(px: Float32Array | Float64Array, mask: Uint8Array, depth: number): void {
@@ -121,7 +122,7 @@ function applyNaNMask(px: Float32Array | Float64Array, mask: Uint8Array, depth: 
 
 function bytesOf(px: Lerc.PixelTypedArray, expected: number): Uint8Array {
   if (px.byteLength !== expected) {
-    throw new Error(`LERC: output size mismatch: decoded ${px.byteLength} bytes, the block needs ${expected}`);
+    throw new TiffError(`LERC: output size mismatch: decoded ${px.byteLength} bytes, the block needs ${expected}`);
   }
   return new Uint8Array(px.buffer, px.byteOffset, px.byteLength);
 }

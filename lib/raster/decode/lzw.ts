@@ -1,3 +1,5 @@
+import { TiffError } from '../../tiff/reader.ts';
+
 /**
  * LZW (TIFF compression 5): MSB-first codes of 9 to 12 bits, 256 = Clear, 257 = EOI, with TIFF's
  * "early change" (the code width grows one code before the table needs it).
@@ -16,7 +18,7 @@ const TABLE = 4096;
 
 export function lzwDecode(src: Uint8Array, expected: number): Uint8Array {
   if (src.length >= 2 && src[0] === 0 && (src[1] & 1) !== 0) {
-    throw new Error('LZW: old-style (pre-TIFF 6, LSB-first) LZW streams are not supported');
+    throw new TiffError('LZW: old-style (pre-TIFF 6, LSB-first) LZW streams are not supported');
   }
   const out = new Uint8Array(expected);
   // Every table entry's string already sits in the output: entry k = (where it starts, its length).
@@ -36,7 +38,7 @@ export function lzwDecode(src: Uint8Array, expected: number): Uint8Array {
 
   while (op < expected) {
     if (bitPos + nbits > totalBits) {
-      throw new Error(`LZW: stream ends after ${op} of ${expected} bytes (truncated or missing data)`);
+      throw new TiffError(`LZW: stream ends after ${op} of ${expected} bytes (truncated or missing data)`);
     }
     // A code spans at most 3 bytes; bytes past the end read as 0.
     const i = bitPos >>> 3;
@@ -61,7 +63,7 @@ export function lzwDecode(src: Uint8Array, expected: number): Uint8Array {
       prevPos = -1;
       continue;
     } else if (prevPos < 0) {
-      throw new Error(`LZW: corrupt stream: code ${code} right after a Clear code`);
+      throw new TiffError(`LZW: corrupt stream: code ${code} right after a Clear code`);
     } else if (code < next) {
       from = pos[code];
       len = length[code];
@@ -70,7 +72,7 @@ export function lzwDecode(src: Uint8Array, expected: number): Uint8Array {
       from = prevPos;
       len = prevLen + 1;
     } else {
-      throw new Error(`LZW: corrupt stream: code ${code} is past the table's ${next} entries`);
+      throw new TiffError(`LZW: corrupt stream: code ${code} is past the table's ${next} entries`);
     }
     if (from >= 0) {
       if (op + len > expected) {
@@ -94,7 +96,7 @@ export function lzwDecode(src: Uint8Array, expected: number): Uint8Array {
     op += len;
   }
   if (op < expected) {
-    throw new Error(`LZW: output size mismatch: stream ends (EOI) after ${op} of ${expected} bytes`);
+    throw new TiffError(`LZW: output size mismatch: stream ends (EOI) after ${op} of ${expected} bytes`);
   }
   return out;
 }

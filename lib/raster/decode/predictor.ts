@@ -1,3 +1,5 @@
+import { TiffError } from '../../tiff/reader.ts';
+
 /**
  * TIFF predictors, undone in place on decompressed block bytes, plus the byte swap that big-endian
  * files need. Everything here works on HOST (little-endian) order, which is what decodeBlock returns.
@@ -14,13 +16,13 @@
 export function swapBytes(data: Uint8Array, bytesPerSample: number): void {
   if (bytesPerSample === 1) return;
   if (data.byteLength % bytesPerSample !== 0) {
-    throw new Error(`byte swap: ${data.byteLength} bytes is not a whole number of ${bytesPerSample}-byte samples`);
+    throw new TiffError(`byte swap: ${data.byteLength} bytes is not a whole number of ${bytesPerSample}-byte samples`);
   }
   const buf = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
   if (bytesPerSample === 2) buf.swap16();
   else if (bytesPerSample === 4) buf.swap32();
   else if (bytesPerSample === 8) buf.swap64();
-  else throw new Error(`byte swap: unsupported sample size ${bytesPerSample} bytes`);
+  else throw new TiffError(`byte swap: unsupported sample size ${bytesPerSample} bytes`);
 }
 
 /**
@@ -31,7 +33,7 @@ export function swapBytes(data: Uint8Array, bytesPerSample: number): void {
 export function undoHorizontal(data: Uint8Array, width: number, height: number, samples: number, bytesPerSample: number): void {
   const rowLen = width * samples;
   if (data.byteLength < rowLen * height * bytesPerSample) {
-    throw new Error(`predictor 2: ${data.byteLength} bytes is less than ${height} rows of ${rowLen} × ${bytesPerSample}-byte samples`);
+    throw new TiffError(`predictor 2: ${data.byteLength} bytes is less than ${height} rows of ${rowLen} × ${bytesPerSample}-byte samples`);
   }
   switch (bytesPerSample) {
     case 1:
@@ -47,7 +49,7 @@ export function undoHorizontal(data: Uint8Array, width: number, height: number, 
       accumulate64(new Uint32Array(data.buffer, data.byteOffset, rowLen * height * 2), rowLen, height, samples);
       return;
     default:
-      throw new Error(`predictor 2 is not defined for ${bytesPerSample * 8}-bit samples`);
+      throw new TiffError(`predictor 2 is not defined for ${bytesPerSample * 8}-bit samples`);
   }
 }
 
@@ -99,7 +101,7 @@ export function undoFloatingPoint(src: Uint8Array, width: number, height: number
   const wc = width * samples;
   const rowBytes = wc * bytesPerSample;
   if (src.byteLength < rowBytes * height) {
-    throw new Error(`predictor 3: ${src.byteLength} bytes is less than ${height} rows of ${rowBytes} bytes`);
+    throw new TiffError(`predictor 3: ${src.byteLength} bytes is less than ${height} rows of ${rowBytes} bytes`);
   }
   const out = new Uint8Array(rowBytes * height);
   const bps = bytesPerSample;

@@ -1,4 +1,5 @@
 import { ZSTDDecoder } from 'zstddec';
+import { TiffError } from '../../tiff/reader.ts';
 
 /**
  * ZSTD (TIFF compression 50000; also LERC's additional compression 2). Node 20's zlib has no zstd.
@@ -16,7 +17,7 @@ export async function zstdDecode(src: Uint8Array, expected: number, what = 'ZSTD
   await (ready ??= decoder.init());
   const out = decoder.decode(src, expected);
   if (out.length !== expected) {
-    throw new Error(`${what}: corrupt or truncated stream, or one that decodes to more than the expected ${expected} bytes (got ${out.length})`);
+    throw new TiffError(`${what}: corrupt or truncated stream, or one that decodes to more than the expected ${expected} bytes (got ${out.length})`);
   }
   return out;
 }
@@ -26,7 +27,7 @@ export async function zstdDecodeUpTo(src: Uint8Array, maxBytes: number, what: st
   await (ready ??= decoder.init());
   const out = decoder.decode(src, maxBytes);
   if (out.length === 0) {
-    throw new Error(`${what}: corrupt or truncated zstd stream, or one larger than ${maxBytes} bytes`);
+    throw new TiffError(`${what}: corrupt or truncated zstd stream, or one larger than ${maxBytes} bytes`);
   }
   return out;
 }
