@@ -10,6 +10,7 @@
  * request. `serve` and the functions (FC 3.0 instance concurrency, SCF multi-concurrency) share this.
  */
 import { totalmem } from 'node:os';
+import { InputError } from '../errors.ts';
 import { ApiError } from './errors.ts';
 
 export interface AdmissionLimits {
@@ -51,7 +52,7 @@ export function machineMemoryMb(): number {
 function checkLimits(limits: AdmissionLimits): AdmissionLimits {
   const check = (name: keyof AdmissionLimits, min: number, max: number) => {
     const v = limits[name];
-    if (!Number.isInteger(v) || v < min || v > max) throw new RangeError(`${name}: expected a whole number from ${min} to ${max}, got ${v}`);
+    if (!Number.isInteger(v) || v < min || v > max) throw new InputError(`${name}: expected a whole number from ${min} to ${max}, got ${v}`);
   };
   check('maxInFlight', 1, 4096);
   check('maxQueue', 0, 65536);
