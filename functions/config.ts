@@ -3,6 +3,7 @@
  * file), checked once at cold start: a bad value fails the first invocation with a message naming
  * the variable, not a confusing error deep in a tile request.
  */
+import type { AdmissionLimits } from '../lib/api/admission.ts';
 import { accessFromEnv, type AccessOptions } from '../lib/api/auth.ts';
 import { InputError } from '../lib/errors.ts';
 import { compilePattern, compileRegex } from '../lib/ingest/pattern.ts';
@@ -43,6 +44,8 @@ export interface TilesConfig extends StoreConfig, CapsConfig {
   access?: AccessOptions;
   /** TAOGUAN_CATALOG_STALE_SECONDS: known records keep answering this long past their ttl while the catalog is down; undefined = the cache's 1 h. */
   catalogStaleMs?: number;
+  /** Renders at once, waiting requests, longest wait (TAOGUAN_MAX_IN_FLIGHT, _MAX_QUEUE, _MAX_WAIT_MS); undefined = from memory. */
+  admission: Partial<AdmissionLimits>;
 }
 
 export interface IngestConfig extends StoreConfig, CapsConfig {
@@ -72,6 +75,15 @@ function positive(env: Env, name: string, unit: number): number | undefined {
   const n = Number(raw);
   if (!Number.isInteger(n) || n < 1 || n > 65536) throw new ConfigError(`${name}=${raw}: expected a whole number from 1 to 65536`);
   return n * unit;
+}
+
+/** A whole number in [min, max], or undefined when unset. */
+function whole(env: Env, name: string, min: number, max: number): number | undefined {
+  const raw = env[name]?.trim();
+  if (!raw) return undefined;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min || n > max) throw new ConfigError(`${name}=${raw}: expected a whole number from ${min} to ${max}`);
+  return n;
 }
 
 function megabytes(env: Env, name: string): number | undefined {
@@ -156,6 +168,11 @@ export function tilesConfig(env: Env = process.env): TilesConfig {
     ...capsConfig(env),
     access: accessConfig(env),
     catalogStaleMs: seconds(env, 'TAOGUAN_CATALOG_STALE_SECONDS', 604_800),
+    admission: {
+      maxInFlight: whole(env, 'TAOGUAN_MAX_IN_FLIGHT', 1, 4096),
+      maxQueue: whole(env, 'TAOGUAN_MAX_QUEUE', 0, 65536),
+      maxWaitMs: whole(env, 'TAOGUAN_MAX_WAIT_MS', 0, 600_000),
+    },
   };
 }
 

@@ -4,6 +4,7 @@
  * shared S3 clients' keep-alive pools; and the ingest run over object records.
  */
 import { handleObjectEvents, throwOnFailures, type ObjectRecord, type RecordResult } from '../adapters/ingest-events.ts';
+import { limitsFor, machineMemoryMb } from '../lib/api/admission.ts';
 import { createApi, type Api } from '../lib/api/index.ts';
 import { DEFAULT_READ_LIMITS } from '../lib/raster/budget.ts';
 import type { Catalog } from '../lib/catalog/catalog.ts';
@@ -63,6 +64,9 @@ export function tilesApi(config: TilesConfig, context?: unknown): Promise<Api> {
       tileCacheBytes, blockCacheBytes, access: config.access,
       maxSourceBytes: config.maxSourceBytes ?? caps.maxSourceBytes, maxDecodedPixels: config.maxDecodedPixels,
       maxDecodedBytes: config.maxDecodedBytes ?? caps.maxDecodedBytes,
+      // Renders at once: FC 3.0 (instance concurrency) and SCF (multi-concurrency) hand one instance
+      // several requests; from its memory unless TAOGUAN_MAX_IN_FLIGHT says otherwise.
+      ...limitsFor(memoryMb ?? machineMemoryMb(), config.admission),
       openSource: (location) => rotatingSource(location, config),
     });
   })();

@@ -3,6 +3,7 @@ import { benchCogRead } from './bench/cog-read.ts';
 import { benchFunctionMemory } from './bench/function-memory.ts';
 import { benchIngest } from './bench/ingest.ts';
 import { benchOptimize } from './bench/optimize.ts';
+import { benchPipelining } from './bench/pipelining.ts';
 import { benchRender } from './bench/render.ts';
 import { benchServe } from './bench/serve.ts';
 import { benchSoak } from './bench/soak.ts';
@@ -17,6 +18,8 @@ results.render = await benchRender();
 results.tiles = await benchTiles();
 console.log(`serve — taoguan serve (workers = cores) on loopback, autocannon with 4 connections`);
 results.serve = await benchServe();
+console.log('pipelining — taoguan serve --workers 1, 4 raw sockets × 300 pipelined 1024 px tiles written at once, RSS sampled every 50 ms');
+results.pipelining = await benchPipelining();
 console.log(`soak — the API under autocannon (4 connections) for ${process.env.TAOGUAN_SOAK_SECONDS ?? 180} s, cached and uncached tiles mixed`);
 results.soak = await benchSoak();
 // Always rebuilt: a dist/ left from older code would be measured instead of this one.

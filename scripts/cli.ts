@@ -81,6 +81,14 @@ program
   .option('-q, --quiet', 'no request log')
   .option('--api-key <key>', 'require this API key (x-api-key header or ?api_key=); repeat for several (default: $TAOGUAN_API_KEYS)', collect)
   .option('--signing-secret <secret>', 'accept URLs signed with this secret (taoguan sign) (default: $TAOGUAN_URL_SIGNING_SECRET)')
+  .option('--max-in-flight <n>', 'renders at once per worker (default: from memory, at most 16)', integer(1, 4096))
+  .option('--max-queue <n>', 'requests waiting for a render per worker; more get 503 (default: 4 × max-in-flight)', integer(0, 65536))
+  .option('--max-wait-ms <ms>', 'longest wait for a render before 503 (default 5000)', integer(0, 600_000))
+  .option('--max-connections <n>', 'open connections per worker; more are closed (default 1024)', integer(1, 1_000_000))
+  .addHelpText('after', `
+Exit codes: 0 after SIGINT / SIGTERM; 1 when it cannot start (a bad option, the catalog, a port in
+use, an address this machine does not have) or when workers keep dying as they start. A worker
+that dies while serving is replaced (one log line on stderr each time).`)
   .action(lazy(() => import('./commands/serve.ts'), (m) => m.serveCommand));
 
 program

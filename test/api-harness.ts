@@ -4,7 +4,7 @@
  * store queries; and the API on a real socket through toNodeHandler.
  */
 import { readFile, mkdtemp, rm } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -23,27 +23,34 @@ export class Origin {
   readonly objects = new Map<string, { bytes: Buffer; etag: string }>();
   /** Paths answered with this status instead (to simulate a failing origin). */
   readonly failing = new Map<string, number>();
+  /** While set, every request is answered only once it settles (renders stay in flight meanwhile). */
+  gate?: Promise<void>;
   #server?: Server;
   url = '';
 
   async start(): Promise<void> {
     this.#server = createServer((req, res) => {
-      const path = req.url ?? '/';
       const m = /^bytes=(\d+)-(\d+)$/.exec(req.headers.range ?? '');
-      this.requests.push({ method: req.method ?? 'GET', path, range: m ? [Number(m[1]), Number(m[2])] : undefined });
-      const failing = this.failing.get(path);
-      if (failing) { res.writeHead(failing).end(); return; }
-      const obj = this.objects.get(path);
-      if (!obj) { res.writeHead(404).end(); return; }
-      const { bytes, etag } = obj;
-      if (req.headers['if-match'] && req.headers['if-match'] !== etag) { res.writeHead(412, { etag }).end(); return; }
-      if (!m) { res.writeHead(200, { 'content-length': bytes.length, etag }).end(req.method === 'HEAD' ? undefined : bytes); return; }
-      const start = Number(m[1]), end = Math.min(Number(m[2]), bytes.length - 1);
-      res.writeHead(206, { 'content-range': `bytes ${start}-${end}/${bytes.length}`, 'content-length': end - start + 1, etag });
-      res.end(bytes.subarray(start, end + 1));
+      this.requests.push({ method: req.method ?? 'GET', path: req.url ?? '/', range: m ? [Number(m[1]), Number(m[2])] : undefined });
+      if (this.gate) void this.gate.then(() => this.#answer(req, res, m));
+      else this.#answer(req, res, m);
     });
     await new Promise<void>((r) => this.#server!.listen(0, '127.0.0.1', r));
     this.url = `http://127.0.0.1:${(this.#server.address() as AddressInfo).port}`;
+  }
+
+  #answer(req: IncomingMessage, res: ServerResponse, m: RegExpExecArray | null): void {
+    const path = req.url ?? '/';
+    const failing = this.failing.get(path);
+    if (failing) { res.writeHead(failing).end(); return; }
+    const obj = this.objects.get(path);
+    if (!obj) { res.writeHead(404).end(); return; }
+    const { bytes, etag } = obj;
+    if (req.headers['if-match'] && req.headers['if-match'] !== etag) { res.writeHead(412, { etag }).end(); return; }
+    if (!m) { res.writeHead(200, { 'content-length': bytes.length, etag }).end(req.method === 'HEAD' ? undefined : bytes); return; }
+    const start = Number(m[1]), end = Math.min(Number(m[2]), bytes.length - 1);
+    res.writeHead(206, { 'content-range': `bytes ${start}-${end}/${bytes.length}`, 'content-length': end - start + 1, etag });
+    res.end(bytes.subarray(start, end + 1));
   }
 
   async put(path: string, fixture: string, etag = `"${path}-v1"`): Promise<string> {

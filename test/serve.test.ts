@@ -1,30 +1,20 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { copyFile, mkdtemp, readdir, readFile, readlink, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, readFile, readlink, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { openCatalog } from '../lib/catalog/open.ts';
-import { ingestObject } from '../lib/ingest/ingest.ts';
 import { stretchToIndices } from '../lib/render/stretch.ts';
 import { tileBounds, WebMercatorQuad } from '../lib/tiles/tms.ts';
 import { fixturePath, startServe } from './helpers.ts';
+import { beijingCatalog, SERVE_FIXTURE } from './serve-harness.ts';
 
-const FILE = 'u16-4band-deflate-p2-meta-utm50.tif';
+const FILE = SERVE_FIXTURE;
 
 describe('taoguan serve', () => {
   let dir = '';
   let uri = '';
 
-  before(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'taoguan-serve-'));
-    await copyFile(fixturePath(FILE), join(dir, 'b.tif'));
-    uri = `sqlite:${join(dir, 'catalog.db')}`;
-    const catalog = await openCatalog(uri);
-    await catalog.create([{ name: 'name' }]);
-    await ingestObject(catalog, join(dir, 'b.tif'), ['beijing']);
-    await catalog.close();
-  });
+  before(async () => ({ dir, uri } = await beijingCatalog('taoguan-serve-')));
   after(() => rm(dir, { recursive: true, force: true }));
 
   it('serves with 2 workers on one port, logs a line per request, and stops cleanly on SIGTERM', async () => {

@@ -45,7 +45,7 @@ export const MIN_SECRET_LENGTH = 16;
  * only through protected routes.
  */
 export function isPublicPath(path: string): boolean {
-  return path === '/' || path === '/openapi.json' || path === '/swagger.json' || path === '/apidoc' || path === '/colormap' || path.startsWith('/web/');
+  return path === '/' || path === '/healthz' || path === '/openapi.json' || path === '/swagger.json' || path === '/apidoc' || path === '/colormap' || path.startsWith('/web/');
 }
 
 export class AccessDenied extends InputError {

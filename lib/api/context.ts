@@ -12,6 +12,7 @@ import { ReadBudget, type ReadLimits } from '../raster/budget.ts';
 import type { StretchMetadata } from '../render/stretch.ts';
 import { ObjectChangedError, ObjectMissingError, type ObjectInfo, type RangeResult, type ReadOptions, type Source } from '../source/source.ts';
 import type { TileDataset } from '../tiler.ts';
+import { Admission, type AdmissionLimits } from './admission.ts';
 import { notFound } from './errors.ts';
 import { TileCache, type TileCacheOutcome } from './tile-cache.ts';
 
@@ -27,7 +28,7 @@ export interface RequestLog {
   /** Requests made to object storage (range reads and HEADs; retries not counted). */
   source: number;
   cache: { tile?: TileCacheOutcome; blockHits: number; blockMisses: number };
-  /** The original error of a 5xx answer (never sent to the client). */
+  /** The original error of a 5xx answer (never sent to the client), or why a malformed request was refused. */
   error?: string;
 }
 
@@ -57,6 +58,8 @@ export interface ApiConfig {
   blockCacheBytes: number;
   /** Per-request caps on source bytes and decoded pixels (default DEFAULT_READ_LIMITS). */
   readLimits?: ReadLimits;
+  /** Renders at once, and the queue behind them (admission.ts). */
+  admission: AdmissionLimits;
 }
 
 /** Sources kept open at once (each is small; a file source holds a descriptor). */
@@ -65,6 +68,8 @@ const MAX_SOURCES = 256;
 export class ApiContext {
   readonly blocks: BlockCache;
   readonly tiles: TileCache;
+  /** Every render (tile, preview, /point read) runs through this. */
+  readonly admission: Admission;
   readonly #cached?: CachedCatalog;
   #keys?: Promise<KeySpec[]>;
   /** What #keys resolved to, once it has. */
@@ -74,6 +79,7 @@ export class ApiContext {
   constructor(readonly catalog: Catalog, readonly config: ApiConfig) {
     this.blocks = new BlockCache(config.blockCacheBytes);
     this.tiles = new TileCache(config.tileCacheBytes);
+    this.admission = new Admission(config.admission);
     this.#cached = catalog instanceof CachedCatalog ? catalog : undefined;
   }
 

@@ -14,11 +14,13 @@ import { openSource as openLocation } from '../source/location.ts';
 import type { Source } from '../source/source.ts';
 import { MAX_TILE_SIZE } from '../tiles/tms.ts';
 import pkg from '../../package.json' with { type: 'json' };
+import { limitsFor, machineMemoryMb } from './admission.ts';
 import { AccessControl, AccessDenied, AUTH_PARAMS, type AccessOptions } from './auth.ts';
 import { compressMiddleware } from './compress.ts';
 import { ApiContext, newStats, type ApiConfig, type RequestLog } from './context.ts';
 import { corsMiddleware } from './cors.ts';
 import { ApiError, describeError, errorResponse, toApiError } from './errors.ts';
+import { registerHealth } from './health.ts';
 import { MethodIndex } from './methods.ts';
 import { registerOpenApi } from './openapi.ts';
 import { registerPoint } from './point.ts';
@@ -32,7 +34,8 @@ import { registerWmts } from './wmts.ts';
 export type { RequestLog } from './context.ts';
 export type { AccessOptions } from './auth.ts';
 export { signUrl } from './auth.ts';
-export { toNodeHandler } from './node.ts';
+export { createNodeServer, toNodeHandler, type NodeServerOptions } from './node.ts';
+export { limitsFor, machineMemoryMb, type AdmissionLimits } from './admission.ts';
 
 export interface ApiOptions {
   /** Where datasets are looked up; openCatalog() gives one behind an in-memory cache. */
@@ -64,6 +67,16 @@ export interface ApiOptions {
   maxDecodedPixels?: number;
   /** Bytes the decoded samples of one request may take (what its memory follows); more is a 422. Default none; the functions size it from their memory. */
   maxDecodedBytes?: number;
+  /**
+   * Renders (tiles, previews, /point reads) at once in this process; cached tiles, 304s, documents
+   * and /healthz never wait for one. Default from the machine's memory (admission.ts limitsFor): one
+   * per 32 MiB, 16 with 512 MB or more.
+   */
+  maxInFlight?: number;
+  /** Requests waiting for a render slot; one more is a 503 with Retry-After. Default 4 × maxInFlight. */
+  maxQueue?: number;
+  /** Longest wait for a render slot, in ms; then 503 with Retry-After. Default 5000. */
+  maxWaitMs?: number;
   /** Called once per request with its log line. */
   logger?: (line: RequestLog) => void;
   /** API keys and/or a URL signing secret; without either, every route is public. See auth.ts. */
@@ -93,6 +106,7 @@ export function createApi(options: ApiOptions): Api {
     maxTileSize: Math.min(options.maxTileSize ?? 1024, MAX_TILE_SIZE),
     tileCacheBytes: options.tileCacheBytes ?? 16 * 1024 * 1024,
     blockCacheBytes: options.blockCacheBytes ?? 24 * 1024 * 1024,
+    admission: limitsFor(machineMemoryMb(), { maxInFlight: options.maxInFlight, maxQueue: options.maxQueue, maxWaitMs: options.maxWaitMs }),
     readLimits: checkReadLimits({
       maxSourceBytes: options.maxSourceBytes ?? DEFAULT_READ_LIMITS.maxSourceBytes,
       maxDecodedPixels: options.maxDecodedPixels ?? DEFAULT_READ_LIMITS.maxDecodedPixels,
@@ -146,6 +160,7 @@ export function createApi(options: ApiOptions): Api {
   registerWmts(app);
   registerPoint(app);
   registerOpenApi(app, pkg.version);
+  registerHealth(app, pkg.version);
   registerWebRoutes(app);
 
   const methods = new MethodIndex(() => app.routes, options.cors !== false ? ['OPTIONS'] : []);

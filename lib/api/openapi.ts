@@ -26,7 +26,7 @@ const ERRORS: Record<number, { description: string; headers?: Record<string, obj
   422: { description: 'The request would read more source bytes or decode more pixels or bytes than this server\'s per-request cap (maxSourceBytes / maxDecodedPixels / maxDecodedBytes); the message names the cap' },
   502: { description: 'The object store failed after bounded retries, or the dataset\'s object changed, is missing or is corrupt since it was ingested (the message says which, and to re-ingest where that mends it)' },
   503: {
-    description: 'The catalog is unavailable or did not answer in time',
+    description: 'The catalog is unavailable or did not answer in time, or the server is busy (every render slot taken and its queue full, or no slot free within the wait)',
     headers: { 'Retry-After': { description: 'Seconds to wait before trying again', schema: { type: 'integer' } } },
   },
   504: { description: 'The object store did not answer within the time budget' },

@@ -42,7 +42,7 @@ export function registerPoint(app: OpenAPIHono<ApiEnv>): void {
     const inside = Number.isFinite(col) && Number.isFinite(row) && col >= 0 && row >= 0 && col < width && row < height;
     if (inside) {
       const dataset = api.tileDataset(record, stats);
-      const win = await api.forgettingChanged([record], () => readWindow(header, dataset.source, { x: col, y: row, width: 1, height: 1 }, { level: 0, bands, etag: record.etag, cache: dataset.blockCache, budget: dataset.budget }));
+      const win = await api.forgettingChanged([record], () => api.admission.run(() => readWindow(header, dataset.source, { x: col, y: row, width: 1, height: 1 }, { level: 0, bands, etag: record.etag, cache: dataset.blockCache, budget: dataset.budget })));
       values = win.bands.map((b) => (win.mask[0] === 0 || Number.isNaN(b[0]) ? null : b[0]));
     }
     return jsonResponse(c, {

@@ -3,7 +3,8 @@
  * documents that point map clients at them. One flow for every image:
  *   validate everything (400) → look the datasets up (memory first; 404) → ETag from the datasets'
  *   object versions + the normalised request → 304 if the client has it → the rendered-tile cache
- *   (a repeat is a map lookup; concurrent equal requests share one render) → renderTile.
+ *   (a repeat is a map lookup; concurrent equal requests share one render) → a render slot
+ *   (admission.ts; 503 when none comes free) → renderTile.
  * No header is ever read from the object: it comes with the catalog record.
  */
 import type { OpenAPIHono } from '@hono/zod-openapi';
@@ -76,9 +77,10 @@ async function image(c: ApiContextOf, api: ApiContext, family: Family, keys: str
   const etag = Etag.forRender(resolved.records, Etag.normalise(c.var.path, c.var.query));
   const unchanged = notModified(c, etag, cacheControl);
   if (unchanged) return unchanged;
-  const render = (): Promise<CachedTile> => target.kind === 'tile'
+  // inside the tile cache's single flight: equal concurrent requests wait on one render slot, not one each
+  const render = (): Promise<CachedTile> => api.admission.run(() => target.kind === 'tile'
     ? renderTile({ tms: options.tms, z: target.z, x: target.x, y: target.y, tileSize: size, resampling: options.resampling, format: target.format, inputs: resolved.inputs, style: options.style })
-    : renderPreview(options, resolved, target.format, size);
+    : renderPreview(options, resolved, target.format, size));
   const { tile, outcome } = await api.forgettingChanged(resolved.records, () => api.tiles.get(etag, render));
   c.var.stats.tile = outcome;
   return imageResponse(tile.bytes, tile.contentType, etag, cacheControl);

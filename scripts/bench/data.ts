@@ -49,3 +49,15 @@ export async function sentinelCatalog(dir: string): Promise<string> {
   await catalog.close();
   return uri;
 }
+
+/** `run` over a sentinelCatalog in a temp folder, removed afterwards (the soak and pipelining parts). */
+export async function withSentinelCatalog<T>(prefix: string, run: (uri: string) => Promise<T>): Promise<T> {
+  const { mkdtemp, rm } = await import('node:fs/promises');
+  const { tmpdir } = await import('node:os');
+  const dir = await mkdtemp(join(tmpdir(), prefix));
+  try {
+    return await run(await sentinelCatalog(dir));
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}

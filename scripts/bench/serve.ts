@@ -39,7 +39,7 @@ async function children(pid: number): Promise<number[]> {
 }
 
 /** `taoguan serve`'s processes: the launcher (bin), the primary it starts, the primary's workers. */
-async function serveProcesses(launcher: number): Promise<{ launcher: number; primary: number[]; workers: number[] }> {
+export async function serveProcesses(launcher: number): Promise<{ launcher: number; primary: number[]; workers: number[] }> {
   const primary = await children(launcher);
   const workers = (await Promise.all(primary.map(children))).flat();
   return { launcher, primary, workers };

@@ -4,8 +4,7 @@
  * their budgets. Run with --expose-gc; configured by TAOGUAN_CATALOG and TAOGUAN_SOAK_CACHES
  * ("tileMB/blockMB").
  */
-import { createServer } from 'node:http';
-import { createApi, toNodeHandler } from '../../lib/api/index.ts';
+import { createApi, createNodeServer } from '../../lib/api/index.ts';
 import { CachedCatalog } from '../../lib/catalog/cache.ts';
 import { openCatalog } from '../../lib/catalog/open.ts';
 
@@ -19,8 +18,7 @@ export interface SoakStats {
 const [tileMb, blockMb] = (process.env.TAOGUAN_SOAK_CACHES ?? '16/24').split('/').map(Number);
 const catalog = await openCatalog(process.env.TAOGUAN_CATALOG!);
 const api = createApi({ catalog, tileCacheBytes: tileMb * 2 ** 20, blockCacheBytes: blockMb * 2 ** 20 });
-const server = createServer(toNodeHandler(api));
-server.keepAliveTimeout = 65_000;
+const server = createNodeServer(api);
 server.listen(0, '127.0.0.1', () => {
   const addr = server.address();
   process.send!({ listening: typeof addr === 'object' && addr ? addr.port : 0 });

@@ -1,15 +1,15 @@
 import cluster from 'node:cluster';
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import { availableParallelism } from 'node:os';
-import { accessFromEnv } from '../../lib/api/auth.ts';
-import { createApi, toNodeHandler, type AccessOptions, type RequestLog } from '../../lib/api/index.ts';
+import { limitsFor, machineMemoryMb } from '../../lib/api/admission.ts';
+import { accessFromEnv, AccessControl } from '../../lib/api/auth.ts';
+import { createApi, createNodeServer, type AccessOptions, type RequestLog } from '../../lib/api/index.ts';
 import { CachedCatalog } from '../../lib/catalog/cache.ts';
 import type { Catalog } from '../../lib/catalog/catalog.ts';
 import { openCatalog } from '../../lib/catalog/open.ts';
-import { relativeRowsWarning } from '../../lib/ingest/local-paths.ts';
 import { catalogUri } from './catalog.ts';
-import { MALLOC_ENV } from '../../functions/memory.ts';
-import { answerCatalogCalls, PrimaryCatalog } from './serve-catalog.ts';
+import { PrimaryCatalog } from './serve-catalog.ts';
+import { runPrimary } from './serve-primary.ts';
 
 export interface ServeOptions {
   catalog?: string;
@@ -29,6 +29,12 @@ export interface ServeOptions {
   apiKey?: string[];
   /** URL signing secret (else TAOGUAN_URL_SIGNING_SECRET). */
   signingSecret?: string;
+  /** Per worker: renders at once, requests waiting for one, the longest wait (lib/api/admission.ts). */
+  maxInFlight?: number;
+  maxQueue?: number;
+  maxWaitMs?: number;
+  /** Per worker: open connections (lib/api/node.ts). */
+  maxConnections?: number;
   /** How long past their ttl known records keep answering while the catalog is unavailable (default 3600). */
   catalogStaleSeconds?: number;
 }
@@ -53,6 +59,18 @@ function logLine(l: RequestLog): string {
   return `${l.method} ${l.path} ${l.status} ${l.ms.toFixed(1)}ms catalog=${l.catalog} source=${l.source} blocks=${l.cache.blockHits}/${l.cache.blockHits + l.cache.blockMisses}${cache}${l.error ? ` error=${l.error}` : ''}`;
 }
 
+/** A listen error as the cause a user can act on. */
+function listenError(e: NodeJS.ErrnoException, host: string, port: number): Error {
+  const why: Record<string, string> = {
+    EADDRINUSE: 'the port is in use by another process (choose another with --port)',
+    EADDRNOTAVAIL: 'no network interface of this machine has that address (--host)',
+    EACCES: 'not allowed to listen there (ports below 1024 need privileges)',
+    ENOTFOUND: 'the host name does not resolve (--host)',
+    EAI_AGAIN: 'the host name does not resolve (--host)',
+  };
+  return new Error(`cannot listen on ${host.includes(':') ? `[${host}]` : host}:${port}: ${(e.code && why[e.code]) ?? e.message}${e.code ? ` (${e.code})` : ''}`);
+}
+
 /**
  * The catalog one serving process reads, behind its own cache: a worker whose primary holds the
  * catalog asks it (serve-catalog.ts); otherwise the store is opened here.
@@ -67,106 +85,75 @@ export async function serverCatalog(opts: ServeOptions): Promise<Catalog> {
 
 /** One process: the API on a socket, a log line per request, a clean stop on SIGINT / SIGTERM. */
 export async function startServer(opts: ServeOptions, onListening?: (url: string) => void): Promise<Server> {
+  // Options first: a bad one is refused before any catalog connection exists to keep the process alive.
+  const access = accessOptions(opts);
+  // Per worker: the machine's memory shared by its workers (one per core unless told).
+  const limits = limitsFor(machineMemoryMb() / (opts.workers ?? (cluster.isWorker ? availableParallelism() : 1)), { maxInFlight: opts.maxInFlight, maxQueue: opts.maxQueue, maxWaitMs: opts.maxWaitMs });
   const catalog = await serverCatalog(opts);
-  await catalog.keys(); // fail now, with the catalog's own message, rather than on the first request
-  const api = createApi({
-    catalog,
-    basePath: opts.basePath,
-    cacheControl: opts.cacheControl,
-    // Half the API's defaults: every worker keeps its own, and the 146 tiles of the serve bench
-    // (4.4 MB of PNG) still fit; measured, 16/24 MB cost ~16 MB more RSS per worker for no more tiles/s.
-    tileCacheBytes: megabytes(opts.tileCacheMb ?? '8', '--tile-cache-mb'),
-    blockCacheBytes: megabytes(opts.blockCacheMb ?? '12', '--block-cache-mb'),
-    maxSourceBytes: megabytes(opts.maxSourceMb, '--max-source-mb'),
-    maxDecodedPixels: megabytes(opts.maxDecodedMpixels, '--max-decoded-mpixels'),
-    cors: opts.cors === undefined || opts.cors === '*' ? '*' : opts.cors === 'none' ? false : opts.cors.split(','),
-    logger: opts.quiet ? undefined : (l) => console.log(logLine(l)),
-    access: accessOptions(opts),
-  });
-  const server = createServer(toNodeHandler(api));
-  server.keepAliveTimeout = 65_000; // longer than the usual proxy's, so nginx never reuses a closed socket
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port, opts.host, resolve);
-  });
-  const stop = () => {
-    server.close(() => void catalog.close().finally(() => process.exit(0)));
-    server.closeIdleConnections();
-    setTimeout(() => process.exit(0), 5000).unref();
-  };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
-  const addr = server.address();
-  const port = typeof addr === 'object' && addr ? addr.port : opts.port;
-  onListening?.(`http://${opts.host.includes(':') ? `[${opts.host}]` : opts.host}:${port}${opts.basePath ?? ''}`);
-  return server;
+  try {
+    await catalog.keys(); // fail now, with the catalog's own message, rather than on the first request
+    const logger = opts.quiet ? undefined : (l: RequestLog) => console.log(logLine(l));
+    const api = createApi({
+      catalog,
+      basePath: opts.basePath,
+      cacheControl: opts.cacheControl,
+      // Half the API's defaults: every worker keeps its own, and the 146 tiles of the serve bench
+      // (4.4 MB of PNG) still fit; measured, 16/24 MB cost ~16 MB more RSS per worker for no more tiles/s.
+      tileCacheBytes: megabytes(opts.tileCacheMb ?? '8', '--tile-cache-mb'),
+      blockCacheBytes: megabytes(opts.blockCacheMb ?? '12', '--block-cache-mb'),
+      maxSourceBytes: megabytes(opts.maxSourceMb, '--max-source-mb'),
+      maxDecodedPixels: megabytes(opts.maxDecodedMpixels, '--max-decoded-mpixels'),
+      ...limits,
+      cors: opts.cors === undefined || opts.cors === '*' ? '*' : opts.cors === 'none' ? false : opts.cors.split(','),
+      logger,
+      access,
+    });
+    const server = createNodeServer(api, { logger, maxConnections: opts.maxConnections });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', (e: NodeJS.ErrnoException) => reject(listenError(e, opts.host, opts.port)));
+      server.listen(opts.port, opts.host, resolve);
+    });
+    const stop = () => {
+      server.close(() => void catalog.close().finally(() => process.exit(0)));
+      server.closeIdleConnections();
+      setTimeout(() => process.exit(0), 5000).unref();
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+    const addr = server.address();
+    const port = typeof addr === 'object' && addr ? addr.port : opts.port;
+    onListening?.(`http://${opts.host.includes(':') ? `[${opts.host}]` : opts.host}:${port}${opts.basePath ?? ''}`);
+    return server;
+  } catch (e) {
+    await catalog.close().catch(() => undefined);
+    throw e;
+  }
 }
-
-/**
- * A worker's memory is mostly not its JavaScript heap: see MALLOC_ENV. V8's young generation also
- * grows to 3 × 16 MB under load; 1 MB semi-spaces cost little. Measured per worker over the serve
- * bench (peak RSS): 248 MB through tsx with Node's defaults and 16/24 MB caches, 204 MB bundled,
- * 115 MiB bundled with these settings and 8/12 MB caches, 100–106 MiB with the catalog in the
- * primary. The user's own environment wins.
- */
-const WORKER_NODE_FLAGS = ['--max-semi-space-size=1'];
 
 /**
  * `taoguan serve`: N worker processes on one port (as gunicorn's workers), so one VM uses every core.
  * bin/taoguan.mjs starts the primary from a bundle of the CLI (scripts/serve-bundle.mjs) with the
  * memory settings, and workers run the same bundle; where it cannot be built, both run through tsx,
- * which works the same and weighs ~40 MB more per process. The primary holds the catalog.
+ * which works the same and weighs ~40 MB more per process. The primary holds the catalog and keeps
+ * the workers running (serve-primary.ts).
  */
 export async function serveCommand(opts: ServeOptions): Promise<void> {
-  const workers = Math.max(1, Number(opts.workers ?? availableParallelism()));
   if (!cluster.isPrimary) {
-    await startServer(opts, (url) => process.send?.({ listening: url }));
+    // Once the primary is gone, a send on the channel fails (EPIPE); the worker exits on 'disconnect'.
+    cluster.worker?.on('error', () => undefined);
+    try {
+      await startServer(opts, (url) => process.send?.({ listening: url }));
+    } catch (e) {
+      // The primary says it, once for all workers, and decides what happens next.
+      process.send!({ startupError: e instanceof Error ? e.message : String(e) }, () => process.exit(1));
+    }
     return;
   }
-  // The primary holds the one catalog connection (or SQLite engine) of the machine; workers ask it.
-  // Only workers answer from stale records: they know how old theirs are (one the primary passed on
-  // stale would look fresh to them, and could outlive the window).
-  const catalog = await openCatalog(catalogUri(opts.catalog), { staleMs: 0 });
-  await catalog.keys(); // fail now, with the catalog's own message, before any worker starts
-  const relative = await relativeRowsWarning(catalog);
-  if (relative) console.error(relative);
+  // Everything a worker would refuse, refused here first: once, before any worker starts.
   megabytes(opts.tileCacheMb, '--tile-cache-mb');
   megabytes(opts.blockCacheMb, '--block-cache-mb');
   megabytes(opts.maxSourceMb, '--max-source-mb');
   megabytes(opts.maxDecodedMpixels, '--max-decoded-mpixels');
-  // From bin/taoguan.mjs's bundle (the usual way) workers run that bundle; otherwise they run the CLI
-  // again through tsx (the bundle did not build, or serveCommand was called from other code).
-  const bundle = process.env.TAOGUAN_SERVE_BUNDLE;
-  cluster.setupPrimary({
-    ...(bundle && bundle !== 'none' ? { exec: bundle, execArgv: WORKER_NODE_FLAGS } : {}),
-    // advanced serialization: catalog records cross over with their typed arrays intact
-    serialization: 'advanced',
-  });
-  let announced = false;
-  for (let i = 0; i < workers; i++) {
-    const w = cluster.fork({
-      ...MALLOC_ENV, ...process.env, TAOGUAN_SERVE_CATALOG_URI: catalog.uri, TAOGUAN_SERVE_CATALOG_TIMEOUT_MS: String(catalog.timeoutMs ?? ''),
-    });
-    answerCatalogCalls(w, catalog);
-    w.on('message', (m: { listening?: string }) => {
-      if (m.listening && !announced) {
-        announced = true;
-        console.log(`taoguan serving ${catalog.uri} at ${m.listening}/ with ${workers} workers (Ctrl-C to stop)`);
-      }
-    });
-  }
-  let failed = false;
-  cluster.on('exit', (_w, code) => {
-    if (code !== 0 && !failed && !announced) {
-      failed = true;
-      console.error('taoguan: a worker failed to start; stopping');
-      process.exitCode = 1;
-      for (const w of Object.values(cluster.workers ?? {})) w?.kill();
-    }
-    // The last worker gone: the primary's catalog (a MySQL pool keeps the process alive) goes too.
-    if (Object.keys(cluster.workers ?? {}).length === 0) void catalog.close().finally(() => process.exit());
-  });
-  const stop = () => { for (const w of Object.values(cluster.workers ?? {})) w?.kill('SIGTERM'); };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  new AccessControl(accessOptions(opts) ?? {});
+  await runPrimary(opts, Math.max(1, Number(opts.workers ?? availableParallelism())));
 }
