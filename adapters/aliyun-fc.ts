@@ -4,7 +4,7 @@
  * role's temporary credentials from context.credentials.
  */
 import type { S3Credentials } from '../lib/source/s3.ts';
-import type { ObjectRecord } from './ingest-events.ts';
+import type { ObjectRecord } from '../lib/ingest/events.ts';
 import { badEventResponse, buildRequest, serveEvents, encodeBody, headersFrom, queryFrom, singleHeaders, stripPrefix } from './bridge.ts';
 
 type Params = Record<string, string | string[] | undefined>;

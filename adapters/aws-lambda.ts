@@ -4,7 +4,7 @@
  * The event types are declared here (only the fields read) so no @types package is needed.
  */
 import { STATUS_CODES } from 'node:http';
-import type { ObjectRecord } from './ingest-events.ts';
+import type { ObjectRecord } from '../lib/ingest/events.ts';
 import { buildRequest, serveEvents, encodeBody, headersFrom, queryFrom, singleHeaders, stripPrefix } from './bridge.ts';
 
 /** API Gateway REST proxy (payload 1.0) and ALB target events. */

@@ -4,7 +4,7 @@
  * keys from the environment.
  */
 import type { S3Credentials } from '../lib/source/s3.ts';
-import type { ObjectRecord } from './ingest-events.ts';
+import type { ObjectRecord } from '../lib/ingest/events.ts';
 import { buildRequest, serveEvents, encodeBody, headersFrom, queryFrom, singleHeaders, stripPrefix } from './bridge.ts';
 
 type QueryValue = string | boolean | (string | boolean)[];

@@ -3,7 +3,7 @@
  * a warm instance reuses its catalog connection, header LRU, decoded-block and tile caches and the
  * shared S3 clients' keep-alive pools; and the ingest run over object records.
  */
-import { handleObjectEvents, throwOnFailures, type ObjectRecord, type RecordResult } from '../adapters/ingest-events.ts';
+import { handleObjectEvents, throwOnFailures, type ObjectRecord, type RecordResult } from '../lib/ingest/events.ts';
 import { limitsFor, machineMemoryMb } from '../lib/api/admission.ts';
 import { createApi, type Api } from '../lib/api/index.ts';
 import { DEFAULT_READ_LIMITS } from '../lib/raster/budget.ts';

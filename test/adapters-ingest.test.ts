@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ossRecords } from '../adapters/aliyun-fc.ts';
 import { s3Records } from '../adapters/aws-lambda.ts';
-import { handleObjectEvents, ObjectEventsError, throwOnFailures, type ObjectRecord } from '../adapters/ingest-events.ts';
+import { handleObjectEvents, ObjectEventsError, throwOnFailures, type ObjectRecord } from '../lib/ingest/events.ts';
 import { cosRecords } from '../adapters/tencent-scf.ts';
 import type { Catalog } from '../lib/catalog/catalog.ts';
 import { openCatalog } from '../lib/catalog/open.ts';

@@ -22,7 +22,7 @@ import { closeS3Clients } from '../lib/source/s3.ts';
 import { ObjectChangedError, ObjectMissingError, SourceError, SourceTimeoutError, type Source } from '../lib/source/source.ts';
 import { TiffError } from '../lib/tiff/reader.ts';
 import { readHeader } from '../lib/tiff/parse.ts';
-import { UnknownCrsError } from '../lib/tiles/crs.ts';
+import { UnknownCrsError } from '../lib/crs/epsg.ts';
 import { centreTile, Origin, startApi } from './api-harness.ts';
 import { fixturePath } from './helpers.ts';
 import { LocalS3 } from './ingest-harness.ts';

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { decodePng } from '../lib/render/png-decode.ts';
-import { tileBounds, WebMercatorQuad } from '../lib/tiles/tms.ts';
+import { tileBounds, WebMercatorQuad } from '../lib/grids/tms.ts';
 import { makeCatalog, Origin, startApi, tileAt } from './api-harness.ts';
 
 const run = promisify(execFile);

@@ -8,7 +8,7 @@ import { CachedCatalog, estimateBytes } from '../lib/catalog/cache.ts';
 import type { Catalog, CatalogInfo, DatasetRecord, KeySpec, Lookup, PutResult } from '../lib/catalog/catalog.ts';
 import { CatalogError } from '../lib/catalog/catalog.ts';
 import { openCatalog } from '../lib/catalog/open.ts';
-import { SqliteCatalog } from '../lib/catalog/sqlite.ts';
+import { SqliteCatalog } from '../lib/catalog/stores/sqlite.ts';
 import { catalogContract, sampleRecord } from './catalog-contract.ts';
 
 /** A store in a Map that counts its calls; `gate` holds gets back, `fail` makes the next ones throw. */

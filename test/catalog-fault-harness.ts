@@ -16,7 +16,7 @@ import mysql from 'mysql2/promise';
 import { createApi, type Api, type RequestLog } from '../lib/api/index.ts';
 import { CachedCatalog, type CacheOptions } from '../lib/catalog/cache.ts';
 import type { DatasetRecord } from '../lib/catalog/catalog.ts';
-import { MysqlCatalog } from '../lib/catalog/mysql.ts';
+import { MysqlCatalog } from '../lib/catalog/stores/mysql.ts';
 import { ingestObject } from '../lib/ingest/index.ts';
 import { DATASETS, Origin, tileAt } from './api-harness.ts';
 

@@ -10,7 +10,7 @@ import { createServer } from 'node:net';
 import { after, describe, it } from 'node:test';
 import mysql from 'mysql2/promise';
 import { CatalogError, type KeySpec } from '../lib/catalog/catalog.ts';
-import { MysqlCatalog } from '../lib/catalog/mysql.ts';
+import { MysqlCatalog } from '../lib/catalog/stores/mysql.ts';
 import { catalogContract, sampleRecord } from './catalog-contract.ts';
 
 const SERVER = 'mysql://root@127.0.0.1:3306/test';

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import sqlite3 from 'node-sqlite3-wasm';
 import { CatalogError } from '../lib/catalog/catalog.ts';
-import { parseSqliteUri, SqliteCatalog } from '../lib/catalog/sqlite.ts';
+import { parseSqliteUri, SqliteCatalog } from '../lib/catalog/stores/sqlite.ts';
 import { catalogContract, sampleRecord } from './catalog-contract.ts';
 
 /** Read-only catalogs' private copies, and their lock directories. */

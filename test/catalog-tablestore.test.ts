@@ -12,8 +12,8 @@ import TableStore from 'tablestore';
 import protos from 'tablestore/lib/protocol/tablestore_compiled_proto.js';
 import { CatalogError, SCHEMA_VERSION } from '../lib/catalog/catalog.ts';
 import { datasetId } from '../lib/catalog/records.ts';
-import { TableStoreCatalog } from '../lib/catalog/tablestore.ts';
-import { otsCode } from '../lib/catalog/tablestore-client.ts';
+import { TableStoreCatalog } from '../lib/catalog/stores/tablestore.ts';
+import { otsCode } from '../lib/catalog/stores/tablestore-client.ts';
 import { FakeTableStore } from './tablestore-fake.ts';
 import { catalogContract, sampleRecord } from './catalog-contract.ts';
 

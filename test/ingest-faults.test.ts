@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { s3Records } from '../adapters/aws-lambda.ts';
-import { handleObjectEvents } from '../adapters/ingest-events.ts';
+import { handleObjectEvents } from '../lib/ingest/events.ts';
 import { ingestConfig } from '../functions/config.ts';
 import { runIngest, setCredentials } from '../functions/runtime.ts';
 import type { Catalog } from '../lib/catalog/catalog.ts';

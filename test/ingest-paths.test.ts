@@ -14,7 +14,7 @@ import { ingestObject } from '../lib/ingest/index.ts';
 import { decodePng } from '../lib/render/png-decode.ts';
 import { openSource } from '../lib/source/location.ts';
 import { readHeader } from '../lib/tiff/parse.ts';
-import { renderTile } from '../lib/tiler.ts';
+import { renderTile } from '../lib/pipeline/tile.ts';
 import { centreTile } from './api-harness.ts';
 import { fixturePath, startServe } from './helpers.ts';
 

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { it } from 'node:test';
-import { IPC_MARGIN_MS } from '../scripts/commands/serve-catalog.ts';
+import { IPC_MARGIN_MS } from '../lib/catalog/ipc.ts';
 
 const module = new URL('../scripts/commands/serve-catalog.ts', import.meta.url).href;
 const STORE_TIMEOUT_MS = 600;

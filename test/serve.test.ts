@@ -4,7 +4,7 @@ import { readdir, readFile, readlink, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { stretchToIndices } from '../lib/render/stretch.ts';
-import { tileBounds, WebMercatorQuad } from '../lib/tiles/tms.ts';
+import { tileBounds, WebMercatorQuad } from '../lib/grids/tms.ts';
 import { fixturePath, startServe } from './helpers.ts';
 import { beijingCatalog, SERVE_FIXTURE } from './serve-harness.ts';
 

@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { ObjectRecord } from '../adapters/ingest-events.ts';
+import type { ObjectRecord } from '../lib/ingest/events.ts';
 import { ConfigError, ingestConfig } from '../functions/config.ts';
 import { runIngest } from '../functions/runtime.ts';
 import { CatalogError } from '../lib/catalog/catalog.ts';

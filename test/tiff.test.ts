@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { describe, it } from 'node:test';
-import { describeRaster } from '../lib/describe.ts';
+import { describeRaster } from '../lib/ingest/describe.ts';
 import { deserializeHeader, readHeader, serializeHeader, TiffError } from '../lib/tiff/index.ts';
 import { packIntegers, unpackIntegers } from '../lib/tiff/serialize.ts';
 import { fixturePath, fixtures, MemorySource } from './helpers.ts';

@@ -4,8 +4,8 @@ import { describe, it } from 'node:test';
 import { decodePng } from '../lib/render/png-decode.ts';
 import { stretchToIndices } from '../lib/render/stretch.ts';
 import { readHeader } from '../lib/tiff/index.ts';
-import { renderTile, type TileDataset } from '../lib/tiler.ts';
-import { tileBounds, WebMercatorQuad } from '../lib/tiles/tms.ts';
+import { renderTile, type TileDataset } from '../lib/pipeline/index.ts';
+import { tileBounds, WebMercatorQuad } from '../lib/grids/tms.ts';
 import { fixturePath, MemorySource } from './helpers.ts';
 
 const FILE = 'u16-4band-deflate-p2-meta-utm50.tif';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { gcj02ToWgs84, outOfChina, wgs84ToGcj02 } from '../lib/tiles/gcj02.ts';
+import { gcj02ToWgs84, outOfChina, wgs84ToGcj02 } from '../lib/crs/gcj02.ts';
 
 /** eviltransform's published test vectors (go/transform_test.go): [wgsLat, wgsLng, gcjLat, gcjLng]. */
 const VECTORS = [

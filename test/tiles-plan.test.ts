@@ -3,10 +3,9 @@ import { describe, it } from 'node:test';
 import proj4 from 'proj4';
 import { readHeader } from '../lib/tiff/index.ts';
 import type { CogHeader } from '../lib/tiff/header.ts';
-import {
-  GCJ02WebMercatorQuad, gcj02ToWgs84, planTile, proj4ForEpsg, tileTransform, UnknownCrsError,
-  warpWindow, WebMercatorQuad, type TilePlan,
-} from '../lib/tiles/index.ts';
+import { gcj02ToWgs84, proj4ForEpsg, UnknownCrsError } from '../lib/crs/index.ts';
+import { GCJ02WebMercatorQuad, tileTransform, WebMercatorQuad } from '../lib/grids/index.ts';
+import { planTileWarp as planTile, warpWindow, type TileWarpPlan as TilePlan } from '../lib/warp/index.ts';
 import { fixturePath, MemorySource } from './helpers.ts';
 
 const header = async (file: string): Promise<CogHeader> => (await readHeader(await MemorySource.fromFile(fixturePath(file)))).header;

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import {
   GCJ02WebMercatorQuad, matrixSize, MAX_TILE_SIZE, MAX_ZOOM, tileBounds, tileMatrixSet, tileTransform,
   validateTile, validateTileSize, WEB_MERCATOR_HALF, WebMercatorQuad, WGS1984Quad,
-} from '../lib/tiles/tms.ts';
+} from '../lib/grids/tms.ts';
 
 const near = (a: number[], b: number[], tol = 1e-6) => a.forEach((v, i) => assert.ok(Math.abs(v - b[i]) <= tol, `${a} vs ${b}`));
 

@@ -3,7 +3,9 @@ import { execFileSync } from 'node:child_process';
 import { describe, it } from 'node:test';
 import { readWindow, type TypedArray } from '../lib/raster/index.ts';
 import { readHeader } from '../lib/tiff/index.ts';
-import { planTile, tileBounds, toWgs84, warpWindow, WebMercatorQuad, WGS1984Quad, type Resampling, type TileMatrixSet } from '../lib/tiles/index.ts';
+import { toWgs84 } from '../lib/crs/index.ts';
+import { tileBounds, WebMercatorQuad, WGS1984Quad, type TileMatrixSet } from '../lib/grids/index.ts';
+import { planTileWarp as planTile, warpWindow, type Resampling } from '../lib/warp/index.ts';
 import { fixturePath, MemorySource } from './helpers.ts';
 
 /**

@@ -12,7 +12,7 @@ import type { Catalog } from '../catalog/catalog.ts';
 import { checkReadLimits, DEFAULT_READ_LIMITS } from '../raster/budget.ts';
 import { openSource as openLocation } from '../source/location.ts';
 import type { Source } from '../source/source.ts';
-import { MAX_TILE_SIZE } from '../tiles/tms.ts';
+import { MAX_TILE_SIZE } from '../grids/tms.ts';
 import pkg from '../../package.json' with { type: 'json' };
 import { limitsFor, machineMemoryMb } from './admission.ts';
 import { AccessControl, AccessDenied, AUTH_PARAMS, type AccessOptions } from './auth.ts';

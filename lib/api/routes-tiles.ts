@@ -9,14 +9,14 @@
  */
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import { z } from '@hono/zod-openapi';
-import { renderTile } from '../tiler.ts';
-import { matrixSize, MAX_ZOOM, tileMatrixSet, type TileMatrixSet } from '../tiles/tms.ts';
+import { renderTile } from '../pipeline/tile.ts';
+import { matrixSize, MAX_ZOOM, tileMatrixSet, type TileMatrixSet } from '../grids/tms.ts';
 import type { ApiContext } from './context.ts';
 import { badRequest } from './errors.ts';
 import { Etag } from './etag.ts';
 import { document } from './openapi.ts';
 import { parseFamilyPath, type PathTarget } from './paths.ts';
-import { DEFAULT_PREVIEW_SIZE, renderPreview } from './preview.ts';
+import { DEFAULT_PREVIEW_SIZE, renderPreview } from '../pipeline/preview.ts';
 import { imageResponse, notModified, type ApiContextOf, type ApiEnv } from './respond.ts';
 import { ComputeQuery, KeysPath, RgbQuery, SinglebandQuery, TilePath, ZoomOverrides } from './schemas.ts';
 import type { CachedTile } from './tile-cache.ts';
@@ -80,7 +80,7 @@ async function image(c: ApiContextOf, api: ApiContext, family: Family, keys: str
   // inside the tile cache's single flight: equal concurrent requests wait on one render slot, not one each
   const render = (): Promise<CachedTile> => api.admission.run(() => target.kind === 'tile'
     ? renderTile({ tms: options.tms, z: target.z, x: target.x, y: target.y, tileSize: size, resampling: options.resampling, format: target.format, inputs: resolved.inputs, style: options.style })
-    : renderPreview(options, resolved, target.format, size));
+    : renderPreview({ inputs: resolved.inputs, style: options.style, format: target.format, size: options.tileSize, longSide: size }));
   const { tile, outcome } = await api.forgettingChanged(resolved.records, () => api.tiles.get(etag, render));
   c.var.stats.tile = outcome;
   return imageResponse(tile.bytes, tile.contentType, etag, cacheControl);

@@ -7,7 +7,7 @@ import { z } from '@hono/zod-openapi';
 import { MAX_LIMIT } from '../catalog/records.ts';
 import { colormapNames } from '../render/colormaps.ts';
 import { MAX_LEGEND_VALUES } from '../render/legend.ts';
-import { RESAMPLINGS } from '../tiles/warp.ts';
+import { RESAMPLINGS } from '../warp/index.ts';
 import { badRequest } from './errors.ts';
 
 /** A query value holding JSON (Terracotta's convention for lists and maps). */

@@ -4,9 +4,10 @@
  * TileJSON and WMTS, so every route of a family takes exactly the same parameters.
  */
 import type { DatasetRecord } from '../catalog/catalog.ts';
-import type { TileInput, TileStyle } from '../tiler.ts';
-import type { TmsId } from '../tiles/tms.ts';
-import type { Resampling } from '../tiles/warp.ts';
+import type { TileInput } from '../pipeline/index.ts';
+import type { TileStyle } from '../render/index.ts';
+import type { TmsId } from '../grids/tms.ts';
+import type { Resampling } from '../warp/index.ts';
 import { type ApiContext, type RequestStats, stretchStats } from './context.ts';
 import { badRequest } from './errors.ts';
 import { ComputeQuery, MAX_OPERANDS, parseQuery, RgbQuery, SinglebandQuery } from './schemas.ts';

@@ -6,7 +6,7 @@
  * overview (below it every tile would still read that whole overview — TiTiler's convention).
  */
 import type { DatasetRecord } from '../catalog/catalog.ts';
-import { MAX_ZOOM, WEB_MERCATOR_HALF, type TmsId } from '../tiles/tms.ts';
+import { MAX_ZOOM, WEB_MERCATOR_HALF, type TmsId } from '../grids/tms.ts';
 import type { ApiContextOf } from './respond.ts';
 import { jsonResponse } from './respond.ts';
 import { parseQuery, ZoomOverrides } from './schemas.ts';

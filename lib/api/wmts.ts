@@ -8,7 +8,7 @@
  */
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { DatasetRecord } from '../catalog/catalog.ts';
-import { WEB_MERCATOR_HALF, type TmsId } from '../tiles/tms.ts';
+import { WEB_MERCATOR_HALF, type TmsId } from '../grids/tms.ts';
 import { mapConcurrent } from './context.ts';
 import { badRequest } from './errors.ts';
 import { document } from './openapi.ts';

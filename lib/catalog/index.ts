@@ -7,4 +7,4 @@ export * from './catalog.ts';
 export { openCatalog, type OpenOptions } from './open.ts';
 export { CachedCatalog, estimateBytes, type CacheOptions, type CacheStats } from './cache.ts';
 export { datasetId, redactUri } from './records.ts';
-export type { SqliteOptions } from './sqlite.ts';
+export type { SqliteOptions } from './stores/sqlite.ts';

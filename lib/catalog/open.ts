@@ -24,15 +24,15 @@ export async function openCatalog(uri: string | undefined = process.env.TAOGUAN_
 async function openStore(uri: string): Promise<Catalog> {
   const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(uri)?.[1].toLowerCase();
   if (scheme === 'sqlite' || (!uri.includes('://') && /\.(sqlite3?|db)$/i.test(uri))) {
-    const { SqliteCatalog } = await import('./sqlite.ts');
+    const { SqliteCatalog } = await import('./stores/sqlite.ts');
     return new SqliteCatalog(uri);
   }
   if (scheme === 'mysql') {
-    const { MysqlCatalog } = await import('./mysql.ts');
+    const { MysqlCatalog } = await import('./stores/mysql.ts');
     return new MysqlCatalog(uri);
   }
   if (scheme === 'tablestore') {
-    const { TableStoreCatalog } = await import('./tablestore.ts');
+    const { TableStoreCatalog } = await import('./stores/tablestore.ts');
     return new TableStoreCatalog(uri);
   }
   const what = scheme && uri.includes('://') ? `unknown catalog scheme "${scheme}:"` : `cannot tell which store "${redactUri(uri)}" is`;

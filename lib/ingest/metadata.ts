@@ -3,13 +3,13 @@
  * WGS84 bounds, and a footprint polygon of the valid pixels.
  */
 import type { DatasetMetadata } from '../catalog/catalog.ts';
-import { boundsOf, reprojectBounds } from '../describe.ts';
+import { boundsOf, reprojectBounds } from './describe.ts';
 import { InputError } from '../errors.ts';
 import { ReadBudget, type ReadLimits } from '../raster/budget.ts';
 import { computeStats } from '../raster/stats.ts';
 import type { Source } from '../source/source.ts';
 import type { CogHeader } from '../tiff/header.ts';
-import { toWgs84 } from '../tiles/crs.ts';
+import { toWgs84 } from '../crs/epsg.ts';
 
 export interface MetadataOptions {
   /** Statistics from full resolution instead of an overview of ~1024 px. */

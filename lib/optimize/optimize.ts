@@ -6,7 +6,7 @@
  */
 import { existsSync } from 'node:fs';
 import { open, rename, rm, type FileHandle } from 'node:fs/promises';
-import { alphaSampleOf } from '../raster/plan.ts';
+import { alphaSampleOf } from '../raster/window-plan.ts';
 import { readWindow } from '../raster/window.ts';
 import { bytesPerSample, nodataAs, typedArrayFor, type TypedArray } from '../raster/typed.ts';
 import { openSource } from '../source/location.ts';
@@ -16,7 +16,7 @@ import { COMPRESSION_TAG, type Codec } from './encode.ts';
 import { buildHeader, pyramid, type OutputPlan } from './layout.ts';
 import { EncodePool } from './pool.ts';
 import { Pyramid } from './pyramid.ts';
-import type { Resampling } from './resample.ts';
+import type { Resampling } from './overview-resample.ts';
 import { GEO_TAGS, planReprojection, targetGeoTags, warpedRowReader, type ReprojectOptions, type Reprojection } from './reproject.ts';
 import { readSourceTags, type SourceTags } from './source-tags.ts';
 import { ZSTD_LEVELS } from './zstd.ts';

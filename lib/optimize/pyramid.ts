@@ -10,7 +10,7 @@ import type { TypedArray } from '../raster/typed.ts';
 import { packMask, type Codec } from './encode.ts';
 import type { LevelData, OutputPlan } from './layout.ts';
 import type { EncodePool } from './pool.ts';
-import { reduceRows, spanOf, type ReduceOptions, type Rows } from './resample.ts';
+import { reduceRows, spanOf, type ReduceOptions, type Rows } from './overview-resample.ts';
 
 export interface PyramidOptions {
   plan: OutputPlan;

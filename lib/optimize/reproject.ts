@@ -17,12 +17,12 @@ import { readWindow } from '../raster/window.ts';
 import type { Source } from '../source/source.ts';
 import type { CogHeader } from '../tiff/header.ts';
 import { Tag } from '../tiff/tags.ts';
-import { DEFAULT_MAX_ERROR } from '../tiles/approx.ts';
-import { proj4ForCrs, proj4ForEpsg } from '../tiles/crs.ts';
-import { gridProjection, type PointTransform } from '../tiles/project.ts';
-import { suggestedOutput, type OutputGrid } from '../tiles/suggest.ts';
-import { WebMercatorQuad, WGS1984Quad, type GeoTransform } from '../tiles/tms.ts';
-import { invert, pixelTransform, planWarp, RESAMPLINGS, warpWindow, type Resampling } from '../tiles/warp.ts';
+import { DEFAULT_MAX_ERROR } from '../warp/approx.ts';
+import { proj4ForCrs, proj4ForEpsg } from '../crs/epsg.ts';
+import { gridProjection, type PointTransform } from '../warp/project.ts';
+import { suggestedOutput, type OutputGrid } from './suggest-grid.ts';
+import { WebMercatorQuad, WGS1984Quad, type GeoTransform } from '../grids/tms.ts';
+import { invert, pixelTransform, planWarp, RESAMPLINGS, warpWindow, type Resampling } from '../warp/index.ts';
 import { FieldType, type TagEntry } from './ifd-writer.ts';
 
 export type WarpResampling = Resampling;

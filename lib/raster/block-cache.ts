@@ -7,11 +7,11 @@
  *
  * Cached blocks are shared between readers: assembleDecoded only reads them.
  */
-import { ByteLru } from '../lru.ts';
+import { ByteLru } from '../util/lru.ts';
 import { readRanges } from '../source/coalesce.ts';
 import type { Source } from '../source/source.ts';
 import type { CogHeader } from '../tiff/header.ts';
-import type { BlockRef, WindowPlan } from './plan.ts';
+import type { BlockRef, WindowPlan } from './window-plan.ts';
 import { decodeBlockRef, type BlockLoader } from './window.ts';
 
 /** Per-reader counters: blocks found in memory (or being loaded by another reader) vs fetched. */

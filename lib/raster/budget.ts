@@ -11,7 +11,7 @@
  */
 import { TaoguanError } from '../errors.ts';
 import type { CogHeader } from '../tiff/header.ts';
-import type { WindowPlan } from './plan.ts';
+import type { WindowPlan } from './window-plan.ts';
 
 export interface ReadLimits {
   /** Compressed bytes of all the internal blocks one request needs. */
@@ -54,7 +54,14 @@ export class ReadLimitError extends TaoguanError {
 }
 
 /** What one window plan costs; sparse blocks (no bytes) cost nothing. */
-export function planCost(header: CogHeader, plan: WindowPlan): { bytes: number; pixels: number; decoded: number } {
+/** What reading a window plan costs: compressed bytes fetched, block pixels decoded, bytes they decode to. */
+export interface ReadCost {
+  bytes: number;
+  pixels: number;
+  decoded: number;
+}
+
+export function planCost(header: CogHeader, plan: WindowPlan): ReadCost {
   const lv = header.levels[plan.level];
   let total = 0, area = 0, decoded = 0;
   for (const b of plan.blocks) {
@@ -77,9 +84,9 @@ export class ReadBudget {
 
   constructor(readonly limits: ReadLimits = DEFAULT_READ_LIMITS) {}
 
-  /** Account for a plan before reading it; throws ReadLimitError (and counts nothing) past a cap. */
-  charge(header: CogHeader, plan: WindowPlan): void {
-    const { bytes: b, pixels: p, decoded: d } = planCost(header, plan);
+  /** Account for a plan's cost (planCost) before reading it; throws ReadLimitError (and counts nothing) past a cap. */
+  charge(cost: ReadCost): void {
+    const { bytes: b, pixels: p, decoded: d } = cost;
     const { maxSourceBytes, maxDecodedPixels, maxDecodedBytes } = this.limits;
     if (this.sourceBytes + b > maxSourceBytes) throw new ReadLimitError('maxSourceBytes', this.sourceBytes + b, maxSourceBytes);
     if (this.decodedPixels + p > maxDecodedPixels) throw new ReadLimitError('maxDecodedPixels', this.decodedPixels + p, maxDecodedPixels);

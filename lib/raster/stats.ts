@@ -1,7 +1,7 @@
 import type { Source } from '../source/source.ts';
 import type { CogHeader } from '../tiff/header.ts';
-import type { ReadBudget } from './budget.ts';
-import { planWindow } from './plan.ts';
+import { planCost, type ReadBudget } from './budget.ts';
+import { planWindow } from './window-plan.ts';
 import { readPlan } from './window.ts';
 
 /** What a stretch needs from a dataset: Terracotta's metadata fields. */
@@ -52,7 +52,7 @@ export async function computeStats(
   for (let y = 0; y < im.height; y += rowsPerRead) {
     strips.push(planWindow(header, level, { x: 0, y, width: im.width, height: Math.min(rowsPerRead, im.height - y) }, [options.band ?? 0]));
   }
-  for (const plan of strips) options.budget?.charge(header, plan);
+  for (const plan of strips) options.budget?.charge(planCost(header, plan));
   const values = new Float64Array(im.width * im.height);
   let n = 0;
   for (const plan of strips) {

@@ -1,11 +1,11 @@
 import { TaoguanError } from '../errors.ts';
 import { readRanges } from '../source/coalesce.ts';
-import type { ReadBudget } from './budget.ts';
+import { planCost, type ReadBudget } from './budget.ts';
 import type { Source } from '../source/source.ts';
 import type { CogHeader, DType, TiffImage } from '../tiff/header.ts';
 import { TiffError } from '../tiff/reader.ts';
 import { decodeBlock } from './decode/index.ts';
-import { planWindow, type BlockRef, type Window, type WindowPlan } from './plan.ts';
+import { planWindow, type BlockRef, type Window, type WindowPlan } from './window-plan.ts';
 import { nodataAs, typedArrayFor, viewAs, type TypedArray } from './typed.ts';
 
 export interface ReadWindowOptions {
@@ -42,7 +42,7 @@ export interface RasterWindow extends Window {
 /** Read a pixel window: fetch the blocks it touches (coalesced ranges), decode, assemble. */
 export async function readWindow(header: CogHeader, source: Source, window: Window, options: ReadWindowOptions = {}): Promise<RasterWindow> {
   const plan = planWindow(header, options.level ?? 0, window, options.bands);
-  options.budget?.charge(header, plan);
+  options.budget?.charge(planCost(header, plan));
   return readPlan(header, source, plan, options);
 }
 

@@ -16,3 +16,5 @@ export type { Range, RgbRender } from './rgb.ts';
 export { colormapLegend, MAX_LEGEND_VALUES } from './legend.ts';
 export type { LegendEntry, LegendRequest } from './legend.ts';
 export * from './expression.ts';
+export { compileCompute, prepareStyle, STYLES, toFloat } from './styles/index.ts';
+export type { ComputeStyle, ImageFormat, PreparedStyle, RenderedImage, RgbStyle, SinglebandStyle, StyleFrame, StyleInput, StyleKind, TileStyle } from './styles/index.ts';

@@ -1,4 +1,4 @@
-import { describeRaster, type RasterDescription } from '../../lib/describe.ts';
+import { describeRaster, type RasterDescription } from '../../lib/ingest/describe.ts';
 import { openSource } from '../../lib/source/location.ts';
 import { RecordingSource } from '../../lib/source/record.ts';
 import { readHeader } from '../../lib/tiff/parse.ts';

@@ -13,7 +13,7 @@ import type { Catalog } from '../../lib/catalog/catalog.ts';
 import { openCatalog } from '../../lib/catalog/open.ts';
 import { relativeRowsWarning } from '../../lib/ingest/local-paths.ts';
 import { catalogUri } from './catalog.ts';
-import { answerCatalogCalls } from './serve-catalog.ts';
+import { answerCatalogCalls } from '../../lib/catalog/ipc.ts';
 import type { ServeOptions } from './serve.ts';
 
 /**

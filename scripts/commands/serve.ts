@@ -8,7 +8,7 @@ import { CachedCatalog } from '../../lib/catalog/cache.ts';
 import type { Catalog } from '../../lib/catalog/catalog.ts';
 import { openCatalog } from '../../lib/catalog/open.ts';
 import { catalogUri } from './catalog.ts';
-import { PrimaryCatalog } from './serve-catalog.ts';
+import { PrimaryCatalog } from '../../lib/catalog/ipc.ts';
 import { runPrimary } from './serve-primary.ts';
 
 export interface ServeOptions {

@@ -3,9 +3,10 @@ import { computeStats } from '../../lib/raster/stats.ts';
 import { openSource } from '../../lib/source/location.ts';
 import type { StretchBound } from '../../lib/render/stretch.ts';
 import { readHeader } from '../../lib/tiff/parse.ts';
-import { renderTile, type TileDataset, type TileInput, type TileStyle } from '../../lib/tiler.ts';
-import type { TmsId } from '../../lib/tiles/tms.ts';
-import type { Resampling } from '../../lib/tiles/warp.ts';
+import { renderTile, type TileDataset, type TileInput } from '../../lib/pipeline/index.ts';
+import type { TileStyle } from '../../lib/render/index.ts';
+import type { TmsId } from '../../lib/grids/tms.ts';
+import type { Resampling } from '../../lib/warp/index.ts';
 
 interface TileCliOptions {
   output: string;

@@ -1,5 +1,5 @@
-import type { PointTransform } from './project.ts';
-import type { GeoTransform } from './tms.ts';
+import type { PointTransform } from '../warp/project.ts';
+import type { GeoTransform } from '../grids/tms.ts';
 
 /** An output grid: north-up geotransform and size in pixels. */
 export interface OutputGrid {

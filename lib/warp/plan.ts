@@ -1,21 +1,13 @@
-import { InputError } from '../errors.ts';
-import type { Window } from '../raster/plan.ts';
-import type { CogHeader } from '../tiff/header.ts';
-import { approxRow, controlRows, DEFAULT_MAX_ERROR } from './approx.ts';
+import type { Window } from '../raster/window-plan.ts';
+import { approxRow, controlRows } from './approx.ts';
 import { chunkScale, collectChunks, type Chunk } from './chunks.ts';
-import { proj4ForCrs } from './crs.ts';
-import { footprintRows } from './footprint.ts';
-import { chooseLevel, targetRatio } from './overview.ts';
-import { gridProjection, type PointTransform } from './project.ts';
-import { tileTransform, validateTile, validateTileSize, type TileMatrixSet, type TmsId } from './tms.ts';
-
-export { warpWindow, type SourceWindow, type WarpedTile } from './resample.ts';
+import { kernelOf, type Resampling } from './kernels/index.ts';
+import type { PointTransform } from './project.ts';
 
 /**
- * Planning a tile is pure geometry over the header — no I/O, no pixels: which level to read, which
- * source window, and where every output pixel samples it, decided as gdalwarp decides them so tiles
- * match GDAL's. warpWindow then runs the plan over the pixels readWindow returns for `plan.window`
- * at `plan.level`.
+ * Planning a warp is pure geometry — no I/O, no pixels: where every output pixel samples the source
+ * window, decided as gdalwarp decides it (chunks, approximate transformer, edge retries) so results
+ * match GDAL's. warpWindow (kernels/) then runs the plan over the pixels of `plan.window` at `plan.level`.
  *
  * Cost of a 256² tile on the 2-core dev VM (node 20, best of 15 × 40 runs, other jobs running):
  * UTM 50N → WebMercatorQuad planning 0.63–0.73 ms (~300 proj4 calls), warp nearest 0.37–0.42 ms,
@@ -23,18 +15,6 @@ export { warpWindow, type SourceWindow, type WarpedTile } from './resample.ts';
  * GCJ02WebMercatorQuad plans in 1.75 ms on an edge tile (its inverse is iterative and GDAL's edge
  * retries transform exactly). A bare loop over 65k doubles takes ~0.06 ms on this VM.
  */
-export type Resampling = 'nearest' | 'bilinear' | 'average';
-export const RESAMPLINGS: readonly Resampling[] = ['nearest', 'bilinear', 'average'];
-
-export interface PlanOptions {
-  /** Output tile width and height in pixels, 1–2048 (default 256). */
-  tileSize?: number;
-  /** nearest (default), bilinear, or average (for downsampling). */
-  resampling?: Resampling;
-  /** Approximate transformer tolerance in source pixels (gdalwarp's -et, default 0.125; 0 = exact). */
-  maxError?: number;
-}
-
 /** A part of the tile warped on its own, as GDAL chunks a warp (see chunks.ts). */
 export interface WarpChunk {
   /** Output pixels: columns x … x + width − 1, rows y … y + height − 1. */
@@ -62,47 +42,15 @@ export interface WarpPlan {
   chunks: WarpChunk[];
   /**
    * Per output pixel (row-major, width × height), source pixel coordinates relative to `window`, NaN where
-   * the pixel has no source: its centre (nearest, bilinear) or its top-left corner (average).
+   * the pixel has no source: its centre, or its top-left corner for a kernel that reads footprints (average).
    */
   srcX: Float64Array;
   srcY: Float64Array;
-  /** average only: each output pixel's bottom-right corner. */
+  /** Footprint kernels only (average): each output pixel's bottom-right corner. */
   srcX2?: Float64Array;
   srcY2?: Float64Array;
 }
 
-export interface TilePlan extends WarpPlan {
-  /** width = height = tileSize */
-  tileSize: number;
-  tms: TmsId;
-  z: number;
-  x: number;
-  y: number;
-}
-
-/** The plan for tile z/x/y of a raster, or null when no output pixel has data (a transparent tile). */
-export function planTile(header: CogHeader, tms: TileMatrixSet, z: number, x: number, y: number, options: PlanOptions = {}): TilePlan | null {
-  const { tileSize: n = 256, resampling = 'nearest', maxError = DEFAULT_MAX_ERROR } = options;
-  validateTile(tms, z, x, y);
-  validateTileSize(n);
-  if (!RESAMPLINGS.includes(resampling)) throw new InputError(`resampling "${resampling}" is not one of ${RESAMPLINGS.join(', ')}`);
-  const gt = header.geotransform;
-  if (!gt) throw new InputError('the raster has no geotransform: it cannot be placed on a map');
-  const projection = gridProjection(tms, proj4ForCrs(header.crs));
-  const dst = tileTransform(tms, z, x, y, n);
-  const rows = footprintRows(header, tms, projection, dst, n);
-  if (!rows) return null;
-
-  const full = header.levels[0].image;
-  const fullRes = pixelTransform(dst, gt, projection.toSource);
-  const level = chooseLevel(header.levels.map((l) => l.image.width), targetRatio(fullRes, n, n));
-  const { width, height } = header.levels[level].image;
-  // an overview's geotransform as GDALOverviewDataset derives it: scaled by the size ratio per axis
-  const rx = full.width / width, ry = full.height / height;
-  const exact = level === 0 ? fullRes : pixelTransform(dst, [gt[0], gt[1] * rx, gt[2] * ry, gt[3], gt[4] * rx, gt[5] * ry], projection.toSource);
-  const plan = planWarp(exact, n, n, level, width, height, resampling, maxError, rows);
-  return plan && { tms: tms.id, z, x, y, tileSize: n, ...plan };
-}
 
 /**
  * The plan of any w × h output window: `exact` takes its pixels (0 … w, 0 … h) to source pixels at
@@ -113,13 +61,14 @@ export function planWarp(
   exact: PointTransform, w: number, h: number, level: number, width: number, height: number,
   resampling: Resampling, maxError: number, rows: [number, number] = [0, h - 1],
 ): WarpPlan | null {
-  const chunks = collectChunks(exact, w, h, width, height, resampling === 'bilinear' ? 1 : 0);
+  const kernel = kernelOf(resampling);
+  const chunks = collectChunks(exact, w, h, width, height, kernel.radius);
   if (chunks.length === 0) return null;
 
-  const average = resampling === 'average';
+  const footprint = kernel.footprint;
   const window = union(chunks.map((c) => c.src));
   const srcX = new Float64Array(w * h), srcY = new Float64Array(w * h);
-  const srcX2 = average ? new Float64Array(w * h) : undefined, srcY2 = average ? new Float64Array(w * h) : undefined;
+  const srcX2 = footprint ? new Float64Array(w * h) : undefined, srcY2 = footprint ? new Float64Array(w * h) : undefined;
   const row0 = Math.max(0, rows[0] - 1), row1 = Math.min(h - 1, rows[1] + 1);
   // skipped chunks and rows outside the raster's footprint have no source
   const covered = chunks.reduce((a, c) => a + c.width * c.height, 0) === w * h;
@@ -135,10 +84,10 @@ export function planWarp(
   for (const c of chunks) {
     const { x: cx, y: cy, width: cw, height: ch } = c.src;
     const first = Math.max(c.y, row0), last = Math.min(c.y + c.height - 1, row1);
-    const controls = average || maxError <= 0 ? null : controlRows(exact, c.width, c.x + 0.5, first + 0.5, last - first + 1);
+    const controls = footprint || maxError <= 0 ? null : controlRows(exact, c.width, c.x + 0.5, first + 0.5, last - first + 1);
     for (let row = first; row <= last; row++) {
       const start = row * w + c.x;
-      if (!average) {
+      if (!footprint) {
         const sme = controls?.subarray((row - first) * 6, (row - first) * 6 + 6);
         const box = approxRow(exact, c.width, c.x + 0.5, row + 0.5, maxError, srcX, srcY, start, origin, sme);
         // a row wholly inside its window needs no per-pixel check (the usual case inside a raster)

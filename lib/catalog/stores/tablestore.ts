@@ -28,10 +28,10 @@
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import TableStore from 'tablestore';
 import type { CellValue, Cells, RangeBound, TableStoreClient } from 'tablestore';
-import { CatalogError, KEY_NAME, SCHEMA_VERSION, validateKeys, validateKeyValues } from './catalog.ts';
-import type { Catalog, CatalogInfo, DatasetRecord, DatasetSummary, KeySpec, ListQuery, Lookup, PutResult } from './catalog.ts';
-import { datasetId, fromStored, planList, redactUri, sameObject, SchemaErrors, toStored, validateKeySpecs, validateRecord } from './records.ts';
-import type { ListPlan, StoredFields } from './records.ts';
+import { CatalogError, KEY_NAME, SCHEMA_VERSION, validateKeys, validateKeyValues } from '../catalog.ts';
+import type { Catalog, CatalogInfo, DatasetRecord, DatasetSummary, KeySpec, ListQuery, Lookup, PutResult } from '../catalog.ts';
+import { datasetId, fromStored, planList, redactUri, sameObject, SchemaErrors, toStored, validateKeySpecs, validateRecord } from '../records.ts';
+import type { ListPlan, StoredFields } from '../records.ts';
 import { cellsOf, num, OtsClient, otsCode, serverFilter } from './tablestore-client.ts';
 
 export interface TableStoreOptions {

@@ -21,8 +21,8 @@ import type { Database, SQLiteValue, Statement } from 'node-sqlite3-wasm';
 import {
   CatalogError, KEY_NAME, SCHEMA_VERSION, validateKeys, validateKeyValues,
   type Catalog, type CatalogInfo, type DatasetRecord, type DatasetSummary, type KeySpec, type ListQuery, type Lookup, type PutResult,
-} from './catalog.ts';
-import { datasetId, fromStored, planList, sameObject, SchemaErrors, toStored, validateKeySpecs, validateRecord, type StoredFields } from './records.ts';
+} from '../catalog.ts';
+import { datasetId, fromStored, planList, sameObject, SchemaErrors, toStored, validateKeySpecs, validateRecord, type StoredFields } from '../records.ts';
 
 export interface SqliteOptions {
   /**

@@ -9,7 +9,7 @@
  * where the thread was gone within 2 s).
  */
 import type { Pool, PoolConnection, ResultSetHeader, RowDataPacket } from 'mysql2/promise';
-import { byDeadline } from './deadline.ts';
+import { byDeadline } from '../deadline.ts';
 
 export type Param = string | number | Buffer | null;
 export type Rows = RowDataPacket[] | ResultSetHeader;

@@ -17,15 +17,15 @@
  * error naming those, and the retry re-runs the batch — cheap, because finished records come back
  * 'unchanged' / 'absent'.
  */
-import type { Catalog, PutResult } from '../lib/catalog/catalog.ts';
-import { isPermanent } from '../lib/errors.ts';
-import { IngestError, type IngestOptions } from '../lib/ingest/ingest.ts';
-import { optimizedLocation, optimizeObject, type OptimizeOnIngest } from '../lib/ingest/optimize-object.ts';
-import { checkPatternKeys, type KeyPattern } from '../lib/ingest/pattern.ts';
-import { reconcileObject } from '../lib/ingest/reconcile.ts';
-import { LocationRefusedError } from '../lib/source/allow.ts';
-import type { OpenOptions } from '../lib/source/location.ts';
-import type { Source } from '../lib/source/source.ts';
+import type { Catalog, PutResult } from '../catalog/catalog.ts';
+import { isPermanent } from '../errors.ts';
+import { IngestError, type IngestOptions } from './ingest.ts';
+import { optimizedLocation, optimizeObject, type OptimizeOnIngest } from './optimize-object.ts';
+import { checkPatternKeys, type KeyPattern } from './pattern.ts';
+import { reconcileObject } from './reconcile.ts';
+import { LocationRefusedError } from '../source/allow.ts';
+import type { OpenOptions } from '../source/location.ts';
+import type { Source } from '../source/source.ts';
 
 export interface ObjectRecord {
   action: 'put' | 'delete';

@@ -9,9 +9,9 @@
  */
 import TableStore from 'tablestore';
 import type { CellValue, ColumnCondition, Row, TableStoreClient } from 'tablestore';
-import { CatalogError, type KeySpec } from './catalog.ts';
-import { byDeadline, isDeadline } from './deadline.ts';
-import { SchemaErrors, type ListPlan } from './records.ts';
+import { CatalogError, type KeySpec } from '../catalog.ts';
+import { byDeadline, isDeadline } from '../deadline.ts';
+import { SchemaErrors, type ListPlan } from '../records.ts';
 
 /** Errors worth a retry: the service was busy, loading or unreachable, not the request wrong. */
 const TRANSIENT = new Set(['NetworkingError', 'OTSRowOperationConflict', 'OTSNotEnoughCapacityUnit', 'OTSTableNotReady', 'OTSPartitionUnavailable',

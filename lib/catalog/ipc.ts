@@ -10,7 +10,7 @@
 import type { Worker } from 'node:cluster';
 import {
   CatalogError, type Catalog, type CatalogInfo, type DatasetRecord, type DatasetSummary, type KeySpec, type ListQuery, type PutResult,
-} from '../../lib/catalog/catalog.ts';
+} from './catalog.ts';
 
 const READS = ['keys', 'get', 'lookup', 'list', 'count', 'info'] as const;
 type Read = (typeof READS)[number];

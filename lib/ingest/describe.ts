@@ -1,8 +1,8 @@
-import type { ObjectInfo } from './source/source.ts';
-import { validateCog } from './tiff/cog.ts';
-import { Compression, type CogHeader, type DType } from './tiff/header.ts';
-import { colourSamples } from './raster/plan.ts';
-import { toWgs84, UnknownCrsError } from './tiles/crs.ts';
+import type { ObjectInfo } from '../source/source.ts';
+import { validateCog } from '../tiff/cog.ts';
+import { Compression, type CogHeader, type DType } from '../tiff/header.ts';
+import { colourSamples } from '../raster/window-plan.ts';
+import { toWgs84, UnknownCrsError } from '../crs/epsg.ts';
 
 /** What `taoguan info --json` prints: names a user would guess, plain values only. */
 export interface RasterDescription {

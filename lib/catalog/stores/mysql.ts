@@ -22,12 +22,12 @@
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import mysql from 'mysql2/promise';
 import type { Pool, PoolOptions, ResultSetHeader, RowDataPacket } from 'mysql2/promise';
-import { DEADLINE } from './deadline.ts';
+import { DEADLINE } from '../deadline.ts';
 import { runBy, STATEMENT_TIMEOUT, type Param, type Rows } from './mysql-call.ts';
-import { CatalogError, KEY_NAME, SCHEMA_VERSION, validateKeys, validateKeyValues } from './catalog.ts';
-import type { Catalog, CatalogInfo, DatasetRecord, DatasetSummary, KeySpec, ListQuery, Lookup, PutResult } from './catalog.ts';
-import { datasetId, fromStored, planList, redactUri, sameObject, SchemaErrors, toStored, validateKeySpecs, validateRecord } from './records.ts';
-import type { ListPlan } from './records.ts';
+import { CatalogError, KEY_NAME, SCHEMA_VERSION, validateKeys, validateKeyValues } from '../catalog.ts';
+import type { Catalog, CatalogInfo, DatasetRecord, DatasetSummary, KeySpec, ListQuery, Lookup, PutResult } from '../catalog.ts';
+import { datasetId, fromStored, planList, redactUri, sameObject, SchemaErrors, toStored, validateKeySpecs, validateRecord } from '../records.ts';
+import type { ListPlan } from '../records.ts';
 
 export interface MysqlCatalogOptions {
   /** Share one pool per URI in this process (default), so warm invocations reuse its connections. */

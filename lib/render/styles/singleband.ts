@@ -1,0 +1,26 @@
+/** One band, stretched and coloured as Terracotta draws it (../singleband.ts): a palette PNG. */
+import { InputError } from '../../errors.ts';
+import { RenderInputError } from '../errors.ts';
+import type { ExplicitColormapInput } from '../explicit.ts';
+import { renderSingleband } from '../singleband.ts';
+import { resolveStretchRange, type StretchBound } from '../stretch.ts';
+import { needStats } from './stats.ts';
+import { png, type Style } from './style.ts';
+
+export interface SinglebandStyle {
+  kind: 'singleband';
+  stretch?: readonly [StretchBound, StretchBound] | null;
+  colormap?: string | ExplicitColormapInput | null;
+}
+
+export const singleband: Style<SinglebandStyle> = {
+  prepare(style, { width, height, format, stats }) {
+    if (stats.length !== 1) throw new InputError(`singleband takes 1 input(s), got ${stats.length}`);
+    if (format !== 'png') throw new RenderInputError('format', 'JPEG output is for rgb tiles; singleband and compute tiles need PNG transparency');
+    return ([input]) => {
+      const explicit = style.colormap !== null && typeof style.colormap === 'object';
+      const stretch = explicit ? undefined : resolveStretchRange(style.stretch, needStats(stats[0], style.stretch));
+      return png(renderSingleband({ band: input!.band, mask: input!.mask, width, height, stretch, colormap: style.colormap }));
+    };
+  },
+};
