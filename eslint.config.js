@@ -13,7 +13,7 @@ export default tseslint.config(
     },
   },
   {
-    // plain CommonJS run by Node without tsx (scripts/bench/memory-child.cjs)
+    // plain CommonJS run by Node without tsx (scripts/tools/bench/memory-child.cjs)
     files: ['**/*.cjs'],
     languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', module: 'writable', setImmediate: 'readonly', setInterval: 'readonly', clearInterval: 'readonly' } },
     rules: { '@typescript-eslint/no-require-imports': 'off' },

@@ -3,6 +3,7 @@
  * FC events, FC 2.0's (req, resp, context) HTTP handler; OSS trigger events → object records; the
  * role's temporary credentials from context.credentials.
  */
+import { megabytes, type Provider } from './provider.ts';
 import type { S3Credentials } from '../lib/source/s3.ts';
 import type { ObjectRecord } from '../lib/ingest/events.ts';
 import { badEventResponse, buildRequest, serveEvents, encodeBody, headersFrom, queryFrom, singleHeaders, stripPrefix } from './bridge.ts';
@@ -160,3 +161,12 @@ export function fcCredentials(context: FcContext | undefined): S3Credentials | u
   if (!c?.accessKeyId || !c.accessKeySecret) return undefined;
   return { accessKeyId: c.accessKeyId, secretAccessKey: c.accessKeySecret, ...(c.securityToken ? { sessionToken: c.securityToken } : {}) };
 }
+
+/** Aliyun FC 3.0: HTTP-trigger and API Gateway events, OSS triggers; the role's keys come in each context. */
+export const aliyunFc: Provider = {
+  id: 'aliyun', title: 'Aliyun Function Compute',
+  httpHandler: (api) => httpHandler(api),
+  records: ossRecords,
+  memoryMb: (context) => megabytes(context?.function?.memory) ?? megabytes(context?.function?.memorySize),
+  credentials: fcCredentials,
+};

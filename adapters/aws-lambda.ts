@@ -3,6 +3,7 @@
  * maps), HTTP API and Function URLs (payload 2.0), and ALB targets; S3 notifications → object records.
  * The event types are declared here (only the fields read) so no @types package is needed.
  */
+import { megabytes, type Provider } from './provider.ts';
 import { STATUS_CODES } from 'node:http';
 import type { ObjectRecord } from '../lib/ingest/events.ts';
 import { buildRequest, serveEvents, encodeBody, headersFrom, queryFrom, singleHeaders, stripPrefix } from './bridge.ts';
@@ -145,3 +146,13 @@ function formDecoded(raw: string): string | undefined {
     return undefined;
   }
 }
+
+/** AWS Lambda: API Gateway / Function URL / ALB events, S3 notifications; keys from the SDK's chain. */
+export const awsLambda: Provider = {
+  id: 'aws', title: 'AWS Lambda',
+  httpHandler: (api) => httpHandler(api),
+  records: s3Records,
+  memoryMb: (context, env) => megabytes(context?.memoryLimitInMB) ?? megabytes(env.AWS_LAMBDA_FUNCTION_MEMORY_SIZE),
+  // AWS_LAMBDA_EXEC_WRAPPER=/var/task/lambda-wrapper.sh: the runtime's young generation cut to 1 MB
+  files: { 'adapters/aws-lambda-wrapper.sh': 'lambda-wrapper.sh' },
+};

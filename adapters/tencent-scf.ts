@@ -3,6 +3,7 @@
  * and the integration response; COS trigger events → object records; the bound role's temporary
  * keys from the environment.
  */
+import { megabytes, type Provider } from './provider.ts';
 import type { S3Credentials } from '../lib/source/s3.ts';
 import type { ObjectRecord } from '../lib/ingest/events.ts';
 import { buildRequest, serveEvents, encodeBody, headersFrom, queryFrom, singleHeaders, stripPrefix } from './bridge.ts';
@@ -111,3 +112,11 @@ export function scfCredentials(env: Record<string, string | undefined> = process
   if (!accessKeyId || !secretAccessKey) return undefined;
   return { accessKeyId, secretAccessKey, ...(env.TENCENTCLOUD_SESSIONTOKEN ? { sessionToken: env.TENCENTCLOUD_SESSIONTOKEN } : {}) };
 }
+
+/** Tencent SCF: API Gateway triggers, COS triggers; the role's keys are in the environment (TENCENTCLOUD_*). */
+export const tencentScf: Provider = {
+  id: 'tencent', title: 'Tencent Cloud SCF',
+  httpHandler: (api) => httpHandler(api),
+  records: cosRecords,
+  memoryMb: (context) => megabytes(context?.memory_limit_in_mb),
+};

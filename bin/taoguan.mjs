@@ -1,11 +1,11 @@
 #!/usr/bin/env node
 // The CLI is TypeScript run through tsx's loader, so the package needs no build step to be used.
-// `serve` is the exception: a long-lived server runs from a bundle (scripts/serve-bundle.mjs), in a
+// `serve` is the exception: a long-lived server runs from a bundle (scripts/cli/serve-bundle.mjs), in a
 // child started with the memory settings of functions/memory.ts (glibc reads them at process start).
 import { spawn } from 'node:child_process';
 
 if (process.argv[2] === 'serve' && !process.env.TAOGUAN_SERVE_BUNDLE) {
-  const { buildServeBundleApart } = await import('../scripts/serve-bundle.mjs');
+  const { buildServeBundleApart } = await import('../scripts/cli/serve-bundle.mjs');
   const bundle = await buildServeBundleApart().catch((e) => {
     console.error(`taoguan serve: running through tsx (the server bundle did not build: ${e instanceof Error ? e.message : String(e)})`);
     return undefined;
@@ -29,5 +29,5 @@ if (process.argv[2] === 'serve' && !process.env.TAOGUAN_SERVE_BUNDLE) {
 async function runWithTsx() {
   const { register } = await import('tsx/esm/api');
   register();
-  await import('../scripts/cli.ts');
+  await import('../scripts/cli/main.ts');
 }

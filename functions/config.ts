@@ -9,6 +9,8 @@ import { InputError } from '../lib/errors.ts';
 import { compilePattern, compileRegex } from '../lib/ingest/pattern.ts';
 import { checkLocation, localPrefix, type LocationPolicy } from '../lib/source/allow.ts';
 import { parseLocation, type Location, type OpenOptions } from '../lib/source/location.ts';
+import { STORE_SCHEMES } from '../lib/source/stores/index.ts';
+import { STORE_URIS, storeFor } from '../lib/catalog/stores/index.ts';
 
 export class ConfigError extends InputError {
   constructor(message: string) {
@@ -60,12 +62,14 @@ const MB = 1024 * 1024;
 
 function catalogUri(env: Env, readOnly: boolean): string {
   const uri = env.TAOGUAN_CATALOG?.trim();
-  if (!uri) throw new ConfigError('TAOGUAN_CATALOG is not set (sqlite:PATH?mode=ro, mysql://user:pass@host:3306/db or tablestore://INSTANCE?endpoint=…)');
-  const sqlite = uri.startsWith('sqlite:') || (!uri.includes('://') && /\.(sqlite3?|db)$/i.test(uri));
-  if (!sqlite || !readOnly) return uri;
-  // A function's file system is private and short-lived: a tiles function only reads its catalog copy.
-  if (/[?&]mode=rw\b/.test(uri)) throw new ConfigError(`TAOGUAN_CATALOG ${uri}: a tiles function opens SQLite read-only; drop mode=rw or use ?mode=ro`);
-  return /[?&]mode=ro\b/.test(uri) ? uri : `${uri}${uri.includes('?') ? '&' : '?'}mode=ro`;
+  if (!uri) throw new ConfigError(`TAOGUAN_CATALOG is not set (${STORE_URIS})`);
+  const store = storeFor(uri);
+  if (!readOnly || !store?.readOnly) return uri;
+  try {
+    return store.readOnly(uri);
+  } catch (e) {
+    throw new ConfigError(`TAOGUAN_CATALOG ${(e as Error).message}`);
+  }
 }
 
 /** A positive whole number of `unit`s (the read caps): 0 would refuse every tile, so it is an error. */
@@ -226,7 +230,7 @@ function optimizeConfig(env: Env, policy: LocationPolicy): IngestConfig['optimiz
     if (env.TAOGUAN_OPTIMIZE_MAX_MB?.trim()) throw new ConfigError('TAOGUAN_OPTIMIZE_MAX_MB is set but TAOGUAN_OPTIMIZE_PREFIX is not: set the prefix the COGs are written under');
     return undefined;
   }
-  if (!/^(?:s3|oss|cos):\/\/[^/]+\/(?:.*\/)?$/.test(prefix)) throw new ConfigError(`TAOGUAN_OPTIMIZE_PREFIX=${prefix}: expected an object-store prefix ending in "/", e.g. oss://bucket/cogs/`);
+  if (!new RegExp(`^(?:${STORE_SCHEMES}):\\/\\/[^/]+\\/(?:.*\\/)?$`).test(prefix)) throw new ConfigError(`TAOGUAN_OPTIMIZE_PREFIX=${prefix}: expected an object-store prefix ending in "/", e.g. oss://bucket/cogs/`);
   try {
     checkLocation(policy, `${prefix}x.tif`);
   } catch (e) {

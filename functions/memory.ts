@@ -5,14 +5,13 @@
  * and four requests in flight. Measured: the tiles handler at 128 MB peaks at ~100 MB with these
  * budgets and at ~150 MB with the defaults (`npm run bench`, "128 MB function").
  */
+import { PROVIDERS } from '../adapters/index.ts';
 
-/** Memory the platform gave this instance, in MB, from the invocation context or the environment. */
+/** Memory the platform gave this instance, in MB, read as each provider puts it in the context or environment. */
 export function memoryLimitMb(context: unknown, env: NodeJS.ProcessEnv = process.env): number | undefined {
-  const c = (context ?? {}) as { memoryLimitInMB?: unknown; memory_limit_in_mb?: unknown; function?: { memory?: unknown; memorySize?: unknown } };
-  // Lambda: context.memoryLimitInMB; SCF: context.memory_limit_in_mb; FC: context.function.memory(Size).
-  for (const v of [c.memoryLimitInMB, c.memory_limit_in_mb, c.function?.memory, c.function?.memorySize, env.AWS_LAMBDA_FUNCTION_MEMORY_SIZE]) {
-    const n = Number(v);
-    if (v !== undefined && v !== null && v !== '' && Number.isFinite(n) && n >= 64) return n;
+  for (const provider of Object.values(PROVIDERS)) {
+    const mb = provider.memoryMb(context ?? {}, env);
+    if (mb !== undefined) return mb;
   }
   return undefined;
 }

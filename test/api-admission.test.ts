@@ -130,7 +130,8 @@ describe('admission limits', () => {
     const catalog = await makeCatalog(origin);
     Object.assign(process.env, { TAOGUAN_CATALOG: catalog.uri, TAOGUAN_MAX_IN_FLIGHT: '1', TAOGUAN_MAX_QUEUE: '0', TAOGUAN_ALLOW_PRIVATE_HOSTS: '1' });
     try {
-      const { handler } = await import('../functions/aliyun/tiles.ts');
+      const [{ tilesEntry }, { aliyunFc }] = await Promise.all([import('../functions/tiles.ts'), import('../adapters/aliyun-fc.ts')]);
+      const handler = tilesEntry(aliyunFc) as (event: string) => Promise<{ statusCode: number; headers: Record<string, string> }>;
       const event = (path: string) => JSON.stringify({ version: 'v1', rawPath: path, headers: {}, queryParameters: QUERY, requestContext: { http: { method: 'GET', path } } });
       let open!: () => void;
       origin.gate = new Promise<void>((r) => (open = r));

@@ -74,7 +74,7 @@ describe('sqlite catalog', () => {
     await writer.create([{ name: 'sensor' }, { name: 'band' }]);
     await writer.put(sampleRecord(['S2', 'B04']));
     const script = `
-      import { SqliteCatalog } from './lib/catalog/sqlite.ts';
+      import { SqliteCatalog } from './lib/catalog/stores/sqlite.ts';
       const c = new SqliteCatalog(${JSON.stringify(`sqlite:${path}?mode=ro`)});
       const r = await c.get(['S2', 'B04']);
       console.log(JSON.stringify({ location: r.location, levels: r.header.levels.length, n: await c.count() }));`;

@@ -63,7 +63,7 @@ describe('whole-number options', () => {
   }
 
   it('serve --catalog-stale-seconds sets how long a serving process answers from stale records', async () => {
-    const { serverCatalog } = await import('../scripts/commands/serve.ts');
+    const { serverCatalog } = await import('../scripts/cli/commands/serve.ts');
     const { CachedCatalog } = await import('../lib/catalog/cache.ts');
     for (const [seconds, ms] of [[0, 0], [90, 90_000], [undefined, 3_600_000]] as const) {
       const catalog = await serverCatalog({ catalog: uri, host: '127.0.0.1', port: 0, catalogStaleSeconds: seconds });

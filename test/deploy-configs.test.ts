@@ -15,7 +15,7 @@ import { unzipSync } from 'fflate';
 import { parse } from 'yaml';
 import { tilesConfig } from '../functions/config.ts';
 import { cacheBudget, ingestCaps, MIN_REQUEST_MB, requestMemory, tileCaps } from '../functions/memory.ts';
-import { build } from '../scripts/build.ts';
+import { build } from '../scripts/tools/build.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const run = promisify(execFile);

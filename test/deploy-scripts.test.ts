@@ -1,7 +1,7 @@
-/** scripts/invoke.ts in --dry-run: the requests it would send, offline. */
+/** scripts/tools/invoke.ts in --dry-run: the requests it would send, offline. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { main } from '../scripts/invoke.ts';
+import { main } from '../scripts/tools/invoke.ts';
 
 async function dryRun(...args: string[]): Promise<string[]> {
   const lines: string[] = [];

@@ -14,7 +14,7 @@ import { dirname, join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { promisify } from 'node:util';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { build } from '../scripts/build.ts';
+import { build } from '../scripts/tools/build.ts';
 import { openCatalog } from '../lib/catalog/open.ts';
 import { ingestObject } from '../lib/ingest/ingest.ts';
 import { decodePng } from '../lib/render/png-decode.ts';

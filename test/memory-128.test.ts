@@ -14,8 +14,8 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { openCatalog } from '../lib/catalog/open.ts';
 import { ingestObject } from '../lib/ingest/ingest.ts';
-import { build } from '../scripts/build.ts';
-import { checkFunctionMemory } from '../scripts/bench/function-memory.ts';
+import { build } from '../scripts/tools/build.ts';
+import { checkFunctionMemory } from './support/function-memory.ts';
 import { MALLOC_ENV } from '../functions/memory.ts';
 import { bigCogTiles, makeBigCog } from './big-cog.ts';
 
@@ -52,7 +52,7 @@ test('deployment files and serve set the same malloc environment', async () => {
 });
 
 test('lambda-wrapper.sh rewrites only the runtime\'s semi-space flag', () => {
-  const script = new URL('../functions/aws/lambda-wrapper.sh', import.meta.url).pathname;
+  const script = new URL('../adapters/aws-lambda-wrapper.sh', import.meta.url).pathname;
   const probe = join(dir, 'argv.cjs');
   writeFileSync(probe, 'console.log(process.execArgv.join(" "))');
   const out = execFileSync('bash', [script, process.execPath, '--expose-gc', '--max-semi-space-size=6', '--max-old-space-size=116', probe]).toString().trim();

@@ -17,9 +17,9 @@ import { openCatalog } from '../lib/catalog/open.ts';
 import { ingestObject } from '../lib/ingest/ingest.ts';
 import { FileSource } from '../lib/source/file.ts';
 import { readHeader } from '../lib/tiff/parse.ts';
-import { build } from '../scripts/build.ts';
-import { runCapped } from '../scripts/bench/capped-child.ts';
-import { checkFunctionMemory } from '../scripts/bench/function-memory.ts';
+import { build } from '../scripts/tools/build.ts';
+import { runCapped } from './support/capped-child.ts';
+import { checkFunctionMemory } from './support/function-memory.ts';
 import { bigCogTiles, makeBigCog, makeOneBlockCog } from './big-cog.ts';
 import { LocalS3, s3Event } from './ingest-harness.ts';
 

@@ -17,7 +17,7 @@ import type { EncodeJob } from '../lib/optimize/encode.ts';
 import { readWindow } from '../lib/raster/window.ts';
 import { FileSource } from '../lib/source/file.ts';
 import { readHeader } from '../lib/tiff/parse.ts';
-import { makeSparseTiff } from '../scripts/bench/optimize.ts';
+import { makeSparseTiff } from './support/synthetic.ts';
 import { gdalRead, gdalValidate } from './optimize-gdal.ts';
 
 const ROOT = new URL('..', import.meta.url).pathname;

@@ -5,7 +5,7 @@ import { emptyPng, encodePalettePng, encodeRgbaPng } from '../lib/render/png.ts'
 import { decodePng } from '../lib/render/png-decode.ts';
 import { colormapPalette } from '../lib/render/colormaps.ts';
 import { stretchToIndices } from '../lib/render/stretch.ts';
-import { syntheticBand } from '../scripts/bench/render.ts';
+import { syntheticBand } from './support/synthetic.ts';
 
 /** upng-js's decoder, an implementation independent of ours, as RGBA. */
 function upngRgba(png: Uint8Array): Uint8Array {

@@ -7,7 +7,7 @@ import { colormapLegend } from '../lib/render/legend.ts';
 import { decodePng } from '../lib/render/png-decode.ts';
 import { renderRgb } from '../lib/render/rgb.ts';
 import { renderSingleband } from '../lib/render/singleband.ts';
-import { syntheticBand } from '../scripts/bench/render.ts';
+import { syntheticBand } from './support/synthetic.ts';
 
 const px = (rgba: Uint8Array, i: number) => [...rgba.subarray(i * 4, i * 4 + 4)];
 const lutAt = (name: string, k: number) => [...getColormap(name).subarray(k * 4, k * 4 + 4)];

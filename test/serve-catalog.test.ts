@@ -10,7 +10,7 @@ import { once } from 'node:events';
 import { it } from 'node:test';
 import { IPC_MARGIN_MS } from '../lib/catalog/ipc.ts';
 
-const module = new URL('../scripts/commands/serve-catalog.ts', import.meta.url).href;
+const module = new URL('../lib/catalog/ipc.ts', import.meta.url).href;
 const STORE_TIMEOUT_MS = 600;
 
 /** The worker: three gets in turn, each reported back with what it got and how long it took. */

@@ -11,7 +11,7 @@ import { connect } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { createApi, createNodeServer, type RequestLog } from '../lib/api/index.ts';
 import { openCatalog } from '../lib/catalog/open.ts';
-import { AnswerCounter } from '../scripts/bench/pipelining.ts';
+import { AnswerCounter } from './support/pipelining.ts';
 import { makeCatalog, Origin } from './api-harness.ts';
 
 type Fetch = { fetch(request: Request): Promise<Response> };

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { openCatalog } from '../lib/catalog/open.ts';
 import { ingestObject } from '../lib/ingest/ingest.ts';
-import { probeServe, type ServeProbeOptions } from '../scripts/bench/pipelining.ts';
+import { probeServe, type ServeProbeOptions } from './support/pipelining.ts';
 import { bigCogTiles, makeBigCog } from './big-cog.ts';
 
 /** Past this the server is killed and the test fails: far below the GBs of the bug, far above a worker's ~150 MB. */

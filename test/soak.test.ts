@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { openCatalog } from '../lib/catalog/open.ts';
 import { ingestObject } from '../lib/ingest/ingest.ts';
-import { soak } from '../scripts/bench/soak.ts';
+import { soak } from './support/soak.ts';
 import { bigCogTiles, makeBigCog } from './big-cog.ts';
 
 let dir = '';

@@ -1,7 +1,7 @@
 /**
  * A few thousand mutated files (test/tiff-fuzz.ts) through the header parser and the window reader:
  * each parses and reads, or fails with one of the library's own errors. `npm run fuzz` runs 100,000
- * and more under a watchdog (scripts/fuzz.ts).
+ * and more under a watchdog (scripts/tools/fuzz.ts).
  */
 import assert from 'node:assert/strict';
 import fc from 'fast-check';

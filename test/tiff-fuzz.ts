@@ -13,7 +13,7 @@
  * anything else is a finding, thrown with the case.
  *
  * `npm test` runs a few thousand cases (test/tiff-fuzz.test.ts); `npm run fuzz` runs 100,000 or more
- * in worker threads under a watchdog that also catches hangs and out-of-memory (scripts/fuzz.ts).
+ * in worker threads under a watchdog that also catches hangs and out-of-memory (scripts/tools/fuzz.ts).
  */
 import fc from 'fast-check';
 import { readFileSync } from 'node:fs';

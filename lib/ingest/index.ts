@@ -4,6 +4,7 @@ import { ingestMany, planIngest, type BatchResult, type IngestOptions } from './
 export { ingestObject, ingestMany, planIngest, IngestError, type IngestOptions, type BatchResult, type PlannedObject } from './ingest.ts';
 export { compilePattern, compileRegex, checkPatternKeys, PatternError, type KeyPattern } from './pattern.ts';
 export { computeMetadata } from './metadata.ts';
+export { handleObjectEvents, ObjectEventsError, throwOnFailures, type ObjectEventOptions, type ObjectRecord, type RecordResult, type RecordStatus } from './events.ts';
 
 /**
  * Ingest every object a pattern matches: `ingest(catalog, 'data/{sensor}_{date}_{band}.tif')`,

@@ -4,4 +4,4 @@ export { COMPRESSION_TAG, type Codec } from './encode.ts';
 export type { Resampling } from './overview-resample.ts';
 export { resolveTarget, type ReprojectOptions, type WarpResampling } from './reproject.ts';
 export { RESAMPLINGS as WARP_RESAMPLINGS } from '../warp/index.ts';
-export { ZSTD_LEVELS } from './zstd.ts';
+export { ZSTD_LEVELS, ZSTD_PACKAGE } from './zstd.ts';

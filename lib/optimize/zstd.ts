@@ -8,8 +8,12 @@
  * The package reuses a context only through its dictionary call, so that is given an empty dictionary.
  */
 import type * as ZstdWasm from '@bokuweb/zstd-wasm';
+import type { RuntimePackage } from '../util/runtime-package.ts';
 
 /** GDAL's ZSTD_LEVEL range and default (COG and GTiff drivers). */
+/** The encoder's package: it reads zstd.wasm from beside its main file. */
+export const ZSTD_PACKAGE: RuntimePackage = { spec: '@bokuweb/zstd-wasm', wasm: 'zstd.wasm' };
+
 export const ZSTD_LEVELS = { min: 1, max: 22, default: 9 } as const;
 
 const NO_DICTIONARY = new Uint8Array(0);

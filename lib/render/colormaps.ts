@@ -4,7 +4,7 @@ import { RenderInputError } from './errors.ts';
 
 /**
  * Named colormaps: matplotlib's, sampled as Terracotta samples them (255 RGBA entries, see
- * scripts/gen/colormaps.py). Names are case-insensitive, as in Terracotta (`RdBu` = `rdbu`).
+ * scripts/tools/gen/colormaps.py). Names are case-insensitive, as in Terracotta (`RdBu` = `rdbu`).
  *
  * A LUT has 255 entries because a palette PNG has 256 and index 0 is kept for transparency:
  * LUT entry k is palette index k + 1, which is what a stretch to 1..255 produces.

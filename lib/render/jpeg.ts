@@ -5,7 +5,7 @@ import { InputError } from '../errors.ts';
  * JPEG for RGB imagery, through jpeg-js (pure JS; no native build or WASM to ship). JPEG has no
  * alpha, so callers blacken invalid pixels first.
  *
- * Cost, scripts/bench/render.ts (same box and tiles as png.ts): 20-24 ms per 256² rgb tile and
+ * Cost, scripts/tools/bench/render.ts (same box and tiles as png.ts): 20-24 ms per 256² rgb tile and
  * 29-37 ms per 512², against 2.7-17 ms / 11-73 ms for the RGBA PNG; output 10-13 KB vs 12-122 KB
  * at 256² (35-47 KB vs 44-484 KB at 512²). About 18 ms of each call is jpeg-js rebuilding its
  * Huffman/category tables (it keeps no encoder between calls; a 1×1 image costs the same), so

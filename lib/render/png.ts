@@ -5,7 +5,7 @@ import * as zlib from 'node:zlib';
  *
  * Chosen against upng-js 2.1.0 with its defaults (UPNG.encode on the RGBA image: ≤256 colours
  * become a palette PNG, filter None; truecolour tries all five filters and keeps the smallest;
- * deflate level 6 in JS) by scripts/bench/render.ts — Node 20, this shared 2-core box, best of
+ * deflate level 6 in JS) by scripts/tools/bench/render.ts — Node 20, this shared 2-core box, best of
  * five batches, ms per tile including the stretch (and colormap) from uint16 samples:
  *
  *   256² tile, texture          this encoder        upng-js

@@ -4,6 +4,7 @@
  */
 import { parseLocation, storeConfig, type OpenOptions } from './location.ts';
 import { sharedS3Client } from './s3.ts';
+import { STORE_SCHEMES } from './stores/index.ts';
 import { walkFiles, type WalkOptions } from './walk.ts';
 
 /** Hard bound on one listing, so a mistyped prefix at a bucket's root cannot run for hours. */
@@ -16,13 +17,13 @@ export const MAX_LISTED = 1_000_000;
  */
 export async function listObjects(prefix: string, options: OpenOptions & Pick<WalkOptions, 'onSkip'> = {}): Promise<string[]> {
   // A store prefix may be a bare bucket (an empty key prefix), which parseLocation refuses.
-  const bare = /^(s3|oss|cos):\/\/([^/]+)\/?$/i.exec(prefix);
+  const bare = new RegExp(`^(${STORE_SCHEMES}):\\/\\/([^/]+)\\/?$`, 'i').exec(prefix);
   const loc = bare
     ? { ...parseLocation(`${bare[1].toLowerCase()}://${bare[2]}/-`), key: '' }
     : parseLocation(prefix.includes('://') ? prefix : prefix || '.');
   if (loc.scheme === 'file') return walkFiles(loc.path as string, { max: MAX_LISTED, onSkip: options.onSkip });
   if (loc.scheme === 'http' || loc.scheme === 'https') {
-    throw new Error(`${prefix}: HTTP servers cannot be listed; ingest each URL with --key, or use s3:// oss:// cos://`);
+    throw new Error(`${prefix}: HTTP servers cannot be listed; ingest each URL with --key, or use ${STORE_SCHEMES.split('|').map((k) => `${k}://`).join(' ')}`);
   }
   const { ListObjectsV2Command } = await import('@aws-sdk/client-s3');
   const client = await sharedS3Client(storeConfig(loc, options, options.env ?? process.env));

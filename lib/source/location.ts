@@ -1,7 +1,7 @@
 /**
- * A location string → the Source that reads it: a path or file:// URL, http(s)://, s3://, oss://
- * (Aliyun) or cos:// (Tencent). Object-store settings come from the environment, each one
- * overridable by options (so a function can pass its role's credentials).
+ * A location string → the Source that reads it: a path or file:// URL, http(s)://, or an object
+ * store's scheme (stores/: s3://, oss:// for Aliyun, cos:// for Tencent). Object-store settings come
+ * from the environment, each one overridable by options (so a function can pass its role's credentials).
  */
 import { fileURLToPath } from 'node:url';
 import { FileSource } from './file.ts';
@@ -11,10 +11,12 @@ import type { HttpSourceOptions } from './http.ts';
 import { withRetry } from './retry.ts';
 import type { RetryOptions } from './retry.ts';
 import { S3Source } from './s3.ts';
-import type { S3Config, S3Credentials } from './s3.ts';
+import type { S3Config } from './s3.ts';
 import type { Source } from './source.ts';
+import { OBJECT_STORES, objectStore } from './stores/index.ts';
 
-export type Scheme = 'file' | 'http' | 'https' | 's3' | 'oss' | 'cos';
+/** 'file', 'http', 'https', or an object store's scheme (stores/index.ts). */
+export type Scheme = string;
 
 export interface Location {
   scheme: Scheme;
@@ -22,12 +24,10 @@ export interface Location {
   path?: string;
   /** http(s): the URL. */
   url?: string;
-  /** s3, oss, cos. */
+  /** An object store (s3, oss, cos…). */
   bucket?: string;
   key?: string;
 }
-
-const STORES = new Set(['s3', 'oss', 'cos']);
 
 /** Pure: splits a location without touching the environment or the network. */
 export function parseLocation(location: string): Location {
@@ -40,15 +40,15 @@ export function parseLocation(location: string): Location {
   const scheme = m[1].toLowerCase();
   if (scheme === 'file') return { scheme, path: fileURLToPath(location) };
   if (scheme === 'http' || scheme === 'https') return { scheme, url: location };
-  if (STORES.has(scheme)) {
+  if (objectStore(scheme)) {
     const rest = location.slice(m[0].length);
     const slash = rest.indexOf('/');
     const bucket = slash < 0 ? rest : rest.slice(0, slash);
     const key = slash < 0 ? '' : rest.slice(slash + 1);
     if (!bucket || !key) throw new Error(`${location}: expected ${scheme}://BUCKET/KEY`);
-    return { scheme: scheme as Scheme, bucket, key };
+    return { scheme, bucket, key };
   }
-  throw new Error(`unknown location scheme "${scheme}://" in ${location}; expected a path, file://, http(s)://, s3://, oss:// or cos://`);
+  throw new Error(`unknown location scheme "${scheme}://" in ${location}; expected a path, file://, http(s)://, ${Object.keys(OBJECT_STORES).map((k) => `${k}://`).join(', ')}`);
 }
 
 export interface OpenOptions extends S3Config {
@@ -71,44 +71,12 @@ const fetchFor = (guard: GuardOptions): typeof fetch => {
 
 type Env = Record<string, string | undefined>;
 
-function first(env: Env, ...names: string[]): string | undefined {
-  for (const n of names) if (env[n]) return env[n];
-  return undefined;
-}
-
-function credentialsFrom(env: Env, id: string, secret: string, token: string): S3Credentials | undefined {
-  const accessKeyId = env[id];
-  const secretAccessKey = env[secret];
-  if (!accessKeyId || !secretAccessKey) return undefined;
-  return env[token] ? { accessKeyId, secretAccessKey, sessionToken: env[token] } : { accessKeyId, secretAccessKey };
-}
-
 /** The client settings for an object-store location: environment first, options over it. Pure. */
 export function storeConfig(loc: Location, options: OpenOptions = {}, env: Env = {}): S3Config {
-  let config: S3Config;
-  if (loc.scheme === 's3') {
-    const endpoint = first(env, 'TAOGUAN_S3_ENDPOINT', 'AWS_ENDPOINT_URL');
-    config = { endpoint, region: first(env, 'AWS_REGION', 'AWS_DEFAULT_REGION'), forcePathStyle: env.TAOGUAN_S3_PATH_STYLE === '1', followRegionRedirects: !endpoint };
-  } else if (loc.scheme === 'oss') {
-    // Accept ali-oss's region spelling (oss-cn-hangzhou) as well as the plain one; FC sets FC_REGION.
-    const region = (options.region ?? first(env, 'OSS_REGION', 'ALIBABA_CLOUD_REGION', 'FC_REGION'))?.replace(/^oss-/, '');
-    const endpoint = options.endpoint ?? env.OSS_ENDPOINT ?? (region && `https://oss-${region}.aliyuncs.com`);
-    if (!endpoint) throw new Error(`${loc.scheme}://${loc.bucket}/${loc.key}: set OSS_REGION (e.g. cn-hangzhou) or OSS_ENDPOINT`);
-    const credentials =
-      credentialsFrom(env, 'ALIBABA_CLOUD_ACCESS_KEY_ID', 'ALIBABA_CLOUD_ACCESS_KEY_SECRET', 'ALIBABA_CLOUD_SECURITY_TOKEN') ??
-      credentialsFrom(env, 'OSS_ACCESS_KEY_ID', 'OSS_ACCESS_KEY_SECRET', 'OSS_SESSION_TOKEN');
-    // OSS serves buckets only as virtual hosts (bucket.oss-….aliyuncs.com).
-    config = { endpoint, region: region ?? /oss-([a-z0-9-]+?)(?:-internal)?\.aliyuncs\.com/.exec(endpoint)?.[1], forcePathStyle: false, credentials };
-  } else if (loc.scheme === 'cos') {
-    if (!/-\d+$/.test(loc.bucket ?? '')) throw new Error(`cos://${loc.bucket}/…: COS bucket names end in the APPID, e.g. cos://data-1250000000/key`);
-    const region = options.region ?? first(env, 'COS_REGION', 'TENCENTCLOUD_REGION');
-    const endpoint = options.endpoint ?? env.COS_ENDPOINT ?? (region && `https://cos.${region}.myqcloud.com`);
-    if (!endpoint) throw new Error(`${loc.scheme}://${loc.bucket}/${loc.key}: set COS_REGION (e.g. ap-guangzhou) or COS_ENDPOINT`);
-    const credentials = credentialsFrom(env, 'TENCENTCLOUD_SECRETID', 'TENCENTCLOUD_SECRETKEY', 'TENCENTCLOUD_SESSIONTOKEN');
-    config = { endpoint, region: region ?? /cos\.([a-z0-9-]+)\.myqcloud\.com/.exec(endpoint)?.[1], forcePathStyle: false, credentials };
-  } else {
-    throw new Error(`${loc.scheme}: not an object-store location`);
-  }
+  const store = objectStore(loc.scheme);
+  if (!store) throw new Error(`${loc.scheme}: not an object-store location`);
+  store.checkBucket?.(loc.bucket ?? '');
+  const config = store.config(`${loc.scheme}://${loc.bucket}/${loc.key}`, env, { region: options.region, endpoint: options.endpoint });
   const { endpoint, region, forcePathStyle, credentials, followRegionRedirects } = options;
   const overrides = Object.entries({ endpoint, region, forcePathStyle, credentials, followRegionRedirects }).filter(([, v]) => v !== undefined);
   return { ...config, ...Object.fromEntries(overrides) };

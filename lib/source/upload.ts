@@ -8,6 +8,7 @@ import { copyFile, mkdir, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { openSource, parseLocation, storeConfig, type OpenOptions } from './location.ts';
 import { sharedS3Client } from './s3.ts';
+import { STORE_SCHEMES } from './stores/index.ts';
 import type { ObjectInfo } from './source.ts';
 
 export async function writeObject(location: string, file: string, options: OpenOptions = {}): Promise<ObjectInfo> {
@@ -20,7 +21,7 @@ export async function writeObject(location: string, file: string, options: OpenO
     const { size } = await stat(file);
     await client.send(new PutObjectCommand({ Bucket: loc.bucket, Key: loc.key, Body: createReadStream(file), ContentLength: size, ContentType: 'image/tiff' }));
   } else {
-    throw new Error(`${location}: objects are written only to s3://, oss://, cos:// or a path`);
+    throw new Error(`${location}: objects are written only to ${STORE_SCHEMES.split('|').map((k) => `${k}://`).join(', ')} or a path`);
   }
   // What the store now holds (its ETag is what the ingest pins its reads to).
   return openSource(location, options).head();

@@ -3,3 +3,4 @@ export { readHeader, type ReadHeaderOptions, type ReadHeaderResult } from './par
 export { serializeHeader, deserializeHeader, HeaderVersionError } from './serialize.ts';
 export { validateCog, type CogValidation } from './cog.ts';
 export { TiffError } from './reader.ts';
+export type { ByteRangeReader, ObjectVersion, RangeReadOptions } from './bytes.ts';

@@ -1,4 +1,4 @@
-import type { ObjectInfo, ReadOptions, Source } from '../source/source.ts';
+import type { ByteRangeReader, ObjectVersion, RangeReadOptions } from './bytes.ts';
 import { parseGdalMetadata, parseGhostHeader, parseNodata } from './gdal.ts';
 import { geotransformOf, parseGeoKeys } from './geokeys.ts';
 import { HEADER_VERSION, dtypeOf, type CogHeader, type Level, type SampleFormat, type TiffImage } from './header.ts';
@@ -6,7 +6,7 @@ import { num, nums, readIfdChain, str, type RawIfd } from './ifd.ts';
 import { HeaderReader, TiffError } from './reader.ts';
 import { Tag } from './tags.ts';
 
-export interface ReadHeaderOptions extends ReadOptions {
+export interface ReadHeaderOptions extends RangeReadOptions {
   /** Bytes of the first request; a GDAL COG's whole header fits in 64 KiB up to ~4000 tiles a level. */
   initialLength?: number;
 }
@@ -14,7 +14,7 @@ export interface ReadHeaderOptions extends ReadOptions {
 export interface ReadHeaderResult {
   header: CogHeader;
   /** Size, ETag and Last-Modified of the object as the header was read. */
-  info: ObjectInfo;
+  info: ObjectVersion;
   requests: number;
   bytesRead: number;
 }
@@ -25,7 +25,7 @@ const SUBFILE_REDUCED = 1;
 const SUBFILE_MASK = 4;
 
 /** Read and parse a TIFF/BigTIFF header from a source, with as few range requests as it can. */
-export async function readHeader(source: Source, options: ReadHeaderOptions = {}): Promise<ReadHeaderResult> {
+export async function readHeader(source: ByteRangeReader, options: ReadHeaderOptions = {}): Promise<ReadHeaderResult> {
   const r = new HeaderReader(source, options);
   await r.ensure(0, 16, 'TIFF header');
   const order = r.u8(0) << 8 | r.u8(1);
@@ -53,7 +53,7 @@ export async function readHeader(source: Source, options: ReadHeaderOptions = {}
     nums(ifd0, Tag.ModelPixelScale), nums(ifd0, Tag.ModelTiepoint), nums(ifd0, Tag.ModelTransformation), crs?.rasterType ?? 1,
   );
   const { metadata, bands } = parseGdalMetadata(str(ifd0, Tag.GdalMetadata), full.samplesPerPixel);
-  const info = r.info as ObjectInfo;
+  const info = r.info as ObjectVersion;
 
   const header: CogHeader = {
     version: HEADER_VERSION,

@@ -1,5 +1,5 @@
 import { InputError } from '../errors.ts';
-import type { ObjectInfo, ReadOptions, Source } from '../source/source.ts';
+import type { ByteRangeReader, ObjectVersion, RangeReadOptions } from './bytes.ts';
 
 /** A malformed, truncated or hostile TIFF. The message names the problem and where it is. */
 export class TiffError extends InputError {
@@ -16,22 +16,22 @@ interface Chunk {
 }
 
 /**
- * Random access to the start of a TIFF over a Source, fetching as little as possible: the first read
+ * Random access to the start of a TIFF over a ByteRangeReader (a Source), fetching as little as possible: the first read
  * takes a prefix large enough for a whole COG header; later reads extend it (doubling, so a long
  * IFD chain costs O(log n) requests) or, for data far away (a non-COG's trailing IFDs), fetch a
  * separate chunk.
  */
 export class HeaderReader {
   private chunks: Chunk[] = [];
-  info: ObjectInfo | undefined;
+  info: ObjectVersion | undefined;
   requests = 0;
   littleEndian = true;
   /** The furthest byte the parser needed: the header's extent in the file. */
   extent = 0;
 
   constructor(
-    private readonly source: Source,
-    private readonly options: ReadOptions & { initialLength?: number; maxHeaderBytes?: number } = {},
+    private readonly source: ByteRangeReader,
+    private readonly options: RangeReadOptions & { initialLength?: number; maxHeaderBytes?: number } = {},
   ) {}
 
   get size(): number {

@@ -380,3 +380,6 @@ function whereClause(keys: KeySpec[], plan: ListPlan): [string, string[]] {
   const terms = plan.filters.map((f) => `${q(keys[f.position].name)} IN (${f.values.map(() => '?').join(', ')})`);
   return [` WHERE ${terms.join(' AND ')}`, plan.filters.flatMap((f) => f.values)];
 }
+
+/** The registry entry point (stores/index.ts). */
+export const open = (uri: string): MysqlCatalog => new MysqlCatalog(uri);

@@ -355,3 +355,6 @@ function dropSnapshot(copy: string | undefined): void {
   rmSync(copy, { force: true });
   rmSync(`${copy}.lock`, { force: true, recursive: true }); // close() releases it; an exit without close() does not
 }
+
+/** The registry entry point (stores/index.ts). */
+export const open = (uri: string): SqliteCatalog => new SqliteCatalog(uri);

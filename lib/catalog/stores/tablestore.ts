@@ -315,3 +315,6 @@ function recordOf(keyValues: string[], cells: Map<string, CellValue>): DatasetRe
 }
 
 const optional = (cells: Map<string, CellValue>, name: string) => (cells.has(name) ? String(cells.get(name)) : null);
+
+/** The registry entry point (stores/index.ts). */
+export const open = (uri: string): TableStoreCatalog => new TableStoreCatalog(uri);

@@ -6,7 +6,7 @@
  * per pixel, 0 or 255). The result owns its buffer (byteOffset 0, buffer the same length), so it can
  * be viewed as any typed array. Failures throw a TiffError naming the codec and the problem.
  *
- * One file per codec:      deflate.ts (node:zlib, bounded)   lzw.ts (ours, bounded; see its note)
+ * One file per codec, registered in CODECS by Compression tag:      deflate.ts (node:zlib, bounded)   lzw.ts (ours, bounded; see its note)
  *   jpeg.ts (geotiff + libjpeg-style YCbCr→RGB)   packbits.ts   zstd.ts (zstddec WASM)
  *   lerc.ts (Esri `lerc` WASM)   predictor.ts (predictors 2/3, byte swap)   bits.ts (1-bit masks)
  *
@@ -32,7 +32,10 @@ import type * as LercModule from './lerc.ts';
 import type * as ZstdModule from './zstd.ts';
 import { swapBytes, undoFloatingPoint, undoHorizontal } from './predictor.ts';
 import { expandBits } from './bits.ts';
-import { TiffError } from '../../tiff/reader.ts';
+import { Compression, TiffError } from '../../tiff/index.ts';
+import type { RuntimePackage } from '../../util/runtime-package.ts';
+
+type CompressionCode = (typeof Compression)[keyof typeof Compression];
 
 export { expandBits } from './bits.ts';
 export { swapBytes, undoFloatingPoint, undoHorizontal } from './predictor.ts';
@@ -71,6 +74,52 @@ let jpegModule: Promise<typeof JpegModule> | undefined;
 let lercModule: Promise<typeof LercModule> | undefined;
 let zstdModule: Promise<typeof ZstdModule> | undefined;
 
+/**
+ * One compression scheme: bytes in, exactly `rawBytes` of samples out. A codec that hands back final
+ * host-order samples (`final`: JPEG, LERC) skips the byte swap and predictor that follow the others.
+ */
+interface Codec {
+  final?: boolean;
+  decode(bytes: Uint8Array, p: BlockParams, rawBytes: number): Uint8Array | Promise<Uint8Array>;
+}
+
+/**
+ * The decoders, keyed by the TIFF Compression tag (tiff/header.ts's Compression). Adding one is a
+ * file here and a line below; a compression with no entry is refused naming it.
+ */
+export const CODECS: Partial<Record<CompressionCode, Codec>> = {
+  [Compression.None]: {
+    decode(bytes, _p, rawBytes) {
+      if (bytes.length < rawBytes) throw new TiffError(`uncompressed block: output size mismatch: ${bytes.length} bytes, the block needs ${rawBytes}`);
+      return new Uint8Array(bytes.subarray(0, rawBytes)); // a copy (even of a Buffer): the predictor and swap work in place
+    },
+  },
+  [Compression.Deflate]: { decode: (bytes, _p, rawBytes) => inflate(bytes, rawBytes) },
+  [Compression.AdobeDeflate]: { decode: (bytes, _p, rawBytes) => inflate(bytes, rawBytes) },
+  [Compression.LZW]: { decode: (bytes, _p, rawBytes) => lzwDecode(bytes, rawBytes) },
+  [Compression.PackBits]: { decode: (bytes, _p, rawBytes) => unpackBits(bytes, rawBytes) },
+  [Compression.ZSTD]: { decode: async (bytes, _p, rawBytes) => (await (zstdModule ??= import('./zstd.ts'))).zstdDecode(bytes, rawBytes) },
+  [Compression.JPEG]: {
+    final: true,
+    async decode(bytes, p) {
+      if (p.bitsPerSample !== 8) throw new TiffError(`JPEG: ${p.bitsPerSample}-bit samples are not supported (8-bit only)`);
+      const { jpegDecode } = await (jpegModule ??= import('./jpeg.ts'));
+      return jpegDecode(bytes, { width: p.width, height: p.height, maxRows: p.maxRows, samples: p.samplesPerBlockPixel, photometric: p.photometric, jpegTables: p.jpegTables });
+    },
+  },
+  [Compression.LERC]: {
+    final: true,
+    async decode(bytes, p) {
+      if (p.bitsPerSample === 1) throw new TiffError('LERC: 1-bit samples are not supported');
+      const { lercDecode } = await (lercModule ??= import('./lerc.ts'));
+      return lercDecode(bytes, { width: p.width, height: p.height, samples: p.samplesPerBlockPixel, bitsPerSample: p.bitsPerSample, sampleFormat: p.sampleFormat, lercParameters: p.lercParameters });
+    },
+  },
+};
+
+/** The WebAssembly the lazily loaded codecs read from beside their package (LERC); zstddec's is inline. */
+export const CODEC_PACKAGES: RuntimePackage[] = [{ spec: 'lerc', wasm: 'lerc-wasm.wasm' }];
+
 /** Declared blocks larger than this are refused before anything is allocated. */
 const MAX_BLOCK_BYTES = 512 * 1024 * 1024;
 
@@ -101,42 +150,11 @@ export async function decodeBlock(bytes: Uint8Array, p: BlockParams): Promise<Ui
     throw new TiffError(`decodeBlock: block ${width}×${height}×${spp} of ${bits}-bit samples is larger than ${MAX_BLOCK_BYTES} bytes`);
   }
 
-  // Codecs that hand back final host-order samples.
-  if (compression === 7) {
-    if (bits !== 8) throw new TiffError(`JPEG: ${bits}-bit samples are not supported (8-bit only)`);
-    const { jpegDecode } = await (jpegModule ??= import('./jpeg.ts'));
-    return owned(await jpegDecode(bytes, { width, height, maxRows: p.maxRows, samples: spp, photometric: p.photometric, jpegTables: p.jpegTables }), rawBytes);
-  }
-  if (compression === 34887) {
-    if (bits === 1) throw new TiffError('LERC: 1-bit samples are not supported');
-    const { lercDecode } = await (lercModule ??= import('./lerc.ts'));
-    return owned(await lercDecode(bytes, { width, height, samples: spp, bitsPerSample: bits, sampleFormat: p.sampleFormat, lercParameters: p.lercParameters }), rawBytes);
-  }
+  const codec = Object.hasOwn(CODECS, compression) ? CODECS[compression as CompressionCode] : undefined;
+  if (!codec) throw new TiffError(`unsupported compression: ${compressionName(compression)}`);
+  if (codec.final) return owned(await codec.decode(bytes, p, rawBytes), rawBytes);
 
-  let raw: Uint8Array;
-  switch (compression) {
-    case 1:
-      if (bytes.length < rawBytes) {
-        throw new TiffError(`uncompressed block: output size mismatch: ${bytes.length} bytes, the block needs ${rawBytes}`);
-      }
-      raw = new Uint8Array(bytes.subarray(0, rawBytes)); // a copy (even of a Buffer): the predictor and swap work in place
-      break;
-    case 8:
-    case 32946:
-      raw = inflate(bytes, rawBytes);
-      break;
-    case 5:
-      raw = lzwDecode(bytes, rawBytes);
-      break;
-    case 32773:
-      raw = unpackBits(bytes, rawBytes);
-      break;
-    case 50000:
-      raw = await (await (zstdModule ??= import('./zstd.ts'))).zstdDecode(bytes, rawBytes);
-      break;
-    default:
-      throw new TiffError(`unsupported compression: ${compressionName(compression)}`);
-  }
+  let raw = await codec.decode(bytes, p, rawBytes);
   if (raw.length > rawBytes) raw = raw.subarray(0, rawBytes);
   else if (raw.length < rawBytes) {
     throw new TiffError(`${compressionName(compression)}: output size mismatch: ${raw.length} bytes, the block needs ${rawBytes}`);
