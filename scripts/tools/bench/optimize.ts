@@ -5,7 +5,7 @@
  * Each run is a child process, so peak RSS is that run's alone (GNU time's %M).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, openSync, closeSync, writeSync, ftruncateSync, rmSync, statSync } from 'node:fs';
+import { existsSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { makeSparseTiff } from '../../../test/support/synthetic.ts';
 import { DATA_DIR, sentinelCog } from './data.ts';
