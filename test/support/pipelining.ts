@@ -133,7 +133,7 @@ export interface ServeProbeResult {
  * or one that never reads), /healthz after; the whole group killed at the end, or at the ceiling.
  */
 export async function probeServe(o: ServeProbeOptions, read: boolean): Promise<ServeProbeResult> {
-  const bin = new URL('../../../bin/taoguan.mjs', import.meta.url).pathname;
+  const bin = new URL('../../bin/taoguan.mjs', import.meta.url).pathname;
   const port = 20000 + Math.floor(Math.random() * 20000);
   const server = spawn(process.execPath, [bin, 'serve', '-c', o.catalog, '--port', String(port), '--workers', '1', '--quiet', ...(o.args ?? [])], { stdio: ['ignore', 'pipe', 'inherit'], detached: true });
   const killAll = () => {
