@@ -4,8 +4,8 @@
  * role's temporary credentials from context.credentials.
  */
 import { megabytes, type Provider } from './provider.ts';
-import type { S3Credentials } from '../lib/source/s3.ts';
-import type { ObjectRecord } from '../lib/ingest/events.ts';
+import type { S3Credentials } from '../lib/source/index.ts';
+import type { ObjectRecord } from '../lib/ingest/index.ts';
 import { badEventResponse, buildRequest, serveEvents, encodeBody, headersFrom, queryFrom, singleHeaders, stripPrefix } from './bridge.ts';
 
 type Params = Record<string, string | string[] | undefined>;

@@ -5,7 +5,7 @@
  */
 import { megabytes, type Provider } from './provider.ts';
 import { STATUS_CODES } from 'node:http';
-import type { ObjectRecord } from '../lib/ingest/events.ts';
+import type { ObjectRecord } from '../lib/ingest/index.ts';
 import { buildRequest, serveEvents, encodeBody, headersFrom, queryFrom, singleHeaders, stripPrefix } from './bridge.ts';
 
 /** API Gateway REST proxy (payload 1.0) and ALB target events. */

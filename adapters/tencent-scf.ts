@@ -4,8 +4,8 @@
  * keys from the environment.
  */
 import { megabytes, type Provider } from './provider.ts';
-import type { S3Credentials } from '../lib/source/s3.ts';
-import type { ObjectRecord } from '../lib/ingest/events.ts';
+import type { S3Credentials } from '../lib/source/index.ts';
+import type { ObjectRecord } from '../lib/ingest/index.ts';
 import { buildRequest, serveEvents, encodeBody, headersFrom, queryFrom, singleHeaders, stripPrefix } from './bridge.ts';
 
 type QueryValue = string | boolean | (string | boolean)[];

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The CLI is TypeScript run through tsx's loader, so the package needs no build step to be used.
 // `serve` is the exception: a long-lived server runs from a bundle (scripts/cli/serve-bundle.mjs), in a
-// child started with the memory settings of functions/memory.ts (glibc reads them at process start).
+// child started with the memory settings of lib/util/malloc.ts (glibc reads them at process start).
 import { spawn } from 'node:child_process';
 
 if (process.argv[2] === 'serve' && !process.env.TAOGUAN_SERVE_BUNDLE) {

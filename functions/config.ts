@@ -3,14 +3,14 @@
  * file), checked once at cold start: a bad value fails the first invocation with a message naming
  * the variable, not a confusing error deep in a tile request.
  */
-import type { AdmissionLimits } from '../lib/api/admission.ts';
-import { accessFromEnv, type AccessOptions } from '../lib/api/auth.ts';
-import { InputError } from '../lib/errors.ts';
-import { compilePattern, compileRegex } from '../lib/ingest/pattern.ts';
-import { checkLocation, localPrefix, type LocationPolicy } from '../lib/source/allow.ts';
-import { parseLocation, type Location, type OpenOptions } from '../lib/source/location.ts';
-import { STORE_SCHEMES } from '../lib/source/stores/index.ts';
-import { STORE_URIS, storeFor } from '../lib/catalog/stores/index.ts';
+import type { AdmissionLimits } from '../lib/api/index.ts';
+import { accessFromEnv, type AccessOptions } from '../lib/api/index.ts';
+import { InputError } from '../lib/errors/index.ts';
+import { compilePattern, compileRegex } from '../lib/ingest/index.ts';
+import { checkLocation, localPrefix, type LocationPolicy } from '../lib/source/index.ts';
+import { parseLocation, type Location, type OpenOptions } from '../lib/source/index.ts';
+import { STORE_SCHEMES } from '../lib/source/index.ts';
+import { STORE_URIS, storeFor } from '../lib/catalog/index.ts';
 
 export class ConfigError extends InputError {
   constructor(message: string) {

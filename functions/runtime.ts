@@ -3,16 +3,16 @@
  * a warm instance reuses its catalog connection, header LRU, decoded-block and tile caches and the
  * shared S3 clients' keep-alive pools; and the ingest run over object records.
  */
-import { handleObjectEvents, throwOnFailures, type ObjectRecord, type RecordResult } from '../lib/ingest/events.ts';
-import { limitsFor, machineMemoryMb } from '../lib/api/admission.ts';
+import { handleObjectEvents, throwOnFailures, type ObjectRecord, type RecordResult } from '../lib/ingest/index.ts';
+import { limitsFor, machineMemoryMb } from '../lib/api/index.ts';
 import { createApi, type Api } from '../lib/api/index.ts';
-import { DEFAULT_READ_LIMITS } from '../lib/raster/budget.ts';
-import type { Catalog } from '../lib/catalog/catalog.ts';
-import { openCatalog } from '../lib/catalog/open.ts';
-import { compilePattern, compileRegex, type KeyPattern } from '../lib/ingest/pattern.ts';
-import { checkLocation, openAllowed } from '../lib/source/allow.ts';
-import type { S3Credentials } from '../lib/source/s3.ts';
-import type { ReadOptions, Source } from '../lib/source/source.ts';
+import { DEFAULT_READ_LIMITS } from '../lib/raster/index.ts';
+import type { Catalog } from '../lib/catalog/index.ts';
+import { openCatalog } from '../lib/catalog/index.ts';
+import { compilePattern, compileRegex, type KeyPattern } from '../lib/ingest/index.ts';
+import { checkLocation, openAllowed } from '../lib/source/index.ts';
+import type { S3Credentials } from '../lib/source/index.ts';
+import type { ReadOptions, Source } from '../lib/source/index.ts';
 import { ConfigError, type IngestConfig, type TilesConfig } from './config.ts';
 import { BASE_MB, cacheBudget, ingestCaps, memoryLimitMb, MIN_REQUEST_MB, requestMemory, tileCaps } from './memory.ts';
 

@@ -1,5 +1,5 @@
 /**
- * Errors say whose fault they are (lib/errors.ts, one kind → status mapping in lib/api/errors.ts),
+ * Errors say whose fault they are (lib/errors/index.ts, one kind → status mapping in lib/api/errors.ts),
  * through the real API on a real socket over real objects: a file, an HTTP origin and a local S3
  * server (s3rver). A missing object says so and how to mend it; corrupt block bytes under an
  * unchanged ETag are the origin's fault; a built-in error is a 500 that is logged, never a 400.

@@ -16,7 +16,7 @@ import { openCatalog } from '../lib/catalog/open.ts';
 import { ingestObject } from '../lib/ingest/ingest.ts';
 import { build } from '../scripts/tools/build.ts';
 import { checkFunctionMemory } from './support/function-memory.ts';
-import { MALLOC_ENV } from '../functions/memory.ts';
+import { MALLOC_ENV } from '../lib/util/index.ts';
 import { bigCogTiles, makeBigCog } from './big-cog.ts';
 
 let dir = '';

@@ -8,7 +8,7 @@
  * - block: a byte of a compressed block the reads below decode;
  * and maybe a cut (the file truncated). Then readHeader, validateCog, a serialise round trip and a
  * window of up to 512² at every level. Each step must succeed or throw one of the library's own
- * errors (lib/errors.ts) — TiffError (malformed file), CorruptBlockError (a block that does not
+ * errors (lib/errors/index.ts) — TiffError (malformed file), CorruptBlockError (a block that does not
  * decode), ReadLimitError (over a read cap), SourceError (a range past the end of the object) —
  * anything else is a finding, thrown with the case.
  *
@@ -17,7 +17,7 @@
  */
 import fc from 'fast-check';
 import { readFileSync } from 'node:fs';
-import { TaoguanError } from '../lib/errors.ts';
+import { TaoguanError } from '../lib/errors/index.ts';
 import { ReadBudget } from '../lib/raster/budget.ts';
 import { readWindow } from '../lib/raster/window.ts';
 import { MemorySource } from '../lib/source/memory.ts';
@@ -149,7 +149,7 @@ export async function runCase(bytes: Uint8Array): Promise<string> {
     }
     return 'read';
   } catch (e) {
-    // the library's own typed errors (lib/errors.ts): a corrupt block is a CorruptBlockError, origin kind
+    // the library's own typed errors (lib/errors/index.ts): a corrupt block is a CorruptBlockError, origin kind
     if (e instanceof TaoguanError && e.kind !== 'internal') return `${stage}: ${e.name}`;
     throw e;
   }

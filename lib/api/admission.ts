@@ -10,7 +10,7 @@
  * request. `serve` and the functions (FC 3.0 instance concurrency, SCF multi-concurrency) share this.
  */
 import { totalmem } from 'node:os';
-import { InputError } from '../errors.ts';
+import { InputError } from '../errors/index.ts';
 import { ApiError } from './errors.ts';
 
 export interface AdmissionLimits {

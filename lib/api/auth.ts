@@ -13,7 +13,7 @@
  * length nor its prefix can be found by timing the 401.
  */
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
-import { InputError } from '../errors.ts';
+import { InputError } from '../errors/index.ts';
 
 export interface AccessOptions {
   /** Keys accepted in the x-api-key header or the api_key query parameter. */

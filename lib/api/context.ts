@@ -4,13 +4,13 @@
  * the request log. Security lives here too: a dataset is reached only through its catalog keys, so
  * the server reads only objects that were ingested — no parameter ever names a location.
  */
-import { CachedCatalog } from '../catalog/cache.ts';
-import { ByteLru } from '../util/lru.ts';
-import { validateKeys, validateKeyValues, type Catalog, type DatasetRecord, type DatasetSummary, type KeySpec, type ListQuery } from '../catalog/catalog.ts';
-import { BlockCache, type BlockCacheStats } from '../raster/block-cache.ts';
-import { ReadBudget, type ReadLimits } from '../raster/budget.ts';
-import type { StretchMetadata } from '../render/stretch.ts';
-import { ObjectChangedError, ObjectMissingError, type ObjectInfo, type RangeResult, type ReadOptions, type Source } from '../source/source.ts';
+import { CachedCatalog } from '../catalog/index.ts';
+import { ByteLru } from '../util/index.ts';
+import { validateKeys, validateKeyValues, type Catalog, type DatasetRecord, type DatasetSummary, type KeySpec, type ListQuery } from '../catalog/index.ts';
+import { BlockCache, type BlockCacheStats } from '../raster/index.ts';
+import { ReadBudget, type ReadLimits } from '../raster/index.ts';
+import type { StretchMetadata } from '../render/index.ts';
+import { ObjectChangedError, ObjectMissingError, type ObjectInfo, type RangeResult, type ReadOptions, type Source } from '../source/index.ts';
 import type { TileDataset } from '../pipeline/index.ts';
 import { Admission, type AdmissionLimits } from './admission.ts';
 import { notFound } from './errors.ts';

@@ -3,10 +3,10 @@
  * request (naming the parameter and why), 5xx only for real faults, with messages that name no
  * host, bucket or credential (the full error goes to the request log instead).
  */
-import { errorKind, TaoguanError, type ErrorKind } from '../errors.ts';
-import { CorruptBlockError } from '../raster/window.ts';
-import { LocationRefusedError } from '../source/address.ts';
-import { ObjectMissingError, SourceError } from '../source/source.ts';
+import { errorKind, TaoguanError, type ErrorKind } from '../errors/index.ts';
+import { CorruptBlockError } from '../raster/index.ts';
+import { LocationRefusedError } from '../source/index.ts';
+import { ObjectMissingError, SourceError } from '../source/index.ts';
 
 /** The one mapping from what went wrong to the status that says whose fault it was. */
 export const STATUS: Record<ErrorKind, number> = {

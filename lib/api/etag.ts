@@ -5,7 +5,7 @@
  * JSON and XML answers hash their body instead (they are cheap to build, and the hash is exact).
  */
 import { createHash } from 'node:crypto';
-import type { DatasetRecord } from '../catalog/catalog.ts';
+import type { DatasetRecord } from '../catalog/index.ts';
 
 /**
  * Bumped when rendering changes what a request draws, so CDNs and browsers drop tiles drawn by an

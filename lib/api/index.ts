@@ -8,11 +8,11 @@
  * path is stripped in exactly one place (getPath below); every link the API writes adds it back.
  */
 import { OpenAPIHono } from '@hono/zod-openapi';
-import type { Catalog } from '../catalog/catalog.ts';
-import { checkReadLimits, DEFAULT_READ_LIMITS } from '../raster/budget.ts';
-import { openSource as openLocation } from '../source/location.ts';
-import type { Source } from '../source/source.ts';
-import { MAX_TILE_SIZE } from '../grids/tms.ts';
+import type { Catalog } from '../catalog/index.ts';
+import { checkReadLimits, DEFAULT_READ_LIMITS } from '../raster/index.ts';
+import { openSource as openLocation } from '../source/index.ts';
+import type { Source } from '../source/index.ts';
+import { MAX_TILE_SIZE } from '../grids/index.ts';
 import pkg from '../../package.json' with { type: 'json' };
 import { limitsFor, machineMemoryMb } from './admission.ts';
 import { AccessControl, AccessDenied, AUTH_PARAMS, type AccessOptions } from './auth.ts';
@@ -33,7 +33,7 @@ import { registerWmts } from './wmts.ts';
 
 export type { RequestLog } from './context.ts';
 export type { AccessOptions } from './auth.ts';
-export { signUrl } from './auth.ts';
+export { accessFromEnv, AccessControl, parseDuration, signUrl } from './auth.ts';
 export { createNodeServer, toNodeHandler, type NodeServerOptions } from './node.ts';
 export { limitsFor, machineMemoryMb, type AdmissionLimits } from './admission.ts';
 

@@ -6,9 +6,9 @@
  */
 import { z, type OpenAPIHono } from '@hono/zod-openapi';
 import proj4 from 'proj4';
-import { readWindow } from '../raster/window.ts';
-import { colourSamples } from '../raster/window-plan.ts';
-import { proj4ForCrs, WGS84 } from '../crs/epsg.ts';
+import { readWindow } from '../raster/index.ts';
+import { colourSamples } from '../raster/index.ts';
+import { proj4ForCrs, WGS84 } from '../crs/index.ts';
 import { document } from './openapi.ts';
 import { keyPath } from './paths.ts';
 import { jsonResponse, type ApiEnv } from './respond.ts';

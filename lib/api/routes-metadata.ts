@@ -4,8 +4,8 @@
  */
 import { z, type OpenAPIHono } from '@hono/zod-openapi';
 import { bodyLimit } from 'hono/body-limit';
-import type { DatasetRecord, KeySpec, ListQuery } from '../catalog/catalog.ts';
-import { colormapLegend } from '../render/legend.ts';
+import type { DatasetRecord, KeySpec, ListQuery } from '../catalog/index.ts';
+import { colormapLegend } from '../render/index.ts';
 import { mapConcurrent } from './context.ts';
 import { ApiError, badRequest } from './errors.ts';
 import { document } from './openapi.ts';

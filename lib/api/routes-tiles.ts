@@ -9,14 +9,14 @@
  */
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import { z } from '@hono/zod-openapi';
-import { renderTile } from '../pipeline/tile.ts';
-import { matrixSize, MAX_ZOOM, tileMatrixSet, type TileMatrixSet } from '../grids/tms.ts';
+import { renderTile } from '../pipeline/index.ts';
+import { matrixSize, MAX_ZOOM, tileMatrixSet, type TileMatrixSet } from '../grids/index.ts';
 import type { ApiContext } from './context.ts';
 import { badRequest } from './errors.ts';
 import { Etag } from './etag.ts';
 import { document } from './openapi.ts';
 import { parseFamilyPath, type PathTarget } from './paths.ts';
-import { DEFAULT_PREVIEW_SIZE, renderPreview } from '../pipeline/preview.ts';
+import { DEFAULT_PREVIEW_SIZE, renderPreview } from '../pipeline/index.ts';
 import { imageResponse, notModified, type ApiContextOf, type ApiEnv } from './respond.ts';
 import { ComputeQuery, KeysPath, RgbQuery, SinglebandQuery, TilePath, ZoomOverrides } from './schemas.ts';
 import type { CachedTile } from './tile-cache.ts';

@@ -4,9 +4,9 @@
  * Terracotta's (`stretch_range=[0,100]`, `tile_size=[256,256]`, `explicit_color_map={…}`).
  */
 import { z } from '@hono/zod-openapi';
-import { MAX_LIMIT } from '../catalog/records.ts';
-import { colormapNames } from '../render/colormaps.ts';
-import { MAX_LEGEND_VALUES } from '../render/legend.ts';
+import { MAX_LIMIT } from '../catalog/index.ts';
+import { colormapNames } from '../render/index.ts';
+import { MAX_LEGEND_VALUES } from '../render/index.ts';
 import { RESAMPLINGS } from '../warp/index.ts';
 import { badRequest } from './errors.ts';
 

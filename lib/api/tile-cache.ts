@@ -4,7 +4,7 @@
  * render (single flight). The ETag already names the datasets' object versions and the normalised
  * request, so an entry can never be stale: nothing here needs a TTL.
  */
-import { ByteLru } from '../util/lru.ts';
+import { ByteLru } from '../util/index.ts';
 
 export interface CachedTile {
   bytes: Uint8Array;

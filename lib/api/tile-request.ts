@@ -3,10 +3,10 @@
  * options, the dataset records (for the ETag), the inputs and the style. Shared by tiles, previews,
  * TileJSON and WMTS, so every route of a family takes exactly the same parameters.
  */
-import type { DatasetRecord } from '../catalog/catalog.ts';
+import type { DatasetRecord } from '../catalog/index.ts';
 import type { TileInput } from '../pipeline/index.ts';
 import type { TileStyle } from '../render/index.ts';
-import type { TmsId } from '../grids/tms.ts';
+import type { TmsId } from '../grids/index.ts';
 import type { Resampling } from '../warp/index.ts';
 import { type ApiContext, type RequestStats, stretchStats } from './context.ts';
 import { badRequest } from './errors.ts';

@@ -5,8 +5,8 @@
  * maxzoom is where a tile pixel is closest to a native pixel, minzoom where it matches the coarsest
  * overview (below it every tile would still read that whole overview — TiTiler's convention).
  */
-import type { DatasetRecord } from '../catalog/catalog.ts';
-import { MAX_ZOOM, WEB_MERCATOR_HALF, type TmsId } from '../grids/tms.ts';
+import type { DatasetRecord } from '../catalog/index.ts';
+import { MAX_ZOOM, WEB_MERCATOR_HALF, type TmsId } from '../grids/index.ts';
 import type { ApiContextOf } from './respond.ts';
 import { jsonResponse } from './respond.ts';
 import { parseQuery, ZoomOverrides } from './schemas.ts';

@@ -7,8 +7,8 @@
  * (CRS84, 2×1 tiles at 0) and GCJ02WebMercatorQuad (a Mercator grid whose content is GCJ-02).
  */
 import type { OpenAPIHono } from '@hono/zod-openapi';
-import type { DatasetRecord } from '../catalog/catalog.ts';
-import { WEB_MERCATOR_HALF, type TmsId } from '../grids/tms.ts';
+import type { DatasetRecord } from '../catalog/index.ts';
+import { WEB_MERCATOR_HALF, type TmsId } from '../grids/index.ts';
 import { mapConcurrent } from './context.ts';
 import { badRequest } from './errors.ts';
 import { document } from './openapi.ts';

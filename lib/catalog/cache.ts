@@ -13,7 +13,7 @@
  * pinned to, so a stale record never renders wrong pixels; an object replaced meanwhile is a 502
  * that forgets it. Key names, once known, are never asked again.
  */
-import { ByteLru } from '../util/lru.ts';
+import { ByteLru } from '../util/index.ts';
 import { validateKeyValues } from './catalog.ts';
 import { isUnavailable, Outage } from './outage.ts';
 import type {

@@ -5,8 +5,8 @@
  * a cold process's first one gets the key names in that same round trip (lookup).
  * One interface, one file per store (sqlite.ts, mysql.ts, tablestore.ts).
  */
-import { TaoguanError, type ErrorKind } from '../errors.ts';
-import type { CogHeader } from '../tiff/header.ts';
+import { TaoguanError, type ErrorKind } from '../errors/index.ts';
+import type { CogHeader } from '../tiff/index.ts';
 
 /** Bump when the stored layout changes; stores refuse other versions until `taoguan catalog migrate`. */
 export const SCHEMA_VERSION = 1;

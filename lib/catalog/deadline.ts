@@ -5,7 +5,7 @@
  * to stop), so what the work yields after the deadline is handed to `late` (a connection goes back
  * to its pool) and a late failure is swallowed.
  */
-import { TaoguanError } from '../errors.ts';
+import { TaoguanError } from '../errors/index.ts';
 
 /** The `code` of a DeadlineError, beside the codes of the errors it stands with (mysql2's, say). */
 export const DEADLINE = 'TAOGUAN_DEADLINE';

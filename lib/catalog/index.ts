@@ -8,3 +8,6 @@ export { openCatalog, type OpenOptions } from './open.ts';
 export { CachedCatalog, estimateBytes, type CacheOptions, type CacheStats } from './cache.ts';
 export { datasetId, redactUri } from './records.ts';
 export type { SqliteOptions } from './stores/sqlite.ts';
+export { MAX_LIMIT } from './records.ts';
+export { answerCatalogCalls, PrimaryCatalog, IPC_MARGIN_MS } from './ipc.ts';
+export { CATALOG_STORES, STORE_URIS, storeFor, type CatalogStore } from './stores/index.ts';

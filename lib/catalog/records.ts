@@ -3,7 +3,7 @@
  * Stores call these before touching their database, so a bad key is refused the same way everywhere.
  */
 import { createHash } from 'node:crypto';
-import { deserializeHeader, HeaderVersionError, serializeHeader } from '../tiff/serialize.ts';
+import { deserializeHeader, HeaderVersionError, serializeHeader } from '../tiff/index.ts';
 import {
   CatalogError, KEY_NAME, validateKeys, validateKeyValue,
   type DatasetRecord, type KeySpec, type ListQuery,

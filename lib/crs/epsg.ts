@@ -1,6 +1,6 @@
 import proj4 from 'proj4';
-import { InputError } from '../errors.ts';
-import type { CrsInfo } from '../tiff/header.ts';
+import { InputError } from '../errors/index.ts';
+import type { CrsInfo } from '../tiff/index.ts';
 import { GEOGRAPHIC, proj4FromGeoKeys } from './geokeys.ts';
 
 /**

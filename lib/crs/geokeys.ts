@@ -1,4 +1,4 @@
-import type { CrsInfo } from '../tiff/header.ts';
+import type { CrsInfo } from '../tiff/index.ts';
 
 /**
  * proj4 definitions for user-defined GeoKeys (ProjectedCSType or GeographicType 32767): the common

@@ -8,7 +8,7 @@
  *   GCJ-02 lon/lat, so tiles line up with AMap / Tencent basemaps (drawn in GCJ-02). A grid point
  *   goes to WGS84 by inverse Web Mercator and then the inverse GCJ-02 transform (./gcj02.ts).
  */
-import { InputError } from '../errors.ts';
+import { InputError } from '../errors/index.ts';
 
 export type TmsId = 'WebMercatorQuad' | 'WGS1984Quad' | 'GCJ02WebMercatorQuad';
 

@@ -1,8 +1,8 @@
-import type { ObjectInfo } from '../source/source.ts';
-import { validateCog } from '../tiff/cog.ts';
-import { Compression, type CogHeader, type DType } from '../tiff/header.ts';
-import { colourSamples } from '../raster/window-plan.ts';
-import { toWgs84, UnknownCrsError } from '../crs/epsg.ts';
+import type { ObjectInfo } from '../source/index.ts';
+import { validateCog } from '../tiff/index.ts';
+import { Compression, type CogHeader, type DType } from '../tiff/index.ts';
+import { colourSamples } from '../raster/index.ts';
+import { toWgs84, UnknownCrsError } from '../crs/index.ts';
 
 /** What `taoguan info --json` prints: names a user would guess, plain values only. */
 export interface RasterDescription {

@@ -12,20 +12,20 @@
  * that throws (Lambda twice, FC and SCF by their async retry policy); none has a per-record report
  * for these triggers. So every record is processed on its own, and what no retry can cure (a
  * malformed key, a location outside the allow-lists, no COG, a key value the catalog refuses: the
- * error kinds of lib/errors.ts isPermanent) is reported and logged but fails nothing. Only when a
+ * error kinds of lib/errors (isPermanent)) is reported and logged but fails nothing. Only when a
  * record failed in a way that may pass (the store or the catalog down) does throwOnFailures raise one
  * error naming those, and the retry re-runs the batch — cheap, because finished records come back
  * 'unchanged' / 'absent'.
  */
-import type { Catalog, PutResult } from '../catalog/catalog.ts';
-import { isPermanent } from '../errors.ts';
+import type { Catalog, PutResult } from '../catalog/index.ts';
+import { isPermanent } from '../errors/index.ts';
 import { IngestError, type IngestOptions } from './ingest.ts';
 import { optimizedLocation, optimizeObject, type OptimizeOnIngest } from './optimize-object.ts';
 import { checkPatternKeys, type KeyPattern } from './pattern.ts';
 import { reconcileObject } from './reconcile.ts';
-import { LocationRefusedError } from '../source/allow.ts';
-import type { OpenOptions } from '../source/location.ts';
-import type { Source } from '../source/source.ts';
+import { LocationRefusedError } from '../source/index.ts';
+import type { OpenOptions } from '../source/index.ts';
+import type { Source } from '../source/index.ts';
 
 export interface ObjectRecord {
   action: 'put' | 'delete';

@@ -1,4 +1,4 @@
-import type { Catalog } from '../catalog/catalog.ts';
+import type { Catalog } from '../catalog/index.ts';
 import { ingestMany, planIngest, type BatchResult, type IngestOptions } from './ingest.ts';
 
 export { ingestObject, ingestMany, planIngest, IngestError, type IngestOptions, type BatchResult, type PlannedObject } from './ingest.ts';
@@ -22,3 +22,5 @@ export async function ingest(
   const planned = await planIngest(keys, pattern, { regex: options.regex, source: options.source, onSkip: options.onSkip });
   return ingestMany(catalog, planned, options);
 }
+export { describeRaster, boundsOf, reprojectBounds, type RasterDescription } from './describe.ts';
+export { absoluteLocation, relativeRowsWarning } from './local-paths.ts';

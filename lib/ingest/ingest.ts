@@ -2,18 +2,18 @@
  * The ingest pipeline: object → header (ranges only) → COG check → metadata → one atomic upsert.
  * The CLI, and later the object-upload event handlers, all go through `ingestObject`.
  */
-import { errorKind, TaoguanError, type ErrorKind } from '../errors.ts';
-import { CatalogError, validateKeys, type Catalog, type DatasetRecord, type PutResult } from '../catalog/catalog.ts';
-import { capOf, costOf, ReadLimitError, type ReadLimits } from '../raster/budget.ts';
-import { statsLevel } from '../raster/stats.ts';
-import { CorruptBlockError } from '../raster/window.ts';
-import { openAllowed, type LocationPolicy } from '../source/allow.ts';
-import { listObjects } from '../source/list.ts';
-import type { OpenOptions } from '../source/location.ts';
-import type { ObjectInfo, Source } from '../source/source.ts';
-import type { CogHeader } from '../tiff/header.ts';
-import { validateCog } from '../tiff/cog.ts';
-import { readHeader } from '../tiff/parse.ts';
+import { errorKind, TaoguanError, type ErrorKind } from '../errors/index.ts';
+import { CatalogError, validateKeys, type Catalog, type DatasetRecord, type PutResult } from '../catalog/index.ts';
+import { capOf, costOf, ReadLimitError, type ReadLimits } from '../raster/index.ts';
+import { statsLevel } from '../raster/index.ts';
+import { CorruptBlockError } from '../raster/index.ts';
+import { openAllowed, type LocationPolicy } from '../source/index.ts';
+import { listObjects } from '../source/index.ts';
+import type { OpenOptions } from '../source/index.ts';
+import type { ObjectInfo, Source } from '../source/index.ts';
+import type { CogHeader } from '../tiff/index.ts';
+import { validateCog } from '../tiff/index.ts';
+import { readHeader } from '../tiff/index.ts';
 import { absoluteLocation } from './local-paths.ts';
 import { computeMetadata } from './metadata.ts';
 import { compilePattern, compileRegex, checkPatternKeys, PatternError, type KeyPattern } from './pattern.ts';

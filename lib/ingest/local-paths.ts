@@ -6,8 +6,8 @@
  * and that re-ingest updates the row in place.
  */
 import { isAbsolute, resolve } from 'node:path';
-import type { Catalog, DatasetSummary } from '../catalog/catalog.ts';
-import { parseLocation } from '../source/location.ts';
+import type { Catalog, DatasetSummary } from '../catalog/index.ts';
+import { parseLocation } from '../source/index.ts';
 
 /** The location a catalog stores: a relative path made absolute against the working directory; anything else as given. */
 export function absoluteLocation(location: string): string {

@@ -2,14 +2,14 @@
  * A dataset's metadata, computed once at ingest from one pass over a small overview: statistics,
  * WGS84 bounds, and a footprint polygon of the valid pixels.
  */
-import type { DatasetMetadata } from '../catalog/catalog.ts';
+import type { DatasetMetadata } from '../catalog/index.ts';
 import { boundsOf, reprojectBounds } from './describe.ts';
-import { InputError } from '../errors.ts';
-import { ReadBudget, type ReadLimits } from '../raster/budget.ts';
-import { computeStats } from '../raster/stats.ts';
-import type { Source } from '../source/source.ts';
-import type { CogHeader } from '../tiff/header.ts';
-import { toWgs84 } from '../crs/epsg.ts';
+import { InputError } from '../errors/index.ts';
+import { ReadBudget, type ReadLimits } from '../raster/index.ts';
+import { computeStats } from '../raster/index.ts';
+import type { Source } from '../source/index.ts';
+import type { CogHeader } from '../tiff/index.ts';
+import { toWgs84 } from '../crs/index.ts';
 
 export interface MetadataOptions {
   /** Statistics from full resolution instead of an overview of ~1024 px. */

@@ -10,9 +10,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { once } from 'node:events';
 import { optimize, type OptimizeOptions } from '../optimize/index.ts';
-import { openSource, type OpenOptions } from '../source/location.ts';
-import type { Source } from '../source/source.ts';
-import { writeObject } from '../source/upload.ts';
+import { openSource, type OpenOptions } from '../source/index.ts';
+import type { Source } from '../source/index.ts';
+import { writeObject } from '../source/index.ts';
 import { IngestError } from './ingest.ts';
 import { headObject } from './reconcile.ts';
 

@@ -3,8 +3,8 @@
  * (`data/{sensor}_{date}_{band}.tif`), where a value may contain `_` or `-` as long as the name
  * parses only one way — and a regex with named groups for anything harder.
  */
-import { KEY_NAME } from '../catalog/catalog.ts';
-import { InputError } from '../errors.ts';
+import { KEY_NAME } from '../catalog/index.ts';
+import { InputError } from '../errors/index.ts';
 
 export interface KeyPattern {
   /** Key names in the order the pattern names them. */

@@ -8,9 +8,9 @@
  * we worked, the row just written (or removed) may be stale, so the round is repeated. A write the
  * second look confirms was true when it landed; any change after that sends its own event.
  */
-import type { Catalog, PutResult } from '../catalog/catalog.ts';
-import { openSource } from '../source/location.ts';
-import { ObjectChangedError, ObjectMissingError, type ObjectInfo, type Source } from '../source/source.ts';
+import type { Catalog, PutResult } from '../catalog/index.ts';
+import { openSource } from '../source/index.ts';
+import { ObjectChangedError, ObjectMissingError, type ObjectInfo, type Source } from '../source/index.ts';
 import { IngestError, ingestObject, type IngestOptions } from './ingest.ts';
 
 export type ReconcileResult = PutResult | 'deleted' | 'absent';

@@ -6,12 +6,12 @@
  */
 import { existsSync } from 'node:fs';
 import { open, rename, rm, type FileHandle } from 'node:fs/promises';
-import { alphaSampleOf } from '../raster/window-plan.ts';
-import { readWindow } from '../raster/window.ts';
-import { bytesPerSample, nodataAs, typedArrayFor, type TypedArray } from '../raster/typed.ts';
-import { openSource } from '../source/location.ts';
-import type { CogHeader, DType } from '../tiff/header.ts';
-import { readHeader } from '../tiff/parse.ts';
+import { alphaSampleOf } from '../raster/index.ts';
+import { readWindow } from '../raster/index.ts';
+import { bytesPerSample, nodataAs, typedArrayFor, type TypedArray } from '../raster/index.ts';
+import { openSource } from '../source/index.ts';
+import type { CogHeader, DType } from '../tiff/index.ts';
+import { readHeader } from '../tiff/index.ts';
 import { COMPRESSION_TAG, type Codec } from './encode.ts';
 import { buildHeader, pyramid, type OutputPlan } from './layout.ts';
 import { EncodePool } from './pool.ts';

@@ -4,7 +4,7 @@
  * each the destination pixel covers (the ratio is not exactly 2 when a size is odd) and rounds half
  * up for integers; `nearest` takes source pixel floor(i × ratio + 0.5).
  */
-import type { TypedArray } from '../raster/typed.ts';
+import type { TypedArray } from '../raster/index.ts';
 
 export type Resampling = 'average' | 'nearest' | 'mode';
 

@@ -6,7 +6,7 @@
  * are reused rather than reallocated, little garbage waits for the collector.
  */
 import type { FileHandle } from 'node:fs/promises';
-import type { TypedArray } from '../raster/typed.ts';
+import type { TypedArray } from '../raster/index.ts';
 import { packMask, type Codec } from './encode.ts';
 import type { LevelData, OutputPlan } from './layout.ts';
 import type { EncodePool } from './pool.ts';

@@ -11,17 +11,17 @@
  * write 0 there with no way to tell it from data unless given -dstalpha; a mask keeps 0 a value.
  */
 import proj4 from 'proj4';
-import { BlockCache } from '../raster/block-cache.ts';
-import { typedArrayFor, type TypedArray } from '../raster/typed.ts';
-import { readWindow } from '../raster/window.ts';
-import type { Source } from '../source/source.ts';
-import type { CogHeader } from '../tiff/header.ts';
-import { Tag } from '../tiff/tags.ts';
-import { DEFAULT_MAX_ERROR } from '../warp/approx.ts';
-import { proj4ForCrs, proj4ForEpsg } from '../crs/epsg.ts';
-import { gridProjection, type PointTransform } from '../warp/project.ts';
+import { BlockCache } from '../raster/index.ts';
+import { typedArrayFor, type TypedArray } from '../raster/index.ts';
+import { readWindow } from '../raster/index.ts';
+import type { Source } from '../source/index.ts';
+import type { CogHeader } from '../tiff/index.ts';
+import { Tag } from '../tiff/index.ts';
+import { DEFAULT_MAX_ERROR } from '../warp/index.ts';
+import { proj4ForCrs, proj4ForEpsg } from '../crs/index.ts';
+import { gridProjection, type PointTransform } from '../warp/index.ts';
 import { suggestedOutput, type OutputGrid } from './suggest-grid.ts';
-import { WebMercatorQuad, WGS1984Quad, type GeoTransform } from '../grids/tms.ts';
+import { WebMercatorQuad, WGS1984Quad, type GeoTransform } from '../grids/index.ts';
 import { invert, pixelTransform, planWarp, RESAMPLINGS, warpWindow, type Resampling } from '../warp/index.ts';
 import { FieldType, type TagEntry } from './ifd-writer.ts';
 

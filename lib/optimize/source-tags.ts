@@ -3,11 +3,11 @@
  * meaning (CRS, geotransform, metadata) but not the raw values, and copying raw values is how the
  * output stays exactly what gdalinfo read from the input; so the first IFD is read again here.
  */
-import type { Source } from '../source/source.ts';
-import type { CogHeader } from '../tiff/header.ts';
-import { readIfd, type RawIfd } from '../tiff/ifd.ts';
-import { HeaderReader } from '../tiff/reader.ts';
-import { Tag } from '../tiff/tags.ts';
+import type { Source } from '../source/index.ts';
+import type { CogHeader } from '../tiff/index.ts';
+import { readIfd, type RawIfd } from '../tiff/index.ts';
+import { HeaderReader } from '../tiff/index.ts';
+import { Tag } from '../tiff/index.ts';
 import { FieldType, type TagEntry } from './ifd-writer.ts';
 
 const COLOR_MAP = 320;

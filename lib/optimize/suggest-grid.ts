@@ -1,5 +1,5 @@
-import type { PointTransform } from '../warp/project.ts';
-import type { GeoTransform } from '../grids/tms.ts';
+import type { PointTransform } from '../warp/index.ts';
+import type { GeoTransform } from '../grids/index.ts';
 
 /** An output grid: north-up geotransform and size in pixels. */
 export interface OutputGrid {

@@ -8,7 +8,7 @@
  * The package reuses a context only through its dictionary call, so that is given an empty dictionary.
  */
 import type * as ZstdWasm from '@bokuweb/zstd-wasm';
-import type { RuntimePackage } from '../util/runtime-package.ts';
+import type { RuntimePackage } from '../util/index.ts';
 
 /** GDAL's ZSTD_LEVEL range and default (COG and GTiff drivers). */
 /** The encoder's package: it reads zstd.wasm from beside its main file. */

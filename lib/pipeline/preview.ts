@@ -6,7 +6,7 @@
  * preview, sampled nearest-neighbour, and go through the same styles as tiles. RGB and compute inputs
  * are each sampled over their own extent, so they should share a grid (bands of one scene do).
  */
-import { InputError } from '../errors.ts';
+import { InputError } from '../errors/index.ts';
 import { readWindow } from '../raster/index.ts';
 import { prepareStyle, type Band, type ImageFormat, type StyleInput, type TileStyle } from '../render/index.ts';
 import type { RenderedTile, TileInput } from './request.ts';

@@ -7,10 +7,10 @@
  *
  * Cached blocks are shared between readers: assembleDecoded only reads them.
  */
-import { ByteLru } from '../util/lru.ts';
-import { readRanges } from '../source/coalesce.ts';
-import type { Source } from '../source/source.ts';
-import type { CogHeader } from '../tiff/header.ts';
+import { ByteLru } from '../util/index.ts';
+import { readRanges } from '../source/index.ts';
+import type { Source } from '../source/index.ts';
+import type { CogHeader } from '../tiff/index.ts';
 import type { BlockRef, WindowPlan } from './window-plan.ts';
 import { decodeBlockRef, type BlockLoader } from './window.ts';
 

@@ -9,8 +9,8 @@
  * Costs come from the window plan (pure geometry over the header) and count every block needed,
  * cached or not, so whether a request is refused never depends on what happens to be cached.
  */
-import { TaoguanError } from '../errors.ts';
-import type { CogHeader } from '../tiff/header.ts';
+import { TaoguanError } from '../errors/index.ts';
+import type { CogHeader } from '../tiff/index.ts';
 import type { WindowPlan } from './window-plan.ts';
 
 export interface ReadLimits {

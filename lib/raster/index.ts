@@ -3,3 +3,7 @@ export { planWindow, colourSamples, alphaSampleOf, type Window, type WindowPlan,
 export { typedArrayFor, viewAs, nodataAs, bytesPerSample, type TypedArray } from './typed.ts';
 export { BlockCache, type BlockCacheStats } from './block-cache.ts';
 export { ReadBudget, ReadLimitError, DEFAULT_READ_LIMITS, checkReadLimits, planCost, type ReadCost, type ReadLimits } from './budget.ts';
+export { capOf, costOf } from './budget.ts';
+export { CorruptBlockError } from './window.ts';
+export { computeStats, statsLevel } from './stats.ts';
+export { CODECS, CODEC_PACKAGES, compressionName, decodeBlock, type BlockParams } from './decode/index.ts';

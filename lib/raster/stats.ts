@@ -1,5 +1,5 @@
-import type { Source } from '../source/source.ts';
-import type { CogHeader } from '../tiff/header.ts';
+import type { Source } from '../source/index.ts';
+import type { CogHeader } from '../tiff/index.ts';
 import { planCost, type ReadBudget } from './budget.ts';
 import { planWindow } from './window-plan.ts';
 import { readPlan } from './window.ts';

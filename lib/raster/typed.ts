@@ -1,4 +1,4 @@
-import type { DType } from '../tiff/header.ts';
+import type { DType } from '../tiff/index.ts';
 
 export type TypedArray = Uint8Array | Int8Array | Uint16Array | Int16Array | Uint32Array | Int32Array | Float32Array | Float64Array;
 

@@ -1,5 +1,5 @@
-import { InputError, TaoguanError } from '../errors.ts';
-import type { CogHeader, TiffImage } from '../tiff/header.ts';
+import { InputError, TaoguanError } from '../errors/index.ts';
+import type { CogHeader, TiffImage } from '../tiff/index.ts';
 
 /** A pixel window at one level, in that level's pixel coordinates. May extend past the image. */
 export interface Window {

@@ -1,9 +1,9 @@
-import { TaoguanError } from '../errors.ts';
-import { readRanges } from '../source/coalesce.ts';
+import { TaoguanError } from '../errors/index.ts';
+import { readRanges } from '../source/index.ts';
 import { planCost, type ReadBudget } from './budget.ts';
-import type { Source } from '../source/source.ts';
-import type { CogHeader, DType, TiffImage } from '../tiff/header.ts';
-import { TiffError } from '../tiff/reader.ts';
+import type { Source } from '../source/index.ts';
+import type { CogHeader, DType, TiffImage } from '../tiff/index.ts';
+import { TiffError } from '../tiff/index.ts';
 import { decodeBlock } from './decode/index.ts';
 import { planWindow, type BlockRef, type Window, type WindowPlan } from './window-plan.ts';
 import { nodataAs, typedArrayFor, viewAs, type TypedArray } from './typed.ts';

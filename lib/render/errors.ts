@@ -3,7 +3,7 @@
  * 400 and the message; `parameter` names the query parameter at fault, so the caller can say which.
  * Anything else thrown from lib/render is a fault, not the user's doing.
  */
-import { InputError } from '../errors.ts';
+import { InputError } from '../errors/index.ts';
 
 export class RenderInputError extends InputError {
   override readonly name = 'RenderInputError';

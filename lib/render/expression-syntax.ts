@@ -5,7 +5,7 @@
  * The language is Terracotta's compute language (Python/numexpr syntax over v1…vN): same operator
  * precedence as Python, so an expression means the same thing on both servers.
  */
-import { InputError } from '../errors.ts';
+import { InputError } from '../errors/index.ts';
 
 export type BinaryOp = '+' | '-' | '*' | '/' | '%' | '**' | '<' | '<=' | '>' | '>=' | '==' | '!=' | '&' | '|';
 export type UnaryOp = '-' | '+' | '~';

@@ -1,5 +1,5 @@
 import jpeg from 'jpeg-js';
-import { InputError } from '../errors.ts';
+import { InputError } from '../errors/index.ts';
 
 /**
  * JPEG for RGB imagery, through jpeg-js (pure JS; no native build or WASM to ship). JPEG has no

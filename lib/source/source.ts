@@ -2,7 +2,7 @@
  * The one interface every byte source implements: local files, HTTP(S), S3-compatible stores.
  * Small on purpose (as @cogeotiff/core's Source): coalescing, retries and recording wrap it.
  */
-import { TaoguanError, type ErrorKind } from '../errors.ts';
+import { TaoguanError, type ErrorKind } from '../errors/index.ts';
 
 export interface ObjectInfo {
   /** Total object size in bytes. */

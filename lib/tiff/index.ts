@@ -4,3 +4,6 @@ export { serializeHeader, deserializeHeader, HeaderVersionError } from './serial
 export { validateCog, type CogValidation } from './cog.ts';
 export { TiffError } from './reader.ts';
 export type { ByteRangeReader, ObjectVersion, RangeReadOptions } from './bytes.ts';
+export { Tag } from './tags.ts';
+export { readIfd, LIMITS, type RawIfd } from './ifd.ts';
+export { HeaderReader } from './reader.ts';

@@ -1,4 +1,4 @@
-import { InputError } from '../errors.ts';
+import { InputError } from '../errors/index.ts';
 import type { ByteRangeReader, ObjectVersion, RangeReadOptions } from './bytes.ts';
 
 /** A malformed, truncated or hostile TIFF. The message names the problem and where it is. */

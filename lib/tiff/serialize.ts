@@ -1,4 +1,4 @@
-import { TaoguanError } from '../errors.ts';
+import { TaoguanError } from '../errors/index.ts';
 import { HEADER_VERSION, type CogHeader, type TiffImage } from './header.ts';
 import { LIMITS } from './ifd.ts';
 import { TiffError } from './reader.ts';

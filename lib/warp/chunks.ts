@@ -1,4 +1,4 @@
-import type { Window } from '../raster/window-plan.ts';
+import type { Window } from '../raster/index.ts';
 import type { PointTransform } from './project.ts';
 
 /**

@@ -1,6 +1,6 @@
-import type { CogHeader } from '../tiff/header.ts';
+import type { CogHeader } from '../tiff/index.ts';
 import type { GridProjection } from './project.ts';
-import type { GeoTransform, TileMatrixSet } from '../grids/tms.ts';
+import type { GeoTransform, TileMatrixSet } from '../grids/index.ts';
 
 /**
  * A raster's footprint in a tile grid, as a bounding box: lets planTile answer "no data here" for

@@ -1,4 +1,4 @@
-import type { Window } from '../raster/window-plan.ts';
+import type { Window } from '../raster/index.ts';
 import { approxRow, controlRows } from './approx.ts';
 import { chunkScale, collectChunks, type Chunk } from './chunks.ts';
 import { kernelOf, type Resampling } from './kernels/index.ts';

@@ -1,7 +1,7 @@
 import proj4 from 'proj4';
-import { proj4ForEpsg, WGS84 } from '../crs/epsg.ts';
-import { gcj02ToWgs84Into, wgs84ToGcj02 } from '../crs/gcj02.ts';
-import type { TileMatrixSet } from '../grids/tms.ts';
+import { proj4ForEpsg, WGS84 } from '../crs/index.ts';
+import { gcj02ToWgs84Into, wgs84ToGcj02 } from '../crs/index.ts';
+import type { TileMatrixSet } from '../grids/index.ts';
 
 /** Writes the transformed [x, y] into `out`; false when the point has no image (outside the domain). */
 export type PointTransform = (x: number, y: number, out: Float64Array) => boolean;

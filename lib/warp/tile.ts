@@ -3,10 +3,10 @@
  * read (overview.ts), the rows the raster's footprint can reach (footprint.ts), and the pixel
  * transform from tile pixels to that level's pixels, handed to planWarp. Pure: header in, plan out.
  */
-import { proj4ForCrs } from '../crs/epsg.ts';
-import { InputError } from '../errors.ts';
-import { tileTransform, validateTile, validateTileSize, type TileMatrixSet, type TmsId } from '../grids/tms.ts';
-import type { CogHeader } from '../tiff/header.ts';
+import { proj4ForCrs } from '../crs/index.ts';
+import { InputError } from '../errors/index.ts';
+import { tileTransform, validateTile, validateTileSize, type TileMatrixSet, type TmsId } from '../grids/index.ts';
+import type { CogHeader } from '../tiff/index.ts';
 import { DEFAULT_MAX_ERROR } from './approx.ts';
 import { footprintRows } from './footprint.ts';
 import { kernelOf, type Resampling } from './kernels/index.ts';

@@ -1,4 +1,5 @@
 import { Command, InvalidArgumentError } from 'commander';
+import { STORE_URIS } from '../../lib/catalog/index.ts';
 
 /**
  * Commands are imported when run, not at start: each pulls in its own part of lib/ (optimize its
@@ -156,11 +157,11 @@ Local paths are stored absolute, so the catalog serves from any folder. Symbolic
 (links to folders are walked) and stored under the link's own path.`)
   .action(lazy(() => import('./commands/ingest.ts'), (m) => m.ingestCommand));
 
-const catalog = program.command('catalog').description('create and inspect catalogs (sqlite:PATH, mysql://…, tablestore://…)');
+const catalog = program.command('catalog').description(`create and inspect catalogs: ${STORE_URIS}`);
 catalog
   .command('create')
   .description('create a catalog with ordered key names')
-  .argument('<uri>', 'sqlite:catalog.db, mysql://user:pass@host:3306/db or tablestore://INSTANCE?endpoint=…')
+  .argument('<uri>', STORE_URIS)
   .requiredOption('--keys <names>', 'comma-separated key names, e.g. sensor,date,band')
   .option('--descriptions <texts>', 'comma-separated descriptions, one per key')
   .action(lazy(catalogCommands, (m) => m.createCommand));

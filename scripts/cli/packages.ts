@@ -4,11 +4,11 @@
  * functions' build turns them into sidecars and copied .wasm files; serve's bundle leaves them
  * external. Neither keeps a list of its own.
  */
-import { CATALOG_STORES } from '../../lib/catalog/stores/index.ts';
+import { CATALOG_STORES } from '../../lib/catalog/index.ts';
 import { ZSTD_PACKAGE } from '../../lib/optimize/index.ts';
-import { CODEC_PACKAGES } from '../../lib/raster/decode/index.ts';
-import { STORE_PACKAGES } from '../../lib/source/stores/index.ts';
-import type { RuntimePackage } from '../../lib/util/runtime-package.ts';
+import { CODEC_PACKAGES } from '../../lib/raster/index.ts';
+import { STORE_PACKAGES } from '../../lib/source/index.ts';
+import type { RuntimePackage } from '../../lib/util/index.ts';
 
 export const RUNTIME_PACKAGES: readonly RuntimePackage[] = [
   ...CATALOG_STORES.flatMap((s) => s.packages), ...STORE_PACKAGES, ...CODEC_PACKAGES, ZSTD_PACKAGE,

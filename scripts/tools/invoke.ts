@@ -132,7 +132,7 @@ export async function main(argv: string[], out: (line: string) => void = console
     let locations = values.key?.map((k) => `${bucket}/${k.replace(/^\/+/, '')}`);
     if (!locations) {
       if (values['dry-run']) out(`would list ${arg} (ListObjectsV2)`);
-      const { listObjects } = await import('../../lib/source/list.ts');
+      const { listObjects } = await import('../../lib/source/index.ts');
       locations = values['dry-run'] ? [`${arg.replace(/\/?$/, '/')}EXAMPLE.tif`] : await listObjects(arg);
     }
     const size = Math.max(1, Number(values.batch) || 20);

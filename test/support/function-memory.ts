@@ -8,7 +8,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { MALLOC_ENV } from '../../functions/memory.ts';
+import { MALLOC_ENV } from '../../lib/util/index.ts';
 import { runCapped } from './capped-child.ts';
 
 export interface MemoryCheck {

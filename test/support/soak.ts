@@ -6,7 +6,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
-import { MALLOC_ENV } from '../../functions/memory.ts';
+import { MALLOC_ENV } from '../../lib/util/index.ts';
 import type { SoakStats } from './soak-server.ts';
 
 export interface SoakOptions {

@@ -5,7 +5,7 @@
  * both bundlers (the functions' build and serve's bundle) read it. Adding a store is a file that
  * exports `open(uri)` and one entry below.
  */
-import type { RuntimePackage } from '../../util/runtime-package.ts';
+import type { RuntimePackage } from '../../util/index.ts';
 import type { Catalog } from '../catalog.ts';
 
 export type { RuntimePackage };

@@ -1,4 +1,4 @@
-import { TiffError } from '../../tiff/reader.ts';
+import { TiffError } from '../../tiff/index.ts';
 
 /**
  * 1-bit samples (GDAL's internal mask IFDs: one bit per pixel, MSB first, each row padded to a whole

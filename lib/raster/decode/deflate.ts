@@ -1,5 +1,5 @@
 import { inflateSync } from 'node:zlib';
-import { TiffError } from '../../tiff/reader.ts';
+import { TiffError } from '../../tiff/index.ts';
 
 /** Output allowed past the expected size before we call the stream wrong (libtiff ignores excess). */
 const SLACK = 4096;

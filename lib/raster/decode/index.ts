@@ -33,7 +33,7 @@ import type * as ZstdModule from './zstd.ts';
 import { swapBytes, undoFloatingPoint, undoHorizontal } from './predictor.ts';
 import { expandBits } from './bits.ts';
 import { Compression, TiffError } from '../../tiff/index.ts';
-import type { RuntimePackage } from '../../util/runtime-package.ts';
+import type { RuntimePackage } from '../../util/index.ts';
 
 type CompressionCode = (typeof Compression)[keyof typeof Compression];
 

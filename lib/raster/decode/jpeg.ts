@@ -1,6 +1,6 @@
 import { getDecoder } from 'geotiff';
 import type { BaseDecoder } from 'geotiff';
-import { TiffError } from '../../tiff/reader.ts';
+import { TiffError } from '../../tiff/index.ts';
 
 /**
  * JPEG (TIFF compression 7) with geotiff's JPEG decoder (a pdf.js-derived baseline/progressive

@@ -1,5 +1,5 @@
 import { inflateSync } from 'node:zlib';
-import { TiffError } from '../../tiff/reader.ts';
+import { TiffError } from '../../tiff/index.ts';
 import * as Lerc from 'lerc';
 import { zstdDecodeUpTo } from './zstd.ts';
 

@@ -1,4 +1,4 @@
-import { TiffError } from '../../tiff/reader.ts';
+import { TiffError } from '../../tiff/index.ts';
 
 /**
  * LZW (TIFF compression 5): MSB-first codes of 9 to 12 bits, 256 = Clear, 257 = EOI, with TIFF's

@@ -1,4 +1,4 @@
-import { TiffError } from '../../tiff/reader.ts';
+import { TiffError } from '../../tiff/index.ts';
 
 /**
  * PackBits (TIFF compression 32773): a header byte n, then n+1 literal bytes (n in 0..127) or one

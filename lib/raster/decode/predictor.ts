@@ -1,4 +1,4 @@
-import { TiffError } from '../../tiff/reader.ts';
+import { TiffError } from '../../tiff/index.ts';
 
 /**
  * TIFF predictors, undone in place on decompressed block bytes, plus the byte swap that big-endian

@@ -1,5 +1,5 @@
 import { ZSTDDecoder } from 'zstddec';
-import { TiffError } from '../../tiff/reader.ts';
+import { TiffError } from '../../tiff/index.ts';
 
 /**
  * ZSTD (TIFF compression 50000; also LERC's additional compression 2). Node 20's zlib has no zstd.

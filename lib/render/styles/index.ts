@@ -5,7 +5,7 @@
  * before any pixel is read (the number of inputs, the output format, a band-math expression), so a
  * bad request costs no I/O; the prepared function then turns pixels into bytes.
  */
-import { InputError } from '../../errors.ts';
+import { InputError } from '../../errors/index.ts';
 import { compute, type ComputeStyle } from './compute.ts';
 import { rgb, type RgbStyle } from './rgb.ts';
 import { singleband, type SinglebandStyle } from './singleband.ts';

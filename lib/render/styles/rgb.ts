@@ -1,5 +1,5 @@
 /** Three inputs as red, green and blue (../rgb.ts): RGBA PNG, or JPEG with invalid pixels black. */
-import { InputError } from '../../errors.ts';
+import { InputError } from '../../errors/index.ts';
 import { renderRgb, type Range } from '../rgb.ts';
 import { resolveStretchRange, type StretchBound } from '../stretch.ts';
 import { needStats } from './stats.ts';

@@ -1,5 +1,5 @@
 /** One band, stretched and coloured as Terracotta draws it (../singleband.ts): a palette PNG. */
-import { InputError } from '../../errors.ts';
+import { InputError } from '../../errors/index.ts';
 import { RenderInputError } from '../errors.ts';
 import type { ExplicitColormapInput } from '../explicit.ts';
 import { renderSingleband } from '../singleband.ts';

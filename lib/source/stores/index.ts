@@ -4,7 +4,7 @@
  * (../s3.ts, ../list.ts, ../upload.ts). Adding a store is a file and a line here; locations,
  * listings, uploads, the functions' allow-lists and the help then know its scheme.
  */
-import type { RuntimePackage } from '../../util/runtime-package.ts';
+import type { RuntimePackage } from '../../util/index.ts';
 import { aliyunOss } from './aliyun-oss.ts';
 import { awsS3 } from './aws-s3.ts';
 import type { ObjectStore } from './store.ts';

@@ -4,8 +4,8 @@
  * here; its name then appears in the API's schema, the CLI and optimize --warp-resampling. An unknown
  * name is an InputError, never a silent fallback.
  */
-import { InputError } from '../../errors.ts';
-import type { TypedArray } from '../../raster/typed.ts';
+import { InputError } from '../../errors/index.ts';
+import type { TypedArray } from '../../raster/index.ts';
 import type { WarpPlan } from '../plan.ts';
 import { average } from './average.ts';
 import { bilinear } from './bilinear.ts';

@@ -2,7 +2,7 @@
  * What every warp kernel shares: the pixels it reads and writes, its entry in the registry, and how
  * GDAL stores a resampled value in an integer sample type.
  */
-import type { TypedArray } from '../../raster/typed.ts';
+import type { TypedArray } from '../../raster/index.ts';
 import type { WarpChunk, WarpPlan } from '../plan.ts';
 
 /** The pixels readWindow returned for plan.window at plan.level (its RasterWindow fits). */

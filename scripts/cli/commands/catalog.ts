@@ -1,9 +1,9 @@
-import { openCatalog } from '../../../lib/catalog/open.ts';
-import type { Catalog } from '../../../lib/catalog/catalog.ts';
+import { openCatalog, STORE_URIS } from '../../../lib/catalog/index.ts';
+import type { Catalog } from '../../../lib/catalog/index.ts';
 
 export function catalogUri(uri: string | undefined): string {
   const u = uri ?? process.env.TAOGUAN_CATALOG;
-  if (!u) throw new Error('no catalog: pass --catalog URI (e.g. sqlite:catalog.db or mysql://user:pass@host/db) or set TAOGUAN_CATALOG');
+  if (!u) throw new Error(`no catalog: pass --catalog URI (${STORE_URIS}) or set TAOGUAN_CATALOG`);
   return u;
 }
 

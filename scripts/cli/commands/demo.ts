@@ -1,8 +1,8 @@
 import { copyFile, mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { openCatalog } from '../../../lib/catalog/open.ts';
-import { CatalogError } from '../../../lib/catalog/catalog.ts';
-import { ingestObject } from '../../../lib/ingest/ingest.ts';
+import { openCatalog } from '../../../lib/catalog/index.ts';
+import { CatalogError } from '../../../lib/catalog/index.ts';
+import { ingestObject } from '../../../lib/ingest/index.ts';
 import { startServer } from './serve.ts';
 
 const SAMPLE = new URL('../../data/sample/jacksboro-dem.tif', import.meta.url).pathname;

@@ -1,7 +1,7 @@
-import { describeRaster, type RasterDescription } from '../../../lib/ingest/describe.ts';
-import { openSource } from '../../../lib/source/location.ts';
-import { RecordingSource } from '../../../lib/source/record.ts';
-import { readHeader } from '../../../lib/tiff/parse.ts';
+import { describeRaster, type RasterDescription } from '../../../lib/ingest/index.ts';
+import { openSource } from '../../../lib/source/index.ts';
+import { RecordingSource } from '../../../lib/source/index.ts';
+import { readHeader } from '../../../lib/tiff/index.ts';
 
 export async function infoCommand(location: string, opts: { json?: boolean; requests?: boolean }): Promise<void> {
   const source = new RecordingSource(openSource(location));

@@ -1,6 +1,6 @@
 import { SingleBar } from 'cli-progress';
 import { ingestMany, ingestObject, planIngest } from '../../../lib/ingest/index.ts';
-import { allowedPrefixes, type LocationPolicy } from '../../../lib/source/allow.ts';
+import { allowedPrefixes, type LocationPolicy } from '../../../lib/source/index.ts';
 import { withCatalog } from './catalog.ts';
 
 interface IngestCliOptions {

@@ -8,12 +8,12 @@
  * primary gives up with exit 1 (something in the environment is wrong, not one request).
  */
 import cluster, { type Worker } from 'node:cluster';
-import { MALLOC_ENV } from '../../../functions/memory.ts';
-import type { Catalog } from '../../../lib/catalog/catalog.ts';
-import { openCatalog } from '../../../lib/catalog/open.ts';
-import { relativeRowsWarning } from '../../../lib/ingest/local-paths.ts';
+import { MALLOC_ENV } from '../../../lib/util/index.ts';
+import type { Catalog } from '../../../lib/catalog/index.ts';
+import { openCatalog } from '../../../lib/catalog/index.ts';
+import { relativeRowsWarning } from '../../../lib/ingest/index.ts';
 import { catalogUri } from './catalog.ts';
-import { answerCatalogCalls } from '../../../lib/catalog/ipc.ts';
+import { answerCatalogCalls } from '../../../lib/catalog/index.ts';
 import type { ServeOptions } from './serve.ts';
 
 /**

@@ -1,14 +1,14 @@
 import cluster from 'node:cluster';
 import type { Server } from 'node:http';
 import { availableParallelism } from 'node:os';
-import { limitsFor, machineMemoryMb } from '../../../lib/api/admission.ts';
-import { accessFromEnv, AccessControl } from '../../../lib/api/auth.ts';
+import { limitsFor, machineMemoryMb } from '../../../lib/api/index.ts';
+import { accessFromEnv, AccessControl } from '../../../lib/api/index.ts';
 import { createApi, createNodeServer, type AccessOptions, type RequestLog } from '../../../lib/api/index.ts';
-import { CachedCatalog } from '../../../lib/catalog/cache.ts';
-import type { Catalog } from '../../../lib/catalog/catalog.ts';
-import { openCatalog } from '../../../lib/catalog/open.ts';
+import { CachedCatalog } from '../../../lib/catalog/index.ts';
+import type { Catalog } from '../../../lib/catalog/index.ts';
+import { openCatalog } from '../../../lib/catalog/index.ts';
 import { catalogUri } from './catalog.ts';
-import { PrimaryCatalog } from '../../../lib/catalog/ipc.ts';
+import { PrimaryCatalog } from '../../../lib/catalog/index.ts';
 import { runPrimary } from './serve-primary.ts';
 
 export interface ServeOptions {

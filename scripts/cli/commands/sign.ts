@@ -3,7 +3,7 @@
  * TileJSON or WMTS URL) for a server started with a URL signing secret. The secret comes from
  * TAOGUAN_URL_SIGNING_SECRET (or --secret, which other users of the machine can see in `ps`).
  */
-import { parseDuration, signUrl } from '../../../lib/api/auth.ts';
+import { parseDuration, signUrl } from '../../../lib/api/index.ts';
 
 export interface SignOptions {
   expires: string;

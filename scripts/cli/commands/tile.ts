@@ -1,11 +1,11 @@
 import { writeFile } from 'node:fs/promises';
-import { computeStats } from '../../../lib/raster/stats.ts';
-import { openSource } from '../../../lib/source/location.ts';
-import type { StretchBound } from '../../../lib/render/stretch.ts';
-import { readHeader } from '../../../lib/tiff/parse.ts';
+import { computeStats } from '../../../lib/raster/index.ts';
+import { openSource } from '../../../lib/source/index.ts';
+import type { StretchBound } from '../../../lib/render/index.ts';
+import { readHeader } from '../../../lib/tiff/index.ts';
 import { renderTile, type TileDataset, type TileInput } from '../../../lib/pipeline/index.ts';
 import type { TileStyle } from '../../../lib/render/index.ts';
-import type { TmsId } from '../../../lib/grids/tms.ts';
+import type { TmsId } from '../../../lib/grids/index.ts';
 import type { Resampling } from '../../../lib/warp/index.ts';
 
 interface TileCliOptions {

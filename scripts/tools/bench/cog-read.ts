@@ -1,8 +1,8 @@
-import { openSource } from '../../../lib/source/location.ts';
-import { readRanges } from '../../../lib/source/coalesce.ts';
-import { RecordingSource } from '../../../lib/source/record.ts';
+import { openSource } from '../../../lib/source/index.ts';
+import { readRanges } from '../../../lib/source/index.ts';
+import { RecordingSource } from '../../../lib/source/index.ts';
 import { assembleWindow, planWindow, readWindow, type BlockRef } from '../../../lib/raster/index.ts';
-import { readHeader } from '../../../lib/tiff/parse.ts';
+import { readHeader } from '../../../lib/tiff/index.ts';
 import { sentinelCog } from './data.ts';
 
 function timeIt(runs: number, fn: () => Promise<unknown>): Promise<number> {

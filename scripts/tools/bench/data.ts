@@ -40,8 +40,8 @@ ds = None
 
 /** A SQLite catalog in `dir` holding the Sentinel-sized COG as S2/2024-01-15/B04 (serve, soak, 128 MB check). */
 export async function sentinelCatalog(dir: string): Promise<string> {
-  const { openCatalog } = await import('../../../lib/catalog/open.ts');
-  const { ingestObject } = await import('../../../lib/ingest/ingest.ts');
+  const { openCatalog } = await import('../../../lib/catalog/index.ts');
+  const { ingestObject } = await import('../../../lib/ingest/index.ts');
   const uri = `sqlite:${join(dir, 'catalog.db')}`;
   const catalog = await openCatalog(uri);
   await catalog.create([{ name: 'sensor' }, { name: 'date' }, { name: 'band' }]);

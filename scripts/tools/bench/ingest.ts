@@ -1,11 +1,11 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Catalog } from '../../../lib/catalog/catalog.ts';
-import { openCatalog } from '../../../lib/catalog/open.ts';
-import { ingestObject } from '../../../lib/ingest/ingest.ts';
-import { openSource } from '../../../lib/source/location.ts';
-import { RecordingSource } from '../../../lib/source/record.ts';
+import type { Catalog } from '../../../lib/catalog/index.ts';
+import { openCatalog } from '../../../lib/catalog/index.ts';
+import { ingestObject } from '../../../lib/ingest/index.ts';
+import { openSource } from '../../../lib/source/index.ts';
+import { RecordingSource } from '../../../lib/source/index.ts';
 import { sentinelCog } from './data.ts';
 
 async function lookupMicros(catalog: Catalog, keys: string[], runs = 2000): Promise<number> {

@@ -1,10 +1,10 @@
 import { pathToFileURL } from 'node:url';
 import UPNG from 'upng-js';
 import { syntheticBand, type Texture } from '../../../test/support/synthetic.ts';
-import { colormapPalette } from '../../../lib/render/colormaps.ts';
-import { renderRgb } from '../../../lib/render/rgb.ts';
-import { renderSingleband } from '../../../lib/render/singleband.ts';
-import { stretchToIndices } from '../../../lib/render/stretch.ts';
+import { colormapPalette } from '../../../lib/render/index.ts';
+import { renderRgb } from '../../../lib/render/index.ts';
+import { renderSingleband } from '../../../lib/render/index.ts';
+import { stretchToIndices } from '../../../lib/render/index.ts';
 
 /**
  * Render-stage benchmark: decoded samples in, PNG/JPEG bytes out (no reprojection, no I/O).

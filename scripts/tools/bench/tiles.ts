@@ -1,13 +1,13 @@
 import { readFile } from 'node:fs/promises';
-import { readWindow } from '../../../lib/raster/window.ts';
-import { renderSingleband } from '../../../lib/render/singleband.ts';
-import { openSource } from '../../../lib/source/location.ts';
-import { MemorySource } from '../../../lib/source/memory.ts';
-import { readHeader } from '../../../lib/tiff/parse.ts';
+import { readWindow } from '../../../lib/raster/index.ts';
+import { renderSingleband } from '../../../lib/render/index.ts';
+import { openSource } from '../../../lib/source/index.ts';
+import { MemorySource } from '../../../lib/source/index.ts';
+import { readHeader } from '../../../lib/tiff/index.ts';
 import { renderTile, type TileDataset } from '../../../lib/pipeline/index.ts';
 import type { TileStyle } from '../../../lib/render/index.ts';
 import { planTileWarp as planTile, warpWindow } from '../../../lib/warp/index.ts';
-import { WebMercatorQuad } from '../../../lib/grids/tms.ts';
+import { WebMercatorQuad } from '../../../lib/grids/index.ts';
 import { sentinelCog } from './data.ts';
 
 /** Tiles of the 10980² UTM 50N COG at z12–14 around its centre (116.0E 40.2N). */
