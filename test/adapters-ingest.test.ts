@@ -1,5 +1,5 @@
 /**
- * adapters/ingest-events: records from each provider's sample upload event → the ingest pipeline,
+ * lib/ingest/events: records from each provider's sample upload event → the ingest pipeline,
  * with cloud locations mapped to a local HTTP origin through the `open` option (no cloud here).
  */
 import assert from 'node:assert/strict';
@@ -21,7 +21,7 @@ import { Origin } from './api-harness.ts';
 const sample = (path: string): unknown => JSON.parse(readFileSync(new URL(`events/${path}`, import.meta.url), 'utf8'));
 const COG = 'u8-deflate-mask-4326.tif';
 
-describe('adapters/ingest-events', () => {
+describe('lib/ingest/events', () => {
   const origin = new Origin();
   let dir: string;
   /** s3://bucket/key (and oss://, cos://) → the origin's /bucket/key, key percent-encoded. */

@@ -22,6 +22,26 @@ const MATPLOTLIB: Record<string, number[][]> = {
   tab10_r: [[23, 190, 207, 255], [148, 103, 189, 255], [31, 119, 180, 255]],
 };
 
+describe('hand-written colormaps (colormap-ramps.ts)', () => {
+  it('pass through their stops, are reversed as NAME_r, and are case-insensitive like the rest', () => {
+    const ndvi = getColormap('NDVI');
+    assert.deepEqual(entry(ndvi, 0), [12, 12, 12, 255]);
+    assert.deepEqual(entry(ndvi, 127), [0xdf, 0xc2, 0x7d, 255]); // the stop at 0.5
+    assert.deepEqual(entry(ndvi, 254), [0, 0x45, 0x29, 255]);
+    const reversed = getColormap('ndvi_r');
+    for (let k = 0; k < 255; k++) assert.deepEqual(entry(reversed, k), entry(ndvi, 254 - k), `sample ${k}`);
+    assert.deepEqual(entry(getColormap('hypsometric'), 254), [255, 255, 255, 255]);
+    assert.ok(isColormapName('Hypsometric_R'));
+  });
+
+  it('interpolate between stops without steps larger than the ramp allows', () => {
+    const lut = getColormap('ndvi');
+    for (let k = 1; k < 255; k++) {
+      for (let c = 0; c < 3; c++) assert.ok(Math.abs(lut[k * 4 + c] - lut[(k - 1) * 4 + c]) <= 20, `sample ${k} channel ${c}`);
+    }
+  });
+});
+
 describe('named colormaps', () => {
   it('match matplotlib sample for sample at the ends and the middle', () => {
     for (const [name, [first, middle, last]] of Object.entries(MATPLOTLIB)) {
@@ -33,7 +53,7 @@ describe('named colormaps', () => {
 
   it('has every map of Terracotta\'s set, each with its _r variant, lower-cased and sorted', () => {
     const names = colormapNames();
-    assert.equal(names.length, 166);
+    assert.equal(names.length, 170); // 83 of matplotlib's and 2 hand-written ramps, each with _r
     assert.deepEqual(names, [...names].sort());
     for (const base of ['viridis', 'plasma', 'inferno', 'magma', 'cividis', 'twilight', 'turbo', 'greys', 'blues', 'rdbu',
       'spectral', 'coolwarm', 'bwr', 'seismic', 'terrain', 'jet', 'gist_earth', 'ocean', 'hsv', 'set1', 'tab20c', 'cubehelix']) {
@@ -84,7 +104,7 @@ describe('named colormaps', () => {
       /unknown colormap "virdis"/.test(e.message) && /Did you mean "viridis"\?/.test(e.message) &&
       /viridis, plasma/.test(e.message) && /_r/.test(e.message));
     assert.throws(() => colormapPalette('no-such-map'), (e: unknown) =>
-      e instanceof RenderInputError && !/Did you mean/.test(e.message) && /166 in all/.test(e.message));
+      e instanceof RenderInputError && !/Did you mean/.test(e.message) && /170 in all/.test(e.message));
     assert.throws(() => getColormap('explicit'), (e: unknown) =>
       e instanceof RenderInputError && e.parameter === 'explicit_color_map' && /needs an explicit_color_map/.test(e.message));
   });

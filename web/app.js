@@ -39,7 +39,7 @@
   /** A data URL with the page's API key, if it was given one (public routes need none). */
   const withKey = (url) => (API_KEY ? `${url}${url.includes('?') ? '&' : '?'}api_key=${encodeURIComponent(API_KEY)}` : url);
 
-  // ---- GCJ-02 (the public formula, as lib/tiles/gcj02.ts): footprints and clicks on a GCJ-02 map
+  // ---- GCJ-02 (the public formula, as lib/crs/gcj02.ts): footprints and clicks on a GCJ-02 map
   const outOfChina = (lng, lat) => lng < 72.004 || lng > 137.8347 || lat < 0.8293 || lat > 55.8271;
   function gcjShift(lng, lat) {
     const x = lng - 105, y = lat - 35, P = Math.PI;

@@ -1,7 +1,7 @@
 /**
  * The one error hierarchy. Every error taoguan throws on purpose carries a kind: whose fault it is
  * and whether trying again can help. That kind alone decides the HTTP status (lib/api/errors.ts)
- * and whether an object event is retried (adapters/ingest-events.ts). Anything else thrown (a
+ * and whether an object event is retried (lib/ingest/events.ts). Anything else thrown (a
  * RangeError, a TypeError, a failed allocation) is a bug: kind 'internal', a 500, logged.
  *
  * No imports from the rest of lib: every module may depend on this one.

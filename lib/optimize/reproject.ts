@@ -1,8 +1,8 @@
 /**
  * optimize --reproject: the input warped to another CRS as `gdalwarp -t_srs EPSG:… -r near|bilinear`
  * would, then written as a COG like any other input. The output grid is gdalwarp's default
- * (GDALSuggestedWarpOutput2, lib/tiles/suggest.ts); its pixels come from the tiles path — the same
- * approximate transformer, chunking and kernels (lib/tiles/warp.ts) — run over one output block at a
+ * (GDALSuggestedWarpOutput2, lib/optimize/suggest-grid.ts); its pixels come from the tiles path — the same
+ * approximate transformer, chunking and kernels (lib/warp) — run over one output block at a
  * time, so a tile row of the output costs a tile row of warped pixels plus the source blocks it
  * touches (kept in a small decoded-block cache, as neighbouring output blocks share them).
  *
@@ -28,7 +28,7 @@ import { FieldType, type TagEntry } from './ifd-writer.ts';
 export type WarpResampling = Resampling;
 
 export interface ReprojectOptions {
-  /** Target CRS, "EPSG:3857" (default), "EPSG:4326" or another code lib/tiles/crs.ts knows. */
+  /** Target CRS, "EPSG:3857" (default), "EPSG:4326" or another code lib/crs knows. */
   srs?: string;
   /** nearest (default, as gdalwarp), bilinear, or average. */
   resampling?: WarpResampling;

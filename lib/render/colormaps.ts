@@ -1,34 +1,48 @@
 import { inflateSync } from 'node:zlib';
 import { COLORMAP_DATA, COLORMAP_NAMES, COLORMAP_SAMPLES } from './colormap-data.ts';
+import { fillRamp, RAMPS } from './colormap-ramps.ts';
 import { RenderInputError } from './errors.ts';
 
 /**
- * Named colormaps: matplotlib's, sampled as Terracotta samples them (255 RGBA entries, see
- * scripts/tools/gen/colormaps.py). Names are case-insensitive, as in Terracotta (`RdBu` = `rdbu`).
+ * Named colormaps, one registry of two kinds: matplotlib's, generated and sampled as Terracotta
+ * samples them (colormap-data.ts, from scripts/tools/gen/colormaps.py), and hand-written ramps
+ * (colormap-ramps.ts). Names are case-insensitive, as in Terracotta (`RdBu` = `rdbu`).
  *
  * A LUT has 255 entries because a palette PNG has 256 and index 0 is kept for transparency:
  * LUT entry k is palette index k + 1, which is what a stretch to 1..255 produces.
  */
 
 const SAMPLES = COLORMAP_SAMPLES;
-const byName = new Map(COLORMAP_NAMES.map((name, i) => [name, i]));
+
+/** Writes a map's 255 RGBA samples into `out` from byte `offset`. */
+type Fill = (out: Uint8Array, offset: number) => void;
+
+const COLORMAPS = new Map<string, Fill>([
+  ...COLORMAP_NAMES.map((name, i): [string, Fill] => [name, (out, offset) => decodeInto(i, out, offset)]),
+  ...RAMPS.flatMap((ramp): [string, Fill][] => [
+    [ramp.name, (out, offset) => fillRamp(ramp, false, out, offset)],
+    [`${ramp.name}_r`, (out, offset) => fillRamp(ramp, true, out, offset)],
+  ]),
+]);
+if (COLORMAPS.size !== COLORMAP_NAMES.length + 2 * RAMPS.length) throw new Error('a hand-written colormap shadows another map\'s name');
+const ALL_NAMES = [...COLORMAPS.keys()];
 const palettes = new Map<string, Uint8Array>();
 let packed: Uint8Array | undefined;
 let grey: Uint8Array | undefined;
 
 /** Every colormap name (lower case, `_r` variants included), sorted. */
 export function colormapNames(): string[] {
-  return [...COLORMAP_NAMES].sort();
+  return [...ALL_NAMES].sort();
 }
 
 export function isColormapName(name: string): boolean {
-  return byName.has(name.toLowerCase());
+  return COLORMAPS.has(name.toLowerCase());
 }
 
 /** A fresh 255×RGBA LUT (1020 bytes) for `name`; throws RenderInputError for an unknown name. */
 export function getColormap(name: string): Uint8Array {
   const lut = new Uint8Array(SAMPLES * 4);
-  decodeInto(mapIndex(name), lut, 0);
+  fillOf(name)(lut, 0);
   return lut;
 }
 
@@ -41,7 +55,7 @@ export function colormapPalette(name: string): Uint8Array {
   let palette = palettes.get(key);
   if (!palette) {
     palette = new Uint8Array(256 * 4);
-    decodeInto(mapIndex(name), palette, 4);
+    fillOf(name)(palette, 4);
     palettes.set(key, palette);
   }
   return palette;
@@ -56,13 +70,13 @@ export function greyscalePalette(): Uint8Array {
   return grey;
 }
 
-function mapIndex(name: string): number {
+function fillOf(name: string): Fill {
   if (String(name).toLowerCase() === 'explicit') {
     throw new RenderInputError('explicit_color_map', 'colormap=explicit needs an explicit_color_map, e.g. {"1": [255, 0, 0], "2": "#00ff00"}');
   }
-  const i = byName.get(String(name).toLowerCase());
-  if (i === undefined) throw new RenderInputError('colormap', unknownMessage(String(name)));
-  return i;
+  const fill = COLORMAPS.get(String(name).toLowerCase());
+  if (!fill) throw new RenderInputError('colormap', unknownMessage(String(name)));
+  return fill;
 }
 
 function decodeInto(map: number, out: Uint8Array, offset: number): void {
@@ -87,7 +101,7 @@ const POPULAR = ['viridis', 'plasma', 'inferno', 'magma', 'cividis', 'greys', 'r
 function unknownMessage(name: string): string {
   const wanted = name.toLowerCase();
   let best = '', bestDistance = Infinity;
-  for (const candidate of COLORMAP_NAMES) {
+  for (const candidate of ALL_NAMES) {
     const d = editDistance(wanted, candidate);
     if (d < bestDistance) {
       best = candidate;
@@ -96,7 +110,7 @@ function unknownMessage(name: string): string {
   }
   const guess = bestDistance <= Math.max(2, wanted.length / 3) ? ` Did you mean "${best}"?` : '';
   return `unknown colormap "${name}".${guess} Valid names include ${POPULAR.join(', ')} ` +
-    `(${COLORMAP_NAMES.length} in all, each also reversed as NAME_r; case-insensitive), or "explicit" with an explicit_color_map.`;
+    `(${ALL_NAMES.length} in all, each also reversed as NAME_r; case-insensitive), or "explicit" with an explicit_color_map.`;
 }
 
 function editDistance(a: string, b: string): number {

@@ -73,7 +73,7 @@ function listenError(e: NodeJS.ErrnoException, host: string, port: number): Erro
 
 /**
  * The catalog one serving process reads, behind its own cache: a worker whose primary holds the
- * catalog asks it (serve-catalog.ts); otherwise the store is opened here.
+ * catalog asks it (lib/catalog/ipc.ts); otherwise the store is opened here.
  */
 export async function serverCatalog(opts: ServeOptions): Promise<Catalog> {
   const viaPrimary = cluster.isWorker && process.env.TAOGUAN_SERVE_CATALOG_URI;
