@@ -132,11 +132,14 @@ describe('optimize --reproject: bad options', () => {
   before(async () => { dir = await mkdtemp(join(tmpdir(), 'taoguan-reproject-cli-')); });
   after(() => rm(dir, { recursive: true, force: true }));
 
-  it('an unknown target CRS is refused, naming it', () => {
-    assert.throws(() => resolveTarget('EPSG:2000000'), /target CRS "EPSG:2000000"/);
-    assert.throws(() => resolveTarget('mercator'), /target CRS "mercator"/);
-    assert.equal(resolveTarget('epsg:3857').epsg, 3857);
-    assert.equal(resolveTarget('4326').geographic, true);
+  it('an unknown target CRS is refused, naming it; any EPSG CRS is accepted', async () => {
+    await assert.rejects(resolveTarget('EPSG:2000000'), /target CRS "EPSG:2000000": EPSG:2000000 cannot be used: EPSG:2000000 is not a projected or geographic CRS/);
+    await assert.rejects(resolveTarget('EPSG:5703'), /target CRS "EPSG:5703"/); // a vertical CRS
+    await assert.rejects(resolveTarget('mercator'), /target CRS "mercator"/);
+    assert.equal((await resolveTarget('epsg:3857')).epsg, 3857);
+    assert.equal((await resolveTarget('4326')).geographic, true);
+    assert.match((await resolveTarget('EPSG:2193')).def, /^\+proj=tmerc .*\+lon_0=173 /);
+    assert.match((await resolveTarget('EPSG:3413')).def, /^\+proj=stere .*\+lat_ts=70 /);
   });
 
   it('an unknown warp resampling is refused before writing', async () => {
