@@ -26,6 +26,9 @@ const CASES: Case[] = [
   { file: 'u8-deflate-p2-nodata0-4326.tif', srs: 'EPSG:3857', resampling: 'nearest', nodata: 0 }, // geographic source
   { file: 'u16-4band-deflate-p2-meta-utm50.tif', srs: 'EPSG:4326', resampling: 'nearest', nodata: null }, // 4 bands to geographic
   { file: 'f32-deflate-p3-nan-4490.tif', srs: 'EPSG:3857', resampling: 'bilinear', nodata: NaN },
+  // targets from the EPSG database: EASE-Grid 2.0 (cylindrical equal-area), Equal Earth
+  { file: 'f64-none-utm50.tif', srs: 'EPSG:6933', resampling: 'nearest', nodata: null },
+  { file: 'u8-deflate-p2-nodata0-4326.tif', srs: 'EPSG:8857', resampling: 'nearest', nodata: 0 },
 ];
 
 interface Comparison {
