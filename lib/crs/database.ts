@@ -1,3 +1,5 @@
+import proj4 from 'proj4';
+
 /**
  * The EPSG database, loaded only where a CRS is resolved (ingest, optimize, the CLI): the tiles
  * function reads the definition stored with each header and must not carry ~9 MB of definitions.
@@ -46,14 +48,24 @@ export async function epsgEntry(code: number): Promise<EpsgEntry | undefined> {
   const grid = /\+nadgrids=(\S+)/.exec(def)?.[1];
   if (!grid || grid === '@null') return { def, name: entry.name };
   const alternative = list[`EPSG:${code}`]?.[1];
-  if (alternative && !alternative.includes('+nadgrids')) {
-    return { def: tidy(alternative), name: entry.name, warning: `EPSG:${code} (${entry.name}): PROJ shifts its datum with the grid ${grid}; taoguan uses the EPSG Helmert approximation instead (typically within a few metres of the grid)` };
+  if (alternative && helmert(alternative)) {
+    return { def: tidy(alternative), name: entry.name, warning: `EPSG:${code} (${entry.name}): PROJ shifts its datum with the grid ${grid}; taoguan uses the EPSG Helmert transformation instead, as PROJ does without the grid (typically a few metres from the grid's result)` };
   }
   return {
     def: def.replace(/\s*\+nadgrids=\S+/, ''),
     name: entry.name,
-    warning: `EPSG:${code} (${entry.name}): PROJ shifts its datum with the grid ${grid}, which taoguan does not carry; no datum shift is applied, so positions may be off by up to ~100–200 m`,
+    warning: `EPSG:${code} (${entry.name}): PROJ shifts its datum with the grid ${grid}, which taoguan does not carry, and no Helmert transformation is known: no datum shift is applied, so positions are off by the datum's offset from WGS84 (tens to hundreds of metres)`,
   };
+}
+
+/** proj4's datum_type: 3- or 7-parameter Helmert (1, 2) — not a grid proj4 would skip as optional, nor none. */
+function helmert(def: string): boolean {
+  try {
+    const type = (proj4.Proj(def) as unknown as { datum?: { datum_type: number } }).datum?.datum_type;
+    return type === 1 || type === 2;
+  } catch {
+    return false;
+  }
 }
 
 /** PROJ's export adds +type=crs (meaningless to proj4) and trims numbers unevenly. */
