@@ -29,7 +29,13 @@ interface Case {
   size: [number, number];
   /** The pixel size in metres (for the zoom whose tile pixels match it). */
   metres: number;
+  /** A user-defined CRS (WKT) instead of the EPSG code: a projection of its own on that code's datum. */
+  wkt?: string;
 }
+
+/** EPSG:code's WKT with its central meridian moved: GDAL writes user-defined projection keys on the EPSG geographic CRS. */
+const moved = (code: number, from: number, to: number): string => execFileSync('gdalsrsinfo', ['-o', 'wkt1', `EPSG:${code}`], { encoding: 'utf8' })
+  .replace(/\s*\n\s*/g, '').replace(`"central_meridian",${from}]`, `"central_meridian",${to}]`).replace(new RegExp(`,AUTHORITY\\["EPSG","${code}"\\]\\]$`), ']');
 
 const CASES: Case[] = [
   { epsg: 2193, what: 'NZTM 2000', centre: [1757000, 5920000], pixel: 100, size: [500, 400], metres: 100 },
@@ -42,6 +48,9 @@ const CASES: Case[] = [
   { epsg: 3832, what: 'PDC Mercator across the antimeridian (Fiji)', centre: [3339585, -1950000], pixel: 2000, size: [560, 300], metres: 2000 },
   { epsg: 32760, what: 'UTM 60S across the antimeridian', centre: [833000, 8080000], pixel: 200, size: [500, 500], metres: 200 },
   { epsg: 3577, what: 'GDA94 / Australian Albers', centre: [1000000, -2500000], pixel: 1000, size: [500, 400], metres: 1000 },
+  // user-defined projections on EPSG datums the rules do not know: NZGD2000 (4167), OSGB36 (4277, a Helmert shift)
+  { epsg: 4167, what: 'a transverse Mercator of its own on NZGD2000', centre: [1657000, 5920000], pixel: 100, size: [400, 400], metres: 100, wkt: moved(2193, 173, 172) },
+  { epsg: 4277, what: 'a transverse Mercator of its own on OSGB36', centre: [460000, 180000], pixel: 50, size: [400, 400], metres: 50, wkt: moved(27700, -2, -1) },
 ];
 
 const MAKE = `
@@ -52,7 +61,9 @@ gdal.UseExceptions()
 gdal.SetConfigOption('GDAL_PAM_ENABLED', 'NO')
 r = json.load(sys.stdin)
 w, h = r['size']
-srs = osr.SpatialReference(); srs.ImportFromEPSG(r['epsg'])
+srs = osr.SpatialReference()
+if r.get('wkt'): srs.ImportFromWkt(r['wkt'])
+else: srs.ImportFromEPSG(r['epsg'])
 mem = gdal.GetDriverByName('MEM').Create('', w, h, 1, gdal.GDT_Byte)
 mem.SetGeoTransform([r['centre'][0] - w / 2 * r['pixel'], r['pixel'], 0, r['centre'][1] + h / 2 * r['pixel'], 0, -r['pixel']])
 mem.SetProjection(srs.ExportToWkt())
@@ -126,7 +137,7 @@ describe('rasters in any EPSG CRS: ingested, tiled from the stored definition, e
   });
 
   for (const c of CASES) {
-    it(`EPSG:${c.epsg} ${c.what}`, async (t) => {
+    it(`${c.wkt ? 'user-defined on ' : ''}EPSG:${c.epsg} ${c.what}`, async (t) => {
       const file = join(dir, `${c.epsg}.tif`);
       execFileSync('/usr/bin/python3', ['-c', MAKE], { input: JSON.stringify({ ...c, file }) });
       const warnings: string[] = [];
@@ -134,7 +145,8 @@ describe('rasters in any EPSG CRS: ingested, tiled from the stored definition, e
       const record = (await catalog.get([String(c.epsg)]))!;
       const header = record.header;
       assert.ok(header.crs?.proj4, 'the definition is stored with the header');
-      assert.equal(header.crs.epsg, c.epsg);
+      assert.equal(header.crs.epsg, c.wkt ? undefined : c.epsg);
+      if (c.wkt) assert.equal(header.crs.geoKeys[2048], c.epsg, 'GDAL wrote the EPSG geographic CRS under user-defined projection keys');
       assert.doesNotMatch(header.crs.proj4, /nadgrids/);
       t.diagnostic(`stored: ${header.crs.proj4}${warnings.length ? `; warning: ${warnings.join('; ')}` : ''}`);
 

@@ -2,7 +2,7 @@ import proj4 from 'proj4';
 import type { CogHeader, CrsInfo } from '../tiff/index.ts';
 import { epsgEntry } from './database.ts';
 import { proj4ForEpsg, UnknownCrsError, WGS84 } from './epsg.ts';
-import { proj4FromGeoKeys } from './geokeys.ts';
+import { GEOGRAPHIC, proj4FromGeoKeys } from './geokeys.ts';
 
 export interface ResolvedCrs {
   /** The CRS with its proj4 definition filled in. */
@@ -32,13 +32,28 @@ export async function resolveCrs(crs: CrsInfo | null): Promise<ResolvedCrs> {
       if (entry.warning) warnings.push(entry.warning);
     }
   } else {
-    const result = proj4FromGeoKeys(crs);
+    const result = proj4FromGeoKeys(crs, await databaseGeographic(crs, warnings));
     if ('reason' in result) throw new UnknownCrsError(crs, result.reason);
     def = result.def;
   }
   check(crs, def);
   return { crs: { ...crs, proj4: def }, warnings };
 }
+
+/**
+ * User-defined projections on a geographic CRS with an EPSG code (GDAL writes GeographicType when the
+ * base CRS has one): that datum from the database, as "+ellps=… +towgs84=…" for proj4FromGeoKeys.
+ */
+async function databaseGeographic(crs: CrsInfo, warnings: string[]): Promise<Record<number, string>> {
+  const code = crs.geoKeys[GEOGRAPHIC_TYPE];
+  if (typeof code !== 'number' || code === 32767 || GEOGRAPHIC[code]) return {};
+  const entry = await epsgEntry(code);
+  if (!entry?.def.startsWith('+proj=longlat ')) return {};
+  if (entry.warning) warnings.push(entry.warning);
+  return { [code]: entry.def.replace(/^\+proj=longlat /, '').replace(/\s*\+no_defs\b/, '') };
+}
+
+const GEOGRAPHIC_TYPE = 2048;
 
 /** The header with its CRS resolved (a new object; the one given is left as it was). */
 export async function resolveHeaderCrs(header: CogHeader): Promise<{ header: CogHeader; warnings: string[] }> {
