@@ -217,5 +217,7 @@ describe('rasters in any EPSG CRS: ingested, tiled from the stored definition, e
     assert.match(h.crs!.proj4!, /^\+proj=tmerc .*\+lon_0=173 .*\+ellps=GRS80/);
     await assert.rejects(resolveCrs({ epsg: 5703, modelType: 'projected', rasterType: 1, geoKeys: {} }), /EPSG:5703 cannot be used: EPSG:5703 is not a projected or geographic CRS of the EPSG database/);
     await assert.rejects(resolveCrs({ epsg: 123456, modelType: 'projected', rasterType: 1, geoKeys: {} }), /EPSG:123456 is not a projected or geographic CRS/);
+    // in the database, but a projection proj4 does not implement (Winkel Tripel)
+    await assert.rejects(resolveCrs({ epsg: 53042, modelType: 'projected', rasterType: 1, geoKeys: {} }), /EPSG:53042 cannot be used: proj4 cannot use \+proj=wintri .*: the wintri projection is not one proj4 implements/);
   });
 });

@@ -66,6 +66,9 @@ function check(crs: CrsInfo, def: string): void {
   try {
     proj4(def, WGS84);
   } catch (e) {
-    throw new UnknownCrsError(crs, `proj4 cannot use ${def} (${(e as Error).message})`);
+    // proj4 throws a bare string for a projection it does not implement
+    const projection = /\+proj=(\S+)/.exec(def)?.[1];
+    const why = e instanceof Error ? e.message : `the ${projection} projection is not one proj4 implements`;
+    throw new UnknownCrsError(crs, `proj4 cannot use ${def}: ${why}`);
   }
 }
