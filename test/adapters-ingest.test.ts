@@ -3,6 +3,7 @@
  * with cloud locations mapped to a local HTTP origin through the `open` option (no cloud here).
  */
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -17,6 +18,7 @@ import { openCatalog } from '../lib/catalog/open.ts';
 import { compilePattern, compileRegex } from '../lib/ingest/pattern.ts';
 import { openSource } from '../lib/source/location.ts';
 import { Origin } from './api-harness.ts';
+import { fixturePath } from './helpers.ts';
 
 const sample = (path: string): unknown => JSON.parse(readFileSync(new URL(`events/${path}`, import.meta.url), 'utf8'));
 const COG = 'u8-deflate-mask-4326.tif';
@@ -54,6 +56,18 @@ describe('lib/ingest/events', () => {
     const results = await handleObjectEvents(records, { catalog, pattern, open });
     assert.deepEqual(results.map((r) => [r.status, r.keys]), [['inserted', ['Happy Face']], ['inserted', ['a']], ['inserted', ['testfile']]]);
     assert.equal((await catalog.get(['testfile']))?.location, 'cos://testpic-1253970026/testfile');
+    await catalog.close();
+  });
+
+  it("a record whose CRS needs an approximated datum shift is ingested, its message saying so", async () => {
+    const catalog = await newCatalog('datum', ['name']);
+    const file = join(dir, 'bng.tif');
+    execFileSync('gdal_translate', ['-q', '-of', 'COG', '-a_srs', 'EPSG:27700', '-a_ullr', '520000', '190000', '540000', '170000', fixturePath('u8-packbits-tiled-3857.tif'), file]);
+    origin.objects.set(originPath('data', 'bng.tif'), { bytes: readFileSync(file), etag: '"bng-v1"' });
+    const results = await handleObjectEvents([{ action: 'put', location: 's3://data/bng.tif' }], { catalog, pattern: compilePattern('s3://data/{name}.tif'), open });
+    assert.equal(results[0].status, 'inserted');
+    assert.match(results[0].message ?? '', /^EPSG:27700 \(OSGB36 \/ British National Grid\): PROJ shifts its datum with the grid OSTN15_NTv2_OSGBtoETRS\.gsb; taoguan uses the EPSG Helmert transformation/);
+    assert.match((await catalog.get(['bng']))!.header.crs!.proj4!, /\+datum=OSGB36/);
     await catalog.close();
   });
 

@@ -33,7 +33,7 @@ const nasty = fc.constantFrom(
   '{}', '{"1":[255,0,0]}', '{"__proto__":{"polluted":1}}', '{"constructor":{"prototype":{}}}', '{"1":"#zzzzzz"}', '{"1":[1e309]}',
   'null', 'true', '"str"', '%', '%%', '%zz', '%00', '%2F', '%2e%2e', '..', '../..', '../../etc/passwd', '/', '\\', '\u0000', '\u007f', '\r\n',
   '<script>alert(1)</script>', '${7*7}', "' OR 1=1 --", '"; DROP TABLE datasets; --', 'constructor', '__proto__', 'toString', 'hasOwnProperty',
-  'explicit', 'viridis', 'rdylgn_r', 'VIRIDIS', 'WebMercatorQuad', 'WGS1984Quad', 'GCJ02WebMercatorQuad', 'bilinear', 'average', 'cubic',
+  'explicit', 'viridis', 'rdylgn_r', 'VIRIDIS', 'WebMercatorQuad', 'WGS1984Quad', 'GCJ02WebMercatorQuad', 'CGCS2000Quad', 'bilinear', 'average', 'cubic',
   'process.exit()', 'require("fs")', 'v1', 'v99', '(v1', 'v1)', 'v1**v1**v1**v1', 'where(v1>0,v1,0)', 'sqrt(-1)', '1/0', 'log(0)', 'v1/0',
   '\u{1F600}', '\uD800', '北京', 'a'.repeat(600), 'a'.repeat(5000), '['.repeat(3000), '('.repeat(2000), `${'['.repeat(200)}1${']'.repeat(200)}`,
   '[bounds,range]', '[keys]', '[nope]', '[]', 'S2', 'B04', '2024-01-15', 'B08', 'B02', 'L8', 'DEM',
@@ -66,7 +66,7 @@ const styleNames = {
   colormap: fc.constantFrom('viridis', 'explicit', 'terrain', 'greys_r'),
   explicit_color_map: fc.constantFrom('{"1":[255,0,0]}', '{"0":"#00ff00"}'),
   tile_size: fc.constantFrom('[256,256]', '[512,512]', '[64,64]', '[1024,1024]'),
-  tms: fc.constantFrom('WebMercatorQuad', 'WGS1984Quad', 'GCJ02WebMercatorQuad'),
+  tms: fc.constantFrom('WebMercatorQuad', 'WGS1984Quad', 'GCJ02WebMercatorQuad', 'CGCS2000Quad'),
   resampling: fc.constantFrom('nearest', 'bilinear', 'average'),
 };
 const rgbNames = { r: fc.constantFrom('B04'), g: fc.constantFrom('B08'), b: fc.constantFrom('B02'), r_range: styleNames.stretch_range, g_range: styleNames.stretch_range, b_range: styleNames.stretch_range, tile_size: styleNames.tile_size, tms: styleNames.tms, resampling: styleNames.resampling };

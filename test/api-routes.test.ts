@@ -210,6 +210,12 @@ describe('API routes', () => {
     await image(new URL(tj.tiles[0].replace('{z}', '12').replace('{x}', String(x)).replace('{y}', String(y))).pathname + new URL(tj.tiles[0]).search);
     const computed = await json('/singleband/S2/2024-01-15/B04/tilejson.json');
     assert.equal(computed.maxzoom, 12, '~30 m pixels at 40°N: z12 tiles are 38 m');
+    // CGCS2000Quad is numbered as Tianditu numbers it: its level 1 is WGS1984Quad's 0, and it has no 0
+    const wgs = await json('/singleband/S2/2024-01-15/B04/tilejson.json?tms=WGS1984Quad');
+    const cgcs = await json('/singleband/S2/2024-01-15/B04/tilejson.json?tms=CGCS2000Quad');
+    assert.deepEqual([cgcs.minzoom, cgcs.maxzoom], [wgs.minzoom + 1, wgs.maxzoom + 1]);
+    assert.match(cgcs.description, /CGCS2000Quad/);
+    assert.match(cgcs.tiles[0], /\{z\}\/\{x\}\/\{y\}\.png\?tms=CGCS2000Quad$/);
     const rgb = await json('/rgb/S2/2024-01-15/tilejson.json?r=B04&g=B08&b=B02');
     assert.match(rgb.tiles[0], /\/rgb\/S2\/2024-01-15\/\{z\}\/\{x\}\/\{y\}\.png\?r=B04&g=B08&b=B02$/);
     await error('/rgb/S2/2024-01-15/tilejson.json?r=B04', 400, /^g: is required/);
@@ -230,6 +236,12 @@ describe('API routes', () => {
     const wgs = await (await get('/wmts/WMTSCapabilities.xml?tms=WGS1984Quad&limit=1')).text();
     assert.match(wgs, /urn:ogc:def:crs:OGC:1\.3:CRS84/);
     assert.match(wgs, /\.png\?tms=WGS1984Quad"/);
+    const cgcs = await (await get('/wmts/WMTSCapabilities.xml?tms=CGCS2000Quad&limit=1')).text();
+    assert.match(cgcs, /<ows:SupportedCRS>urn:ogc:def:crs:EPSG::4490<\/ows:SupportedCRS>/);
+    // Tianditu's "c": level 1 first, 2 × 1 tiles, corner latitude first
+    assert.match(cgcs, /<TileMatrixSet>\s*<ows:Identifier>CGCS2000Quad<\/ows:Identifier>\s*<ows:SupportedCRS>[^<]+<\/ows:SupportedCRS>\s*<TileMatrix><ows:Identifier>1<\/ows:Identifier><ScaleDenominator>279541132.0143589<\/ScaleDenominator><TopLeftCorner>90 -180<\/TopLeftCorner><TileWidth>256<\/TileWidth><TileHeight>256<\/TileHeight><MatrixWidth>2<\/MatrixWidth><MatrixHeight>1<\/MatrixHeight><\/TileMatrix>/);
+    assert.match(cgcs, /\.png\?tms=CGCS2000Quad"/);
+    await error('/singleband/S2/2024-01-15/B04/0/0/0.png?tms=CGCS2000Quad', 400, /^z: 0 is outside 1\.\.24 of CGCS2000Quad/);
     await error('/wmts/WMTSCapabilities.xml?colormap=nope', 400, /^colormap: /);
   });
 

@@ -1,10 +1,13 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
+import { decodePng } from '../lib/render/png-decode.ts';
 import { fixturePath, fixtures } from './helpers.ts';
 
 const run = promisify(execFile);
@@ -86,5 +89,42 @@ describe('taoguan info', () => {
     const { stdout } = await taoguan('info', '--help');
     assert.match(stdout, /--requests/);
     assert.match(stdout, /oss:\/\//);
+  });
+});
+
+describe('taoguan info and tile on a CRS from the EPSG database', () => {
+  let dir = '';
+  let file = '';
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'taoguan-info-bng-'));
+    file = join(dir, 'bng.tif');
+    // the British National Grid: a datum PROJ shifts with a grid, taoguan with the EPSG Helmert
+    await run('gdal_translate', ['-q', '-of', 'COG', '-a_srs', 'EPSG:27700', '-a_ullr', '520000', '190000', '540000', '170000', fixturePath('u8-packbits-tiled-3857.tif'), file]);
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('prints the definition ingest would store, WGS84 bounds as gdalinfo has them, and the datum warning', async () => {
+    const { stdout, code } = await taoguan('info', file, '--json');
+    assert.equal(code, 0);
+    const d = JSON.parse(stdout);
+    assert.equal(d.epsg, 27700);
+    assert.match(d.proj4, /^\+proj=tmerc .*\+datum=OSGB36 /);
+    assert.ok(d.warnings.some((w: string) => /OSTN15_NTv2_OSGBtoETRS\.gsb; taoguan uses the EPSG Helmert transformation/.test(w)), d.warnings.join('\n'));
+    const g = JSON.parse((await run('gdalinfo', ['-json', file])).stdout) as { wgs84Extent: { coordinates: number[][][] } };
+    const ring = g.wgs84Extent.coordinates[0];
+    const gdal = [Math.min(...ring.map((p) => p[0])), Math.min(...ring.map((p) => p[1])), Math.max(...ring.map((p) => p[0])), Math.max(...ring.map((p) => p[1]))];
+    // 1e-4° is ~7 m: gdalinfo samples only the corners, we densify the edges
+    d.wgs84Bounds.forEach((v: number, i: number) => assert.ok(Math.abs(v - gdal[i]) < 1e-4, `${d.wgs84Bounds} vs gdalinfo ${gdal}`));
+    const text = await taoguan('info', file);
+    assert.match(text.stdout, /\n {2}proj4: {8}\+proj=tmerc /);
+  });
+
+  it('taoguan tile renders it, warning about the datum on stderr', async () => {
+    const out = join(dir, 'tile.png');
+    const { stderr, code } = await taoguan('tile', file, '14/8187/5448', '-o', out);
+    assert.equal(code, 0, stderr);
+    assert.match(stderr, /warning: EPSG:27700 \(OSGB36 \/ British National Grid\): PROJ shifts its datum with the grid/);
+    const png = decodePng(new Uint8Array(readFileSync(out)));
+    assert.ok(png.rgba.some((v, i) => i % 4 === 3 && v === 255), 'the tile has data');
   });
 });

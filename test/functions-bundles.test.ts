@@ -227,6 +227,37 @@ test('tencent ingest: the COS sample event (/appid/bucket/key) ingests with the 
   assert.equal(await ingested(uri), `cos://${BUCKETS.tencent}/cogs/u16 a.tif`);
 });
 
+test('ingest resolves an EPSG CRS from the database it carries; tiles, without one, render from the stored definition', async () => {
+  const tiles = await readFile(join(dist, 'aws', 'tiles', 'index.js'), 'utf8');
+  const ingest = await readFile(join(dist, 'aws', 'ingest', 'index.js'), 'utf8');
+  assert.ok(ingest.includes('OSGB36 / British National Grid'), 'the ingest bundle carries the EPSG database');
+  assert.ok(!tiles.includes('OSGB36 / British National Grid') && !tiles.includes('+datum=OSGB36'), 'the tiles bundle carries no EPSG database');
+
+  // a COG in NZTM (EPSG:2193), a CRS outside the families resolved by rule
+  const nz = join(dir, 'nztm.tif');
+  await promisify(execFile)('gdal_translate', ['-q', '-of', 'COG', '-a_srs', 'EPSG:2193', '-a_ullr', '1750000', '5930000', '1760000', '5920000', COG, nz]);
+  const client = new S3Client({ endpoint, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } });
+  await client.send(new PutObjectCommand({ Bucket: BUCKETS.aws, Key: 'cogs/nztm.tif', Body: await readFile(nz) }));
+  client.destroy();
+  const uri = await ingestCatalog('aws-nztm');
+  const event = await events('aws', 's3-event-with-decoded.json');
+  event.Records[0].s3.bucket.name = BUCKETS.aws;
+  event.Records[0].s3.object.key = 'cogs/nztm.tif';
+  const env = { ...storeEnv(uri, `s3://${BUCKETS.aws}/cogs/{name}.tif`), TAOGUAN_ALLOWED_BUCKETS: BUCKETS.aws };
+  const results = await invoke('aws', 'ingest', event, env) as unknown as { status: string; message?: string }[];
+  assert.equal(results[0].status, 'inserted', results[0].message);
+  const catalog = await openCatalog(uri);
+  const row = (await catalog.get(['nztm']))!;
+  await catalog.close();
+  assert.match(row.header.crs?.proj4 ?? '', /^\+proj=tmerc .*\+lon_0=173 .*\+y_0=10000000 /);
+  const [w, s, e, n] = row.metadata.bounds;
+  const v2 = await events('aws', 'apigw-v2-request.json');
+  v2.requestContext.stage = 'release';
+  Object.assign(v2, { rawPath: `/release/singleband/nztm/${xyz((w + e) / 2, (s + n) / 2, 13).join('/')}.png`, rawQueryString: 'stretch_range=[0,10000]', body: undefined, isBase64Encoded: false });
+  v2.requestContext.http.method = 'GET';
+  assertPng(await invoke('aws', 'tiles', v2, { ...env, TAOGUAN_CATALOG: `${uri}?mode=ro` }));
+});
+
 test('each zip holds index.js, its package.json and the .wasm files it loads', async () => {
   const { unzipSync } = await import('fflate');
   const names = Object.keys(unzipSync(await readFile(join(dist, 'aliyun', 'tiles.zip'))));

@@ -26,6 +26,9 @@ const CASES: Case[] = [
   { file: 'u8-deflate-p2-nodata0-4326.tif', srs: 'EPSG:3857', resampling: 'nearest', nodata: 0 }, // geographic source
   { file: 'u16-4band-deflate-p2-meta-utm50.tif', srs: 'EPSG:4326', resampling: 'nearest', nodata: null }, // 4 bands to geographic
   { file: 'f32-deflate-p3-nan-4490.tif', srs: 'EPSG:3857', resampling: 'bilinear', nodata: NaN },
+  // targets from the EPSG database: EASE-Grid 2.0 (cylindrical equal-area), Equal Earth
+  { file: 'f64-none-utm50.tif', srs: 'EPSG:6933', resampling: 'nearest', nodata: null },
+  { file: 'u8-deflate-p2-nodata0-4326.tif', srs: 'EPSG:8857', resampling: 'nearest', nodata: 0 },
 ];
 
 interface Comparison {
@@ -132,11 +135,14 @@ describe('optimize --reproject: bad options', () => {
   before(async () => { dir = await mkdtemp(join(tmpdir(), 'taoguan-reproject-cli-')); });
   after(() => rm(dir, { recursive: true, force: true }));
 
-  it('an unknown target CRS is refused, naming it', () => {
-    assert.throws(() => resolveTarget('EPSG:2000000'), /target CRS "EPSG:2000000"/);
-    assert.throws(() => resolveTarget('mercator'), /target CRS "mercator"/);
-    assert.equal(resolveTarget('epsg:3857').epsg, 3857);
-    assert.equal(resolveTarget('4326').geographic, true);
+  it('an unknown target CRS is refused, naming it; any EPSG CRS is accepted', async () => {
+    await assert.rejects(resolveTarget('EPSG:2000000'), /target CRS "EPSG:2000000": EPSG:2000000 cannot be used: EPSG:2000000 is not a projected or geographic CRS/);
+    await assert.rejects(resolveTarget('EPSG:5703'), /target CRS "EPSG:5703"/); // a vertical CRS
+    await assert.rejects(resolveTarget('mercator'), /target CRS "mercator"/);
+    assert.equal((await resolveTarget('epsg:3857')).epsg, 3857);
+    assert.equal((await resolveTarget('4326')).geographic, true);
+    assert.match((await resolveTarget('EPSG:2193')).def, /^\+proj=tmerc .*\+lon_0=173 /);
+    assert.match((await resolveTarget('EPSG:3413')).def, /^\+proj=stere .*\+lat_ts=70 /);
   });
 
   it('an unknown warp resampling is refused before writing', async () => {

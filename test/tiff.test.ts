@@ -21,7 +21,7 @@ describe('TIFF header parsing matches gdalinfo on every fixture', () => {
       const source = await MemorySource.fromFile(fixturePath(f.file));
       const { header, requests } = await readHeader(source);
       const g = gdalinfo(fixturePath(f.file));
-      const d = describeRaster(f.file, header);
+      const d = await describeRaster(f.file, header);
       assert.equal(d.width, g.size[0]);
       assert.equal(d.height, g.size[1]);
       assert.equal(d.bands, g.bands.filter((b: { colorInterpretation?: string }) => b.colorInterpretation !== 'Alpha').length);

@@ -70,6 +70,6 @@ describe('tile matrix sets', () => {
 
   it('looks grids up by id', () => {
     assert.equal(tileMatrixSet('WGS1984Quad'), WGS1984Quad);
-    assert.throws(() => tileMatrixSet('GoogleMapsCompatible'), /unknown tile matrix set "GoogleMapsCompatible" \(known: WebMercatorQuad, WGS1984Quad, GCJ02WebMercatorQuad\)/);
+    assert.throws(() => tileMatrixSet('GoogleMapsCompatible'), /unknown tile matrix set "GoogleMapsCompatible" \(known: WebMercatorQuad, WGS1984Quad, GCJ02WebMercatorQuad, CGCS2000Quad\)/);
   });
 });

@@ -88,7 +88,7 @@ async function image(c: ApiContextOf, api: ApiContext, family: Family, keys: str
 
 /** Tile coordinates inside the grid, or a 400 naming the coordinate (before any catalog lookup). */
 function checkTile(tms: TileMatrixSet, z: number, x: number, y: number): void {
-  if (z > MAX_ZOOM) throw badRequest(`z: ${z} is outside 0..${MAX_ZOOM}`);
+  if (z > MAX_ZOOM || z < tms.minZoom) throw badRequest(`z: ${z} is outside ${tms.minZoom}..${MAX_ZOOM}${tms.minZoom ? ` of ${tms.id} (Tianditu's levels start at 1)` : ''}`);
   const [w, h] = matrixSize(tms, z);
   if (x >= w) throw badRequest(`x: ${x} is outside 0..${w - 1} at zoom ${z}${tms.id === 'WebMercatorQuad' ? '' : ` of ${tms.id}`}`);
   if (y >= h) throw badRequest(`y: ${y} is outside 0..${h - 1} at zoom ${z}${tms.id === 'WebMercatorQuad' ? '' : ` of ${tms.id}`}`);

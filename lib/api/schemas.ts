@@ -46,14 +46,14 @@ const names = colormapNames() as [string, ...string[]];
 const colormapError = (explicit: boolean) => (issue: { input?: unknown }) =>
   `unknown colormap ${JSON.stringify(issue.input)}${explicit ? ' (or "explicit")' : ''}; e.g. viridis, greys, terrain, rdylgn_r — /openapi.json lists all ${names.length}`;
 
-export const TMS_IDS = ['WebMercatorQuad', 'WGS1984Quad', 'GCJ02WebMercatorQuad'] as const;
+export const TMS_IDS = ['WebMercatorQuad', 'WGS1984Quad', 'GCJ02WebMercatorQuad', 'CGCS2000Quad'] as const;
 
 /** Parameters every tile route takes. */
 const tileOptions = {
   tile_size: json('[256,256]', 'a list [width, height]').pipe(z.tuple([z.number().int(), z.number().int()], { error: 'must be a list [width, height] of integers, e.g. [512,512]' }))
     .optional().openapi({ type: 'string', description: 'Output size in pixels as a JSON list [width, height] (square; default [256,256], doubled by an @2x suffix).', example: '[512,512]' }),
   tms: z.enum(TMS_IDS, { error: `must be one of ${TMS_IDS.join(', ')}` }).default('WebMercatorQuad')
-    .openapi({ description: 'Tile matrix set: WebMercatorQuad (XYZ, default), WGS1984Quad (EPSG:4326, 2×1 tiles at z0) or GCJ02WebMercatorQuad (aligns with AMap / Tencent basemaps).' }),
+    .openapi({ description: 'Tile matrix set: WebMercatorQuad (XYZ, default), WGS1984Quad (EPSG:4326, 2×1 tiles at z0), GCJ02WebMercatorQuad (aligns with AMap / Tencent basemaps) or CGCS2000Quad (EPSG:4490, Tianditu "c" levels from 1).' }),
   resampling: z.enum(RESAMPLINGS as [string, ...string[]], { error: `must be one of ${RESAMPLINGS.join(', ')}` }).default('nearest')
     .openapi({ description: 'Resampling: nearest (default), bilinear, or average (for downsampling).' }),
 };

@@ -6,7 +6,7 @@
  * overview (below it every tile would still read that whole overview — TiTiler's convention).
  */
 import type { DatasetRecord } from '../catalog/index.ts';
-import { MAX_ZOOM, WEB_MERCATOR_HALF, type TmsId } from '../grids/index.ts';
+import { MAX_ZOOM, tileMatrixSet, WEB_MERCATOR_HALF, type TmsId } from '../grids/index.ts';
 import type { ApiContextOf } from './respond.ts';
 import { jsonResponse } from './respond.ts';
 import { parseQuery, ZoomOverrides } from './schemas.ts';
@@ -21,20 +21,22 @@ export interface ZoomRange { minzoom: number; maxzoom: number }
 export function zoomRange(record: DatasetRecord, tms: TmsId): ZoomRange {
   const { header, metadata } = record;
   const gt = header.geotransform;
-  if (!gt) return { minzoom: 0, maxzoom: MAX_ZOOM };
+  if (!gt) return { minzoom: tileMatrixSet(tms).minZoom, maxzoom: MAX_ZOOM };
   const pixel = Math.sqrt(Math.abs(gt[1] * gt[5] - gt[2] * gt[4]));
   const lat = ((metadata.bounds[1] + metadata.bounds[3]) / 2) * (Math.PI / 180);
   const geographic = header.crs?.modelType === 'geographic';
   // native resolution in the grid's units: Web Mercator metres (ground metres stretch by 1/cos φ) or degrees
-  const native = tms === 'WGS1984Quad'
+  const grid = tileMatrixSet(tms);
+  const native = grid.epsg !== 3857
     ? (geographic ? pixel : pixel / MERCATOR_M_PER_DEGREE)
     : (geographic ? pixel * MERCATOR_M_PER_DEGREE : pixel / Math.max(Math.cos(lat), 1e-6));
-  const z0 = tms === 'WGS1984Quad' ? 180 / 256 : (2 * WEB_MERCATOR_HALF) / 256;
+  // a tile pixel at zoom 0 (CGCS2000Quad has none: its level 1 is WGS1984Quad's zoom 0)
+  const z0 = grid.epsg === 3857 ? (2 * WEB_MERCATOR_HALF) / 256 : (grid.extent[2] - grid.extent[0]) / grid.matrixWidth0 / 256;
   const levels = header.levels;
   const coarsest = levels[0].image.width / levels[levels.length - 1].image.width;
   const clamp = (z: number, lo: number) => Math.min(MAX_ZOOM, Math.max(lo, z));
-  const maxzoom = clamp(Math.round(Math.log2(z0 / native)), 0);
-  const minzoom = Math.min(maxzoom, clamp(Math.floor(Math.log2(z0 / (native * coarsest))), 0));
+  const maxzoom = clamp(Math.round(Math.log2(z0 / native)), grid.minZoom);
+  const minzoom = Math.min(maxzoom, clamp(Math.floor(Math.log2(z0 / (native * coarsest))), grid.minZoom));
   return { minzoom, maxzoom };
 }
 

@@ -4,11 +4,12 @@
  * - `/wmts/WMTSCapabilities.xml?{key}=…&limit=&page=&tms=` — a singleband layer per dataset
  *   (default styling; any other query parameter is passed on into every layer's tiles).
  * Tile matrix sets: GoogleMapsCompatible (WebMercatorQuad, the well-known scale set), WGS1984Quad
- * (CRS84, 2×1 tiles at 0) and GCJ02WebMercatorQuad (a Mercator grid whose content is GCJ-02).
+ * (CRS84, 2×1 tiles at 0), GCJ02WebMercatorQuad (a Mercator grid whose content is GCJ-02) and
+ * CGCS2000Quad (EPSG:4490, Tianditu's "c" matrices, numbered from 1 as Tianditu numbers them).
  */
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { DatasetRecord } from '../catalog/index.ts';
-import { WEB_MERCATOR_HALF, type TmsId } from '../grids/index.ts';
+import { matrixSize, tileMatrixSet, WEB_MERCATOR_HALF, type TmsId } from '../grids/index.ts';
 import { mapConcurrent } from './context.ts';
 import { badRequest } from './errors.ts';
 import { document } from './openapi.ts';
@@ -27,11 +28,15 @@ interface Layer {
   template: string;
 }
 
-const MATRIX_SETS: Record<TmsId, { id: string; crs: string; topLeft: string; scale0: number; width0: number; wkss?: string }> = {
-  WebMercatorQuad: { id: 'GoogleMapsCompatible', crs: 'urn:ogc:def:crs:EPSG::3857', topLeft: `${-WEB_MERCATOR_HALF} ${WEB_MERCATOR_HALF}`, scale0: 559082264.0287178, width0: 1, wkss: 'urn:ogc:def:wkss:OGC:1.0:GoogleMapsCompatible' },
+const MATRIX_SETS: Record<TmsId, { id: string; crs: string; topLeft: string; scale0: number; wkss?: string }> = {
+  WebMercatorQuad: { id: 'GoogleMapsCompatible', crs: 'urn:ogc:def:crs:EPSG::3857', topLeft: `${-WEB_MERCATOR_HALF} ${WEB_MERCATOR_HALF}`, scale0: 559082264.0287178, wkss: 'urn:ogc:def:wkss:OGC:1.0:GoogleMapsCompatible' },
   // CRS84 is longitude-first, so the corner is written lon lat
-  WGS1984Quad: { id: 'WGS1984Quad', crs: 'urn:ogc:def:crs:OGC:1.3:CRS84', topLeft: '-180 90', scale0: 279541132.0143589, width0: 2 },
-  GCJ02WebMercatorQuad: { id: 'GCJ02WebMercatorQuad', crs: 'urn:ogc:def:crs:EPSG::3857', topLeft: `${-WEB_MERCATOR_HALF} ${WEB_MERCATOR_HALF}`, scale0: 559082264.0287178, width0: 1 },
+  WGS1984Quad: { id: 'WGS1984Quad', crs: 'urn:ogc:def:crs:OGC:1.3:CRS84', topLeft: '-180 90', scale0: 279541132.0143589 },
+  GCJ02WebMercatorQuad: { id: 'GCJ02WebMercatorQuad', crs: 'urn:ogc:def:crs:EPSG::3857', topLeft: `${-WEB_MERCATOR_HALF} ${WEB_MERCATOR_HALF}`, scale0: 559082264.0287178 },
+  // Tianditu's own "c": EPSG:4490 is latitude-first, levels from 1. Its capabilities give level 1 a
+  // scale of 2.958293554545656E8, computed at 96 dpi; OGC clients assume 0.28 mm pixels, so the
+  // standard scale of 0.703125°/px (279541132.01…) is written, which puts tiles where Tianditu's are.
+  CGCS2000Quad: { id: 'CGCS2000Quad', crs: 'urn:ogc:def:crs:EPSG::4490', topLeft: '90 -180', scale0: 2 * 279541132.0143589 },
 };
 
 const esc = (s: string): string => s.replace(/[<>&"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
@@ -39,8 +44,9 @@ const esc = (s: string): string => s.replace(/[<>&"']/g, (ch) => `&#${ch.charCod
 export function capabilitiesXml(layers: readonly Layer[], tms: TmsId, base: string, selfUrl: string): string {
   const set = MATRIX_SETS[tms];
   const top = Math.max(0, ...layers.map((l) => l.maxzoom));
-  const matrices = Array.from({ length: top + 1 }, (_, z) => `
-      <TileMatrix><ows:Identifier>${z}</ows:Identifier><ScaleDenominator>${set.scale0 / 2 ** z}</ScaleDenominator><TopLeftCorner>${set.topLeft}</TopLeftCorner><TileWidth>256</TileWidth><TileHeight>256</TileHeight><MatrixWidth>${set.width0 * 2 ** z}</MatrixWidth><MatrixHeight>${2 ** z}</MatrixHeight></TileMatrix>`).join('');
+  const grid = tileMatrixSet(tms);
+  const matrices = Array.from({ length: Math.max(0, top + 1 - grid.minZoom) }, (_, i) => i + grid.minZoom).map((z) => `
+      <TileMatrix><ows:Identifier>${z}</ows:Identifier><ScaleDenominator>${set.scale0 / 2 ** z}</ScaleDenominator><TopLeftCorner>${set.topLeft}</TopLeftCorner><TileWidth>256</TileWidth><TileHeight>256</TileHeight><MatrixWidth>${matrixSize(grid, z)[0]}</MatrixWidth><MatrixHeight>${matrixSize(grid, z)[1]}</MatrixHeight></TileMatrix>`).join('');
   const layerXml = layers.map((l) => `
     <Layer>
       <ows:Title>${esc(l.id)}</ows:Title>

@@ -53,10 +53,14 @@ const UNITS: Readonly<Record<number, number>> = { 9001: 1, 9002: 0.3048, 9003: 1
 
 export type GeoKeysResult = { def: string } | { reason: string };
 
-export function proj4FromGeoKeys(crs: CrsInfo): GeoKeysResult {
+/**
+ * `geographic` adds datum definitions for GeographicType codes beyond GEOGRAPHIC (resolve.ts looks
+ * them up in the EPSG database at ingest).
+ */
+export function proj4FromGeoKeys(crs: CrsInfo, geographic: Readonly<Record<number, string>> = {}): GeoKeysResult {
   const keys = crs.geoKeys;
   const num = (id: number): number | undefined => (typeof keys[id] === 'number' ? (keys[id] as number) : undefined);
-  const geog = geographicPart(num, keys[K.GeogTOWGS84]);
+  const geog = geographicPart(num, keys[K.GeogTOWGS84], geographic);
   if ('reason' in geog) return geog;
   if (crs.modelType === 'geographic') return { def: `+proj=longlat ${geog.def} +no_defs` };
   if (crs.modelType !== 'projected') return { reason: `GTModelType is ${crs.modelType}, not projected or geographic` };
@@ -78,7 +82,7 @@ export function proj4FromGeoKeys(crs: CrsInfo): GeoKeysResult {
   return { def: `${proj.def} ${geog.def} ${unitsDef} +no_defs` };
 }
 
-function geographicPart(num: (id: number) => number | undefined, towgs84: unknown): GeoKeysResult {
+function geographicPart(num: (id: number) => number | undefined, towgs84: unknown, extra: Readonly<Record<number, string>>): GeoKeysResult {
   const angular = num(K.GeogAngularUnits);
   if (angular !== undefined && angular !== 9102 && angular !== USER_DEFINED) {
     return { reason: `GeogAngularUnits ${angular} (only degrees, EPSG:9102, are supported)` };
@@ -89,7 +93,7 @@ function geographicPart(num: (id: number) => number | undefined, towgs84: unknow
   const ellipsoid = num(K.GeogEllipsoid);
   const a = num(K.GeogSemiMajorAxis), b = num(K.GeogSemiMinorAxis), rf = num(K.GeogInvFlattening);
   if (code !== undefined && code !== USER_DEFINED) {
-    def = GEOGRAPHIC[code];
+    def = GEOGRAPHIC[code] ?? extra[code];
     if (!def) return { reason: `geographic CRS EPSG:${code} is not one taoguan knows` };
   } else if (datum !== undefined && datum !== USER_DEFINED && DATUMS[datum]) {
     def = GEOGRAPHIC[DATUMS[datum]];

@@ -7,10 +7,16 @@
  * - GCJ02WebMercatorQuad: the Web Mercator grid again, but its coordinates are Web Mercator of
  *   GCJ-02 lon/lat, so tiles line up with AMap / Tencent basemaps (drawn in GCJ-02). A grid point
  *   goes to WGS84 by inverse Web Mercator and then the inverse GCJ-02 transform (./gcj02.ts).
+ * - CGCS2000Quad: China's national geographic grid, Tianditu's `c` tile matrix set (EPSG:4490):
+ *   origin (-180, 90), level 1 has 2×1 tiles of 256 px at 0.703125°/px, and levels are numbered as
+ *   Tianditu numbers them (1–18 and beyond; there is no level 0), so z/x/y here is Tianditu's
+ *   TILEMATRIX/TILECOL/TILEROW and overlays line up with its basemaps. CGCS2000 and WGS84 lon/lat
+ *   differ by centimetres (PROJ has no transformation between them either), so the grid's
+ *   coordinates are taken as WGS84 lon/lat.
  */
 import { InputError } from '../errors/index.ts';
 
-export type TmsId = 'WebMercatorQuad' | 'WGS1984Quad' | 'GCJ02WebMercatorQuad';
+export type TmsId = 'WebMercatorQuad' | 'WGS1984Quad' | 'GCJ02WebMercatorQuad' | 'CGCS2000Quad';
 
 /** [minX, minY, maxX, maxY] in the grid's coordinates. */
 export type Bounds = [number, number, number, number];
@@ -22,14 +28,16 @@ export interface TileMatrixSet {
   readonly id: TmsId;
   readonly title: string;
   /** EPSG code of the projection the grid coordinates are in (before any GCJ-02 shift). */
-  readonly epsg: 3857 | 4326;
+  readonly epsg: 3857 | 4326 | 4490;
   /** True when grid coordinates are GCJ-02 ("Mars") rather than WGS84 lon/lat projected. */
   readonly gcj02: boolean;
   /** The whole grid's extent; tile (0, 0) is at its top-left. */
   readonly extent: Readonly<Bounds>;
-  /** Tiles across and down at zoom 0 (both double at each zoom). */
+  /** Tiles across and down at zoom 0 (both double at each zoom; a grid starting at zoom 1 may have ½). */
   readonly matrixWidth0: number;
   readonly matrixHeight0: number;
+  /** The first zoom level of the grid (0, or 1 for Tianditu's numbering). */
+  readonly minZoom: number;
 }
 
 /** π · 6378137: half the width of the Web Mercator world in metres. */
@@ -43,6 +51,7 @@ export const WebMercatorQuad: TileMatrixSet = {
   extent: [-WEB_MERCATOR_HALF, -WEB_MERCATOR_HALF, WEB_MERCATOR_HALF, WEB_MERCATOR_HALF],
   matrixWidth0: 1,
   matrixHeight0: 1,
+  minZoom: 0,
 };
 
 export const WGS1984Quad: TileMatrixSet = {
@@ -53,6 +62,7 @@ export const WGS1984Quad: TileMatrixSet = {
   extent: [-180, -90, 180, 90],
   matrixWidth0: 2,
   matrixHeight0: 1,
+  minZoom: 0,
 };
 
 export const GCJ02WebMercatorQuad: TileMatrixSet = {
@@ -63,9 +73,22 @@ export const GCJ02WebMercatorQuad: TileMatrixSet = {
   extent: WebMercatorQuad.extent,
   matrixWidth0: 1,
   matrixHeight0: 1,
+  minZoom: 0,
 };
 
-export const TILE_MATRIX_SETS: Readonly<Record<TmsId, TileMatrixSet>> = { WebMercatorQuad, WGS1984Quad, GCJ02WebMercatorQuad };
+export const CGCS2000Quad: TileMatrixSet = {
+  id: 'CGCS2000Quad',
+  title: 'CGCS2000 geographic (EPSG:4490), Tianditu "c" tile matrix: 2×1 tiles at level 1',
+  epsg: 4490,
+  gcj02: false,
+  extent: [-180, -90, 180, 90],
+  // level 1 is 2×1, so a level 0 would be 1 × ½: the grid starts at 1
+  matrixWidth0: 1,
+  matrixHeight0: 0.5,
+  minZoom: 1,
+};
+
+export const TILE_MATRIX_SETS: Readonly<Record<TmsId, TileMatrixSet>> = { WebMercatorQuad, WGS1984Quad, GCJ02WebMercatorQuad, CGCS2000Quad };
 
 /**
  * 24 is deeper than any raster needs (a z24 Web Mercator pixel is ~1 cm at 256 px) and keeps tile
@@ -89,7 +112,7 @@ export function matrixSize(tms: TileMatrixSet, z: number): [number, number] {
 /** Throws an InputError naming the bad coordinate when z/x/y is not a tile of this grid. */
 export function validateTile(tms: TileMatrixSet, z: number, x: number, y: number): void {
   if (!Number.isInteger(z)) throw new InputError(`zoom ${z} is not an integer`);
-  if (z < 0 || z > MAX_ZOOM) throw new InputError(`zoom ${z} is outside 0..${MAX_ZOOM}`);
+  if (z < tms.minZoom || z > MAX_ZOOM) throw new InputError(`zoom ${z} is outside ${tms.minZoom}..${MAX_ZOOM}${tms.minZoom ? ` of ${tms.id} (Tianditu's levels start at 1)` : ''}`);
   const [w, h] = matrixSize(tms, z);
   if (!Number.isInteger(x)) throw new InputError(`x ${x} is not an integer`);
   if (x < 0 || x >= w) throw new InputError(`x ${x} is outside 0..${w - 1} at zoom ${z}`);

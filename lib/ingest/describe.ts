@@ -2,7 +2,8 @@ import type { ObjectInfo } from '../source/index.ts';
 import { validateCog } from '../tiff/index.ts';
 import { Compression, type CogHeader, type DType } from '../tiff/index.ts';
 import { colourSamples } from '../raster/index.ts';
-import { toWgs84, UnknownCrsError } from '../crs/index.ts';
+import { resolveCrs, toWgs84, UnknownCrsError } from '../crs/index.ts';
+import type { CrsInfo } from '../tiff/index.ts';
 
 /** What `taoguan info --json` prints: names a user would guess, plain values only. */
 export interface RasterDescription {
@@ -16,6 +17,8 @@ export interface RasterDescription {
   nodata: number | string | null;
   epsg: number | null;
   crs: string | null;
+  /** The proj4 definition ingest would store, or null when the CRS cannot be used (see warnings). */
+  proj4: string | null;
   geotransform: number[] | null;
   bounds: [number, number, number, number] | null;
   wgs84Bounds: [number, number, number, number] | null;
@@ -40,22 +43,27 @@ export interface RasterDescription {
 const COMPRESSION_NAMES: Record<number, string> = Object.fromEntries(Object.entries(Compression).map(([k, v]) => [v, k.toLowerCase()]));
 const PHOTOMETRIC_NAMES: Record<number, string> = { 0: 'miniswhite', 1: 'minisblack', 2: 'rgb', 3: 'palette', 4: 'mask', 5: 'separated', 6: 'ycbcr' };
 
-export function describeRaster(location: string, header: CogHeader, info?: ObjectInfo): RasterDescription {
+/**
+ * Resolves the CRS as ingest does (the EPSG database on first use), so `info` shows the definition
+ * tiles would use, or the reason ingest would refuse the raster.
+ */
+export async function describeRaster(location: string, header: CogHeader, info?: ObjectInfo): Promise<RasterDescription> {
   const full = header.levels[0].image;
   const validation = validateCog(header);
   const bounds = boundsOf(header);
   let wgs84Bounds: RasterDescription['wgs84Bounds'] = null;
+  let crs: CrsInfo | null = null;
   const warnings = [...validation.warnings];
-  if (bounds) {
-    try {
-      wgs84Bounds = reprojectBounds(bounds, toWgs84(header.crs));
-    } catch (e) {
-      if (!(e instanceof UnknownCrsError)) throw e;
-      warnings.push(e.message);
-    }
-  } else {
-    warnings.push('no geotransform: the raster is not georeferenced');
+  try {
+    const resolved = await resolveCrs(header.crs);
+    crs = resolved.crs;
+    warnings.push(...resolved.warnings);
+  } catch (e) {
+    if (!(e instanceof UnknownCrsError)) throw e;
+    warnings.push(e.message);
   }
+  if (!bounds) warnings.push('no geotransform: the raster is not georeferenced');
+  else if (crs) wgs84Bounds = reprojectBounds(bounds, toWgs84(crs));
   const nodata = header.nodata === null ? null : Number.isFinite(header.nodata) ? header.nodata : String(header.nodata);
   return {
     location,
@@ -68,6 +76,7 @@ export function describeRaster(location: string, header: CogHeader, info?: Objec
     nodata,
     epsg: header.crs?.epsg ?? null,
     crs: header.crs?.citation ?? (header.crs?.epsg ? `EPSG:${header.crs.epsg}` : null),
+    proj4: crs?.proj4 ?? null,
     geotransform: header.geotransform,
     bounds,
     wgs84Bounds,

@@ -82,9 +82,17 @@ export async function handleObjectEvents(records: ObjectRecord[], options: Objec
     const values = options.pattern.match(location);
     return values && catalogKeys.map((k) => values[k]);
   };
+  // what an ingest that succeeded warns of (a datum shift approximated) goes into that record's message
+  let warnings: string[] = [];
+  const onWarning = (location: string, message: string) => {
+    warnings.push(message);
+    options.ingest?.onWarning?.(location, message);
+  };
   const reconcile = (location: string, keys: string[]) =>
-    reconcileObject(options.catalog, location, keys, { ...options.ingest, source: options.openOptions, open: options.open });
+    reconcileObject(options.catalog, location, keys, { ...options.ingest, onWarning, source: options.openOptions, open: options.open });
+  const warned = (): { message?: string } => (warnings.length ? { message: [...new Set(warnings)].join('; ') } : {});
   for (const record of records) {
+    warnings = [];
     if (record.problem) {
       results.push({ ...record, status: 'invalid', message: record.problem });
       continue;
@@ -95,12 +103,12 @@ export async function handleObjectEvents(records: ObjectRecord[], options: Objec
       // as events of their own, and must be ingested, never converted again.
       const convertible = options.optimize && record.action === 'put' && !record.location.startsWith(options.optimize.prefix);
       if (!convertible) {
-        results.push(keys ? { ...record, keys, status: await reconcile(record.location, keys) } : { ...record, status: 'skipped', message: 'does not match the key pattern' });
+        results.push(keys ? { ...record, keys, status: await reconcile(record.location, keys), ...warned() } : { ...record, status: 'skipped', message: 'does not match the key pattern' });
         continue;
       }
       if (keys) {
         try {
-          results.push({ ...record, keys, status: await reconcile(record.location, keys) });
+          results.push({ ...record, keys, status: await reconcile(record.location, keys), ...warned() });
           continue;
         } catch (e) {
           if (!(e instanceof IngestError && e.code === 'not-cog')) throw e;

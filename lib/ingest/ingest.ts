@@ -2,6 +2,7 @@
  * The ingest pipeline: object → header (ranges only) → COG check → metadata → one atomic upsert.
  * The CLI, and later the object-upload event handlers, all go through `ingestObject`.
  */
+import { resolveHeaderCrs } from '../crs/index.ts';
 import { errorKind, TaoguanError, type ErrorKind } from '../errors/index.ts';
 import { CatalogError, validateKeys, type Catalog, type DatasetRecord, type PutResult } from '../catalog/index.ts';
 import { capOf, costOf, ReadLimitError, type ReadLimits } from '../raster/index.ts';
@@ -37,6 +38,8 @@ export interface IngestOptions {
    * memory; the CLI sets none): past one, a 'too-large' IngestError before anything is fetched.
    */
   limits?: ReadLimits;
+  /** Told what may be inexact about an object that was ingested all the same (a datum shift approximated). */
+  onWarning?: (location: string, message: string) => void;
 }
 
 /** Codes callers act on: 'not-cog' (readable, but no COG; ingest-on-upload converts it), 'too-large' (past a bound). */
@@ -79,7 +82,10 @@ export async function ingestObject(catalog: Catalog, given: string, keys: string
     if (same && absoluteLocation(stored.location) === location) return await catalog.put({ ...stored, location });
     // Every read is pinned to the HEAD's ETag: an object replaced mid-read fails (ObjectChangedError)
     // instead of mixing two versions' bytes into one header or one set of statistics.
-    const { header, info } = await readHeader(source, { signal: options.signal, etag: head.etag });
+    const { header: read, info } = await readHeader(source, { signal: options.signal, etag: head.etag });
+    // The CRS definition is stored with the header: tiles then need no EPSG database.
+    const { header, warnings } = await resolveHeaderCrs(read);
+    for (const w of warnings) options.onWarning?.(given, w);
     const check = validateCog(header);
     if (!check.isCog) {
       throw new IngestError(given, `not a valid Cloud Optimized GeoTIFF (${check.errors.join('; ')}); convert it with \`taoguan optimize\` first`, 'not-cog');

@@ -65,7 +65,7 @@ export async function optimize(input: string, output: string, options: OptimizeO
   try {
     const { header } = await readHeader(source);
     const tags = await readSourceTags(source, header);
-    const warp = options.reproject ? planReprojection(header, options.reproject === true ? {} : options.reproject) : undefined;
+    const warp = options.reproject ? await planReprojection(header, options.reproject === true ? {} : options.reproject) : undefined;
     const plan = planOutput(header, tags, options, warp);
     const method = options.resampling ?? (plan.photometric === 3 ? 'nearest' : 'average');
     for (let k = 0; k < plan.levels.length; k++) {

@@ -15,10 +15,10 @@ import { BlockCache } from '../raster/index.ts';
 import { typedArrayFor, type TypedArray } from '../raster/index.ts';
 import { readWindow } from '../raster/index.ts';
 import type { Source } from '../source/index.ts';
-import type { CogHeader } from '../tiff/index.ts';
+import type { CogHeader, CrsInfo } from '../tiff/index.ts';
 import { Tag } from '../tiff/index.ts';
 import { DEFAULT_MAX_ERROR } from '../warp/index.ts';
-import { proj4ForCrs, proj4ForEpsg } from '../crs/index.ts';
+import { proj4ForCrs, resolveCrs, UnknownCrsError } from '../crs/index.ts';
 import { gridProjection, type PointTransform } from '../warp/index.ts';
 import { suggestedOutput, type OutputGrid } from './suggest-grid.ts';
 import { WebMercatorQuad, WGS1984Quad, type GeoTransform } from '../grids/index.ts';
@@ -28,7 +28,7 @@ import { FieldType, type TagEntry } from './ifd-writer.ts';
 export type WarpResampling = Resampling;
 
 export interface ReprojectOptions {
-  /** Target CRS, "EPSG:3857" (default), "EPSG:4326" or another code lib/crs knows. */
+  /** Target CRS, "EPSG:3857" (default), "EPSG:4326" or any projected or geographic EPSG code. */
   srs?: string;
   /** nearest (default, as gdalwarp), bilinear, or average. */
   resampling?: WarpResampling;
@@ -42,12 +42,22 @@ export interface Target {
   geographic: boolean;
 }
 
-/** "EPSG:3857", "epsg:4326" or "3857" → the target CRS, or an error naming what is supported. */
-export function resolveTarget(srs: string): Target {
+/**
+ * "EPSG:3857", "epsg:4326" or "3857" → the target CRS: any projected or geographic CRS of the EPSG
+ * database (loaded on first use), or an error naming what is accepted.
+ */
+export async function resolveTarget(srs: string): Promise<Target> {
   const m = /^(?:epsg:)?(\d+)$/i.exec(srs.trim());
-  const epsg = m ? Number(m[1]) : NaN;
-  const def = Number.isFinite(epsg) ? proj4ForEpsg(epsg) : undefined;
-  if (!def) throw new Error(`target CRS "${srs}": expected EPSG:3857, EPSG:4326 or another EPSG code taoguan can transform (WGS84 UTM, CGCS2000 / Beijing 1954 / Xian 1980 and their Gauss-Krüger zones)`);
+  if (!m) throw new Error(`target CRS "${srs}": expected an EPSG code such as EPSG:3857, EPSG:4326 or EPSG:2193`);
+  const epsg = Number(m[1]);
+  const crs: CrsInfo = { epsg, modelType: 'unknown', rasterType: 1, geoKeys: {} };
+  let def: string;
+  try {
+    def = (await resolveCrs(crs)).crs.proj4!;
+  } catch (e) {
+    if (!(e instanceof UnknownCrsError)) throw e;
+    throw new Error(`target CRS "${srs}": ${e.message}`);
+  }
   return { epsg, def, geographic: def.startsWith('+proj=longlat') };
 }
 
@@ -61,13 +71,14 @@ export interface Reprojection {
 }
 
 /** The output grid and transforms for a header; throws for an input without a usable CRS. */
-export function planReprojection(header: CogHeader, options: ReprojectOptions = {}): Reprojection {
-  const target = resolveTarget(options.srs ?? 'EPSG:3857');
+export async function planReprojection(header: CogHeader, options: ReprojectOptions = {}): Promise<Reprojection> {
+  const target = await resolveTarget(options.srs ?? 'EPSG:3857');
   const resampling = options.resampling ?? 'nearest';
   if (!RESAMPLINGS.includes(resampling)) throw new Error(`warp resampling "${resampling}": expected ${RESAMPLINGS.join(', ')}`);
   const gt = header.geotransform;
   if (!gt) throw new Error('the raster has no geotransform: it cannot be reprojected');
-  const { toSource, toTarget } = transforms(proj4ForCrs(header.crs), target);
+  const { crs } = await resolveCrs(header.crs);
+  const { toSource, toTarget } = transforms(proj4ForCrs(crs), target);
   const inv = invert(gt);
   const p = new Float64Array(2);
   const pixelToTarget: PointTransform = (px, py, out) => toTarget(gt[0] + px * gt[1] + py * gt[2], gt[3] + px * gt[4] + py * gt[5], out);
@@ -112,9 +123,12 @@ function transforms(sourceDef: string, target: Target): { toSource: PointTransfo
 /** The output's GeoTIFF tags: its geotransform and the target's EPSG code (as gdalinfo reads them back). */
 export function targetGeoTags(r: Reprojection): TagEntry[] {
   const [x0, sx, , y0, , sy] = r.grid.geotransform;
+  // the linear unit as the EPSG code has it (GDAL reads the rest from the code)
+  const unit = /\+units=(\S+)/.exec(r.target.def)?.[1];
+  const linear = unit === 'm' ? 9001 : unit === 'us-ft' ? 9003 : unit === 'ft' ? 9002 : undefined;
   const keys = r.target.geographic
     ? [1024, 0, 1, 2, 1025, 0, 1, 1, 2048, 0, 1, r.target.epsg, 2054, 0, 1, 9102]
-    : [1024, 0, 1, 1, 1025, 0, 1, 1, 3072, 0, 1, r.target.epsg, 3076, 0, 1, 9001];
+    : [1024, 0, 1, 1, 1025, 0, 1, 1, 3072, 0, 1, r.target.epsg, ...(linear ? [3076, 0, 1, linear] : [])];
   return [
     { tag: Tag.ModelPixelScale, type: FieldType.DOUBLE, values: [sx, -sy, 0] },
     { tag: Tag.ModelTiepoint, type: FieldType.DOUBLE, values: [0, 0, 0, x0, y0, 0] },

@@ -77,6 +77,12 @@ export interface CrsInfo {
   citation?: string;
   /** Every GeoKey as parsed: numeric, double or ASCII values, keyed by GeoKey id. */
   geoKeys: Record<number, number | number[] | string>;
+  /**
+   * The proj4 definition resolved at ingest (EPSG database or GeoKeys, lib/crs resolveCrs) and stored
+   * with the header, so tiles need no EPSG database. Absent when read from a file and in rows stored
+   * before it existed: then the CRS is resolved by rule (lib/crs proj4ForCrs).
+   */
+  proj4?: string;
 }
 
 export interface BandInfo {

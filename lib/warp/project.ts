@@ -19,6 +19,7 @@ const R = 6378137;
 const D2R = Math.PI / 180;
 const R2D = 180 / Math.PI;
 const WEB_MERCATOR = proj4ForEpsg(3857)!;
+const CGCS2000 = proj4ForEpsg(4490)!;
 
 const cache = new Map<string, GridProjection>();
 
@@ -38,7 +39,7 @@ export function gridProjection(tms: TileMatrixSet, sourceDef: string): GridProje
 }
 
 function build(tms: TileMatrixSet, def: string): GridProjection {
-  const gridDef = tms.epsg === 3857 ? WEB_MERCATOR : WGS84;
+  const gridDef = tms.epsg === 3857 ? WEB_MERCATOR : tms.epsg === 4490 ? CGCS2000 : WGS84;
   const identity = !tms.gcj02 && def === gridDef;
   if (identity) {
     const same: PointTransform = (x, y, out) => { out[0] = x; out[1] = y; return true; };
@@ -48,7 +49,8 @@ function build(tms: TileMatrixSet, def: string): GridProjection {
   const sourceToLonLat = toWgs84(def);
   const ll = new Float64Array(2);
   // one closure per kind of grid: this runs ~1000 times per tile
-  const toSource: PointTransform = tms.epsg === 4326
+  // geographic grids (WGS84, CGCS2000: the same lon/lat to a centimetre, as PROJ treats them) go through WGS84
+  const toSource: PointTransform = tms.epsg !== 3857
     ? (x, y, out) => lonLatToSource(x, y, out)
     : !tms.gcj02
       ? (x, y, out) => lonLatToSource((x / R) * R2D, Math.atan(Math.sinh(y / R)) * R2D, out)

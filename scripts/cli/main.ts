@@ -54,7 +54,7 @@ program
   .option('--rgb <r,g,b>', 'an RGB composite of these bands (1-based), e.g. 3,2,1')
   .option('--rgb-ranges <r;g;b>', 'per-channel ranges, e.g. "0,3000;0,3000;0,3000"')
   .option('--expression <expr>', 'band math over v1…vN (band N of the file), e.g. "(v4-v3)/(v4+v3)"; give --stretch-range')
-  .option('--tms <id>', 'tile grid: WebMercatorQuad, WGS1984Quad or GCJ02WebMercatorQuad', 'WebMercatorQuad')
+  .option('--tms <id>', 'tile grid: WebMercatorQuad, WGS1984Quad, GCJ02WebMercatorQuad or CGCS2000Quad', 'WebMercatorQuad')
   .option('--resampling <method>', 'nearest, bilinear or average', 'nearest')
   .option('--tile-size <px>', 'tile width and height', '256')
   .addHelpText('after', `

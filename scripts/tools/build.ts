@@ -22,7 +22,7 @@ import * as esbuild from 'esbuild';
 import { zipSync, type Zippable } from 'fflate';
 import { PROVIDERS as PROVIDER_REGISTRY } from '../../adapters/index.ts';
 import { RUNTIME_PACKAGES } from '../cli/packages.ts';
-import { lazyRequire, noNodeServer, zodEnglishOnly } from './build/plugins.ts';
+import { epsgDefinitionsOnly, lazyRequire, noNodeServer, zodEnglishOnly } from './build/plugins.ts';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const DIST = join(ROOT, 'dist');
@@ -84,7 +84,7 @@ async function buildFunction(outDir: string, provider: string, name: string, sid
     outfile: join(dir, 'index.js'),
     sourcemap: true,
     metafile: true,
-    plugins: [zodEnglishOnly, noNodeServer, lazyRequire(Object.keys(SIDECARS))],
+    plugins: [zodEnglishOnly, noNodeServer, epsgDefinitionsOnly, lazyRequire(Object.keys(SIDECARS))],
     // lib/ finds its web assets relative to import.meta.url (lib/api/*.ts → ../../web/); point it at
     // this directory so those assets resolve to ./web and ./node_modules beside index.js.
     define: { ...common.define, 'import.meta.url': '__taoguan_url' },

@@ -6,7 +6,7 @@ import { readHeader } from '../../../lib/tiff/index.ts';
 export async function infoCommand(location: string, opts: { json?: boolean; requests?: boolean }): Promise<void> {
   const source = new RecordingSource(openSource(location));
   const { header, info, requests, bytesRead } = await readHeader(source).finally(() => source.close());
-  const d = describeRaster(location, header, info);
+  const d = await describeRaster(location, header, info);
   if (opts.json) {
     const out: Record<string, unknown> = { ...d };
     if (opts.requests) out.requests = source.requests;
@@ -29,6 +29,7 @@ export function formatText(d: RasterDescription): string {
     `  File:         ${d.size} bytes, ${d.bigTiff ? 'BigTIFF' : 'TIFF'}, ${d.byteOrder}${d.etag ? `, ETag ${d.etag}` : ''}`,
     `  Nodata:       ${d.nodata ?? 'none'}`,
     `  CRS:          ${d.epsg ? `EPSG:${d.epsg}` : 'no EPSG code'}${d.crs && d.crs !== `EPSG:${d.epsg}` ? ` (${d.crs})` : ''}`,
+    ...(d.proj4 ? [`  proj4:        ${d.proj4}`] : []),
     `  Geotransform: ${d.geotransform ? d.geotransform.map(fmt).join(', ') : 'none'}`,
     `  Bounds:       ${d.bounds ? d.bounds.map(fmt).join(', ') : 'none'}`,
     `  WGS84 bounds: ${d.wgs84Bounds ? d.wgs84Bounds.map((v) => v.toFixed(6)).join(', ') : 'unknown'}`,

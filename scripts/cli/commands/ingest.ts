@@ -23,6 +23,7 @@ async function policyOf(opts: IngestCliOptions): Promise<LocationPolicy | undefi
 
 export async function ingestCommand(pattern: string, opts: IngestCliOptions): Promise<void> {
   const policy = await policyOf(opts);
+  const onWarning = (location: string, message: string) => console.error(`warning: ${location}: ${message}`);
   await withCatalog(opts.catalog, async (catalog) => {
     const keyNames = (await catalog.keys()).map((k) => k.name);
     if (opts.key?.length) {
@@ -36,7 +37,7 @@ export async function ingestCommand(pattern: string, opts: IngestCliOptions): Pr
       if (unknown.length) throw new Error(`unknown key(s) ${unknown.join(', ')}; the catalog's keys are ${keyNames.join(', ')}`);
       const missing = keyNames.filter((k) => !(k in given));
       if (missing.length) throw new Error(`missing --key for ${missing.join(', ')}`);
-      const result = await ingestObject(catalog, pattern, keyNames.map((k) => given[k]), { exact: opts.exact, force: opts.force, policy });
+      const result = await ingestObject(catalog, pattern, keyNames.map((k) => given[k]), { exact: opts.exact, force: opts.force, policy, onWarning });
       console.log(`${result}: ${pattern}`);
       return;
     }
@@ -55,7 +56,7 @@ export async function ingestCommand(pattern: string, opts: IngestCliOptions): Pr
     const showBar = opts.progress !== false && process.stderr.isTTY;
     if (showBar) bar.start(planned.length, 0, { file: '' });
     const result = await ingestMany(catalog, planned, {
-      exact: opts.exact, force: opts.force, policy, concurrency: opts.concurrency, signal: abort.signal,
+      exact: opts.exact, force: opts.force, policy, concurrency: opts.concurrency, signal: abort.signal, onWarning,
       onProgress: (done, _total, file) => showBar && bar.update(done, { file: file.split('/').pop() }),
     });
     if (showBar) bar.stop();

@@ -36,7 +36,7 @@ export async function optimizeCommand(inputs: string[], opts: OptimizeCliOptions
   if (!Number.isInteger(zstdLevel) || zstdLevel < ZSTD_LEVELS.min || zstdLevel > ZSTD_LEVELS.max) {
     throw new Error(`--zstd-level ${opts.zstdLevel}: expected ${ZSTD_LEVELS.min} to ${ZSTD_LEVELS.max}`);
   }
-  const reproject = reprojectOptions(opts);
+  const reproject = await reprojectOptions(opts);
   mkdirSync(opts.output, { recursive: true });
   const showBars = opts.progress !== false && process.stderr.isTTY;
   const bars = new MultiBar({ format: '{name} [{bar}] {percentage}%', stream: process.stderr, hideCursor: true, clearOnComplete: false }, Presets.shades_classic);
@@ -76,14 +76,14 @@ export async function optimizeCommand(inputs: string[], opts: OptimizeCliOptions
 }
 
 /** --reproject / --t-srs / --warp-resampling, checked before any file is touched. */
-function reprojectOptions(opts: OptimizeCliOptions): ReprojectOptions | undefined {
+async function reprojectOptions(opts: OptimizeCliOptions): Promise<ReprojectOptions | undefined> {
   const warp = opts.reproject || opts.tSrs !== undefined;
   if (!warp) {
     if (opts.warpResampling) throw new Error('--warp-resampling needs --reproject or --t-srs');
     return undefined;
   }
   const srs = opts.tSrs ?? 'EPSG:3857';
-  resolveTarget(srs);
+  await resolveTarget(srs);
   const resampling = opts.warpResampling ?? 'nearest';
   if (!(WARP_RESAMPLINGS as readonly string[]).includes(resampling)) throw new Error(`--warp-resampling ${resampling}: expected ${oneOf(WARP_RESAMPLINGS)}`);
   return { srs, resampling: resampling as WarpResampling };

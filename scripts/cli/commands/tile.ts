@@ -3,6 +3,7 @@ import { computeStats } from '../../../lib/raster/index.ts';
 import { openSource } from '../../../lib/source/index.ts';
 import type { StretchBound } from '../../../lib/render/index.ts';
 import { readHeader } from '../../../lib/tiff/index.ts';
+import { resolveHeaderCrs } from '../../../lib/crs/index.ts';
 import { renderTile, type TileDataset, type TileInput } from '../../../lib/pipeline/index.ts';
 import type { TileStyle } from '../../../lib/render/index.ts';
 import type { TmsId } from '../../../lib/grids/index.ts';
@@ -35,7 +36,10 @@ export async function tileCommand(location: string, zxy: string, opts: TileCliOp
   if (!m) throw new Error(`tile "${zxy}": expected Z/X/Y, e.g. 12/3370/1552`);
   const [z, x, y] = m.slice(1).map(Number);
   const source = openSource(location);
-  const { header, info } = await readHeader(source);
+  const { header: read, info } = await readHeader(source);
+  // resolved as ingest resolves it (the EPSG database), so the tile is the one a server would render
+  const { header, warnings } = await resolveHeaderCrs(read);
+  for (const w of warnings) console.error(`warning: ${w}`);
   const dataset: TileDataset = { header, source, etag: info.etag };
   const bandsOf = (list: string) => list.split(',').map((b) => Number(b) - 1);
   let inputs: TileInput[], style: TileStyle;

@@ -1,4 +1,6 @@
 /** esbuild plugins for the function bundles. */
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type { Plugin } from 'esbuild';
 
@@ -52,3 +54,29 @@ export function lazyRequire(specs: string[]): Plugin {
     },
   };
 }
+
+/**
+ * The EPSG database (lib/crs/database.ts, loaded only by ingest) trimmed to what resolving a CRS
+ * reads: epsg-index without its WKT, areas and bounds (8 MB → 1.4 MB), and proj4-list only for the
+ * codes whose PROJ definition needs a grid (its one use).
+ */
+export const epsgDefinitionsOnly: Plugin = {
+  name: 'epsg-definitions-only',
+  setup(build) {
+    const usable = (kind: string) => kind === 'CRS-PROJCRS' || kind === 'CRS-GEOGCRS';
+    type Entry = { code: string; kind: string; name: string; proj4?: string | null };
+    const read = (path: string): Record<string, Entry> => JSON.parse(readFileSync(path, 'utf8'));
+    build.onLoad({ filter: /[/\\]epsg-index[/\\]all\.json$/ }, (args) => {
+      const trimmed = Object.fromEntries(Object.entries(read(args.path))
+        .filter(([, e]) => usable(e.kind) && e.proj4)
+        .map(([code, e]) => [code, { kind: e.kind, name: e.name, proj4: e.proj4 }]));
+      return { contents: JSON.stringify(trimmed), loader: 'json' };
+    });
+    build.onLoad({ filter: /[/\\]proj4-list[/\\]dist[/\\]list\.min\.js$/ }, (args) => {
+      const index = read(createRequire(args.path).resolve('epsg-index/all.json'));
+      const list = createRequire(args.path)(args.path) as Record<string, [string, string]>;
+      const needed = Object.fromEntries(Object.entries(list).filter(([key]) => index[key.slice(5)]?.proj4?.includes('+nadgrids=') && !index[key.slice(5)]?.proj4?.includes('+nadgrids=@null')));
+      return { contents: `module.exports = ${JSON.stringify(needed)};`, loader: 'js' };
+    });
+  },
+};
