@@ -55,7 +55,7 @@ export async function tileCommand(location: string, zxy: string, opts: TileCliOp
     // No catalog here: statistics for null / pN bounds come from an overview of ~1024 px, as ingest computes them.
     for (const input of inputs) input.stats = await computeStats(header, source, { band: input.band, etag: info.etag });
   }
-  const format = opts.output.endsWith('.jpg') || opts.output.endsWith('.jpeg') ? 'jpeg' : 'png';
+  const format = opts.output.endsWith('.jpg') || opts.output.endsWith('.jpeg') ? 'jpeg' : opts.output.endsWith('.webp') ? 'webp' : 'png';
   const tile = await renderTile({
     tms: opts.tms as TmsId, z, x, y, tileSize: Number(opts.tileSize), resampling: opts.resampling as Resampling, format, inputs, style,
   });
