@@ -192,6 +192,14 @@ describe('terrain algorithms against gdaldem', () => {
     }
   });
 
+  it('TileJSON passes the algorithm on into its tile URL (MapLibre raster-dem `url:`)', async () => {
+    const res = await get('/singleband/dem/tilejson.json?algorithm=terrarium&resampling=bilinear');
+    assert.equal(res.status, 200);
+    const doc = (await res.json()) as { tiles: string[] };
+    assert.match(doc.tiles[0], /\/singleband\/dem\/\{z\}\/\{x\}\/\{y\}\.png\?algorithm=terrarium&resampling=bilinear$/);
+    assert.equal((await get('/singleband/dem/tilejson.json?algorithm=terain')).status, 400);
+  });
+
   it('unknown algorithms and parameters are a 400 naming them', async () => {
     assert.match(await message('algorithm=hilshade'), /^algorithm: unknown algorithm "hilshade" \(did you mean hillshade\?\); algorithms are hillshade, slope, terrainrgb, terrarium$/);
     assert.match(await message('algorithm=contours'), /^algorithm: unknown algorithm "contours"/);
