@@ -15,6 +15,9 @@ export interface ParamSpec {
   aliases?: readonly string[];
 }
 
+/** Vertical exaggeration, shared by the kernel algorithms (TiTiler calls it z_exaggeration). */
+export const Z_FACTOR: ParamSpec = { default: 1, min: 0, max: 1e6, description: 'Vertical exaggeration (heights × z_factor); heights are taken to be in metres.', aliases: ['z_exaggeration'] };
+
 /** Where the algorithm runs: the output size, the buffer around it, and the ground size of a pixel. */
 export interface AlgorithmFrame {
   width: number;

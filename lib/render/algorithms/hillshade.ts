@@ -3,7 +3,7 @@
  * `azimuth` degrees clockwise from north and `altitude` degrees above the horizon.
  */
 import type { Algorithm } from './algorithm.ts';
-import { hornGradient } from './algorithm.ts';
+import { hornGradient, Z_FACTOR } from './algorithm.ts';
 
 export const hillshade: Algorithm = {
   title: 'Hillshade',
@@ -11,7 +11,7 @@ export const hillshade: Algorithm = {
   params: {
     azimuth: { default: 315, min: 0, max: 360, description: 'Direction of the light, degrees clockwise from north (gdaldem\'s default 315: from the north-west).' },
     altitude: { default: 45, min: 0, max: 90, description: 'Height of the light above the horizon, degrees.', aliases: ['angle_altitude'] },
-    z_factor: { default: 1, min: 0, max: 1e6, description: 'Vertical exaggeration (heights × z_factor); heights are taken to be in metres.', aliases: ['z_exaggeration'] },
+    z_factor: Z_FACTOR,
   },
   buffer: 1,
   output: 'band',

@@ -1,12 +1,12 @@
 /** Slope in degrees (gdaldem slope, Horn's gradient): 0 flat … 90 vertical. */
 import type { Algorithm } from './algorithm.ts';
-import { hornGradient } from './algorithm.ts';
+import { hornGradient, Z_FACTOR } from './algorithm.ts';
 
 export const slope: Algorithm = {
   title: 'Slope',
   description: 'Slope of a DEM in degrees (gdaldem slope, Horn), stretched over [0, 90] unless stretch_range says otherwise.',
   params: {
-    z_factor: { default: 1, min: 0, max: 1e6, description: 'Vertical exaggeration (heights × z_factor); heights are taken to be in metres.', aliases: ['z_exaggeration'] },
+    z_factor: Z_FACTOR,
   },
   buffer: 1,
   output: 'band',

@@ -1,5 +1,6 @@
 import { pathToFileURL } from 'node:url';
 import { syntheticBand, type Texture } from '../../../test/support/synthetic.ts';
+import { msPer } from './render.ts';
 import {
   colormapPalette, encodePalettePng, encodeRgbaPng, encodeWebp, loadWebpEncoder, paletteToRgba, prepareAlgorithm, stretchToIndices,
 } from '../../../lib/render/index.ts';
@@ -10,18 +11,6 @@ import {
  * the render bench's synthetic uint16 bands (test/support/synthetic.ts); the DEM is such a band
  * read as metres. A benchmark, not a test: `node --import tsx scripts/tools/bench/webp.ts`.
  */
-
-function msPer(fn: () => unknown, batchMs = 50): number {
-  fn();
-  let best = Infinity;
-  for (let batch = 0; batch < 5; batch++) {
-    let runs = 0;
-    const t0 = performance.now();
-    for (; performance.now() - t0 < batchMs || runs < 2; runs++) fn();
-    best = Math.min(best, (performance.now() - t0) / runs);
-  }
-  return best;
-}
 
 interface Row { case: string; ms: number; bytes: number }
 
