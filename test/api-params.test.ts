@@ -58,7 +58,7 @@ describe('API parameters: did you mean, colormap case, messages', () => {
 
   it('cache-busters and names far from any known one are still ignored', async () => {
     const plain = await png(`/singleband/S2/2024-01-15/B04/${t}.png?stretch_range=[0,10000]`);
-    for (const extra of ['v=3', '_=1712345678901', 'cb=x', 'foo=bar', 'session=abc', 'sort=date', 'pixel_selection=first']) {
+    for (const extra of ['v=3', '_=1712345678901', 'cb=x', 'foo=bar', 'session=abc', 'lang=en', 'time=1', 'sort=date', 'pixel_selection=first']) {
       const other = await png(`/singleband/S2/2024-01-15/B04/${t}.png?stretch_range=[0,10000]&${extra}`);
       assert.deepEqual(other.rgba, plain.rgba, extra);
     }

@@ -26,7 +26,10 @@ const SYNONYMS: Record<string, string> = {
   resampling_method: 'resampling',
 };
 
-/** Shorter names are never flagged: `v=3`, `t=…`, `cb=…` are cache-busters, not misspellings of v1 or tms. */
+/**
+ * Short names are never flagged, nor taken for misspellings of short ones: `v=3`, `t=…`, `cb=…` are
+ * cache-busters, not v1 or tms, and a page's `lang=en` is not lng.
+ */
 const MIN_LENGTH = 4;
 
 /** The known parameter `name` most likely misspells, or undefined (also for a known name or one of `extra`). */
@@ -37,7 +40,7 @@ export function misspeltParameter(name: string, extra: Iterable<string> = []): s
   if (known.includes(name)) return undefined;
   if (SYNONYMS[lower]) return SYNONYMS[lower];
   if (name.length < MIN_LENGTH) return undefined;
-  const guess = nearest(lower, known);
+  const guess = nearest(lower, known.filter((k) => k.length >= MIN_LENGTH));
   // one edit in short names, two in longer ones (colourmap, strech_range, algoritm_params)
   return guess.distance <= (lower.length < 7 ? 1 : 2) ? guess.name : undefined;
 }
