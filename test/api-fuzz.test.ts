@@ -68,6 +68,9 @@ const styleNames = {
   tile_size: fc.constantFrom('[256,256]', '[512,512]', '[64,64]', '[1024,1024]'),
   tms: fc.constantFrom('WebMercatorQuad', 'WGS1984Quad', 'GCJ02WebMercatorQuad', 'CGCS2000Quad'),
   resampling: fc.constantFrom('nearest', 'bilinear', 'average'),
+  algorithm: fc.constantFrom('hillshade', 'slope', 'terrainrgb', 'terrarium', 'HillShade', 'contours'),
+  algorithm_params: fc.constantFrom('{"azimuth":90}', '{"z_factor":-1}', '{"interval":0.5,"baseval":-100}', '{"azimut":1}', '[]', 'null'),
+  quality: fc.constantFrom('75', '0', '101', 'x'),
 };
 const rgbNames = { r: fc.constantFrom('B04'), g: fc.constantFrom('B08'), b: fc.constantFrom('B02'), r_range: styleNames.stretch_range, g_range: styleNames.stretch_range, b_range: styleNames.stretch_range, tile_size: styleNames.tile_size, tms: styleNames.tms, resampling: styleNames.resampling };
 const token = fc.constantFrom('v1', 'v2', 'v3', ' + ', ' - ', ' * ', ' / ', '**', '^', '(', ')', ',', 'where(', 'sqrt(', 'log(', 'abs(', 'min(', 'max(', '>', '<=', '==', '!=', '&', '|', '~', '1', '0', '1e309', 'pi', 'e', 'nan', '.', 'x', '__proto__', ';');

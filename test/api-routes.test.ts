@@ -153,7 +153,7 @@ describe('API routes', () => {
     await error(`${base}/2/4/0.png`, 400, /^x: 4 is outside 0\.\.3 at zoom 2/);
     await error(`${base}/1/0/2.png?tms=WGS1984Quad`, 400, /^y: 2 is outside 0\.\.1 at zoom 1 of WGS1984Quad/);
     await error(`${base}/a/0/0.png`, 400, /^z: must be a non-negative integer/);
-    await error(`${base}/1/0/0.webp`, 400, /^format: WebP/);
+    await error(`${base}/1/0/0.webp?quality=50`, 400, /^quality: applies to lossy rgb tiles/);
     await error(`${base}/1/0/0.jpg`, 400, /^format: JPEG output is for rgb/);
     await error(`/singleband/S2/B04/1/0/0.png`, 400, /^keys: expected 3 key value\(s\) \(sensor, date, band\) before \{z\}\/\{x\}\/\{y\}\.png, got 2/);
     await error(`/singleband/S2/2024-01-15/B99/1/0/0.png`, 404, /band=B99/);

@@ -7,11 +7,12 @@
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { build } from '../scripts/tools/build.ts';
@@ -106,6 +107,24 @@ test('aws tiles: an HTTP API (2.0) and a REST (1.0) sample event each get a PNG 
   const v1 = await events('aws', 'apigw-request.json');
   Object.assign(v1, { path: tilePath, httpMethod: 'GET', body: null, queryStringParameters: { colormap: 'viridis' }, multiValueQueryStringParameters: { colormap: ['viridis'] } });
   assertPng(await invoke('aws', 'tiles', v1, tilesEnv()));
+});
+
+test('aws tiles: a .webp tile from the bundle, its encoder .wasm read from beside index.js', async () => {
+  const v2 = await events('aws', 'apigw-v2-request.json');
+  Object.assign(v2, { rawPath: tilePath.replace(/\.png$/, '.webp'), rawQueryString: 'colormap=viridis&stretch_range=[0,10000]', body: undefined, isBase64Encoded: false });
+  v2.requestContext.http.method = 'GET';
+  const result = await invoke('aws', 'tiles', v2, tilesEnv());
+  assert.equal(result.statusCode, 200, String(result.body).slice(0, 300));
+  assert.equal((result.headers as Record<string, string>)['content-type'], 'image/webp');
+  const bytes = Buffer.from(result.body as string, 'base64');
+  assert.equal(bytes.subarray(0, 4).toString('latin1'), 'RIFF');
+  assert.equal(bytes.subarray(8, 12).toString('latin1'), 'WEBP');
+  const file = join(dir, 'tile.webp');
+  await writeFile(file, bytes);
+  const { stdout } = await promisify(execFile)('/usr/bin/python3', [fileURLToPath(new URL('support/webp-decode.py', import.meta.url)), file]);
+  assert.deepEqual(JSON.parse(stdout), { file, width: 256, height: 256, bands: 4, lossless: 'LOSSLESS' });
+  const rgba = await readFile(`${file}.rgba`);
+  assert.ok(rgba.some((v, i) => i % 4 === 3 && v === 255), 'no opaque pixel');
 });
 
 test('aliyun tiles: the FC 3.0 HTTP-trigger sample event gets a PNG tile', async () => {

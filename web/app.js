@@ -21,7 +21,7 @@
     keys: [], page: 0, limit: 50, datasets: [], filters: {},
     selected: null, meta: null, siblings: [], mode: 'singleband', stretch: [0, 1],
     grid: store.get('grid', 'WebMercatorQuad'), basemap: store.get('basemap', 'none'), basemapUrl: store.get('basemapUrl', ''),
-    colormap: store.get('colormap', 'viridis'),
+    colormap: store.get('colormap', 'viridis'), format: store.get('format', 'png'),
   };
   let map, baseLayer, dataLayer, footprints, layerUrl = '';
 
@@ -239,7 +239,7 @@
   /** Show the current style: one tile is fetched first, so a 400 (a bad expression…) shows its message at once. */
   async function apply() {
     if (!state.meta || !map) return;
-    const template = routeUrl('{z}/{x}/{y}.png');
+    const template = routeUrl(`{z}/{x}/{y}.${state.format}`);
     $('tile-url').value = absolute(template);
     $('tilejson-url').value = absolute(routeUrl('tilejson.json'));
     void drawLegend();
@@ -251,7 +251,7 @@
       showError((await r.json().catch(() => ({}))).message || `${r.status} ${r.statusText}`);
       return;
     }
-    if (routeUrl('{z}/{x}/{y}.png') !== template) return; // changed meanwhile
+    if (routeUrl(`{z}/{x}/{y}.${state.format}`) !== template) return; // changed meanwhile
     showError('');
     // the old layer stays until the new one has loaded, so a restyle does not flash the basemap
     const old = dataLayer, b = state.meta.bounds, pad = 0.01;
@@ -414,6 +414,8 @@
         setTimeout(() => { b.textContent = 'Copy'; }, 1200);
       };
     }
+    $('format').value = state.format;
+    $('format').onchange = () => { state.format = $('format').value; store.set('format', state.format); void apply(); };
     $('grid').value = state.grid;
     $('grid').onchange = () => {
       state.grid = $('grid').value;

@@ -22,6 +22,7 @@ import { corsMiddleware } from './cors.ts';
 import { ApiError, describeError, errorResponse, toApiError } from './errors.ts';
 import { registerHealth } from './health.ts';
 import { MethodIndex } from './methods.ts';
+import { checkParameterNames } from './parameter-names.ts';
 import { registerOpenApi } from './openapi.ts';
 import { registerPoint } from './point.ts';
 import { redactSecrets } from './redact.ts';
@@ -154,6 +155,11 @@ export function createApi(options: ApiOptions): Api {
     });
   }
   app.use('*', compressMiddleware());
+  app.use('*', async (c, next) => {
+    // /datasets and /wmts take the catalog's key names as filters: they check names themselves
+    if (c.var.path !== '/datasets' && !c.var.path.startsWith('/wmts/')) checkParameterNames(c.var.query);
+    await next();
+  });
 
   registerMetadataRoutes(app);
   registerTileRoutes(app);

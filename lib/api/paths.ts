@@ -1,13 +1,13 @@
 /**
  * Tile-family paths carry a variable number of key values before what is asked of them:
- * `/singleband/{keys…}/{z}/{x}/{y}[@2x].png`, `…/preview.png`, `…/tilejson.json`,
+ * `/singleband/{keys…}/{z}/{x}/{y}[@2x].png` (or .webp, .jpg), `…/preview.png`, `…/tilejson.json`,
  * `…/WMTSCapabilities.xml`. The catalog's key count decides which segments are keys, so a key value
  * that looks like "preview.png" is still a key. Segments are percent-decoded one by one, so an
  * encoded "/" (%2F) stays inside its value — where key validation refuses it with a 400.
  */
 import { badRequest, notFound } from './errors.ts';
 
-export type TileFormat = 'png' | 'jpeg';
+export type TileFormat = 'png' | 'jpeg' | 'webp';
 
 export type PathTarget =
   | { kind: 'tile'; z: number; x: number; y: number; scale: 1 | 2; format: TileFormat }
@@ -24,6 +24,7 @@ const SPECIAL: Record<string, PathTarget> = {
   'preview.png': { kind: 'preview', format: 'png' },
   'preview.jpg': { kind: 'preview', format: 'jpeg' },
   'preview.jpeg': { kind: 'preview', format: 'jpeg' },
+  'preview.webp': { kind: 'preview', format: 'webp' },
   'tilejson.json': { kind: 'tilejson' },
   'WMTSCapabilities.xml': { kind: 'wmts' },
 };
@@ -48,8 +49,7 @@ export function parseFamilyPath(rest: string, keyCount: number, keyNames: string
   const [zs, xs] = segments.slice(keyCount, keyCount + 2);
   const [, ys, retina, ext] = tile!;
   const z = integer('z', zs), x = integer('x', xs), y = integer('y', ys);
-  if (ext === 'webp') throw badRequest('format: WebP output is not supported yet; use .png (or .jpg for rgb)');
-  return { keys, target: { kind: 'tile', z, x, y, scale: retina ? 2 : 1, format: ext === 'png' ? 'png' : 'jpeg' } };
+  return { keys, target: { kind: 'tile', z, x, y, scale: retina ? 2 : 1, format: ext === 'png' || ext === 'webp' ? ext : 'jpeg' } };
 }
 
 function integer(name: string, s: string): number {

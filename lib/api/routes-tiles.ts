@@ -61,7 +61,8 @@ function likelyKeys(family: Family, rest: string, query: URLSearchParams): strin
 
 async function image(c: ApiContextOf, api: ApiContext, family: Family, keys: string[], target: Exclude<PathTarget, { kind: 'tilejson' | 'wmts' }>): Promise<Response> {
   const options = familyOptions(family, c.var.query);
-  if (target.format === 'jpeg' && family !== 'rgb') throw badRequest('format: JPEG output is for rgb; singleband and compute need PNG transparency');
+  if (target.format === 'jpeg' && family !== 'rgb') throw badRequest('format: JPEG output is for rgb; singleband and compute need transparency: .png or .webp');
+  if (target.kind === 'preview' && options.algorithm) throw badRequest('algorithm: is for tiles ({z}/{x}/{y}), not previews');
   const tms = tileMatrixSet(options.tms);
   let size: number;
   if (target.kind === 'tile') {
@@ -79,8 +80,8 @@ async function image(c: ApiContextOf, api: ApiContext, family: Family, keys: str
   if (unchanged) return unchanged;
   // inside the tile cache's single flight: equal concurrent requests wait on one render slot, not one each
   const render = (): Promise<CachedTile> => api.admission.run(() => target.kind === 'tile'
-    ? renderTile({ tms: options.tms, z: target.z, x: target.x, y: target.y, tileSize: size, resampling: options.resampling, format: target.format, inputs: resolved.inputs, style: options.style })
-    : renderPreview({ inputs: resolved.inputs, style: options.style, format: target.format, size: options.tileSize, longSide: size }));
+    ? renderTile({ tms: options.tms, z: target.z, x: target.x, y: target.y, tileSize: size, resampling: options.resampling, format: target.format, quality: options.quality, inputs: resolved.inputs, style: options.style, algorithm: options.algorithm })
+    : renderPreview({ inputs: resolved.inputs, style: options.style, format: target.format, quality: options.quality, size: options.tileSize, longSide: size }));
   const { tile, outcome } = await api.forgettingChanged(resolved.records, () => api.tiles.get(etag, render));
   c.var.stats.tile = outcome;
   return imageResponse(tile.bytes, tile.contentType, etag, cacheControl);
@@ -106,12 +107,12 @@ function documentFamily(app: OpenAPIHono<ApiEnv>, family: Family): void {
   const keysNote = family === 'singleband' ? 'all key values' : 'every key value but the last (the last comes from the query)';
   const tags = [family];
   const keyParams = z.object({ keys: KeysPath });
-  const formats = family === 'rgb' ? '.png or .jpg' : '.png';
+  const formats = family === 'rgb' ? '.png, .webp (lossy, quality) or .jpg' : '.png or .webp (lossless)';
   document(app, {
     method: 'get', path: `/${family}/{keys}/{z}/{x}/{y}.png`, tags, query: QUERIES[family], params: z.object({ keys: KeysPath, ...TilePath }),
     summary: `${family} tile`,
     description: `A ${formats} tile of ${WHAT[family]}. {keys}: ${keysNote}. A tile outside the data is a transparent PNG of the requested size (200), as Terracotta answers.`,
-    ok: { type: family === 'rgb' ? 'image/png, image/jpeg' : 'image/png', description: 'The tile' }, reads: 'objects',
+    ok: { type: family === 'rgb' ? 'image/png, image/webp, image/jpeg' : 'image/png, image/webp', description: 'The tile' }, reads: 'objects',
   });
   document(app, {
     method: 'get', path: `/${family}/{keys}/preview.png`, tags, query: QUERIES[family], params: keyParams,

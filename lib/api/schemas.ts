@@ -5,13 +5,17 @@
  */
 import { z } from '@hono/zod-openapi';
 import { MAX_LIMIT } from '../catalog/index.ts';
-import { colormapNames } from '../render/index.ts';
+import { nearest } from '../util/index.ts';
+import { ALGORITHMS, colormapNames } from '../render/index.ts';
 import { MAX_LEGEND_VALUES } from '../render/index.ts';
 import { RESAMPLINGS } from '../warp/index.ts';
 import { badRequest } from './errors.ts';
 
+/** "is required" for a missing parameter instead of zod's "expected string, received undefined". */
+const text = (required: string) => z.string({ error: (issue) => (issue.input === undefined ? `is required: ${required}` : 'must be a single text value') });
+
 /** A query value holding JSON (Terracotta's convention for lists and maps). */
-const json = (example: string, what: string) => z.string().transform((s, ctx) => {
+const json = (example: string, what: string, required = `${what} as JSON, e.g. ${example}`) => text(required).transform((s, ctx) => {
   try {
     return JSON.parse(s) as unknown;
   } catch {
@@ -39,12 +43,22 @@ const BOUND = 'must be a number, a percentile "pN" (N = 1..99) or null';
 const bound = z.union([z.number(), z.string().regex(/^p\d{1,2}$/, { error: BOUND }), z.null()], { error: BOUND });
 const stretchRange = (description: string) => json('[0,100]', 'a list of two bounds').pipe(z.tuple([bound, bound], { error: 'must be a list of two bounds like [0, 100], ["p2", "p98"] or [null, 3000]' }))
   .openapi({ type: 'string', description, example: '[0,100]' });
-const numericRange = (description: string) => json('[-1,1]', 'a list of two numbers').pipe(z.tuple([z.number({ error: 'must be a number' }), z.number({ error: 'must be a number' })], { error: 'must be a list of two numbers like [-1, 1]' }))
+const numericRange = (description: string, required: string) => json('[-1,1]', 'a list of two numbers', required).pipe(z.tuple([z.number({ error: 'must be a number' }), z.number({ error: 'must be a number' })], { error: 'must be a list of two numbers like [-1, 1]' }))
   .openapi({ type: 'string', description, example: '[-1,1]' });
 
 const names = colormapNames() as [string, ...string[]];
-const colormapError = (explicit: boolean) => (issue: { input?: unknown }) =>
-  `unknown colormap ${JSON.stringify(issue.input)}${explicit ? ' (or "explicit")' : ''}; e.g. viridis, greys, terrain, rdylgn_r — /openapi.json lists all ${names.length}`;
+/** A colormap name in any case (`RdYlGn` = `rdylgn`, as in the CLI and Terracotta), lower-cased. */
+const colormap = <E extends boolean>(explicit: E) => {
+  const valid = new Set<string>(explicit ? ['explicit', ...names] : names);
+  return z.string().transform((s, ctx) => {
+    const name = s.toLowerCase();
+    if (valid.has(name)) return name;
+    const guess = nearest(name, valid);
+    const hint = guess.distance <= Math.max(2, name.length / 3) ? ` (did you mean "${guess.name}"?)` : '';
+    ctx.addIssue({ code: 'custom', message: `unknown colormap ${JSON.stringify(s.slice(0, 60))}${hint}${explicit ? '; a name or "explicit"' : ''}; e.g. viridis, greys, terrain, RdYlGn_r (any case) — /openapi.json lists all ${names.length}` });
+    return z.NEVER;
+  }).openapi({ type: 'string', enum: [...valid] });
+};
 
 export const TMS_IDS = ['WebMercatorQuad', 'WGS1984Quad', 'GCJ02WebMercatorQuad', 'CGCS2000Quad'] as const;
 
@@ -56,12 +70,19 @@ const tileOptions = {
     .openapi({ description: 'Tile matrix set: WebMercatorQuad (XYZ, default), WGS1984Quad (EPSG:4326, 2×1 tiles at z0), GCJ02WebMercatorQuad (aligns with AMap / Tencent basemaps) or CGCS2000Quad (EPSG:4490, Tianditu "c" levels from 1).' }),
   resampling: z.enum(RESAMPLINGS as [string, ...string[]], { error: `must be one of ${RESAMPLINGS.join(', ')}` }).default('nearest')
     .openapi({ description: 'Resampling: nearest (default), bilinear, or average (for downsampling).' }),
+  quality: z.coerce.number({ error: 'must be an integer from 1 to 100' }).int({ error: 'must be an integer from 1 to 100' })
+    .min(1, { error: 'must be an integer from 1 to 100' }).max(100, { error: 'must be an integer from 1 to 100' }).optional()
+    .openapi({ type: 'integer', description: 'Quality 1–100 of lossy images: rgb as .webp (default 75) or .jpg (default 85). Singleband and compute WebP are lossless.', example: 80 }),
 };
 
 export const SinglebandQuery = z.object({
   stretch_range: stretchRange('Stretch range [min, max] as JSON: numbers, "pN" percentiles of the dataset, or null for its min / max. Default: [min, max].').optional(),
-  colormap: z.enum(['explicit', ...names], { error: colormapError(true) }).optional()
+  colormap: colormap(true).optional()
     .openapi({ description: 'Colormap (default greyscale), or "explicit" with explicit_color_map. See /colormap for legends.' }),
+  algorithm: z.string().min(1, { error: `must name an algorithm: ${Object.keys(ALGORITHMS).join(', ')}` }).optional()
+    .openapi({ type: 'string', enum: Object.keys(ALGORITHMS), description: 'Terrain algorithm on the DEM band (TiTiler\'s convention): hillshade (grey 1–255), slope (degrees, stretched over [0,90] by default), terrainrgb or terrarium (heights encoded for MapLibre 3D terrain; .png or .webp).' }),
+  algorithm_params: json('{"azimuth":315,"altitude":45}', 'an object').pipe(z.record(z.string(), z.unknown(), { error: 'must be a JSON object like {"azimuth": 315, "altitude": 45}' })).optional()
+    .openapi({ type: 'string', description: `The algorithm's parameters as JSON. ${Object.entries(ALGORITHMS).map(([name, a]) => `${name}: ${Object.keys(a.params).join(', ') || 'none'}`).join('; ')}.`, example: '{"azimuth":315,"altitude":45,"z_factor":2}' }),
   explicit_color_map: json('{"1":[255,0,0]}', 'an object').pipe(z.record(z.string(), z.union([z.array(z.number()), z.string()]), { error: 'must map values to colours, e.g. {"1": [255, 0, 0], "2": "#00ff00"}' }))
     .optional().openapi({ type: 'string', description: 'With colormap=explicit: value → colour as JSON ([r,g,b], [r,g,b,a] or "#rrggbb"); unlisted values are transparent.', example: '{"1":[255,0,0],"2":"#00ff00"}' }),
   ...tileOptions,
@@ -89,8 +110,8 @@ export const ComputeQuery = z.object({
   expression: z.string({ error: 'is required, e.g. (v1 - v2) / (v1 + v2)' }).min(1, { error: 'is required, e.g. (v1 - v2) / (v1 + v2)' })
     .max(MAX_EXPRESSION_LENGTH, { error: (i) => `is ${String((i.input as string).length)} characters long; the limit is ${MAX_EXPRESSION_LENGTH}` })
     .openapi({ description: 'Band math over v1…vN: + - * / ** (and ^), comparisons, where(), sqrt, log, abs, min, max… Parsed, never evaluated as code.', example: '(v1 - v2) / (v1 + v2)' }),
-  stretch_range: numericRange('Stretch range [min, max] of the expression\'s values (required).'),
-  colormap: z.enum(names, { error: colormapError(false) }).optional().openapi({ description: 'Colormap (default greyscale).' }),
+  stretch_range: numericRange('Stretch range [min, max] of the expression\'s values (required).', 'the [min, max] of the expression\'s values that the colours span, e.g. [-1,1]'),
+  colormap: colormap(false).optional().openapi({ description: 'Colormap (default greyscale).' }),
   ...operands,
   ...tileOptions,
 });
@@ -102,9 +123,11 @@ export const ZoomOverrides = z.object({
 });
 
 export const ColormapQuery = z.object({
-  stretch_range: numericRange('Minimum and maximum value of the colormap as JSON (as for /singleband).'),
-  colormap: z.enum(names, { error: colormapError(false) }).optional().openapi({ description: 'Colormap name (default greyscale).' }),
-  num_values: z.coerce.number({ error: 'must be an integer' }).int().min(1).max(MAX_LEGEND_VALUES).default(255)
+  stretch_range: numericRange('Minimum and maximum value of the colormap as JSON (as for /singleband).', 'the [min, max] values the legend spans, e.g. [0,100]'),
+  colormap: colormap(false).optional().openapi({ description: 'Colormap name, any case (default greyscale).' }),
+  num_values: z.coerce.number({ error: 'must be an integer' }).int({ error: 'must be an integer' })
+    .min(1, { error: (i) => `is ${String(i.input)}; it must be between 1 and ${MAX_LEGEND_VALUES}` })
+    .max(MAX_LEGEND_VALUES, { error: (i) => `is ${String(i.input)}; it must be between 1 and ${MAX_LEGEND_VALUES}` }).default(255)
     .openapi({ description: `Number of values to return (1–${MAX_LEGEND_VALUES}).` }),
 });
 

@@ -5,7 +5,7 @@
  */
 import type { DatasetRecord } from '../catalog/index.ts';
 import type { TileInput } from '../pipeline/index.ts';
-import type { TileStyle } from '../render/index.ts';
+import { compileCompute, prepareAlgorithm, RenderInputError, type AlgorithmRequest, type TileStyle } from '../render/index.ts';
 import type { TmsId } from '../grids/index.ts';
 import type { Resampling } from '../warp/index.ts';
 import { type ApiContext, type RequestStats, stretchStats } from './context.ts';
@@ -23,6 +23,10 @@ export interface FamilyOptions {
   /** [width, height] asked with tile_size, before an @2x suffix doubles it. */
   tileSize?: [number, number];
   style: TileStyle;
+  /** singleband only: hillshade, slope, terrainrgb, terrarium (checked by the pipeline before any I/O). */
+  algorithm?: AlgorithmRequest;
+  /** Lossy quality for rgb .webp / .jpg. */
+  quality?: number;
   /** Last-key values of the datasets after the path's keys: none for singleband, r/g/b, or v1…vN. */
   lastKeys: string[];
 }
@@ -33,7 +37,10 @@ export function familyOptions(family: Family, query: URLSearchParams): FamilyOpt
     if (q.colormap === 'explicit' && !q.explicit_color_map) throw badRequest('explicit_color_map: is required with colormap=explicit');
     if (q.explicit_color_map && q.colormap !== 'explicit') throw badRequest('explicit_color_map: can only be given with colormap=explicit');
     const colormap = q.colormap === 'explicit' ? q.explicit_color_map! : (q.colormap ?? null);
-    return { family, ...common(q), style: { kind: 'singleband', stretch: q.stretch_range ?? null, colormap }, lastKeys: [] };
+    if (q.algorithm_params && !q.algorithm) throw badRequest('algorithm_params: can only be given with algorithm=…');
+    const algorithm = q.algorithm ? { name: q.algorithm, params: q.algorithm_params } : undefined;
+    if (algorithm) prepareAlgorithm(algorithm);
+    return { family, ...common(q), algorithm, style: { kind: 'singleband', stretch: q.stretch_range ?? null, colormap }, lastKeys: [] };
   }
   if (family === 'rgb') {
     const q = parseQuery(RgbQuery, query);
@@ -48,11 +55,12 @@ export function familyOptions(family: Family, query: URLSearchParams): FamilyOpt
     operands.push(v);
   }
   if (operands.length === 0) throw badRequest('v1: at least one operand is required (the last key value of a dataset)');
+  checkExpression(q.expression, operands.length);
   return { family, ...common(q), style: { kind: 'compute', expression: q.expression, stretch: q.stretch_range, colormap: q.colormap ?? null }, lastKeys: operands };
 }
 
-function common(q: { tms: TmsId; resampling: string; tile_size?: [number, number] }): Pick<FamilyOptions, 'tms' | 'resampling' | 'tileSize'> {
-  return { tms: q.tms, resampling: q.resampling as Resampling, tileSize: q.tile_size };
+function common(q: { tms: TmsId; resampling: string; tile_size?: [number, number]; quality?: number }): Pick<FamilyOptions, 'tms' | 'resampling' | 'tileSize' | 'quality'> {
+  return { tms: q.tms, resampling: q.resampling as Resampling, tileSize: q.tile_size, quality: q.quality };
 }
 
 /** The square output size in pixels, refused above the server's cap. */
@@ -94,4 +102,17 @@ export async function resolveInputs(ctx: ApiContext, options: FamilyOptions, pat
       return inputs;
     },
   };
+}
+
+/**
+ * The expression compiled once before any I/O, so a syntax error is a 400 at once; an unescaped `+`
+ * reaches us as a space (form encoding), so a syntax error with a space in it gets that hint.
+ */
+function checkExpression(expression: string, operands: number): void {
+  try {
+    compileCompute(expression, operands);
+  } catch (e) {
+    if (!(e instanceof RenderInputError) || !/\S\s+\S/.test(expression.trim())) throw e;
+    throw new RenderInputError('expression', `${e.message.replace(/^expression: /, '')} — a "+" in a URL query means a space: write it as %2B (e.g. v1%2Bv2)`);
+  }
 }

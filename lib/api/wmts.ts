@@ -15,6 +15,7 @@ import { badRequest } from './errors.ts';
 import { document } from './openapi.ts';
 import { xmlResponse, type ApiContextOf, type ApiEnv } from './respond.ts';
 import { datasetFilters } from './routes-metadata.ts';
+import { checkParameterNames } from './parameter-names.ts';
 import { parseQuery, SinglebandQuery, WmtsQuery, ZoomOverrides } from './schemas.ts';
 import { encodeKeys, passThrough, unionBounds, withAccess, zoomRange } from './tilejson.ts';
 import { familyOptions, resolveInputs, type Family } from './tile-request.ts';
@@ -109,6 +110,7 @@ export function registerWmts(app: OpenAPIHono<ApiEnv>): void {
     const specs = await api.keys(stats);
     const q = parseQuery(WmtsQuery, new URLSearchParams([...c.var.query].filter(([k]) => own.includes(k))));
     const names = new Set(specs.map((k) => k.name));
+    checkParameterNames(c.var.query, names);
     const where = datasetFilters(new URLSearchParams([...c.var.query].filter(([k]) => names.has(k))));
     // the rest styles every layer, and is checked as singleband parameters are
     const style = new URLSearchParams([...c.var.query].filter(([k]) => !names.has(k) && !own.includes(k)));

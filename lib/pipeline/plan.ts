@@ -22,6 +22,8 @@ export interface TileSpec {
   /** Width and height in pixels. */
   size: number;
   resampling: Resampling;
+  /** Pixels read around the tile on every side for kernel algorithms (default 0); the plan is then size + 2·buffer square. */
+  buffer?: number;
 }
 
 /** An input band of the style: which dataset (an index into the headers planned) and which band of it. */
@@ -65,7 +67,7 @@ export function planTile(tile: TileSpec, headers: readonly CogHeader[], inputs: 
   const sourceOf = new Map<number, number>();
   for (const [dataset, bands] of bandsOf) {
     const header = headers[dataset];
-    const warp = planTileWarp(header, tms, tile.z, tile.x, tile.y, { tileSize: tile.size, resampling: tile.resampling });
+    const warp = planTileWarp(header, tms, tile.z, tile.x, tile.y, { tileSize: tile.size, resampling: tile.resampling, buffer: tile.buffer });
     if (!warp) continue;
     const read = planWindow(header, warp.level, warp.window, bands);
     sourceOf.set(dataset, sources.length);

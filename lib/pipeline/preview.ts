@@ -8,7 +8,7 @@
  */
 import { InputError } from '../errors/index.ts';
 import { readWindow } from '../raster/index.ts';
-import { prepareStyle, type Band, type ImageFormat, type StyleInput, type TileStyle } from '../render/index.ts';
+import { loadWebpEncoder, prepareStyle, type Band, type ImageFormat, type StyleInput, type TileStyle } from '../render/index.ts';
 import type { RenderedTile, TileInput } from './request.ts';
 
 export const DEFAULT_PREVIEW_SIZE = 512;
@@ -19,6 +19,7 @@ export interface PreviewRequest {
   inputs: TileInput[];
   style: TileStyle;
   format?: ImageFormat;
+  quality?: number;
   /** Exact [width, height]; otherwise the first input's aspect ratio with the longer side `longSide`. */
   size?: [number, number];
   longSide?: number;
@@ -28,7 +29,8 @@ export async function renderPreview(req: PreviewRequest): Promise<RenderedTile> 
   const full = req.inputs[0].dataset.header.levels[0].image;
   const [width, height] = req.size ?? fit(full.width, full.height, req.longSide ?? DEFAULT_PREVIEW_SIZE);
   if (width < 1 || height < 1) throw new InputError('tile_size: must be positive');
-  const render = prepareStyle(req.style, { width, height, format: req.format ?? 'png', stats: req.inputs.map((i) => i.stats) });
+  const render = prepareStyle(req.style, { width, height, format: req.format ?? 'png', quality: req.quality, stats: req.inputs.map((i) => i.stats) });
+  if (req.format === 'webp') await loadWebpEncoder();
   const sampled = await Promise.all(req.inputs.map((input) => sample(input, width, height)));
   return { ...render(sampled), empty: false };
 }

@@ -5,7 +5,7 @@
  */
 import type { TmsId } from '../grids/index.ts';
 import type { BlockLoader, ReadBudget } from '../raster/index.ts';
-import type { ImageFormat, RenderedImage, TileStyle } from '../render/index.ts';
+import type { AlgorithmRequest, ImageFormat, RenderedImage, TileStyle } from '../render/index.ts';
 import type { StretchMetadata } from '../render/index.ts';
 import type { Source } from '../source/index.ts';
 import type { CogHeader } from '../tiff/index.ts';
@@ -39,9 +39,13 @@ export interface TileRequest {
   tileSize?: number;
   resampling?: Resampling;
   format?: ImageFormat;
+  /** 1–100 for lossy output (rgb .jpg / .webp). */
+  quality?: number;
   /** singleband: one input; rgb: three (r, g, b); compute: v1…vN in order. */
   inputs: TileInput[];
   style: TileStyle;
+  /** A render/algorithms step between the band and the image (singleband only): hillshade, slope, terrainrgb, terrarium. */
+  algorithm?: AlgorithmRequest;
   signal?: AbortSignal;
 }
 

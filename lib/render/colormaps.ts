@@ -1,4 +1,5 @@
 import { inflateSync } from 'node:zlib';
+import { nearest } from '../util/index.ts';
 import { COLORMAP_DATA, COLORMAP_NAMES, COLORMAP_SAMPLES } from './colormap-data.ts';
 import { fillRamp, RAMPS } from './colormap-ramps.ts';
 import { RenderInputError } from './errors.ts';
@@ -100,27 +101,8 @@ const POPULAR = ['viridis', 'plasma', 'inferno', 'magma', 'cividis', 'greys', 'r
 
 function unknownMessage(name: string): string {
   const wanted = name.toLowerCase();
-  let best = '', bestDistance = Infinity;
-  for (const candidate of ALL_NAMES) {
-    const d = editDistance(wanted, candidate);
-    if (d < bestDistance) {
-      best = candidate;
-      bestDistance = d;
-    }
-  }
+  const { name: best, distance: bestDistance } = nearest(wanted, ALL_NAMES);
   const guess = bestDistance <= Math.max(2, wanted.length / 3) ? ` Did you mean "${best}"?` : '';
   return `unknown colormap "${name}".${guess} Valid names include ${POPULAR.join(', ')} ` +
     `(${ALL_NAMES.length} in all, each also reversed as NAME_r; case-insensitive), or "explicit" with an explicit_color_map.`;
-}
-
-function editDistance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const row = [i];
-    for (let j = 1; j <= b.length; j++) {
-      row[j] = Math.min(prev[j] + 1, row[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    prev = row;
-  }
-  return prev[b.length];
 }

@@ -1,6 +1,7 @@
 import { RenderInputError } from './errors.ts';
 import { encodeJpeg } from './jpeg.ts';
 import { encodeRgbaPng, type PngEncodeOptions } from './png.ts';
+import { encodeWebp } from './webp.ts';
 import { stretchToIndices, type Band } from './stretch.ts';
 
 export type Range = readonly [number, number];
@@ -15,8 +16,10 @@ export interface RgbRender {
   height: number;
   /** Resolved [lo, hi] per channel, in r, g, b order. */
   ranges: readonly [Range, Range, Range];
-  /** 'png' (default): RGBA, invalid pixels alpha 0. 'jpeg': invalid pixels black. */
-  format?: 'png' | 'jpeg';
+  /** 'png' (default): RGBA, invalid pixels alpha 0. 'webp': lossy with alpha. 'jpeg': invalid pixels black. */
+  format?: 'png' | 'jpeg' | 'webp';
+  /** For jpeg (default 85) and webp (default 75): 1–100. */
+  quality?: number;
   jpegQuality?: number;
   png?: PngEncodeOptions;
 }
@@ -50,5 +53,6 @@ export function renderRgb(r: RgbRender): Uint8Array {
       rgba[o + 3] = 255;
     }
   }
-  return r.format === 'jpeg' ? encodeJpeg(rgba, width, height, r.jpegQuality) : encodeRgbaPng(rgba, width, height, r.png);
+  if (r.format === 'webp') return encodeWebp(rgba, width, height, { lossless: false, quality: r.quality });
+  return r.format === 'jpeg' ? encodeJpeg(rgba, width, height, r.quality ?? r.jpegQuality) : encodeRgbaPng(rgba, width, height, r.png);
 }

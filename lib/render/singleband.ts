@@ -22,16 +22,21 @@ export interface SinglebandRender {
  * it does not list). Valid data are stretched onto 1..255, so they never land on index 0.
  */
 export function renderSingleband(r: SinglebandRender): Uint8Array {
+  const { indices, palette } = singlebandPalette(r);
+  return encodePalettePng(indices, r.width, r.height, palette, r.png);
+}
+
+/** The palette indices and palette renderSingleband encodes (for other formats than PNG). */
+export function singlebandPalette(r: Omit<SinglebandRender, 'png'>): { indices: Uint8Array; palette: Uint8Array } {
   const { width, height } = r;
   if (r.band.length !== width * height) throw new RangeError(`band has ${r.band.length} samples for ${width}×${height}`);
   const cmap = r.colormap;
   if (cmap !== undefined && cmap !== null && typeof cmap !== 'string') {
     const explicit = isExplicitColormap(cmap) ? cmap : parseExplicitColormap(cmap);
-    return encodePalettePng(labelExplicit(r.band, r.mask, explicit), width, height, explicit.palette, r.png);
+    return { indices: labelExplicit(r.band, r.mask, explicit), palette: explicit.palette };
   }
   // Resolved before the pixel loop so an unknown name fails without wasted work.
   const palette = cmap ? colormapPalette(cmap) : greyscalePalette();
   if (!r.stretch) throw new TypeError('renderSingleband needs resolved stretch bounds');
-  const indices = stretchToIndices(r.band, r.mask, r.stretch[0], r.stretch[1]);
-  return encodePalettePng(indices, width, height, palette, r.png);
+  return { indices: stretchToIndices(r.band, r.mask, r.stretch[0], r.stretch[1]), palette };
 }

@@ -2,3 +2,4 @@
 export { ByteLru } from './lru.ts';
 export type { RuntimePackage } from './runtime-package.ts';
 export { MALLOC_ENV } from './malloc.ts';
+export { editDistance, nearest } from './edit-distance.ts';

@@ -47,13 +47,15 @@ program
   .description('render one map tile straight from a raster, no catalog or server (for scripts and debugging)')
   .argument('<location>', 'a local path, http(s):// URL, or s3:// oss:// cos:// location')
   .argument('<z/x/y>', 'tile address, e.g. 12/3372/1552')
-  .requiredOption('-o, --output <file>', 'output file: .png, or .jpg for rgb')
+  .requiredOption('-o, --output <file>', 'output file: .png or .webp, or .jpg for rgb')
   .option('--band <n>', 'band to render (1-based)', '1')
   .option('--colormap <name>', 'a matplotlib colormap (viridis, terrain, RdYlGn_r, …); greyscale when omitted')
   .option('--stretch-range <lo,hi>', 'numbers, pN percentiles or null for min/max, e.g. 0,3000 or p2,p98 (default: min,max)')
   .option('--rgb <r,g,b>', 'an RGB composite of these bands (1-based), e.g. 3,2,1')
   .option('--rgb-ranges <r;g;b>', 'per-channel ranges, e.g. "0,3000;0,3000;0,3000"')
   .option('--expression <expr>', 'band math over v1…vN (band N of the file), e.g. "(v4-v3)/(v4+v3)"; give --stretch-range')
+  .option('--algorithm <name>', 'a terrain algorithm on the band: hillshade, slope, terrainrgb or terrarium')
+  .option('--algorithm-params <json>', 'its parameters as JSON, e.g. \'{"azimuth":315,"altitude":45,"z_factor":2}\'')
   .option('--tms <id>', 'tile grid: WebMercatorQuad, WGS1984Quad, GCJ02WebMercatorQuad or CGCS2000Quad', 'WebMercatorQuad')
   .option('--resampling <method>', 'nearest, bilinear or average', 'nearest')
   .option('--tile-size <px>', 'tile width and height', '256')
@@ -61,7 +63,8 @@ program
 Examples:
   taoguan tile dem.tif 12/3372/1552 -o tile.png --colormap terrain --stretch-range p2,p98
   taoguan tile s2.tif 13/6744/3104 -o rgb.jpg --rgb 3,2,1 --rgb-ranges "0,3000;0,3000;0,3000"
-  taoguan tile s2.tif 13/6744/3104 -o ndvi.png --expression "(v4-v3)/(v4+v3)" --stretch-range -1,1 --colormap RdYlGn`)
+  taoguan tile s2.tif 13/6744/3104 -o ndvi.png --expression "(v4-v3)/(v4+v3)" --stretch-range -1,1 --colormap RdYlGn
+  taoguan tile dem.tif 12/3372/1552 -o shade.webp --algorithm hillshade --algorithm-params '{"z_factor":2}'`)
   .action(lazy(() => import('./commands/tile.ts'), (m) => m.tileCommand));
 
 program

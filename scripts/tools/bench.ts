@@ -8,6 +8,7 @@ import { benchRender } from './bench/render.ts';
 import { benchServe } from './bench/serve.ts';
 import { benchSoak } from './bench/soak.ts';
 import { benchTiles } from './bench/tiles.ts';
+import { benchWebp } from './bench/webp.ts';
 
 /** `npm run bench`: a benchmark, not a test. Figures go to stdout, and as JSON with --json. */
 const results: Record<string, unknown> = {};
@@ -15,6 +16,7 @@ results.cogRead = await benchCogRead();
 // Before the tile bench, which holds the whole COG in memory: ingest's peak RSS is its own.
 results.ingest = await benchIngest();
 results.render = await benchRender();
+results.webp = await benchWebp();
 results.tiles = await benchTiles();
 console.log(`serve — taoguan serve (workers = cores) on loopback, autocannon with 4 connections`);
 results.serve = await benchServe();

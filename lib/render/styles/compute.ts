@@ -5,9 +5,9 @@
  */
 import { RenderInputError } from '../errors.ts';
 import { compileExpression, parseExpression, type CompiledExpression } from '../expression.ts';
-import { renderSingleband } from '../singleband.ts';
+import { singlebandPalette } from '../singleband.ts';
 import { resolveStretchRange, type StretchBound } from '../stretch.ts';
-import { png, type Style } from './style.ts';
+import { paletteImage, type Style } from './style.ts';
 
 export interface ComputeStyle {
   kind: 'compute';
@@ -17,8 +17,9 @@ export interface ComputeStyle {
 }
 
 export const compute: Style<ComputeStyle> = {
-  prepare(style, { width, height, format, stats }) {
-    if (format !== 'png') throw new RenderInputError('format', 'JPEG output is for rgb tiles; singleband and compute tiles need PNG transparency');
+  prepare(style, { width, height, format, quality, stats }) {
+    if (format === 'jpeg') throw new RenderInputError('format', 'JPEG output is for rgb tiles; singleband and compute tiles need transparency: .png or .webp');
+    if (quality !== undefined) throw new RenderInputError('quality', 'applies to lossy rgb tiles (.jpg, .webp); compute WebP is lossless');
     const program = compileCompute(style.expression, stats.length);
     return (inputs) => {
       const n = width * height;
@@ -27,7 +28,7 @@ export const compute: Style<ComputeStyle> = {
       const result = program(values, masks);
       const stretch = resolveStretchRange(style.stretch, { min: NaN, max: NaN, percentiles: [] });
       if (!stretch.every(Number.isFinite)) throw new RenderInputError('stretch_range', 'compute needs explicit numeric bounds, e.g. [-1, 1]');
-      return png(renderSingleband({ band: result.values, mask: result.mask, width, height, stretch, colormap: style.colormap }));
+      return paletteImage(singlebandPalette({ band: result.values, mask: result.mask, width, height, stretch, colormap: style.colormap }), width, height, format);
     };
   },
 };

@@ -12,6 +12,7 @@ import { singleband, type SinglebandStyle } from './singleband.ts';
 import type { PreparedStyle, Style, StyleFrame } from './style.ts';
 
 export type { ImageFormat, PreparedStyle, RenderedImage, StyleFrame, StyleInput } from './style.ts';
+export { emptyImage, encodeRgba } from './style.ts';
 export type { ComputeStyle, RgbStyle, SinglebandStyle };
 export { compileCompute, toFloat } from './compute.ts';
 

@@ -1,10 +1,14 @@
 import type { Band, StretchMetadata } from '../stretch.ts';
 
-export type ImageFormat = 'png' | 'jpeg';
+import { emptyPng, encodePalettePng, encodeRgbaPng } from '../png.ts';
+import { encodeWebp, paletteToRgba } from '../webp.ts';
+
+/** png and webp keep transparency; jpeg (rgb only) does not. WebP needs loadWebpEncoder() awaited first. */
+export type ImageFormat = 'png' | 'jpeg' | 'webp';
 
 export interface RenderedImage {
   bytes: Uint8Array;
-  contentType: 'image/png' | 'image/jpeg';
+  contentType: 'image/png' | 'image/jpeg' | 'image/webp';
 }
 
 /** One input's pixels: a band of any sample type and its mask (255 valid, 0 not), row-major. */
@@ -18,6 +22,8 @@ export interface StyleFrame {
   width: number;
   height: number;
   format: ImageFormat;
+  /** 1–100 for lossy output (rgb as .jpg or .webp); lossless formats refuse it. */
+  quality?: number;
   /** One entry per input, in the style's order (its length is the number of inputs). */
   stats: readonly (StretchMetadata | undefined)[];
 }
@@ -31,3 +37,30 @@ export interface Style<S> {
 }
 
 export const png = (bytes: Uint8Array): RenderedImage => ({ bytes, contentType: 'image/png' });
+export const webp = (bytes: Uint8Array): RenderedImage => ({ bytes, contentType: 'image/webp' });
+
+/** A palette image as a palette PNG, or as lossless WebP (transparency and every colour kept exactly). */
+export function paletteImage(image: { indices: Uint8Array; palette: Uint8Array }, width: number, height: number, format: ImageFormat): RenderedImage {
+  if (format === 'webp') return webp(encodeWebp(paletteToRgba(image.indices, image.palette), width, height, { lossless: true }));
+  return png(encodePalettePng(image.indices, width, height, image.palette));
+}
+
+/** Exact colours (terrain encodings): an RGBA PNG, or lossless WebP. */
+export function encodeRgba(rgba: Uint8Array, width: number, height: number, format: ImageFormat): RenderedImage {
+  if (format === 'webp') return webp(encodeWebp(rgba, width, height, { lossless: true }));
+  if (format !== 'png') throw new RangeError(`exact colours need png or webp, not ${format}`);
+  return png(encodeRgbaPng(rgba, width, height));
+}
+
+const emptyWebps = new Map<string, Uint8Array>();
+/** A fully transparent tile in the format asked for. */
+export function emptyImage(width: number, height: number, format: ImageFormat): RenderedImage {
+  if (format !== 'webp') return png(emptyPng(width, height));
+  const key = `${width}x${height}`;
+  let bytes = emptyWebps.get(key);
+  if (!bytes) {
+    bytes = encodeWebp(new Uint8Array(width * height * 4), width, height, { lossless: true });
+    if (emptyWebps.size < 16) emptyWebps.set(key, bytes);
+  }
+  return webp(bytes);
+}

@@ -20,6 +20,8 @@ interface TileCliOptions {
   tms: string;
   resampling: string;
   tileSize: string;
+  algorithm?: string;
+  algorithmParams?: string;
 }
 
 /** `[0, 3000]`, `["p2","p98"]`, `p2,p98`, `null,3000` → two bounds. */
@@ -29,6 +31,18 @@ export function parseRange(text: string | undefined, what = 'stretch range'): [S
   const parts = body.split(',').map((p) => p.trim().replace(/^"|"$/g, ''));
   if (parts.length !== 2) throw new Error(`${what} "${text}": expected two bounds like 0,3000 or p2,p98`);
   return parts.map((p) => (p === 'null' || p === '' ? null : /^p\d+$/.test(p) ? p : Number(p))) as [StretchBound, StretchBound];
+}
+
+function algorithmParams(text: string | undefined): Record<string, unknown> | undefined {
+  if (text === undefined) return undefined;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new Error(`--algorithm-params "${text}": not JSON; expected an object like '{"azimuth":315}'`);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error(`--algorithm-params "${text}": expected a JSON object like '{"azimuth":315}'`);
+  return parsed as Record<string, unknown>;
 }
 
 export async function tileCommand(location: string, zxy: string, opts: TileCliOptions): Promise<void> {
@@ -59,9 +73,10 @@ export async function tileCommand(location: string, zxy: string, opts: TileCliOp
     // No catalog here: statistics for null / pN bounds come from an overview of ~1024 px, as ingest computes them.
     for (const input of inputs) input.stats = await computeStats(header, source, { band: input.band, etag: info.etag });
   }
-  const format = opts.output.endsWith('.jpg') || opts.output.endsWith('.jpeg') ? 'jpeg' : 'png';
+  const format = opts.output.endsWith('.jpg') || opts.output.endsWith('.jpeg') ? 'jpeg' : opts.output.endsWith('.webp') ? 'webp' : 'png';
   const tile = await renderTile({
     tms: opts.tms as TmsId, z, x, y, tileSize: Number(opts.tileSize), resampling: opts.resampling as Resampling, format, inputs, style,
+    algorithm: opts.algorithm ? { name: opts.algorithm, params: algorithmParams(opts.algorithmParams) } : undefined,
   });
   await writeFile(opts.output, tile.bytes);
   console.log(`${opts.output}: ${tile.bytes.length} bytes${tile.empty ? ' (transparent: the tile does not touch the raster)' : ''}`);

@@ -12,7 +12,7 @@ import { stretchToIndices } from '../../../lib/render/index.ts';
  * palettises ≤256 colours and tries five filters for truecolour). A benchmark, not a test.
  */
 
-function msPer(fn: () => unknown, batchMs = 60): number {
+export function msPer(fn: () => unknown, batchMs = 60): number {
   fn();
   let best = Infinity;
   for (let batch = 0; batch < 5; batch++) {
