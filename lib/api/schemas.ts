@@ -7,6 +7,7 @@ import { z } from '@hono/zod-openapi';
 import { MAX_LIMIT } from '../catalog/index.ts';
 import { colormapNames } from '../render/index.ts';
 import { MAX_LEGEND_VALUES } from '../render/index.ts';
+import { PIXEL_SELECTIONS } from '../pipeline/index.ts';
 import { RESAMPLINGS } from '../warp/index.ts';
 import { badRequest } from './errors.ts';
 
@@ -56,6 +57,10 @@ const tileOptions = {
     .openapi({ description: 'Tile matrix set: WebMercatorQuad (XYZ, default), WGS1984Quad (EPSG:4326, 2×1 tiles at z0) or GCJ02WebMercatorQuad (aligns with AMap / Tencent basemaps).' }),
   resampling: z.enum(RESAMPLINGS as [string, ...string[]], { error: `must be one of ${RESAMPLINGS.join(', ')}` }).default('nearest')
     .openapi({ description: 'Resampling: nearest (default), bilinear, or average (for downsampling).' }),
+  pixel_selection: z.enum(PIXEL_SELECTIONS, { error: `must be one of ${PIXEL_SELECTIONS.join(', ')}` }).optional()
+    .openapi({ description: 'Mosaics only (a key given as *, prefix* or [a,b]): how the datasets under a pixel combine — first (default; stops reading once the tile is full), highest, lowest, mean, median, stdev, count.' }),
+  sort: z.string().regex(/^-?[A-Za-z][A-Za-z0-9_]{0,63}$/, { error: 'must be a key name, or -KEY for descending' }).optional()
+    .openapi({ description: 'Mosaics only: the order datasets are taken in, by one key (sort=date) or descending (sort=-date). Default: keys ascending.', example: '-date' }),
 };
 
 export const SinglebandQuery = z.object({
@@ -129,6 +134,7 @@ export const MetadataBody = z.object({
 });
 
 export const PointQuery = z.object({
+  sort: tileOptions.sort,
   lng: z.coerce.number({ error: 'must be a longitude in degrees' }).min(-180).max(180).openapi({ description: 'WGS84 longitude.', example: 117.1 }),
   lat: z.coerce.number({ error: 'must be a latitude in degrees' }).min(-90).max(90).openapi({ description: 'WGS84 latitude.', example: 31.8 }),
 });
