@@ -30,7 +30,7 @@ export interface MosaicInput {
 export interface MosaicRequest extends Omit<TileRequest, 'inputs'> {
   inputs: MosaicInput[];
   pixelSelection?: PixelSelection;
-  /** Members read at once (first reads in chunks of this many, then looks whether the tile is full). Default 4. */
+  /** Most members `first` reads at once before it looks whether the tile is full (it starts with one). Default 4. */
   concurrency?: number;
 }
 
@@ -93,13 +93,17 @@ class SourceReader {
 
 type Ref = { source: number; band: number };
 
-/** rio-tiler's FirstMethod with exit_when_filled: chunks of `chunk` members read at once, in order. */
+/**
+ * rio-tiler's FirstMethod with exit_when_filled. The first member is read alone (a tile inside the
+ * top scene, the common case, reads nothing else), then chunks of 2, 4… up to `chunk` at once:
+ * a round trip more only where the first scene leaves gaps.
+ */
 async function firstValid(members: Ref[], reader: SourceReader, n: number, chunk: number): Promise<StyleInput> {
   let out: Band | undefined;
   const mask = new Uint8Array(n);
   let filled = 0;
-  for (let i = 0; i < members.length && filled < n; i += chunk) {
-    const batch = members.slice(i, i + chunk).map((r) => reader.band(r, true));
+  for (let i = 0, size = 1; i < members.length && filled < n; i += size, size = Math.min(chunk, size * 2)) {
+    const batch = members.slice(i, i + size).map((r) => reader.band(r, true));
     // a read left behind once the tile is full must not fail the process as an unhandled rejection
     for (const pending of batch) pending.catch(() => undefined);
     for (const pending of batch) {
