@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createApi, toNodeHandler, type Api, type ApiOptions, type RequestLog } from '../lib/api/index.ts';
 import { CachedCatalog } from '../lib/catalog/cache.ts';
-import type { Catalog, DatasetRecord, DatasetSummary, KeySpec, ListQuery, Lookup } from '../lib/catalog/catalog.ts';
+import type { Catalog, DatasetRecord, DatasetSummary, KeySpec, ListQuery, Lookup, SelectQuery } from '../lib/catalog/catalog.ts';
 import { openCatalog } from '../lib/catalog/open.ts';
 import { ingestObject } from '../lib/ingest/index.ts';
 import { fixturePath } from './helpers.ts';
@@ -82,6 +82,8 @@ export class SpyCatalog implements Catalog {
   list(query?: ListQuery): Promise<DatasetSummary[]> { this.queries++; return this.inner.list(query); }
   count(where?: ListQuery['where']) { this.queries++; return this.inner.count(where); }
   info() { return this.inner.info(); }
+  get select() { const s = this.inner.select; return s && ((q: SelectQuery) => { this.queries++; return s.call(this.inner, q); }); }
+  get members() { const m = this.inner.members; return m && ((w?: SelectQuery['where']) => { this.queries++; return m.call(this.inner, w); }); }
   migrate() { return this.inner.migrate(); }
   close() { return this.inner.close(); }
 }

@@ -6,7 +6,7 @@
  */
 import { CachedCatalog } from '../catalog/index.ts';
 import { ByteLru } from '../util/index.ts';
-import { validateKeys, validateKeyValues, type Catalog, type DatasetRecord, type DatasetSummary, type KeySpec, type ListQuery } from '../catalog/index.ts';
+import { catalogMembers, selectDatasets, validateKeys, validateKeyValues, type Catalog, type DatasetBounds, type DatasetRecord, type DatasetSummary, type KeySpec, type ListQuery, type SelectQuery } from '../catalog/index.ts';
 import { BlockCache, type BlockCacheStats } from '../raster/index.ts';
 import { ReadBudget, type ReadLimits } from '../raster/index.ts';
 import type { StretchMetadata } from '../render/index.ts';
@@ -58,6 +58,8 @@ export interface ApiConfig {
   blockCacheBytes: number;
   /** Per-request caps on source bytes and decoded pixels (default DEFAULT_READ_LIMITS). */
   readLimits?: ReadLimits;
+  /** Datasets one mosaic tile may combine; more is a 422 (mosaic.ts). */
+  maxMosaicSources: number;
   /** Renders at once, and the queue behind them (admission.ts). */
   admission: AdmissionLimits;
 }
@@ -142,6 +144,16 @@ export class ApiContext {
     const pending = ask();
     stats.catalog += this.#cached ? this.#cached.stats.queries - before : 1;
     return pending;
+  }
+
+  /** A mosaic's datasets under a box: one indexed query cold, none warm (CachedCatalog.select). */
+  select(query: SelectQuery, stats: RequestStats): Promise<DatasetRecord[]> {
+    return this.#counted(stats, () => selectDatasets(this.catalog, query));
+  }
+
+  /** Keys and bounds of a mosaic's every member (the cached index when there is one). */
+  members(where: SelectQuery['where'], stats: RequestStats): Promise<DatasetBounds[]> {
+    return this.#counted(stats, () => catalogMembers(this.catalog, where));
   }
 
   list(query: ListQuery, stats: RequestStats): Promise<DatasetSummary[]> {

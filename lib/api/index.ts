@@ -23,6 +23,7 @@ import { ApiError, describeError, errorResponse, toApiError } from './errors.ts'
 import { registerHealth } from './health.ts';
 import { MethodIndex } from './methods.ts';
 import { checkParameterNames } from './parameter-names.ts';
+import { DEFAULT_MAX_MOSAIC_SOURCES } from './mosaic.ts';
 import { registerOpenApi } from './openapi.ts';
 import { registerPoint } from './point.ts';
 import { redactSecrets } from './redact.ts';
@@ -78,6 +79,8 @@ export interface ApiOptions {
   maxQueue?: number;
   /** Longest wait for a render slot, in ms; then 503 with Retry-After. Default 5000. */
   maxWaitMs?: number;
+  /** Datasets one mosaic tile (a key given as *, prefix* or [a,b]) may combine; more is a 422 naming this cap. Default 64. */
+  maxMosaicSources?: number;
   /** Called once per request with its log line. */
   logger?: (line: RequestLog) => void;
   /** API keys and/or a URL signing secret; without either, every route is public. See auth.ts. */
@@ -105,6 +108,7 @@ export function createApi(options: ApiOptions): Api {
     // a shared cache would hand a protected tile to anyone: private unless the deployment says otherwise
     cacheControl: options.cacheControl ?? `${access.enabled ? 'private' : 'public'}, max-age=3600`,
     maxTileSize: Math.min(options.maxTileSize ?? 1024, MAX_TILE_SIZE),
+    maxMosaicSources: options.maxMosaicSources ?? DEFAULT_MAX_MOSAIC_SOURCES,
     tileCacheBytes: options.tileCacheBytes ?? 16 * 1024 * 1024,
     blockCacheBytes: options.blockCacheBytes ?? 24 * 1024 * 1024,
     admission: limitsFor(machineMemoryMb(), { maxInFlight: options.maxInFlight, maxQueue: options.maxQueue, maxWaitMs: options.maxWaitMs }),

@@ -71,14 +71,19 @@ export function registerMetadataRoutes(app: OpenAPIHono<ApiEnv>): void {
     for (const name of filters.keys()) {
       if (!specs.some((k) => k.name === name)) throw badRequest(`${name.length > 64 ? `${name.slice(0, 64)}…` : name}: not a key of this catalog (keys: ${specs.map((k) => k.name).join(', ')}), nor limit or page`);
     }
-    const rows = await api.list({ where: datasetFilters(filters), limit, page }, stats);
+    // a prefix (date=2024-06-*, or *) is a mosaic's filter: its members, paged in memory from the cached index
+    const prefixes = [...filters].filter(([, v]) => v.endsWith('*'));
+    const where = { ...datasetFilters(filters), ...Object.fromEntries(prefixes.map(([k, v]) => [k, { prefix: v.slice(0, -1) }])) };
+    const rows = prefixes.length
+      ? (await api.members(where, stats)).slice(page * limit, (page + 1) * limit)
+      : await api.list({ where: where as NonNullable<ListQuery['where']>, limit, page }, stats);
     const datasets = rows.map((r) => Object.fromEntries(specs.map((k, i) => [k.name, r.keys[i]])));
     return jsonResponse(c, { page, limit, datasets });
   });
   document(app, {
     method: 'get', path: '/datasets', tags: ['catalog'], query: DatasetsQuery,
     summary: 'Datasets matching key filters',
-    description: 'Filter by any key: {key}=value, or {key}=[a,b] for any of several values. Without filters, every dataset (paged).',
+    description: 'Filter by any key: {key}=value, {key}=[a,b] for any of several values, or {key}=2024-06-* for values starting so (the members of a mosaic). Without filters, every dataset (paged).',
     ok: { type: 'application/json', description: '{"page": 0, "limit": 100, "datasets": [{key: value, …}]}' }, errors: [400], reads: 'catalog',
   });
 

@@ -8,12 +8,14 @@
  * No header is ever read from the object: it comes with the catalog record.
  */
 import type { OpenAPIHono } from '@hono/zod-openapi';
+import type { DatasetRecord } from '../catalog/index.ts';
 import { z } from '@hono/zod-openapi';
-import { renderTile } from '../pipeline/index.ts';
+import { renderMosaic, renderTile } from '../pipeline/index.ts';
 import { matrixSize, MAX_ZOOM, tileMatrixSet, type TileMatrixSet } from '../grids/index.ts';
 import type { ApiContext } from './context.ts';
 import { badRequest } from './errors.ts';
 import { Etag } from './etag.ts';
+import { isMosaic, resolveMosaic, tileBox } from './mosaic.ts';
 import { document } from './openapi.ts';
 import { parseFamilyPath, type PathTarget } from './paths.ts';
 import { DEFAULT_PREVIEW_SIZE, renderPreview } from '../pipeline/index.ts';
@@ -73,16 +75,30 @@ async function image(c: ApiContextOf, api: ApiContext, family: Family, keys: str
     size = options.tileSize ? Math.max(...options.tileSize) : DEFAULT_PREVIEW_SIZE;
     if (size > api.config.maxTileSize) throw badRequest(`tile_size: ${size} px is above this server's limit of ${api.config.maxTileSize} px`);
   }
-  const resolved = await resolveInputs(api, options, keys, c.var.stats);
+  const mosaic = isMosaic(keys);
+  if (!mosaic && (options.pixelSelection || options.sort)) throw badRequest(`${options.sort ? 'sort' : 'pixel_selection'}: applies to mosaics only (a key written as *, a prefix such as 2024-06-*, or a list [a,b])`);
+  if (mosaic && options.algorithm) throw badRequest('algorithm: applies to one dataset\'s tiles, not to mosaics (yet); name one dataset, or draw the mosaic without it');
+  if (mosaic && target.kind !== 'tile') throw badRequest('preview: a mosaic has no preview image; draw its tiles (its TileJSON gives the bounds)');
+  let records: readonly DatasetRecord[];
+  let draw: () => Promise<CachedTile>;
+  if (mosaic && target.kind === 'tile') {
+    const resolved = await resolveMosaic(api, options, keys, tileBox(tms, target.z, target.x, target.y), c.var.stats);
+    records = resolved.records;
+    draw = () => renderMosaic({ tms: options.tms, z: target.z, x: target.x, y: target.y, tileSize: size, resampling: options.resampling, format: target.format, quality: options.quality, inputs: resolved.inputs, style: options.style, pixelSelection: options.pixelSelection });
+  } else {
+    const resolved = await resolveInputs(api, options, keys, c.var.stats);
+    records = resolved.records;
+    draw = () => (target.kind === 'tile'
+      ? renderTile({ tms: options.tms, z: target.z, x: target.x, y: target.y, tileSize: size, resampling: options.resampling, format: target.format, quality: options.quality, inputs: resolved.inputs, style: options.style, algorithm: options.algorithm })
+      : renderPreview({ inputs: resolved.inputs, style: options.style, format: target.format, quality: options.quality, size: options.tileSize, longSide: size }));
+  }
   const cacheControl = api.config.cacheControl;
-  const etag = Etag.forRender(resolved.records, Etag.normalise(c.var.path, c.var.query));
+  const etag = Etag.forRender(records, Etag.normalise(c.var.path, c.var.query));
   const unchanged = notModified(c, etag, cacheControl);
   if (unchanged) return unchanged;
   // inside the tile cache's single flight: equal concurrent requests wait on one render slot, not one each
-  const render = (): Promise<CachedTile> => api.admission.run(() => target.kind === 'tile'
-    ? renderTile({ tms: options.tms, z: target.z, x: target.x, y: target.y, tileSize: size, resampling: options.resampling, format: target.format, quality: options.quality, inputs: resolved.inputs, style: options.style, algorithm: options.algorithm })
-    : renderPreview({ inputs: resolved.inputs, style: options.style, format: target.format, quality: options.quality, size: options.tileSize, longSide: size }));
-  const { tile, outcome } = await api.forgettingChanged(resolved.records, () => api.tiles.get(etag, render));
+  const render = (): Promise<CachedTile> => api.admission.run(draw);
+  const { tile, outcome } = await api.forgettingChanged(records, () => api.tiles.get(etag, render));
   c.var.stats.tile = outcome;
   return imageResponse(tile.bytes, tile.contentType, etag, cacheControl);
 }

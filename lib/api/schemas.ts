@@ -8,6 +8,7 @@ import { MAX_LIMIT } from '../catalog/index.ts';
 import { nearest } from '../util/index.ts';
 import { ALGORITHMS, colormapNames } from '../render/index.ts';
 import { MAX_LEGEND_VALUES } from '../render/index.ts';
+import { PIXEL_SELECTIONS } from '../pipeline/index.ts';
 import { RESAMPLINGS } from '../warp/index.ts';
 import { badRequest } from './errors.ts';
 
@@ -73,6 +74,10 @@ const tileOptions = {
   quality: z.coerce.number({ error: 'must be an integer from 1 to 100' }).int({ error: 'must be an integer from 1 to 100' })
     .min(1, { error: 'must be an integer from 1 to 100' }).max(100, { error: 'must be an integer from 1 to 100' }).optional()
     .openapi({ type: 'integer', description: 'Quality 1–100 of lossy images: rgb as .webp (default 75) or .jpg (default 85). Singleband and compute WebP are lossless.', example: 80 }),
+  pixel_selection: z.enum(PIXEL_SELECTIONS, { error: `must be one of ${PIXEL_SELECTIONS.join(', ')}` }).optional()
+    .openapi({ description: 'Mosaics only (a key given as *, prefix* or [a,b]): how the datasets under a pixel combine — first (default; stops reading once the tile is full), highest, lowest, mean, median, stdev, count.' }),
+  sort: z.string().regex(/^-?[A-Za-z][A-Za-z0-9_]{0,63}$/, { error: 'must be a key name, or -KEY for descending' }).optional()
+    .openapi({ description: 'Mosaics only: the order datasets are taken in, by one key (sort=date) or descending (sort=-date). Default: keys ascending.', example: '-date' }),
 };
 
 export const SinglebandQuery = z.object({
@@ -152,6 +157,7 @@ export const MetadataBody = z.object({
 });
 
 export const PointQuery = z.object({
+  sort: tileOptions.sort,
   lng: z.coerce.number({ error: 'must be a longitude in degrees' }).min(-180).max(180).openapi({ description: 'WGS84 longitude.', example: 117.1 }),
   lat: z.coerce.number({ error: 'must be a latitude in degrees' }).min(-90).max(90).openapi({ description: 'WGS84 latitude.', example: 31.8 }),
 });

@@ -4,7 +4,7 @@
  * TileJSON and WMTS, so every route of a family takes exactly the same parameters.
  */
 import type { DatasetRecord } from '../catalog/index.ts';
-import type { TileInput } from '../pipeline/index.ts';
+import type { PixelSelection, TileInput } from '../pipeline/index.ts';
 import { compileCompute, prepareAlgorithm, RenderInputError, type AlgorithmRequest, type TileStyle } from '../render/index.ts';
 import type { TmsId } from '../grids/index.ts';
 import type { Resampling } from '../warp/index.ts';
@@ -29,6 +29,9 @@ export interface FamilyOptions {
   quality?: number;
   /** Last-key values of the datasets after the path's keys: none for singleband, r/g/b, or v1…vN. */
   lastKeys: string[];
+  /** Mosaics: how datasets combine, and the key they are taken in order of. */
+  pixelSelection?: PixelSelection;
+  sort?: string;
 }
 
 export function familyOptions(family: Family, query: URLSearchParams): FamilyOptions {
@@ -59,8 +62,8 @@ export function familyOptions(family: Family, query: URLSearchParams): FamilyOpt
   return { family, ...common(q), style: { kind: 'compute', expression: q.expression, stretch: q.stretch_range, colormap: q.colormap ?? null }, lastKeys: operands };
 }
 
-function common(q: { tms: TmsId; resampling: string; tile_size?: [number, number]; quality?: number }): Pick<FamilyOptions, 'tms' | 'resampling' | 'tileSize' | 'quality'> {
-  return { tms: q.tms, resampling: q.resampling as Resampling, tileSize: q.tile_size, quality: q.quality };
+function common(q: { tms: TmsId; resampling: string; tile_size?: [number, number]; quality?: number; pixel_selection?: PixelSelection; sort?: string }): Pick<FamilyOptions, 'tms' | 'resampling' | 'tileSize' | 'quality' | 'pixelSelection' | 'sort'> {
+  return { tms: q.tms, resampling: q.resampling as Resampling, tileSize: q.tile_size, quality: q.quality, pixelSelection: q.pixel_selection, sort: q.sort };
 }
 
 /** The square output size in pixels, refused above the server's cap. */

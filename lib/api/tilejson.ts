@@ -10,7 +10,9 @@ import { MAX_ZOOM, tileMatrixSet, WEB_MERCATOR_HALF, type TmsId } from '../grids
 import type { ApiContextOf } from './respond.ts';
 import { jsonResponse } from './respond.ts';
 import { parseQuery, ZoomOverrides } from './schemas.ts';
-import { familyOptions, resolveInputs, type Family } from './tile-request.ts';
+import { describeMosaic, isMosaic } from './mosaic.ts';
+import { familyOptions, resolveInputs, type Family, type FamilyOptions } from './tile-request.ts';
+import type { ApiContext, RequestStats } from './context.ts';
 
 /** Metres of Web Mercator x per degree of longitude (2π · 6378137 / 360). */
 const MERCATOR_M_PER_DEGREE = (2 * WEB_MERCATOR_HALF) / 360;
@@ -66,17 +68,26 @@ export function withAccess(c: ApiContextOf, path: string, query: string): string
   return `?${q.toString()}`;
 }
 
+/**
+ * What a document says of a tile route: a record to take the zoom range from and the bounds. A
+ * mosaic's bounds are the union of every member's (from the catalog's index, no header loaded).
+ */
+export async function layerOf(api: ApiContext, options: FamilyOptions, keys: string[], stats: RequestStats): Promise<{ first: DatasetRecord; bounds: [number, number, number, number] }> {
+  if (isMosaic(keys)) return describeMosaic(api, options, keys, stats);
+  const { records } = await resolveInputs(api, options, keys, stats);
+  return { first: records[0], bounds: unionBounds(records) };
+}
+
 export const encodeKeys = (keys: readonly string[]): string => keys.map(encodeURIComponent).join('/');
 
 export async function tileJson(c: ApiContextOf, family: Family, keys: string[]): Promise<Response> {
   const api = c.var.api;
   const options = familyOptions(family, c.var.query);
   const zooms = parseQuery(ZoomOverrides, c.var.query);
-  const { records } = await resolveInputs(api, options, keys, c.var.stats);
-  const computed = zoomRange(records[0], options.tms);
+  const { first, bounds } = await layerOf(api, options, keys, c.var.stats);
+  const computed = zoomRange(first, options.tms);
   const maxzoom = zooms.maxzoom ?? computed.maxzoom;
   const minzoom = Math.min(maxzoom, zooms.minzoom ?? computed.minzoom);
-  const bounds = unionBounds(records);
   const prefix = keys.length ? `${encodeKeys(keys)}/` : '';
   const path = `/${family}/${prefix}{z}/{x}/{y}.png`;
   const url = `${api.publicBase(c.req.url, c.req.header('x-forwarded-prefix'))}${path}${withAccess(c, path, passThrough(c.var.query))}`;

@@ -17,8 +17,8 @@ import { xmlResponse, type ApiContextOf, type ApiEnv } from './respond.ts';
 import { datasetFilters } from './routes-metadata.ts';
 import { checkParameterNames } from './parameter-names.ts';
 import { parseQuery, SinglebandQuery, WmtsQuery, ZoomOverrides } from './schemas.ts';
-import { encodeKeys, passThrough, unionBounds, withAccess, zoomRange } from './tilejson.ts';
-import { familyOptions, resolveInputs, type Family } from './tile-request.ts';
+import { encodeKeys, layerOf, passThrough, unionBounds, withAccess, zoomRange } from './tilejson.ts';
+import { familyOptions, type Family } from './tile-request.ts';
 
 interface Layer {
   id: string;
@@ -90,16 +90,16 @@ export async function familyCapabilities(c: ApiContextOf, family: Family, keys: 
   const api = c.var.api;
   const options = familyOptions(family, c.var.query);
   const zooms = parseQuery(ZoomOverrides, c.var.query);
-  const { records } = await resolveInputs(api, options, keys, c.var.stats);
+  const { first, bounds } = await layerOf(api, options, keys, c.var.stats);
   const base = api.publicBase(c.req.url, c.req.header('x-forwarded-prefix'));
-  const layer = toLayer([...keys, ...options.lastKeys].join('/'), records, options.tms, template(c, base, family, keys, passThrough(c.var.query)), zooms);
+  const layer = toLayer([...keys, ...options.lastKeys].join('/'), [first], options.tms, template(c, base, family, keys, passThrough(c.var.query)), zooms, bounds);
   return xmlResponse(c, capabilitiesXml([layer], options.tms, base, selfUrl(c, base)));
 }
 
-function toLayer(id: string, records: DatasetRecord[], tms: TmsId, tpl: string, zooms: { minzoom?: number; maxzoom?: number }): Layer {
+function toLayer(id: string, records: DatasetRecord[], tms: TmsId, tpl: string, zooms: { minzoom?: number; maxzoom?: number }, bounds = unionBounds(records)): Layer {
   const z = zoomRange(records[0], tms);
   const maxzoom = zooms.maxzoom ?? z.maxzoom;
-  return { id, bounds: unionBounds(records), minzoom: Math.min(maxzoom, zooms.minzoom ?? z.minzoom), maxzoom, template: tpl };
+  return { id, bounds, minzoom: Math.min(maxzoom, zooms.minzoom ?? z.minzoom), maxzoom, template: tpl };
 }
 
 /** Catalog-wide capabilities: a singleband layer for each dataset matching the key filters. */

@@ -16,8 +16,9 @@
 import { ByteLru } from '../util/index.ts';
 import { validateKeyValues } from './catalog.ts';
 import { isUnavailable, Outage } from './outage.ts';
+import { filterKey, filterMembers, listMembers, selectByMembers } from './select.ts';
 import type {
-  Catalog, CatalogInfo, DatasetRecord, DatasetSummary, KeySpec, ListQuery, Lookup, PutResult,
+  Catalog, CatalogInfo, DatasetBounds, DatasetRecord, DatasetSummary, KeySpec, ListQuery, Lookup, PutResult, SelectQuery,
 } from './catalog.ts';
 
 export interface CacheOptions {
@@ -55,6 +56,9 @@ interface Entry {
   expires: number;
 }
 
+/** Mosaic filters whose index is kept at once (an index of 10,000 datasets is about 1 MB). */
+const MAX_INDEXES = 32;
+
 /** Values cannot hold control characters, so NUL joins them without ambiguity. */
 const cacheKey = (keys: string[]) => keys.join('\u0000');
 
@@ -73,6 +77,8 @@ export class CachedCatalog implements Catalog {
   #specs?: KeySpec[];
   /** Cold lookups in flight, by cacheKey: concurrent ones of one dataset share one store query. */
   #lookups = new Map<string, Promise<Lookup>>();
+  /** Mosaic indexes: each filter's members (keys and bounds), by filterKey, oldest first. */
+  #indexes = new Map<string, { members: Promise<DatasetBounds[]>; expires: number }>();
   /** Bumped by every write, so a get that started before a write does not cache what it read. */
   #generation = 0;
   #stats = { hits: 0, negativeHits: 0, misses: 0, queries: 0 };
@@ -211,9 +217,59 @@ export class CachedCatalog implements Catalog {
     this.#misses.delete(key);
   }
 
+  /**
+   * A mosaic filter's members, from memory once asked (ttlMs, like records; any write through this
+   * cache forgets every index). Stores without a members query cost one get per dataset the first time.
+   */
+  members(where?: SelectQuery['where']): Promise<DatasetBounds[]> {
+    const key = filterKey(where);
+    const now = Date.now();
+    const cached = this.#indexes.get(key);
+    if (cached && cached.expires > now) return cached.members;
+    const generation = this.#generation;
+    const members = this.inner.members ? this.#ask(() => this.inner.members!(where)) : listMembers(this, where);
+    this.#indexes.delete(key);
+    this.#indexes.set(key, { members, expires: now + this.ttlMs });
+    if (this.#indexes.size > MAX_INDEXES) this.#indexes.delete(this.#indexes.keys().next().value!);
+    members.then((m) => {
+      if (generation !== this.#generation) this.#indexes.delete(key);
+      return m;
+    }, () => {
+      if (this.#indexes.get(key)?.members === members) this.#indexes.delete(key);
+    });
+    return members;
+  }
+
+  /**
+   * A mosaic tile's datasets. Warm (the filter's index in memory and its records cached): no store
+   * query. Otherwise one: the store's indexed select (or the fallback), whose records are kept; the
+   * filter's index is then loaded in the background, so the next tiles of the mosaic need none.
+   */
+  async select(query: SelectQuery): Promise<DatasetRecord[]> {
+    const index = this.#indexes.get(filterKey(query.where));
+    if (index && index.expires > Date.now()) {
+      const hits = filterMembers(await index.members, query.bbox, query.limit);
+      const now = Date.now();
+      const records = hits.map((h) => this.#entries.get(cacheKey(h.keys))).filter((e) => e && e.expires > now).map((e) => e!.record);
+      if (records.length === hits.length) {
+        this.#stats.hits += records.length;
+        return records;
+      }
+    }
+    const generation = this.#generation;
+    const records = this.inner.select
+      ? await this.#ask(() => this.inner.select!(query))
+      : await selectByMembers(this, query);
+    if (generation === this.#generation) for (const r of records) this.#remember(cacheKey(r.keys), r);
+    // after this request's query, not inside it: the index is for the tiles that follow
+    if (!index) void this.members(query.where).catch(() => undefined);
+    return records;
+  }
+
   /** Forget one dataset (its object changed under us), or everything. */
   invalidate(keys?: string[]): void {
     this.#generation++;
+    this.#indexes.clear();
     if (!keys) {
       this.#entries.clear();
       this.#misses.clear();

@@ -9,7 +9,8 @@ import { TaoguanError, type ErrorKind } from '../errors/index.ts';
 import type { CogHeader } from '../tiff/index.ts';
 
 /** Bump when the stored layout changes; stores refuse other versions until `taoguan catalog migrate`. */
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
+// 2: each dataset's WGS84 bounds in columns of their own (SQL stores), indexed for mosaic selection
 
 export interface KeySpec {
   name: string;
@@ -62,6 +63,29 @@ export interface ListQuery {
   page?: number;
 }
 
+/** WGS84 [west, south, east, north]. */
+export type Bounds = [number, number, number, number];
+
+/**
+ * A key filter of a mosaic: one value, any of a list, or every value starting with `prefix`
+ * (the API's `2024-06-*`; `{ prefix: '' }` is any value, the API's `*`).
+ */
+export type KeyFilter = string | string[] | { prefix: string };
+
+export interface SelectQuery {
+  where?: Record<string, KeyFilter>;
+  /** Only datasets whose bounds intersect this WGS84 box. */
+  bbox?: Bounds;
+  /** At most this many, keys ascending (a caller asks cap + 1 to learn a cap is passed). */
+  limit?: number;
+}
+
+/** A dataset as a mosaic index holds it: keys and WGS84 bounds. */
+export interface DatasetBounds {
+  keys: string[];
+  bounds: Bounds;
+}
+
 export interface CatalogInfo {
   uri: string;
   schemaVersion: number;
@@ -104,6 +128,16 @@ export interface Catalog {
   list(query?: ListQuery): Promise<DatasetSummary[]>;
   count(where?: ListQuery['where']): Promise<number>;
   info(): Promise<CatalogInfo>;
+  /**
+   * Optional (selectDatasets falls back to list + get + bounds in memory): the datasets matching
+   * `where` whose bounds intersect `bbox`, keys ascending, in ONE indexed store query.
+   */
+  select?(query: SelectQuery): Promise<DatasetRecord[]>;
+  /**
+   * Optional (catalogMembers falls back to list + get): keys and bounds of every dataset matching
+   * `where`, keys ascending, in one query that loads no header: what a mosaic's in-memory index holds.
+   */
+  members?(where?: SelectQuery['where']): Promise<DatasetBounds[]>;
   /** Bring an older schema up to SCHEMA_VERSION; returns the versions it went from and to. */
   migrate(): Promise<{ from: number; to: number }>;
   close(): Promise<void>;

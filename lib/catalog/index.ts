@@ -11,3 +11,4 @@ export type { SqliteOptions } from './stores/sqlite.ts';
 export { MAX_LIMIT } from './records.ts';
 export { answerCatalogCalls, PrimaryCatalog, IPC_MARGIN_MS } from './ipc.ts';
 export { CATALOG_STORES, STORE_URIS, storeFor, type CatalogStore } from './stores/index.ts';
+export { catalogMembers, compareKeys, filterKey, filterMembers, intersects, matchesKeys, planFilters, selectDatasets } from './select.ts';

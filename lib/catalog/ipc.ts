@@ -9,10 +9,12 @@
  */
 import type { Worker } from 'node:cluster';
 import {
-  CatalogError, type Catalog, type CatalogInfo, type DatasetRecord, type DatasetSummary, type KeySpec, type ListQuery, type PutResult,
+  CatalogError, type Catalog, type CatalogInfo, type DatasetBounds, type DatasetRecord, type DatasetSummary, type KeySpec, type ListQuery, type PutResult,
+  type SelectQuery,
 } from './catalog.ts';
+import { catalogMembers, selectDatasets } from './select.ts';
 
-const READS = ['keys', 'get', 'lookup', 'list', 'count', 'info'] as const;
+const READS = ['keys', 'get', 'lookup', 'list', 'count', 'info', 'select', 'members'] as const;
 type Read = (typeof READS)[number];
 
 interface Call { catalogCall: { id: number; method: Read; args: unknown[] } }
@@ -26,7 +28,10 @@ export function answerCatalogCalls(worker: Worker, catalog: Catalog): void {
   worker.on('message', (m: Partial<Call>) => {
     const call = m.catalogCall;
     if (!call || !READS.includes(call.method)) return;
-    const run = (catalog[call.method] as (...a: unknown[]) => Promise<unknown>).apply(catalog, call.args);
+    // a store without its own mosaic queries answers them through the fallbacks, on the primary
+    const run = call.method === 'select' ? selectDatasets(catalog, call.args[0] as SelectQuery)
+      : call.method === 'members' ? catalogMembers(catalog, call.args[0] as SelectQuery['where'])
+        : (catalog[call.method] as (...a: unknown[]) => Promise<unknown>).apply(catalog, call.args);
     run.then(
       (value) => worker.isConnected() && worker.send({ catalogReply: { id: call.id, value } } satisfies Reply),
       (e: Error) => worker.isConnected() && worker.send({
@@ -89,6 +94,8 @@ export class PrimaryCatalog implements Catalog {
   list(query?: ListQuery): Promise<DatasetSummary[]> { return this.#call('list', query); }
   count(where?: ListQuery['where']): Promise<number> { return this.#call('count', where); }
   info(): Promise<CatalogInfo> { return this.#call('info'); }
+  select(query: SelectQuery): Promise<DatasetRecord[]> { return this.#call('select', query); }
+  members(where?: SelectQuery['where']): Promise<DatasetBounds[]> { return this.#call('members', where); }
 
   #readOnly(): never {
     throw new CatalogError('serve workers read the catalog only; write with `taoguan ingest` / `taoguan catalog`');

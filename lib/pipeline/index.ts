@@ -7,3 +7,4 @@ export { planTile, type InputRef, type SourcePlan, type TilePlan, type TileSpec 
 export { DEFAULT_PREVIEW_SIZE, renderPreview, type PreviewRequest } from './preview.ts';
 export type { RenderedTile, TileDataset, TileInput, TileRequest } from './request.ts';
 export { renderTile } from './tile.ts';
+export { PIXEL_SELECTIONS, renderMosaic, type MosaicInput, type MosaicRequest, type PixelSelection, type RenderedMosaic } from './mosaic.ts';

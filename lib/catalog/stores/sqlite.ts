@@ -20,8 +20,10 @@ import sqlite3 from 'node-sqlite3-wasm';
 import type { Database, SQLiteValue, Statement } from 'node-sqlite3-wasm';
 import {
   CatalogError, KEY_NAME, SCHEMA_VERSION, validateKeys, validateKeyValues,
-  type Catalog, type CatalogInfo, type DatasetRecord, type DatasetSummary, type KeySpec, type ListQuery, type Lookup, type PutResult,
+  type Catalog, type CatalogInfo, type DatasetBounds, type DatasetRecord, type DatasetSummary, type KeySpec, type ListQuery, type Lookup, type PutResult,
+  type SelectQuery,
 } from '../catalog.ts';
+import { planFilters, type FilterPlan } from '../select.ts';
 import { datasetId, fromStored, planList, sameObject, SchemaErrors, toStored, validateKeySpecs, validateRecord, type StoredFields } from '../records.ts';
 
 export interface SqliteOptions {
@@ -55,7 +57,19 @@ export function parseSqliteUri(uri: string): { path: string; readOnly: boolean }
  */
 const MIGRATIONS: Record<number, (db: Database) => void> = {
   0: () => {},
+  // 1 → 2: bounds columns for mosaic selection, filled from each record's metadata
+  1: (db) => {
+    const have = new Set(db.all("SELECT name FROM pragma_table_info('taoguan_datasets')").map((r) => String(r.name)));
+    for (const c of BOUNDS) if (!have.has(c)) db.exec(`ALTER TABLE taoguan_datasets ADD COLUMN ${c} REAL`);
+    db.exec(`UPDATE taoguan_datasets SET ${BOUNDS.map((c, i) => `${c} = json_extract(metadata, '$.bounds[${i}]')`).join(', ')}`);
+    db.exec(BOUNDS_INDEXES);
+  },
 };
+
+/** WGS84 west, south, east, north. SQLite here has no R*Tree module, so two indexes on ranges. */
+const BOUNDS = ['bounds_w', 'bounds_s', 'bounds_e', 'bounds_n'];
+const BOUNDS_INDEXES = `CREATE INDEX IF NOT EXISTS taoguan_datasets_bounds_x ON taoguan_datasets (bounds_w, bounds_e);
+  CREATE INDEX IF NOT EXISTS taoguan_datasets_bounds_y ON taoguan_datasets (bounds_s, bounds_n);`;
 
 const DATA_COLUMNS = 'location, etag, size, last_modified, metadata, header';
 
@@ -90,8 +104,10 @@ export class SqliteCatalog implements Catalog {
       db.exec(`CREATE TABLE taoguan_schema (version INTEGER NOT NULL);
         CREATE TABLE taoguan_keys (position INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, description TEXT);
         CREATE TABLE taoguan_datasets (id TEXT PRIMARY KEY, ${cols}, location TEXT NOT NULL, etag TEXT,
-          size INTEGER NOT NULL, last_modified TEXT, metadata TEXT NOT NULL, header TEXT NOT NULL, updated_at TEXT NOT NULL);
-        CREATE UNIQUE INDEX taoguan_datasets_keys ON taoguan_datasets (${keys.map((k) => column(k.name)).join(', ')});`);
+          size INTEGER NOT NULL, last_modified TEXT, metadata TEXT NOT NULL, header TEXT NOT NULL, updated_at TEXT NOT NULL,
+          ${BOUNDS.map((c) => `${c} REAL`).join(', ')});
+        CREATE UNIQUE INDEX taoguan_datasets_keys ON taoguan_datasets (${keys.map((k) => column(k.name)).join(', ')});
+        ${BOUNDS_INDEXES}`);
       // the unique index serves filters on the first key and the listing order; the others get their own
       for (const k of keys.slice(1)) db.exec(`CREATE INDEX "taoguan_datasets_${k.name}" ON taoguan_datasets (${column(k.name)})`);
       db.run('INSERT INTO taoguan_schema (version) VALUES (?)', SCHEMA_VERSION);
@@ -114,13 +130,13 @@ export class SqliteCatalog implements Catalog {
     return this.#transaction(db, () => {
       const stored = db.get('SELECT location, etag, size FROM taoguan_datasets WHERE id = ?', id) as Pick<StoredFields, 'location' | 'etag' | 'size'> | null;
       if (stored && sameObject(stored, next)) return 'unchanged';
-      const values = [next.location, next.etag, next.size, next.lastModified, next.metadata, next.header, new Date().toISOString()];
+      const values = [next.location, next.etag, next.size, next.lastModified, next.metadata, next.header, new Date().toISOString(), ...record.metadata.bounds];
       if (stored) {
-        db.run('UPDATE taoguan_datasets SET location = ?, etag = ?, size = ?, last_modified = ?, metadata = ?, header = ?, updated_at = ? WHERE id = ?', [...values, id]);
+        db.run(`UPDATE taoguan_datasets SET location = ?, etag = ?, size = ?, last_modified = ?, metadata = ?, header = ?, updated_at = ?, ${BOUNDS.map((c) => `${c} = ?`).join(', ')} WHERE id = ?`, [...values, id]);
         return 'updated';
       }
       const keyCols = specs.map((k) => column(k.name)).join(', ');
-      db.run(`INSERT INTO taoguan_datasets (id, ${keyCols}, ${DATA_COLUMNS}, updated_at) VALUES (${placeholders(2 + specs.length + 6)})`, [id, ...record.keys, ...values]);
+      db.run(`INSERT INTO taoguan_datasets (id, ${keyCols}, ${DATA_COLUMNS}, updated_at, ${BOUNDS.join(', ')}) VALUES (${placeholders(1 + specs.length + 11)})`, [id, ...record.keys, ...values]);
       return 'inserted';
     });
   }
@@ -154,6 +170,29 @@ export class SqliteCatalog implements Catalog {
     const rows = this.#run(() => this.#db!.all(
       `SELECT ${keyCols}, location FROM taoguan_datasets${sql} ORDER BY ${keyCols} LIMIT ? OFFSET ?`, [...params, plan.limit, plan.offset]));
     return rows.map((r) => ({ keys: specs.map((k) => String(r[`k_${k.name}`])), location: String(r.location) }));
+  }
+
+  /** One query on the bounds indexes (and the key indexes for the filters), headers included. */
+  async select(query: SelectQuery): Promise<DatasetRecord[]> {
+    const specs = this.#ready();
+    const plan = planFilters(specs, query.where);
+    if (plan.empty) return [];
+    const { sql, params } = selectWhere(specs, plan, query.bbox);
+    const keyCols = specs.map((k) => column(k.name)).join(', ');
+    const limit = query.limit === undefined ? '' : ` LIMIT ${Math.max(0, Math.floor(query.limit))}`;
+    const rows = this.#run(() => this.#statement(`SELECT ${keyCols}, ${DATA_COLUMNS} FROM taoguan_datasets${sql} ORDER BY ${keyCols}${limit}`).all(params));
+    return rows.map((r) => fromStored(specs.map((k) => String(r[`k_${k.name}`])), storedOf(r as Record<string, SQLiteValue>)));
+  }
+
+  /** Keys and bounds only: no metadata or header is read or parsed. */
+  async members(where?: SelectQuery['where']): Promise<DatasetBounds[]> {
+    const specs = this.#ready();
+    const plan = planFilters(specs, where);
+    if (plan.empty) return [];
+    const { sql, params } = selectWhere(specs, plan);
+    const keyCols = specs.map((k) => column(k.name)).join(', ');
+    const rows = this.#run(() => this.#statement(`SELECT ${keyCols}, ${BOUNDS.join(', ')} FROM taoguan_datasets${sql} ORDER BY ${keyCols}`).all(params));
+    return rows.map((r) => ({ keys: specs.map((k) => String(r[`k_${k.name}`])), bounds: BOUNDS.map((c) => Number(r[c])) as DatasetBounds['bounds'] }));
   }
 
   async count(where?: ListQuery['where']): Promise<number> {
@@ -294,6 +333,27 @@ function whereClause(specs: KeySpec[], filters: { position: number; values: stri
   if (filters.length === 0) return { sql: '', params: [] };
   const terms = filters.map((f) => `${column(specs[f.position].name)} IN (${placeholders(f.values.length)})`);
   return { sql: ` WHERE ${terms.join(' AND ')}`, params: filters.flatMap((f) => f.values) };
+}
+
+/** Past every valid character, so `col >= p AND col < p || MAX` is a prefix match that uses the key's index. */
+const MAX_CHAR = '\u{10FFFF}';
+
+function selectWhere(specs: KeySpec[], plan: FilterPlan, bbox?: [number, number, number, number]): { sql: string; params: (string | number)[] } {
+  const terms: string[] = [];
+  const params: (string | number)[] = [];
+  for (const f of plan.exact) {
+    terms.push(`${column(specs[f.position].name)} IN (${placeholders(f.values.length)})`);
+    params.push(...f.values);
+  }
+  for (const f of plan.prefixes) {
+    terms.push(`${column(specs[f.position].name)} >= ? AND ${column(specs[f.position].name)} < ?`);
+    params.push(f.prefix, f.prefix + MAX_CHAR);
+  }
+  if (bbox) {
+    terms.push('bounds_w <= ? AND bounds_e >= ? AND bounds_s <= ? AND bounds_n >= ?');
+    params.push(bbox[2], bbox[0], bbox[3], bbox[1]);
+  }
+  return { sql: terms.length ? ` WHERE ${terms.join(' AND ')}` : '', params };
 }
 
 function storedOf(row: Record<string, SQLiteValue>): StoredFields {
