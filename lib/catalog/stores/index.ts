@@ -47,6 +47,11 @@ export const CATALOG_STORES: readonly CatalogStore[] = [
     packages: [{ spec: 'mysql2' }, { spec: 'mysql2/promise', sidecar: 'mysql2/promise.js' }],
   },
   {
+    scheme: 'postgres', uri: 'postgres://user:pass@host:5432/db',
+    matches: (uri) => scheme('postgres')(uri) || scheme('postgresql')(uri), load: () => import('./postgres.ts'),
+    packages: [{ spec: 'pg', sidecar: 'pg/index.js' }],
+  },
+  {
     scheme: 'tablestore', uri: 'tablestore://INSTANCE?endpoint=…',
     matches: scheme('tablestore'), load: () => import('./tablestore.ts'),
     packages: [{ spec: 'tablestore', sidecar: 'tablestore/index.js' }],
