@@ -56,6 +56,12 @@ export const CATALOG_STORES: readonly CatalogStore[] = [
     matches: scheme('tablestore'), load: () => import('./tablestore.ts'),
     packages: [{ spec: 'tablestore', sidecar: 'tablestore/index.js' }],
   },
+  {
+    // last: any other store's URI that happens to end .db is that store's
+    scheme: 'sqlite-remote', uri: 'https:// s3:// oss:// or cos:// …/catalog.sqlite (read-only, from `catalog publish`)',
+    matches: (uri) => /^(https?|s3|oss|cos):\/\/[^?#]+\.(sqlite3?|db)([?#].*)?$/i.test(uri), load: () => import('./remote-sqlite.ts'),
+    packages: [{ spec: 'wa-sqlite/dist/wa-sqlite-async.mjs', wasm: 'wa-sqlite-async.wasm' }],
+  },
 ];
 
 /** The store a URI names, or undefined. */

@@ -251,6 +251,17 @@ export class MysqlCatalog implements Catalog {
     return { from: version, to: SCHEMA_VERSION };
   }
 
+  /**
+   * Every dataset as of one moment (what `catalog publish` snapshots): one InnoDB statement reads one
+   * consistent snapshot, whatever is written meanwhile.
+   */
+  async *records(): AsyncIterable<DatasetRecord> {
+    const { keys } = await this.#open();
+    const names = keys.map((k) => q(k.name)).join(', ');
+    const [rows] = await this.#run<RowDataPacket[]>(`SELECT ${names}, ${DATA.join(', ')} FROM ${this.#data} ORDER BY ${names}`, [], 'query', Date.now() + Math.max(this.#queryTimeoutMs, 600_000));
+    for (const r of rows) yield recordOf(keys.map((k) => String(r[k.name])), r);
+  }
+
   async close(): Promise<void> {
     const entry = this.#entry;
     this.#entry = undefined;

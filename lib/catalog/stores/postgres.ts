@@ -244,6 +244,17 @@ export class PostgresCatalog implements Catalog {
     return { from: version, to: SCHEMA_VERSION };
   }
 
+  /**
+   * Every dataset as of one moment (what `catalog publish` snapshots): one statement sees one
+   * snapshot of the table, whatever is written meanwhile. Read whole, in key order.
+   */
+  async *records(): AsyncIterable<DatasetRecord> {
+    const { keys } = await this.#open();
+    const names = keys.map((k) => q(k.name));
+    const { rows } = await this.#run(`SELECT ${names.join(', ')}, ${DATA.join(', ')} FROM ${this.#data} ORDER BY ${names.join(', ')}`, [], Date.now() + Math.max(this.#queryTimeoutMs, 600_000));
+    for (const r of rows) yield recordOf(keys.map((k) => String(r[k.name])), r);
+  }
+
   async close(): Promise<void> {
     const entry = this.#entry;
     this.#entry = undefined;
