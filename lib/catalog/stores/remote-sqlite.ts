@@ -88,7 +88,9 @@ function wasmBinary(): Buffer {
   try {
     candidates.push(createRequire(import.meta.url).resolve('wa-sqlite/dist/wa-sqlite-async.wasm'));
   } catch { /* bundled: no node_modules */ }
-  candidates.push(join(dirname(process.argv[1] ?? '.'), 'wa-sqlite-async.wasm'), join(process.cwd(), 'wa-sqlite-async.wasm'));
+  // a function bundle (CommonJS) has __dirname, where the build copies the .wasm beside index.js
+  if (typeof __dirname === 'string') candidates.push(join(__dirname, 'wa-sqlite-async.wasm'));
+  candidates.push(join(dirname(process.argv[1] ?? '.'), 'wa-sqlite-async.wasm'));
   const found = candidates.find((p) => existsSync(p));
   if (!found) throw new CatalogError(`wa-sqlite-async.wasm not found (looked in ${candidates.join(', ')})`, 'unavailable');
   return readFileSync(found);
