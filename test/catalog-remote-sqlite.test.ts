@@ -164,12 +164,30 @@ describe('sqlite-remote over HTTP ranges', () => {
     await dropper.end();
   });
 
+  it('a file below the whole-file threshold is read whole by the second request; then every query is free', async () => {
+    const src = new SqliteCatalog(join(dir, 'small.db'));
+    await src.create(KEYS);
+    for (let i = 0; i < 100; i++) await src.put(sampleRecord(keysOf(i)));
+    await publishTo(src, '/small/catalog.sqlite');
+    const size = origin.objects.get('/small/catalog.sqlite')!.bytes.length;
+    assert.ok(size > 160 * 1024 && size < 1024 * 1024, `a file between the first read and the threshold: ${size}`);
+    origin.reset();
+    const c = new RemoteSqliteCatalog(`${origin.url}/small/catalog.sqlite`);
+    assert.ok((await c.lookup(keysOf(5))).record);
+    assert.equal(await c.count(), 100);
+    assert.equal((await c.list({ limit: 1000 })).length, 100);
+    assert.deepEqual(origin.requests.map((r) => r.range), [[0, 160 * 1024 - 1], [160 * 1024, size - 1]]);
+    await c.close();
+    await src.close();
+  });
+
   it('a replaced object is picked up: on a read that fails If-Match, on a miss, and after the refresh interval; no mixed versions', async () => {
     const src = new SqliteCatalog(join(dir, 'replace.db'));
     await src.create(KEYS);
     for (let i = 0; i < 100; i++) await src.put(sampleRecord(keysOf(i)));
     await publishTo(src, '/r/catalog.sqlite');
-    const c = new RemoteSqliteCatalog(`${origin.url}/r/catalog.sqlite?refresh=1`);
+    // whole=0: read by pages even though the file is small, so some pages are still unread when it is replaced
+    const c = new RemoteSqliteCatalog(`${origin.url}/r/catalog.sqlite?refresh=1&whole=0`);
     assert.ok((await c.lookup(keysOf(1))).record);
     // a new dataset and a moved one, published over the object
     await src.put(sampleRecord(['S9', '2025-01-01', 'NEW']));

@@ -1,4 +1,5 @@
 import { benchBundles } from './bench/bundles.ts';
+import { benchCatalogs } from './bench/catalogs.ts';
 import { benchCogRead } from './bench/cog-read.ts';
 import { benchFunctionMemory } from './bench/function-memory.ts';
 import { benchIngest } from './bench/ingest.ts';
@@ -14,6 +15,8 @@ const results: Record<string, unknown> = {};
 results.cogRead = await benchCogRead();
 // Before the tile bench, which holds the whole COG in memory: ingest's peak RSS is its own.
 results.ingest = await benchIngest();
+console.log('catalogs — a cold lookup in a published 10,000-dataset SQLite catalog by ranges vs downloaded whole; uncached lookups on SQLite, PostgreSQL, MySQL');
+results.catalogs = await benchCatalogs();
 results.render = await benchRender();
 results.tiles = await benchTiles();
 console.log(`serve — taoguan serve (workers = cores) on loopback, autocannon with 4 connections`);

@@ -8,9 +8,9 @@
  * not got. The first request reads the file's first `prefetch` bytes (default 160 KiB: in a file
  * from `catalog publish`, 32 KiB pages, that is the schema, the key and version tables and the
  * datasets table's root); a lookup then needs one leaf page more, because publish makes each row's
- * rowid the hash of its keys (see publish.ts). So a cold process's first tile reads ~192 KiB in 2
- * requests whatever the catalog's size. Measured against downloading the file whole
- * (scripts/tools/bench/remote-catalog.ts): see the README's "Catalogs" section for the figures.
+ * rowid the hash of its keys (see publish.ts). So a cold process's first tile reads 192 KiB in 2
+ * requests whatever the catalog's size: measured on a 10,000-dataset, 43 MB file, 40 ms on loopback
+ * where downloading it whole took 584 ms (scripts/tools/bench/catalogs.ts).
  *
  * The object's ETag is pinned: every page read asks for that ETag (If-Match), so one call never mixes
  * two versions. A replaced object is noticed when a read fails that check, when a lookup misses (a
@@ -18,7 +18,8 @@
  * new version is opened and the call runs again on it. Writes fail, naming the location.
  *
  * URI parameters (removed from the location before it is read): `refresh` (seconds between ETag
- * checks, default 60; 0 checks before every call), `prefetch` (bytes of the first read).
+ * checks, default 60; 0 checks before every call), `prefetch` (bytes of the first read), `whole`
+ * (a file up to this many bytes is read whole, default 1 MiB: the measured crossover).
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -41,23 +42,31 @@ export interface RemoteSqliteOptions {
   wrap?: (source: Source) => Source;
   refreshMs?: number;
   prefetchBytes?: number;
+  /** A file no larger than this is read whole by the second request (URI `?whole=`; default 1 MiB). */
+  wholeBelowBytes?: number;
   /** Pages kept in memory at most (bytes, default 64 MiB); the oldest go first. */
   maxCacheBytes?: number;
 }
 
 const DEFAULT_PREFETCH = 160 * 1024;
+/**
+ * Below this size the whole file costs no more time than the ranges a lookup needs, and later
+ * queries none: measured crossover 0.7 MB at 5 ms + 100 MB/s per response, 1.2 MB at 20 ms + 50 MB/s
+ * (scripts/tools/bench/catalogs.ts).
+ */
+const DEFAULT_WHOLE_BELOW = 1024 * 1024;
 /** A lookup that misses checks the ETag at most this often (a flood of unknown keys is not a flood of HEADs). */
 const MISS_CHECK_MS = 1000;
 const DATA_COLUMNS = 'location, etag, size, last_modified, metadata, header';
-const PARAMS = ['refresh', 'prefetch'];
+const PARAMS = ['refresh', 'prefetch', 'whole'];
 
 /** `https://h/c.sqlite?refresh=30` → the location to read and the parameters taoguan took from it. */
-export function parseRemoteUri(uri: string): { location: string; refreshMs?: number; prefetchBytes?: number } {
+export function parseRemoteUri(uri: string): { location: string; refreshMs?: number; prefetchBytes?: number; wholeBelowBytes?: number } {
   const q = uri.indexOf('?');
   if (q < 0) return { location: uri };
   const params = new URLSearchParams(uri.slice(q + 1));
   const kept = new URLSearchParams();
-  const out: { refreshMs?: number; prefetchBytes?: number } = {};
+  const out: { refreshMs?: number; prefetchBytes?: number; wholeBelowBytes?: number } = {};
   for (const [name, value] of params) {
     if (!PARAMS.includes(name)) {
       // a signed URL's own parameters stay; an object store's key has no query
@@ -66,6 +75,7 @@ export function parseRemoteUri(uri: string): { location: string; refreshMs?: num
     }
     if (!/^\d{1,9}$/.test(value)) throw new CatalogError(`${redactUri(uri)}: ${name}=${JSON.stringify(value)} must be a whole number`);
     if (name === 'refresh') out.refreshMs = Number(value) * 1000;
+    else if (name === 'whole') out.wholeBelowBytes = Number(value);
     else out.prefetchBytes = Number(value);
   }
   const rest = kept.toString();
@@ -197,7 +207,7 @@ export class RemoteFile {
   constructor(readonly source: Source, readonly maxCacheBytes: number) {}
 
   /** The first read: `prefetch` bytes from 0, which also tell size, ETag and page size. */
-  async open(prefetch: number): Promise<void> {
+  async open(prefetch: number, wholeBelow: number): Promise<void> {
     const { bytes, info } = await this.source.read(0, prefetch);
     this.#count(bytes.length);
     this.size = info.size;
@@ -209,6 +219,8 @@ export class RemoteFile {
     const p = header.readUInt16BE(16);
     this.pageSize = p === 1 ? 65536 : p;
     this.#keep(0, bytes);
+    // a small file is read whole at once: then no query costs another request
+    if (bytes.length < this.size && this.size <= wholeBelow) await this.read(bytes.length, this.size - bytes.length);
   }
 
   async read(offset: number, length: number): Promise<Uint8Array> {
@@ -270,6 +282,7 @@ export class RemoteSqliteCatalog implements Catalog {
   readonly location: string;
   readonly refreshMs: number;
   readonly prefetchBytes: number;
+  readonly wholeBelowBytes: number;
   readonly #options: RemoteSqliteOptions;
   #version?: Promise<Version>;
   /** Every version opened so far (the bench and tests read their costs). */
@@ -281,6 +294,7 @@ export class RemoteSqliteCatalog implements Catalog {
     this.location = parsed.location;
     this.refreshMs = options.refreshMs ?? parsed.refreshMs ?? 60_000;
     this.prefetchBytes = options.prefetchBytes ?? parsed.prefetchBytes ?? DEFAULT_PREFETCH;
+    this.wholeBelowBytes = options.wholeBelowBytes ?? parsed.wholeBelowBytes ?? DEFAULT_WHOLE_BELOW;
     this.#options = options;
   }
 
@@ -423,7 +437,7 @@ export class RemoteSqliteCatalog implements Catalog {
   async #openVersion(): Promise<Version> {
     const sqlite3 = await sqlite();
     const file = new RemoteFile(this.#source(), this.#options.maxCacheBytes ?? 64 * 1024 * 1024);
-    await file.open(this.prefetchBytes).catch((e: unknown) => {
+    await file.open(this.prefetchBytes, this.wholeBelowBytes).catch((e: unknown) => {
       throw this.#translate(e);
     });
     this.versions.push(file);
