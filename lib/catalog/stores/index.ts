@@ -38,7 +38,10 @@ export const CATALOG_STORES: readonly CatalogStore[] = [
     packages: [{ spec: 'node-sqlite3-wasm', wasm: 'node-sqlite3-wasm.wasm' }],
     readOnly(uri) {
       if (/[?&]mode=rw\b/.test(uri)) throw new Error(`${uri}: a tiles function opens SQLite read-only; drop mode=rw or use ?mode=ro`);
-      return /[?&]mode=ro\b/.test(uri) ? uri : `${uri}${uri.includes('?') ? '&' : '?'}mode=ro`;
+      if (/[?&]mode=ro\b/.test(uri)) return uri;
+      // a bare path with a query is no longer a bare path: name the store
+      const named = scheme('sqlite')(uri) ? uri : `sqlite:${uri}`;
+      return `${named}${named.includes('?') ? '&' : '?'}mode=ro`;
     },
   },
   {
@@ -58,7 +61,7 @@ export const CATALOG_STORES: readonly CatalogStore[] = [
   },
   {
     // last: any other store's URI that happens to end .db is that store's
-    scheme: 'sqlite-remote', uri: 'https:// s3:// oss:// or cos:// …/catalog.sqlite (read-only, from `catalog publish`)',
+    scheme: 'sqlite-remote', uri: 'https:// s3:// oss:// or cos:// …/catalog.sqlite (read-only; written by `catalog publish`)',
     matches: (uri) => /^(https?|s3|oss|cos):\/\/[^?#]+\.(sqlite3?|db)([?#].*)?$/i.test(uri), load: () => import('./remote-sqlite.ts'),
     packages: [{ spec: 'wa-sqlite/dist/wa-sqlite-async.mjs', wasm: 'wa-sqlite-async.wasm' }],
   },
