@@ -10,7 +10,7 @@ import { createServer } from 'node:net';
 import { after, describe, it } from 'node:test';
 import pg from 'pg';
 import { CatalogError, type KeySpec } from '../lib/catalog/catalog.ts';
-import { openCatalog } from '../lib/catalog/index.ts';
+import { CachedCatalog, openCatalog } from '../lib/catalog/index.ts';
 import { PostgresCatalog } from '../lib/catalog/stores/postgres.ts';
 import { catalogContract, sampleRecord } from './catalog-contract.ts';
 
@@ -126,6 +126,34 @@ describe('postgres store on a real server', () => {
     }
     assert.ok(await c.get(['S2', '2024-01-15', 'B04']), 'served again once the lock is gone');
     await c.close();
+  });
+
+  it('behind the cache, a known dataset keeps answering from its stale record while the server is stuck; others get unavailable', async () => {
+    const prefix = newPrefix();
+    const store = new PostgresCatalog(`${SERVER}?prefix=${prefix}&queryTimeout=600`, { sharedPool: false, poolSize: 1 });
+    await store.create(KEYS);
+    await store.put(sampleRecord(['S2', '2024-01-15', 'B04']));
+    await store.put(sampleRecord(['S2', '2024-01-15', 'B08']));
+    const lines: string[] = [];
+    const cached = new CachedCatalog(store, { ttlMs: 50, staleMs: 10_000, backoffMs: 200, log: (l) => lines.push(l) });
+    assert.ok((await cached.lookup(['S2', '2024-01-15', 'B04'])).record);
+    await new Promise((r) => setTimeout(r, 80)); // past the ttl
+    const locker = new pg.Client({ host: '127.0.0.1', port: 5432, user: 'postgres', database: 'test' });
+    await locker.connect();
+    try {
+      await locker.query('BEGIN');
+      await locker.query(`LOCK TABLE "${prefix}datasets" IN ACCESS EXCLUSIVE MODE`);
+      const stale = await cached.get(['S2', '2024-01-15', 'B04']);
+      assert.equal(stale?.location, sampleRecord(['S2', '2024-01-15', 'B04']).location, 'the stale record answers');
+      await assert.rejects(cached.get(['S2', '2024-01-15', 'B08']), isCode('unavailable'));
+      assert.ok(lines.some((l) => /PostgreSQL catalog unavailable/.test(l)), lines.join('\n'));
+    } finally {
+      await locker.query('ROLLBACK');
+      await locker.end();
+    }
+    await new Promise((r) => setTimeout(r, 250)); // the back-off
+    assert.ok(await cached.get(['S2', '2024-01-15', 'B08']), 'recovers by itself');
+    await cached.close();
   });
 
   it('an unreachable server is unavailable at once, naming host and port but no password', async () => {

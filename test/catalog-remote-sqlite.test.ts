@@ -152,6 +152,15 @@ describe('sqlite-remote over HTTP ranges', () => {
       assert.equal((await c.lookup(['S1', '2024-01-01', 'nope'])).record, undefined, 'a miss');
       await c.close();
     }
+    // a cold process hit by 40 different tiles at once: one open, each leaf read once
+    origin.reset();
+    const burst = new RemoteSqliteCatalog(`${origin.url}/big/catalog.sqlite`);
+    const found = await Promise.all(Array.from({ length: 40 }, (_, i) => burst.lookup(keysOf(i * 50))));
+    found.forEach((f, i) => assert.equal(f.record?.location, sampleRecord(keysOf(i * 50)).location));
+    const ranges = origin.requests.filter((r) => r.method === 'GET').map((r) => r.range![0]);
+    assert.equal(ranges.filter((start) => start === 0).length, 1, 'the first read once');
+    assert.equal(new Set(ranges).size, ranges.length, 'no page read twice');
+    await burst.close();
     const c = new RemoteSqliteCatalog(`${origin.url}/big/catalog.sqlite`);
     assert.equal(await c.count({ sensor: 'S3' }), 400);
     const s2 = all.filter((k) => k[0] === 'S2').sort((a, b) => (a.join('\u0000') < b.join('\u0000') ? -1 : 1));
