@@ -18,6 +18,7 @@ import { openCatalog } from '../lib/catalog/index.ts';
 import { publishCatalog } from '../lib/catalog/stores/publish.ts';
 import { decodePng } from '../lib/render/index.ts';
 import { ingestObject } from '../lib/ingest/index.ts';
+import { build } from '../scripts/tools/build.ts';
 import { DATASETS, Origin, tileAt } from './api-harness.ts';
 import { startServe } from './helpers.ts';
 
@@ -83,6 +84,21 @@ async function fromFunction(uri: string): Promise<Buffer> {
   return Buffer.from(r.body, r.isBase64Encoded ? 'base64' : 'utf8');
 }
 
+/** The same from the built Aliyun tiles bundle (its zip's index.js), required in a fresh process. */
+async function fromBundle(uri: string): Promise<Buffer> {
+  const [built] = (await build({ outDir: join(dir, 'dist'), providers: ['aliyun'] })).filter((b) => b.name === 'tiles');
+  const path = tile.split('?')[0];
+  const event = { version: 'v1', rawPath: path, headers: {}, queryParameters: Object.fromEntries(new URLSearchParams(tile.split('?')[1])), requestContext: { http: { method: 'GET', path } } };
+  const script = `require(${JSON.stringify(join(built.dir, 'index.js'))}).handler(Buffer.from(process.argv[1]), {})
+    .then((r) => process.stdout.write(JSON.stringify(r)), (e) => { console.error(e); process.exit(1); })`;
+  const { stdout } = await promisify(execFile)(process.execPath, ['-e', script, JSON.stringify(event)], {
+    cwd: tmpdir(), maxBuffer: 16 << 20, env: { PATH: process.env.PATH ?? '', TAOGUAN_CATALOG: uri, TAOGUAN_ALLOW_PRIVATE_HOSTS: '1' },
+  });
+  const r = JSON.parse(stdout) as { statusCode: number; body: string; isBase64Encoded: boolean };
+  assert.equal(r.statusCode, 200, r.body.slice(0, 300));
+  return Buffer.from(r.body, r.isBase64Encoded ? 'base64' : 'utf8');
+}
+
 describe('serve and the tiles function on PostgreSQL and on a remote SQLite file', () => {
   it('give the same tile as a local SQLite catalog, pixel for pixel', async () => {
     const expected = await served(`sqlite:${local}?mode=ro`);
@@ -94,6 +110,8 @@ describe('serve and the tiles function on PostgreSQL and on a remote SQLite file
       ['serve, remote sqlite', await served(remote)],
       ['tiles function, postgres', await fromFunction(PG)],
       ['tiles function, remote sqlite', await fromFunction(remote)],
+      // the bundle finds wa-sqlite's WebAssembly beside its index.js, where the build copies it
+      ['built tiles bundle, remote sqlite', await fromBundle(remote)],
     ] as const) {
       assert.deepEqual(decodePng(got).rgba, png.rgba, what);
     }
