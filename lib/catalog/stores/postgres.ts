@@ -22,10 +22,11 @@ import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import pg from 'pg';
 import type { Pool, PoolClient, PoolConfig, QueryResult, QueryResultRow } from 'pg';
 import { byDeadline, DEADLINE } from '../deadline.ts';
-import { CatalogError, KEY_NAME, SCHEMA_VERSION, validateKeys, validateKeyValues } from '../catalog.ts';
+import { CatalogError, SCHEMA_VERSION, validateKeys, validateKeyValues } from '../catalog.ts';
 import type { Catalog, CatalogInfo, DatasetRecord, DatasetSummary, KeySpec, ListQuery, Lookup, PutResult } from '../catalog.ts';
 import { datasetId, fromStored, planList, redactUri, SchemaErrors, toStored, validateKeySpecs, validateRecord } from '../records.ts';
 import type { ListPlan } from '../records.ts';
+import { MetaCache, parseMeta, SharedPools, wholeParam, type Meta, type PoolEntry } from './sql-shared.ts';
 
 export interface PostgresCatalogOptions {
   /** Share one pool per URI in this process (default), so warm invocations reuse its connections. */
@@ -58,10 +59,7 @@ const RETRYABLE = new Set(['ECONNRESET', 'EPIPE', '57P01', '57P02', '57P03', '08
 const UNAVAILABLE = new Set([...RETRYABLE, 'ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH',
   '08001', '08004', '53300', '53400', '28000', '28P01', '57014', '55P03', DEADLINE, 'QUEUE_FULL', 'CONNECT_TIMEOUT']);
 
-interface Shared { pool: Pool; users: number; busy: number; lastUsed: number }
-const pools = new Map<string, Shared>();
-
-interface Meta { keys: KeySpec[]; version: number }
+const pools = new SharedPools<Pool>();
 type Param = string | number | Buffer | null;
 
 export class PostgresCatalog implements Catalog {
@@ -75,9 +73,9 @@ export class PostgresCatalog implements Catalog {
   readonly #prefix: string;
   readonly #meta: string;
   readonly #data: string;
-  #entry?: Shared;
-  #loaded?: Promise<Meta>;
-  #known?: Meta;
+  /** This object's pool (pools.use sets it). */
+  readonly #holder: { entry?: PoolEntry<Pool> } = {};
+  readonly #meta$: MetaCache;
 
   constructor(uri: string, options: PostgresCatalogOptions = {}) {
     this.uri = redactUri(uri);
@@ -105,14 +103,15 @@ export class PostgresCatalog implements Catalog {
     this.#shared = options.sharedPool ?? true;
     this.#idleRefreshMs = options.idleRefreshMs ?? 300_000;
     this.#poolKey = uri;
-    this.#queryTimeoutMs = options.queryTimeoutMs ?? this.#whole(params, 'queryTimeout', 10_000);
-    this.#queueLimit = options.queueLimit ?? this.#whole(params, 'queueLimit', 1000);
+    this.#meta$ = new MetaCache(this.uri);
+    this.#queryTimeoutMs = options.queryTimeoutMs ?? wholeParam(this.uri, params, 'queryTimeout', 10_000);
+    this.#queueLimit = options.queueLimit ?? wholeParam(this.uri, params, 'queueLimit', 1000);
     this.#config = {
       host: url.hostname.replace(/^\[|\]$/g, ''), port: Number(url.port || 5432), database,
       user: decodeURIComponent(url.username) || undefined, password: decodeURIComponent(url.password) || undefined,
       ssl: this.#ssl(params),
-      max: options.poolSize ?? this.#whole(params, 'pool', 2),
-      connectionTimeoutMillis: options.connectTimeoutMs ?? this.#whole(params, 'connectTimeout', 5000),
+      max: options.poolSize ?? wholeParam(this.uri, params, 'pool', 2),
+      connectionTimeoutMillis: options.connectTimeoutMs ?? wholeParam(this.uri, params, 'connectTimeout', 5000),
       // the server ends what the client gave up on: a statement or a lock wait past the call's timeout
       statement_timeout: this.#queryTimeoutMs, lock_timeout: this.#queryTimeoutMs,
       idle_in_transaction_session_timeout: Math.max(this.#queryTimeoutMs, 10_000),
@@ -142,7 +141,7 @@ export class PostgresCatalog implements Catalog {
       // 42P07: the table is there; 23505 on the catalog's rows or types: a racing create won
       throw e.code === '42P07' || e.code === '23505' ? exists() : e;
     });
-    this.#forget();
+    this.#meta$.forget();
   }
 
   async keys(): Promise<KeySpec[]> {
@@ -178,7 +177,7 @@ export class PostgresCatalog implements Catalog {
   async lookup(values: string[]): Promise<Lookup> {
     validateKeyValues(values);
     const deadline = this.#deadline();
-    if (this.#known) {
+    if (this.#meta$.known) {
       const { keys } = await this.#open(false, deadline);
       return { keys: keys.map((k) => ({ ...k })), record: values.length === keys.length ? await this.#get(values, deadline) : undefined };
     }
@@ -188,11 +187,8 @@ export class PostgresCatalog implements Catalog {
       (SELECT value FROM ${this.#meta} WHERE name = 'schema_version') AS _version, ${DATA.map((c) => `d.${c}`).join(', ')}
       FROM (SELECT 1 AS one) AS o LEFT JOIN ${this.#data} AS d ON d._id = $1`, [idOf(values)], deadline).catch(this.#noTable);
     const r = rows[0];
-    const meta = this.#parseMeta({ keys: r._keys, schema_version: r._version });
-    if (!this.#known) {
-      this.#known = meta;
-      this.#loaded = Promise.resolve(meta);
-    }
+    const meta = parseMeta(this.uri, this.#meta, { keys: r._keys, schema_version: r._version });
+    this.#meta$.learn(meta);
     if (meta.version !== SCHEMA_VERSION) throw SchemaErrors.mismatch(this.uri, meta.version, SCHEMA_VERSION);
     const record = r._location !== null && values.length === meta.keys.length ? recordOf(values, r) : undefined;
     return { keys: meta.keys.map((k) => ({ ...k })), record };
@@ -240,7 +236,7 @@ export class PostgresCatalog implements Catalog {
     const { version } = await this.#open(true);
     if (version > SCHEMA_VERSION) throw SchemaErrors.mismatch(this.uri, version, SCHEMA_VERSION);
     if (version < SCHEMA_VERSION) await this.#run(`UPDATE ${this.#meta} SET value = $1 WHERE name = 'schema_version'`, [String(SCHEMA_VERSION)]);
-    this.#forget();
+    this.#meta$.forget();
     return { from: version, to: SCHEMA_VERSION };
   }
 
@@ -256,64 +252,21 @@ export class PostgresCatalog implements Catalog {
   }
 
   async close(): Promise<void> {
-    const entry = this.#entry;
-    this.#entry = undefined;
-    this.#forget();
-    if (!entry || --entry.users > 0) return;
-    if (pools.get(this.#poolKey) === entry) pools.delete(this.#poolKey);
-    await entry.pool.end();
+    this.#meta$.forget();
+    await pools.release(this.#holder, this.#poolKey);
   }
 
-  async #open(anyVersion = false, deadline?: number): Promise<Meta> {
-    const loading = (this.#loaded ??= this.#run(`SELECT name, value FROM ${this.#meta}`, [], deadline)
-      .then(({ rows }) => this.#parseMeta(Object.fromEntries(rows.map((r) => [String(r.name), r.value]))), this.#noTable)
-      .then((meta) => {
-        if (this.#loaded === loading) this.#known = meta;
-        return meta;
-      }));
-    const meta = await loading.catch((e: unknown) => {
-      if (this.#loaded === loading) this.#loaded = undefined;
-      throw e;
-    });
-    if (meta.version !== SCHEMA_VERSION && !anyVersion) throw SchemaErrors.mismatch(this.uri, meta.version, SCHEMA_VERSION);
-    return meta;
-  }
-
-  #parseMeta(meta: { keys?: unknown; schema_version?: unknown }): Meta {
-    if (meta.schema_version === null || meta.schema_version === undefined) throw SchemaErrors.notFound(this.uri);
-    const keys = JSON.parse(String(meta.keys)) as KeySpec[];
-    // names become column names: a tampered meta table must not inject SQL through them
-    if (!Array.isArray(keys) || !keys.every((k) => KEY_NAME.test(k.name))) throw new CatalogError(`${this.uri} has an invalid key name in ${this.#meta}`, 'schema');
-    return { keys, version: Number(meta.schema_version) };
+  #open(anyVersion = false, deadline?: number): Promise<Meta> {
+    return this.#meta$.get(() => this.#run(`SELECT name, value FROM ${this.#meta}`, [], deadline)
+      .then(({ rows }) => parseMeta(this.uri, this.#meta, Object.fromEntries(rows.map((r) => [String(r.name), r.value]))), this.#noTable), anyVersion);
   }
 
   #noTable = (e: unknown): never => {
     throw (e as { code?: string }).code === '42P01' ? SchemaErrors.notFound(this.uri) : e;
   };
 
-  #forget(): void {
-    this.#loaded = undefined;
-    this.#known = undefined;
-  }
-
-  /** The pool, made on first use and replaced after minutes unused (see mysql.ts #use). */
-  #use(): Shared {
-    if (!this.#entry) {
-      let entry = this.#shared ? pools.get(this.#poolKey) : undefined;
-      if (!entry) {
-        entry = { pool: this.#newPool(), users: 0, busy: 0, lastUsed: Date.now() };
-        if (this.#shared) pools.set(this.#poolKey, entry);
-      }
-      entry.users++;
-      this.#entry = entry;
-    }
-    const entry = this.#entry;
-    if (entry.busy === 0 && Date.now() - entry.lastUsed > this.#idleRefreshMs) {
-      entry.pool.end().catch(() => undefined);
-      entry.pool = this.#newPool();
-    }
-    entry.lastUsed = Date.now();
-    return entry;
+  #use(): PoolEntry<Pool> {
+    return pools.use(this.#holder, this.#poolKey, this.#shared, this.#idleRefreshMs, () => this.#newPool());
   }
 
   #newPool(): Pool {
@@ -331,7 +284,7 @@ export class PostgresCatalog implements Catalog {
    * A pooled connection by `deadline`. pg-pool has no bound on its queue of waiting callers, so the
    * bound is kept here: past `queueLimit` waiting, a call is refused at once rather than queued.
    */
-  async #acquire(entry: Shared, deadline: number): Promise<PoolClient> {
+  async #acquire(entry: PoolEntry<Pool>, deadline: number): Promise<PoolClient> {
     if (entry.pool.waitingCount >= this.#queueLimit) throw Object.assign(new Error('queue full'), { code: 'QUEUE_FULL' });
     const connecting = entry.pool.connect().catch((e: Error) => {
       throw /timeout exceeded when trying to connect/.test(e.message) ? Object.assign(e, { code: 'CONNECT_TIMEOUT' }) : e;
@@ -355,42 +308,34 @@ export class PostgresCatalog implements Catalog {
         throw e;
       }
     };
-    entry.busy++;
-    try {
-      return await attempt().catch((e: unknown) => (connectionFault(e) && Date.now() < deadline ? attempt() : Promise.reject(e)));
-    } catch (e) {
-      throw this.#translate(e);
-    } finally {
-      entry.busy--;
-      entry.lastUsed = Date.now();
-    }
+    return pools.busy(entry, () => attempt()
+      .catch((e: unknown) => (connectionFault(e) && Date.now() < deadline ? attempt() : Promise.reject(e)))
+      .catch((e: unknown) => Promise.reject(this.#translate(e))));
   }
 
   /** Several statements in one transaction on one connection (create()). */
   async #transaction(work: (run: (sql: string, params?: Param[]) => Promise<unknown>) => Promise<void>): Promise<void> {
     const entry = this.#use();
     const deadline = this.#deadline();
-    entry.busy++;
-    let client: PoolClient | undefined;
-    try {
-      client = await this.#acquire(entry, deadline);
-      const c = client;
-      await c.query('BEGIN');
+    await pools.busy(entry, async () => {
+      let client: PoolClient | undefined;
       try {
-        await work((sql, params = []) => byDeadline(c.query(sql, params), deadline));
-        await byDeadline(c.query('COMMIT'), deadline);
+        client = await this.#acquire(entry, deadline);
+        const c = client;
+        await c.query('BEGIN');
+        try {
+          await work((sql, params = []) => byDeadline(c.query(sql, params), deadline));
+          await byDeadline(c.query('COMMIT'), deadline);
+        } catch (e) {
+          await c.query('ROLLBACK').catch(() => undefined);
+          throw e;
+        }
+        client.release();
       } catch (e) {
-        await c.query('ROLLBACK').catch(() => undefined);
-        throw e;
+        client?.release(e as Error);
+        throw this.#translate(e);
       }
-      client.release();
-    } catch (e) {
-      client?.release(e as Error);
-      throw this.#translate(e);
-    } finally {
-      entry.busy--;
-      entry.lastUsed = Date.now();
-    }
+    });
   }
 
   /** Connection faults become 'unavailable', naming host, port and cause: never the password. */
@@ -416,13 +361,6 @@ export class PostgresCatalog implements Catalog {
       throw new CatalogError(`${this.uri}: ssl must be true or skip-verify, sslmode disable, require, verify-ca or verify-full`);
     }
     return undefined;
-  }
-
-  #whole(params: URLSearchParams, name: string, fallback: number): number {
-    const text = params.get(name);
-    if (text === null) return fallback;
-    if (!/^[1-9]\d{0,8}$/.test(text)) throw new CatalogError(`${this.uri}: ${name}=${JSON.stringify(text)} must be a positive whole number`);
-    return Number(text);
   }
 }
 

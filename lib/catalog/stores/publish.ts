@@ -24,11 +24,10 @@ import sqlite3 from 'node-sqlite3-wasm';
 import { parseLocation, writeObject, type OpenOptions } from '../../source/index.ts';
 import { CatalogError, type Catalog, type DatasetRecord, type KeySpec } from '../catalog.ts';
 import { datasetId, MAX_LIMIT, toStored } from '../records.ts';
+import { PUBLISH_PAGE_SIZE, PUBLISHED_APP_ID, publishedRowid } from './published-layout.ts';
 import { SqliteCatalog } from './sqlite.ts';
 
-/** 'TGC1' in the SQLite header's application_id: rowid = first 8 bytes of the dataset id. */
-export const PUBLISHED_APP_ID = 0x54474331;
-export const PUBLISH_PAGE_SIZE = 32768;
+export { PUBLISH_PAGE_SIZE, PUBLISHED_APP_ID, publishedRowid };
 
 /** A store that can hand out every record as of one moment. */
 export interface Snapshotting {
@@ -36,10 +35,6 @@ export interface Snapshotting {
 }
 const snapshotting = (c: Catalog): c is Catalog & Snapshotting => typeof (c as Partial<Snapshotting>).records === 'function';
 
-/** The rowid a published file gives a dataset (signed, as SQLite's rowids are). */
-export function publishedRowid(keys: string[]): bigint {
-  return BigInt.asIntN(64, BigInt(`0x${datasetId(keys).slice(0, 16)}`));
-}
 
 export interface PublishOptions {
   /** Settings for an object destination (credentials, endpoint). */

@@ -33,7 +33,7 @@ import {
   type Catalog, type CatalogInfo, type DatasetRecord, type DatasetSummary, type KeySpec, type ListQuery, type Lookup, type PutResult,
 } from '../catalog.ts';
 import { datasetId, fromStored, planList, redactUri, SchemaErrors, type StoredFields } from '../records.ts';
-import { PUBLISHED_APP_ID, publishedRowid } from './publish.ts';
+import { PUBLISHED_APP_ID, publishedRowid } from './published-layout.ts';
 
 export interface RemoteSqliteOptions {
   /** How the object is read (credentials, endpoint, retries); default: as any raster location. */
