@@ -23,7 +23,7 @@ export const LAYERS = {
   warp: ['errors', 'crs', 'grids', 'tiff', 'raster'],
   render: ['errors', 'util'],
   pipeline: ['errors', 'util', 'tiff', 'source', 'crs', 'grids', 'raster', 'warp', 'render'],
-  catalog: ['errors', 'util', 'tiff'],
+  catalog: ['errors', 'util', 'tiff', 'source'],
   optimize: ['errors', 'util', 'tiff', 'source', 'crs', 'grids', 'raster', 'warp'],
   ingest: ['errors', 'util', 'tiff', 'source', 'crs', 'grids', 'raster', 'warp', 'catalog', 'optimize'],
   api: ['errors', 'util', 'tiff', 'source', 'crs', 'grids', 'raster', 'warp', 'render', 'pipeline', 'catalog'],

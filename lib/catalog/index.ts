@@ -12,3 +12,11 @@ export { MAX_LIMIT } from './records.ts';
 export { answerCatalogCalls, PrimaryCatalog, IPC_MARGIN_MS } from './ipc.ts';
 export { CATALOG_STORES, STORE_URIS, storeFor, type CatalogStore } from './stores/index.ts';
 export { catalogMembers, compareKeys, filterKey, filterMembers, intersects, matchesKeys, planFilters, selectDatasets } from './select.ts';
+export type { PublishOptions, PublishResult } from './stores/publish.ts';
+import type { publishCatalog as PublishFnValue, PublishResult } from './stores/publish.ts';
+type PublishFn = typeof PublishFnValue;
+
+/** `catalog publish` (stores/publish.ts), imported when called: it loads SQLite's WebAssembly. */
+export async function publishCatalog(...args: Parameters<PublishFn>): Promise<PublishResult> {
+  return (await import('./stores/publish.ts')).publishCatalog(...args);
+}

@@ -194,6 +194,16 @@ catalog
   .description("bring an older catalog's schema up to this taoguan's version")
   .argument('[uri]', 'catalog URI (default: $TAOGUAN_CATALOG)')
   .action(lazy(catalogCommands, (m) => m.migrateCommand));
+catalog
+  .command('publish')
+  .description('write a consistent snapshot of a catalog as a compact read-only SQLite file, to a path or an object location')
+  .argument('<src>', `the catalog to snapshot: ${STORE_URIS}`)
+  .argument('<dest>', 'a path or s3:// oss:// cos:// location ending .sqlite or .db')
+  .option('--page-size <bytes>', 'SQLite page size (default 32768: two page reads per remote lookup)', integer(4096, 65536))
+  .addHelpText('after', `
+Example (the nightly step after ingest; serve with TAOGUAN_CATALOG=oss://bucket/catalog.sqlite):
+  taoguan catalog publish mysql://user:pass@host/db oss://bucket/catalog.sqlite`)
+  .action(lazy(catalogCommands, (m) => m.publishCommand));
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   console.error(`taoguan: ${err instanceof Error ? err.message : String(err)}`);

@@ -23,7 +23,8 @@ async function externals() {
   const unregister = register();
   try {
     const { RUNTIME_PACKAGES } = await import('./packages.ts');
-    const specs = new Set(RUNTIME_PACKAGES.map((p) => p.spec));
+    // ESM-only packages (wa-sqlite's .mjs) cannot be require()d by Node 20: those are bundled instead
+    const specs = new Set(RUNTIME_PACKAGES.filter((p) => !p.spec.endsWith('.mjs')).map((p) => p.spec));
     // a package whose subpath is imported (mysql2/promise) is external as a whole too
     for (const spec of [...specs]) if (spec.includes('/') && !spec.startsWith('@')) specs.add(spec.split('/')[0]);
     return [...specs];

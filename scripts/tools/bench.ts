@@ -1,4 +1,5 @@
 import { benchBundles } from './bench/bundles.ts';
+import { benchCatalogs } from './bench/catalogs.ts';
 import { benchCogRead } from './bench/cog-read.ts';
 import { benchFunctionMemory } from './bench/function-memory.ts';
 import { benchIngest } from './bench/ingest.ts';
@@ -15,6 +16,8 @@ const results: Record<string, unknown> = {};
 results.cogRead = await benchCogRead();
 // Before the tile bench, which holds the whole COG in memory: ingest's peak RSS is its own.
 results.ingest = await benchIngest();
+console.log('catalogs — a cold lookup in a published 10,000-dataset SQLite catalog by ranges vs downloaded whole; uncached lookups on SQLite, PostgreSQL, MySQL');
+results.catalogs = await benchCatalogs();
 results.render = await benchRender();
 results.webp = await benchWebp();
 results.tiles = await benchTiles();

@@ -94,8 +94,9 @@ async function buildFunction(outDir: string, provider: string, name: string, sid
   // What reached index.js, not everything resolved: tiles resolves lib/optimize, then shakes it off.
   const inputs = Object.values(result.metafile.outputs).flatMap((o) => Object.entries(o.inputs).filter(([, i]) => i.bytesInOutput > 0).map(([path]) => path));
   for (const [pkg, file] of Object.entries(WASM)) {
-    // a package, or one file of it (the WebP encoder's glue: @jsquash/webp/codec/enc/webp_enc.js)
-    if (inputs.some((i) => i.includes(`node_modules/${pkg}/`) || i.endsWith(`node_modules/${pkg}`))) copyFileSync(join(dirname(require.resolve(pkg)), file), join(dir, file));
+    // by package name: a spec may be a file inside its package (wa-sqlite/dist/wa-sqlite-async.mjs)
+    const name = pkg.split('/').slice(0, pkg.startsWith('@') ? 2 : 1).join('/');
+    if (inputs.some((i) => i.includes(`node_modules/${name}/`))) copyFileSync(join(dirname(require.resolve(pkg)), file), join(dir, file));
   }
   const imports = Object.values(result.metafile.outputs).flatMap((o) => o.imports).filter((i) => i.external).map((i) => i.path);
   for (const [spec, file] of Object.entries(SIDECARS)) {

@@ -38,7 +38,10 @@ export const CATALOG_STORES: readonly CatalogStore[] = [
     packages: [{ spec: 'node-sqlite3-wasm', wasm: 'node-sqlite3-wasm.wasm' }],
     readOnly(uri) {
       if (/[?&]mode=rw\b/.test(uri)) throw new Error(`${uri}: a tiles function opens SQLite read-only; drop mode=rw or use ?mode=ro`);
-      return /[?&]mode=ro\b/.test(uri) ? uri : `${uri}${uri.includes('?') ? '&' : '?'}mode=ro`;
+      if (/[?&]mode=ro\b/.test(uri)) return uri;
+      // a bare path with a query is no longer a bare path: name the store
+      const named = scheme('sqlite')(uri) ? uri : `sqlite:${uri}`;
+      return `${named}${named.includes('?') ? '&' : '?'}mode=ro`;
     },
   },
   {
@@ -47,9 +50,20 @@ export const CATALOG_STORES: readonly CatalogStore[] = [
     packages: [{ spec: 'mysql2' }, { spec: 'mysql2/promise', sidecar: 'mysql2/promise.js' }],
   },
   {
+    scheme: 'postgres', uri: 'postgres://user:pass@host:5432/db',
+    matches: (uri) => scheme('postgres')(uri) || scheme('postgresql')(uri), load: () => import('./postgres.ts'),
+    packages: [{ spec: 'pg', sidecar: 'pg/index.js' }],
+  },
+  {
     scheme: 'tablestore', uri: 'tablestore://INSTANCE?endpoint=…',
     matches: scheme('tablestore'), load: () => import('./tablestore.ts'),
     packages: [{ spec: 'tablestore', sidecar: 'tablestore/index.js' }],
+  },
+  {
+    // last: any other store's URI that happens to end .db is that store's
+    scheme: 'sqlite-remote', uri: 'https:// s3:// oss:// or cos:// …/catalog.sqlite (read-only; written by `catalog publish`)',
+    matches: (uri) => /^(https?|s3|oss|cos):\/\/[^?#]+\.(sqlite3?|db)([?#].*)?$/i.test(uri), load: () => import('./remote-sqlite.ts'),
+    packages: [{ spec: 'wa-sqlite/dist/wa-sqlite-async.mjs', wasm: 'wa-sqlite-async.wasm' }],
   },
 ];
 

@@ -24,10 +24,11 @@ import mysql from 'mysql2/promise';
 import type { Pool, PoolOptions, ResultSetHeader, RowDataPacket } from 'mysql2/promise';
 import { DEADLINE } from '../deadline.ts';
 import { runBy, STATEMENT_TIMEOUT, type Param, type Rows } from './mysql-call.ts';
-import { CatalogError, KEY_NAME, SCHEMA_VERSION, validateKeys, validateKeyValues } from '../catalog.ts';
+import { CatalogError, SCHEMA_VERSION, validateKeys, validateKeyValues } from '../catalog.ts';
 import type { Catalog, CatalogInfo, DatasetRecord, DatasetSummary, KeySpec, ListQuery, Lookup, PutResult } from '../catalog.ts';
 import { datasetId, fromStored, planList, redactUri, sameObject, SchemaErrors, toStored, validateKeySpecs, validateRecord } from '../records.ts';
 import type { ListPlan } from '../records.ts';
+import { MetaCache, parseMeta, SharedPools, wholeParam, type Meta, type PoolEntry } from './sql-shared.ts';
 
 export interface MysqlCatalogOptions {
   /** Share one pool per URI in this process (default), so warm invocations reuse its connections. */
@@ -62,11 +63,7 @@ const UNAVAILABLE = new Set([...RETRYABLE, 'ECONNREFUSED', 'ENOTFOUND', 'EAI_AGA
   // past the call's deadline (mysql-call.ts); not retried: it would wait as long again
   STATEMENT_TIMEOUT, DEADLINE, QUEUE_FULL]);
 
-/** Pools outlive catalog objects: a function's module scope survives between warm invocations. */
-interface Shared { pool: Pool; users: number; busy: number; lastUsed: number }
-const pools = new Map<string, Shared>();
-
-interface Meta { keys: KeySpec[]; version: number }
+const pools = new SharedPools<Pool>();
 
 export class MysqlCatalog implements Catalog {
   readonly uri: string;
@@ -77,10 +74,10 @@ export class MysqlCatalog implements Catalog {
   readonly #queryTimeoutMs: number;
   readonly #meta: string;
   readonly #data: string;
-  #entry?: Shared;
-  #loaded?: Promise<Meta>;
-  /** What #loaded resolved to, once it has: lookup() asks for the meta only while this is unset. */
-  #known?: Meta;
+  /** This object's pool (pools.use sets it). */
+  readonly #holder: { entry?: PoolEntry<Pool> } = {};
+  /** Keys and schema version; lookup() asks for them with the record while they are unknown. */
+  readonly #meta$: MetaCache;
 
   constructor(uri: string, options: MysqlCatalogOptions = {}) {
     const url = new URL(uri);
@@ -100,14 +97,15 @@ export class MysqlCatalog implements Catalog {
     this.#shared = options.sharedPool ?? true;
     this.#idleRefreshMs = options.idleRefreshMs ?? 300_000;
     this.#poolKey = uri;
-    this.#queryTimeoutMs = options.queryTimeoutMs ?? this.#whole(params, 'queryTimeout', 10_000);
+    this.#meta$ = new MetaCache(this.uri);
+    this.#queryTimeoutMs = options.queryTimeoutMs ?? wholeParam(this.uri, params, 'queryTimeout', 10_000);
     this.#config = {
       host: url.hostname.replace(/^\[|\]$/g, ''), port: Number(url.port || 3306), database,
       user: decodeURIComponent(url.username), password: decodeURIComponent(url.password),
       ssl: ssl === 'skip-verify' ? { rejectUnauthorized: false } : ssl === 'true' ? {} : undefined,
-      connectionLimit: options.poolSize ?? this.#whole(params, 'pool', 2),
-      queueLimit: options.queueLimit ?? this.#whole(params, 'queueLimit', 1000),
-      connectTimeout: options.connectTimeoutMs ?? this.#whole(params, 'connectTimeout', 5000),
+      connectionLimit: options.poolSize ?? wholeParam(this.uri, params, 'pool', 2),
+      queueLimit: options.queueLimit ?? wholeParam(this.uri, params, 'queueLimit', 1000),
+      connectTimeout: options.connectTimeoutMs ?? wholeParam(this.uri, params, 'connectTimeout', 5000),
       // TCP keep-alive on every connection; one idle connection is kept, more are closed after 60 s
       enableKeepAlive: true, keepAliveInitialDelay: 10_000, maxIdle: 1, idleTimeout: 60_000,
       // without FOUND_ROWS an upsert that changes nothing reports 0 affected rows, not 1 like an insert
@@ -146,7 +144,7 @@ export class MysqlCatalog implements Catalog {
     // one statement, one transaction: both rows or neither, and of racing creates exactly one wins
     await this.#run(`INSERT INTO ${this.#meta} (name, value) VALUES ('keys', ?), ('schema_version', ?)`, [JSON.stringify(keys), String(SCHEMA_VERSION)])
       .catch((e: { code?: string }) => Promise.reject(e.code === 'ER_DUP_ENTRY' ? exists() : e));
-    this.#forget();
+    this.#meta$.forget();
   }
 
   async keys(): Promise<KeySpec[]> {
@@ -185,7 +183,7 @@ export class MysqlCatalog implements Catalog {
   async lookup(values: string[]): Promise<Lookup> {
     validateKeyValues(values);
     const deadline = this.#deadline();
-    if (this.#known) {
+    if (this.#meta$.known) {
       const { keys } = await this.#open(false, deadline);
       return { keys: keys.map((k) => ({ ...k })), record: values.length === keys.length ? await this.#get(values, deadline) : undefined };
     }
@@ -195,11 +193,8 @@ export class MysqlCatalog implements Catalog {
       (SELECT value FROM ${this.#meta} WHERE name = 'schema_version') AS _version, ${DATA.map((c) => `d.${c}`).join(', ')}
       FROM (SELECT 1 AS one) AS o LEFT JOIN ${this.#data} AS d ON d._id = ?`, [idOf(values)], 'query', deadline).catch(this.#noTable);
     const r = rows[0];
-    const meta = this.#parseMeta({ keys: r._keys, schema_version: r._version });
-    if (!this.#known) {
-      this.#known = meta;
-      this.#loaded = Promise.resolve(meta);
-    }
+    const meta = parseMeta(this.uri, this.#meta, { keys: r._keys, schema_version: r._version });
+    this.#meta$.learn(meta);
     if (meta.version !== SCHEMA_VERSION) throw SchemaErrors.mismatch(this.uri, meta.version, SCHEMA_VERSION);
     const record = r._location !== null && values.length === meta.keys.length ? recordOf(values, r) : undefined;
     return { keys: meta.keys.map((k) => ({ ...k })), record };
@@ -247,76 +242,39 @@ export class MysqlCatalog implements Catalog {
     if (version > SCHEMA_VERSION) throw SchemaErrors.mismatch(this.uri, version, SCHEMA_VERSION);
     // Version 0 is the pre-release layout, the same tables as 1: only the mark moves.
     if (version < SCHEMA_VERSION) await this.#run(`UPDATE ${this.#meta} SET value = ? WHERE name = 'schema_version'`, [String(SCHEMA_VERSION)]);
-    this.#forget();
+    this.#meta$.forget();
     return { from: version, to: SCHEMA_VERSION };
   }
 
+  /**
+   * Every dataset as of one moment (what `catalog publish` snapshots): one InnoDB statement reads one
+   * consistent snapshot, whatever is written meanwhile.
+   */
+  async *records(): AsyncIterable<DatasetRecord> {
+    const { keys } = await this.#open();
+    const names = keys.map((k) => q(k.name)).join(', ');
+    const [rows] = await this.#run<RowDataPacket[]>(`SELECT ${names}, ${DATA.join(', ')} FROM ${this.#data} ORDER BY ${names}`, [], 'query', Date.now() + Math.max(this.#queryTimeoutMs, 600_000));
+    for (const r of rows) yield recordOf(keys.map((k) => String(r[k.name])), r);
+  }
+
   async close(): Promise<void> {
-    const entry = this.#entry;
-    this.#entry = undefined;
-    this.#forget();
-    if (!entry || --entry.users > 0) return;
-    if (pools.get(this.#poolKey) === entry) pools.delete(this.#poolKey);
-    await entry.pool.end();
+    this.#meta$.forget();
+    await pools.release(this.#holder, this.#poolKey);
   }
 
   /** Keys and schema version, read once per catalog object; a missing catalog or other version is refused. */
-  async #open(anyVersion = false, deadline?: number): Promise<Meta> {
-    const loading = (this.#loaded ??= this.#run<RowDataPacket[]>(`SELECT name, value FROM ${this.#meta}`, [], 'execute', deadline)
-      .then(([rows]) => this.#parseMeta(Object.fromEntries(rows.map((r) => [String(r.name), r.value]))), this.#noTable)
-      .then((meta) => {
-        if (this.#loaded === loading) this.#known = meta;
-        return meta;
-      }));
-    const meta = await loading.catch((e: unknown) => {
-      if (this.#loaded === loading) this.#loaded = undefined;
-      throw e;
-    });
-    if (meta.version !== SCHEMA_VERSION && !anyVersion) throw SchemaErrors.mismatch(this.uri, meta.version, SCHEMA_VERSION);
-    return meta;
-  }
-
-  #parseMeta(meta: { keys?: unknown; schema_version?: unknown }): Meta {
-    // no version row: never created, or creation was interrupted (create() can be run again)
-    if (meta.schema_version === null || meta.schema_version === undefined) throw SchemaErrors.notFound(this.uri);
-    const keys = JSON.parse(String(meta.keys)) as KeySpec[];
-    // names become column names: a tampered meta table must not inject SQL through them
-    if (!Array.isArray(keys) || !keys.every((k) => KEY_NAME.test(k.name))) throw new CatalogError(`${this.uri} has an invalid key name in ${this.#meta}`, 'schema');
-    return { keys, version: Number(meta.schema_version) };
+  #open(anyVersion = false, deadline?: number): Promise<Meta> {
+    return this.#meta$.get(() => this.#run<RowDataPacket[]>(`SELECT name, value FROM ${this.#meta}`, [], 'execute', deadline)
+      .then(([rows]) => parseMeta(this.uri, this.#meta, Object.fromEntries(rows.map((r) => [String(r.name), r.value]))), this.#noTable), anyVersion);
   }
 
   #noTable = (e: unknown): never => {
     throw (e as { code?: string }).code === 'ER_NO_SUCH_TABLE' ? SchemaErrors.notFound(this.uri) : e;
   };
 
-  /** The meta may change (create, migrate) or the catalog be closed: read it again next time. */
-  #forget(): void {
-    this.#loaded = undefined;
-    this.#known = undefined;
-  }
-
-  /**
-   * The pool, made on first use. After minutes unused (a function instance frozen between
-   * invocations) its connections are replaced, not trusted: a NAT or load balancer may have dropped
-   * them silently, and a query on such a socket hangs until TCP gives up instead of failing fast.
-   */
-  #use(): Shared {
-    if (!this.#entry) {
-      let entry = this.#shared ? pools.get(this.#poolKey) : undefined;
-      if (!entry) {
-        entry = { pool: mysql.createPool(this.#config), users: 0, busy: 0, lastUsed: Date.now() };
-        if (this.#shared) pools.set(this.#poolKey, entry);
-      }
-      entry.users++;
-      this.#entry = entry;
-    }
-    const entry = this.#entry;
-    if (entry.busy === 0 && Date.now() - entry.lastUsed > this.#idleRefreshMs) {
-      entry.pool.end().catch(() => undefined);
-      entry.pool = mysql.createPool(this.#config);
-    }
-    entry.lastUsed = Date.now();
-    return entry;
+  /** The pool, made on first use, renewed after minutes unused (sql-shared.ts). */
+  #use(): PoolEntry<Pool> {
+    return pools.use(this.#holder, this.#poolKey, this.#shared, this.#idleRefreshMs, () => mysql.createPool(this.#config));
   }
 
   /** When a call starting now must have ended. */
@@ -333,15 +291,9 @@ export class MysqlCatalog implements Catalog {
   async #run<T extends Rows>(sql: string, params: Param[] = [], how: 'execute' | 'query' = 'execute', deadline = this.#deadline()): Promise<[T]> {
     const entry = this.#use();
     const attempt = async (): Promise<[T]> => [await runBy<T>(entry.pool, deadline, sql, params, how)];
-    entry.busy++;
-    try {
-      return await attempt().catch((e: { code?: string }) => (RETRYABLE.has(e.code ?? '') && Date.now() < deadline ? attempt() : Promise.reject(e)));
-    } catch (e) {
-      throw this.#translate(e);
-    } finally {
-      entry.busy--;
-      entry.lastUsed = Date.now();
-    }
+    return pools.busy(entry, () => attempt()
+      .catch((e: { code?: string }) => (RETRYABLE.has(e.code ?? '') && Date.now() < deadline ? attempt() : Promise.reject(e)))
+      .catch((e: unknown) => Promise.reject(this.#translate(e))));
   }
 
   /** Connection faults become 'unavailable', naming host, port and code: never the password. */
@@ -354,14 +306,6 @@ export class MysqlCatalog implements Catalog {
       : code === DEADLINE ? `no free connection within ${this.#queryTimeoutMs} ms: all ${this.#config.connectionLimit} busy`
         : full ? `${this.#config.queueLimit} callers waiting for a connection already (?queueLimit=)` : code;
     return new CatalogError(`MySQL catalog unavailable at ${this.#config.host}:${this.#config.port} (${why}): ${this.uri}`, 'unavailable');
-  }
-
-  /** A URI parameter that must be a positive whole number (a pool size, milliseconds). */
-  #whole(params: URLSearchParams, name: string, fallback: number): number {
-    const text = params.get(name);
-    if (text === null) return fallback;
-    if (!/^[1-9]\d{0,8}$/.test(text)) throw new CatalogError(`${this.uri}: ${name}=${JSON.stringify(text)} must be a positive whole number`);
-    return Number(text);
   }
 }
 

@@ -1,4 +1,4 @@
-import { openCatalog, STORE_URIS } from '../../../lib/catalog/index.ts';
+import { openCatalog, publishCatalog, storeFor, STORE_URIS } from '../../../lib/catalog/index.ts';
 import type { Catalog } from '../../../lib/catalog/index.ts';
 
 export function catalogUri(uri: string | undefined): string {
@@ -75,4 +75,18 @@ export async function migrateCommand(uri: string | undefined): Promise<void> {
     const { from, to } = await c.migrate();
     console.log(from === to ? `catalog is at schema version ${to}; nothing to do` : `migrated catalog from schema version ${from} to ${to}`);
   });
+}
+
+/**
+ * A consistent snapshot of SRC as a compact SQLite file at DEST (a path or an object location). A
+ * SQLite source is read from a private copy (its read-only mode), so a running ingest cannot tear it.
+ */
+export async function publishCommand(src: string, dest: string, opts: { pageSize?: number }): Promise<void> {
+  const uri = storeFor(src)?.readOnly?.(src) ?? src;
+  const t0 = Date.now();
+  const result = await withCatalog(uri, (c) => publishCatalog(c, dest, { pageSize: opts.pageSize }));
+  const mb = (result.bytes / 1048576).toFixed(1);
+  console.log(`published ${result.datasets} dataset(s) to ${result.destination}: ${mb} MB, ${result.pageSize / 1024} KiB pages`
+    + `${result.etag ? `, ETag ${result.etag}` : ''}, sha256 ${result.sha256.slice(0, 16)}…, ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  if (!result.hashedRowids) console.error('note: two dataset ids share their first 8 bytes; lookups in this file go through the id index (one more page each)');
 }
