@@ -196,7 +196,8 @@ describe('sqlite-remote over HTTP ranges', () => {
     for (let i = 0; i < 100; i++) await src.put(sampleRecord(keysOf(i)));
     await publishTo(src, '/r/catalog.sqlite');
     // whole=0: read by pages even though the file is small, so some pages are still unread when it is replaced
-    const c = new RemoteSqliteCatalog(`${origin.url}/r/catalog.sqlite?refresh=1&whole=0`);
+    // refresh=4: wide enough that a loaded machine's publish and lookup fit inside the interval
+    const c = new RemoteSqliteCatalog(`${origin.url}/r/catalog.sqlite?refresh=4&whole=0`);
     assert.ok((await c.lookup(keysOf(1))).record);
     // a new dataset and a moved one, published over the object
     await src.put(sampleRecord(['S9', '2025-01-01', 'NEW']));
@@ -220,7 +221,7 @@ describe('sqlite-remote over HTTP ranges', () => {
     await src.delete(keysOf(1));
     await publishTo(src, '/r/catalog.sqlite');
     assert.ok(await c.get(keysOf(1)), 'within the interval the pinned version answers');
-    await new Promise((r) => setTimeout(r, 1100));
+    await new Promise((r) => setTimeout(r, 4100));
     assert.equal(await c.get(keysOf(1)), undefined, 'after the interval the new version answers');
     assert.equal(c.cost.versions, 4);
     await c.close();
