@@ -18,6 +18,8 @@ import { decodeBlockRef, type BlockLoader } from './window.ts';
 export interface BlockCacheStats {
   hits: number;
   misses: number;
+  /** Bytes of samples this reader decoded itself (its misses), for the request log and the fresh-tile bench. */
+  decodedBytes?: number;
 }
 
 export class BlockCache {
@@ -83,7 +85,7 @@ export class BlockCache {
       mine.push({ block: b, key, resolve, reject });
       if (stats) stats.misses++;
     }
-    if (mine.length > 0) waits.push(this.#fetch(header, source, plan.level, mine, options, decoded));
+    if (mine.length > 0) waits.push(this.#fetch(header, source, plan.level, mine, options, decoded, stats));
     await Promise.all(waits);
     return decoded;
   }
@@ -92,7 +94,7 @@ export class BlockCache {
   async #fetch(
     header: CogHeader, source: Source, level: number,
     mine: { block: BlockRef; key: string; resolve: (b: Uint8Array) => void; reject: (e: unknown) => void }[],
-    options: { signal?: AbortSignal; etag?: string }, decoded: Map<BlockRef, Uint8Array | undefined>,
+    options: { signal?: AbortSignal; etag?: string }, decoded: Map<BlockRef, Uint8Array | undefined>, stats?: BlockCacheStats,
   ): Promise<void> {
     try {
       // No abort signal: other readers may be waiting on these blocks, and one client going away
@@ -102,6 +104,7 @@ export class BlockCache {
       await Promise.all(mine.map(async (m, i) => {
         const bytes = await decodeBlockRef(header, level, m.block, buffers[i]);
         decoded.set(m.block, bytes);
+        if (stats) stats.decodedBytes = (stats.decodedBytes ?? 0) + bytes.byteLength;
         this.#blocks.set(m.key, bytes, bytes.byteLength);
         this.#inflight.delete(m.key);
         m.resolve(bytes);
