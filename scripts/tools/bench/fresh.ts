@@ -72,9 +72,15 @@ async function runWorkload(name: string, tiles: Tile[], connections = 4): Promis
   const port = 5900 + Math.floor(Math.random() * 300);
   const bin = new URL('../../../bin/taoguan.mjs', import.meta.url).pathname;
   const prof = process.env.TAOGUAN_BENCH_CPU_PROF;
-  const env = { ...process.env, ...(prof ? { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --cpu-prof --cpu-prof-dir=${prof}` } : {}) };
   const extra = (process.env.TAOGUAN_BENCH_SERVE_ARGS ?? '').split(' ').filter(Boolean);
-  const server: ChildProcess = spawn(process.execPath, [bin, 'serve', '-c', uri, '--port', String(port), '--tile-cache-mb', '0', ...extra], { stdio: ['ignore', 'pipe', 'inherit'], env });
+  const args = ['serve', '-c', uri, '--port', String(port), '--tile-cache-mb', '0', ...extra];
+  // --cpu-prof is refused in NODE_OPTIONS: profiled, the primary runs the CLI through tsx with the
+  // flags (and the memory settings bin/taoguan.mjs gives the bundle), and its workers inherit them.
+  const server: ChildProcess = prof
+    ? spawn(process.execPath, ['--cpu-prof', `--cpu-prof-dir=${prof}`, '--max-semi-space-size=1', '--import', 'tsx', new URL('../../cli/main.ts', import.meta.url).pathname, ...args], {
+      stdio: ['ignore', 'pipe', 'inherit'], env: { MALLOC_ARENA_MAX: '2', MALLOC_MMAP_THRESHOLD_: '16384', ...process.env, TAOGUAN_SERVE_BUNDLE: 'none' },
+    })
+    : spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
   // The access log (one line per request) gives blocks decoded and bytes inflated per tile.
   let counting = false, logged = 0, decodedBlocks = 0, decodedBytes = 0, blocks = 0;
   let buffered = '';
