@@ -4,6 +4,7 @@ import { benchFresh } from './bench/fresh.ts';
 import { benchFunctionMemory } from './bench/function-memory.ts';
 import { benchIngest } from './bench/ingest.ts';
 import { benchOptimize } from './bench/optimize.ts';
+import { benchOptimizeVsGdal } from './bench/optimize-gdal.ts';
 import { benchPipelining } from './bench/pipelining.ts';
 import { benchRender } from './bench/render.ts';
 import { benchServe } from './bench/serve.ts';
@@ -14,7 +15,7 @@ import { benchTiles } from './bench/tiles.ts';
  * `npm run bench`: a benchmark, not a test. Figures go to stdout, and as JSON with --json.
  * `npm run bench -- fresh viewport` runs only the modes named (every mode when none is).
  */
-const MODES = ['cog-read', 'ingest', 'render', 'tiles', 'serve', 'fresh', 'viewport', 'pipelining', 'soak', 'bundles', 'function-memory', 'optimize'] as const;
+const MODES = ['cog-read', 'ingest', 'render', 'tiles', 'serve', 'fresh', 'viewport', 'pipelining', 'soak', 'bundles', 'function-memory', 'optimize', 'optimize-gdal'] as const;
 type Mode = (typeof MODES)[number];
 const asked = process.argv.slice(2).filter((a) => !a.startsWith('--'));
 for (const a of asked) if (!(MODES as readonly string[]).includes(a)) throw new Error(`bench: no mode ${JSON.stringify(a)} (modes: ${MODES.join(', ')})`);
@@ -46,4 +47,5 @@ if (run('function-memory')) {
   results.functionMemory = await benchFunctionMemory();
 }
 if (run('optimize')) results.optimize = await benchOptimize();
+if (run('optimize-gdal')) results.optimizeVsGdal = await benchOptimizeVsGdal();
 if (process.argv.includes('--json')) console.log(JSON.stringify(results, null, 2));
