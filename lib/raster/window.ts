@@ -4,7 +4,7 @@ import { planCost, type ReadBudget } from './budget.ts';
 import type { Source } from '../source/index.ts';
 import type { CogHeader, DType, TiffImage } from '../tiff/index.ts';
 import { TiffError } from '../tiff/index.ts';
-import { decodeBlock } from './decode/index.ts';
+import { decodeBlock, type BlockParams } from './decode/index.ts';
 import { planWindow, type BlockRef, type Window, type WindowPlan } from './window-plan.ts';
 import { nodataAs, typedArrayFor, viewAs, type TypedArray } from './typed.ts';
 
@@ -159,7 +159,14 @@ function blockRows(im: TiffImage, by: number): number {
   return im.tiled ? im.blockHeight : Math.min(im.blockHeight, im.height - by * im.blockHeight);
 }
 
-function blockParams(header: CogHeader, im: TiffImage, rows: number) {
+/** What decodeBlock needs for block `b` at `level` (for decoding elsewhere, e.g. optimize's worker threads). */
+export function blockParamsOf(header: CogHeader, level: number, b: BlockRef): BlockParams {
+  const lv = header.levels[level];
+  const im = b.image === 'mask' ? lv.mask! : lv.image;
+  return blockParams(header, im, blockRows(im, b.by));
+}
+
+function blockParams(header: CogHeader, im: TiffImage, rows: number): BlockParams {
   return {
     compression: im.compression,
     predictor: im.predictor,

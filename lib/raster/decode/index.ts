@@ -81,6 +81,17 @@ let lercModule: Promise<typeof LercModule> | undefined;
 let zstdModule: Promise<typeof ZstdModule> | undefined;
 
 /**
+ * Where the lazily loaded codecs come from instead of import(): optimize's worker threads load
+ * TypeScript through tsx's CommonJS hook, under which import() of a .ts file fails, and require them.
+ */
+export function useCodecLoader(load: (codec: 'jpeg' | 'lerc' | 'zstd') => unknown): void {
+  jpegModule = Promise.resolve().then(() => load('jpeg') as typeof JpegModule);
+  lercModule = Promise.resolve().then(() => load('lerc') as typeof LercModule);
+  zstdModule = Promise.resolve().then(() => load('zstd') as typeof ZstdModule);
+  for (const m of [jpegModule, lercModule, zstdModule]) m.catch(() => undefined);
+}
+
+/**
  * One compression scheme: bytes in, exactly `rawBytes` of samples out. A codec that hands back final
  * host-order samples (`final`: JPEG, LERC) skips the byte swap and predictor that follow the others.
  */
