@@ -3,24 +3,26 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { SERVE_MALLOC_ENV } from '../../../lib/util/index.ts';
 import { serveProcesses } from '../../../test/support/processes.ts';
 import { sentinelCatalog } from './data.ts';
 import { freshTiles, viewportTiles, type Tile } from './fresh-tiles.ts';
 
 const TICKS_PER_SECOND = 100; // USER_HZ on Linux
 
-/** utime + stime of a process, in ms (0 if it is gone). */
-async function cpuMs(pid: number): Promise<number> {
+/** [utime, stime] of a process, in ms ([0, 0] if it is gone). */
+async function cpuMs(pid: number): Promise<[number, number]> {
   const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
   // fields after the command name (which may hold spaces) start at state (field 3)
   const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return rest.length > 13 ? ((Number(rest[11]) + Number(rest[12])) * 1000) / TICKS_PER_SECOND : 0;
+  return rest.length > 13 ? [(Number(rest[11]) * 1000) / TICKS_PER_SECOND, (Number(rest[12]) * 1000) / TICKS_PER_SECOND] : [0, 0];
 }
 
-async function treeCpuMs(launcher: number): Promise<number> {
+/** [utime, stime] of serve's process tree (launcher, primary, workers), in ms. */
+async function treeCpuMs(launcher: number): Promise<[number, number]> {
   const { primary, workers } = await serveProcesses(launcher);
   const all = await Promise.all([launcher, ...primary, ...workers].map(cpuMs));
-  return all.reduce((a, b) => a + b, 0);
+  return all.reduce<[number, number]>((a, b) => [a[0] + b[0], a[1] + b[1]], [0, 0]);
 }
 
 async function peakRssMiB(pids: number[]): Promise<number> {
@@ -78,7 +80,7 @@ async function runWorkload(name: string, tiles: Tile[], connections = 4): Promis
   // flags (and the memory settings bin/taoguan.mjs gives the bundle), and its workers inherit them.
   const server: ChildProcess = prof
     ? spawn(process.execPath, ['--cpu-prof', `--cpu-prof-dir=${prof}`, '--max-semi-space-size=1', '--import', 'tsx', new URL('../../cli/main.ts', import.meta.url).pathname, ...args], {
-      stdio: ['ignore', 'pipe', 'inherit'], env: { MALLOC_ARENA_MAX: '2', MALLOC_MMAP_THRESHOLD_: '16384', ...process.env, TAOGUAN_SERVE_BUNDLE: 'none' },
+      stdio: ['ignore', 'pipe', 'inherit'], env: { ...SERVE_MALLOC_ENV, ...process.env, TAOGUAN_SERVE_BUNDLE: 'none' },
     })
     : spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
   // The access log (one line per request) gives blocks decoded and bytes inflated per tile.
@@ -118,11 +120,11 @@ async function runWorkload(name: string, tiles: Tile[], connections = 4): Promis
     const { workers } = await serveProcesses(server.pid!);
     const line = {
       tiles: n, tilesPerSecond: n / seconds, p50: pct(latencies, 50), p99: pct(latencies, 99), errors,
-      cpuMsPerTile: (cpu1 - cpu0) / n, blocksPerTile: blocks / Math.max(1, logged), decodedBlocksPerTile: decodedBlocks / Math.max(1, logged),
+      cpuMsPerTile: (cpu1[0] + cpu1[1] - cpu0[0] - cpu0[1]) / n, systemMsPerTile: (cpu1[1] - cpu0[1]) / n, blocksPerTile: blocks / Math.max(1, logged), decodedBlocksPerTile: decodedBlocks / Math.max(1, logged),
       inflatedKiBPerTile: decodedBytes / 1024 / Math.max(1, logged), pngKiBPerTile: bytes / 1024 / n, peakRssMiB: await peakRssMiB(workers),
     };
     console.log(`  ${name.padEnd(9)} ${line.tiles} tiles: ${line.tilesPerSecond.toFixed(0)} tiles/s, p50 ${line.p50.toFixed(1)} ms, p99 ${line.p99.toFixed(1)} ms, `
-      + `server CPU ${line.cpuMsPerTile.toFixed(2)} ms/tile, blocks ${line.blocksPerTile.toFixed(2)}/tile (${line.decodedBlocksPerTile.toFixed(2)} decoded, `
+      + `server CPU ${line.cpuMsPerTile.toFixed(2)} ms/tile (${line.systemMsPerTile.toFixed(2)} system), blocks ${line.blocksPerTile.toFixed(2)}/tile (${line.decodedBlocksPerTile.toFixed(2)} decoded, `
       + `${line.inflatedKiBPerTile.toFixed(0)} KiB inflated), PNG ${line.pngKiBPerTile.toFixed(1)} KiB, peak RSS per worker ${line.peakRssMiB.toFixed(0)} MiB, ${errors} errors`);
     return line;
   } finally {
