@@ -11,7 +11,8 @@ if (process.argv[2] === 'serve' && !process.env.TAOGUAN_SERVE_BUNDLE) {
     return undefined;
   });
   if (bundle) {
-    const env = { MALLOC_ARENA_MAX: '2', MALLOC_MMAP_THRESHOLD_: '16384', ...process.env, TAOGUAN_SERVE_BUNDLE: bundle.file };
+    // lib/util/malloc.ts's SERVE_MALLOC_ENV (this file is plain JavaScript, run before tsx)
+    const env = { MALLOC_ARENA_MAX: '2', MALLOC_MMAP_THRESHOLD_: '4194304', ...process.env, TAOGUAN_SERVE_BUNDLE: bundle.file };
     const child = spawn(process.execPath, ['--max-semi-space-size=1', bundle.file, ...process.argv.slice(2)], { stdio: 'inherit', env });
     for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, () => child.kill(signal));
     child.on('exit', (code, signal) => {

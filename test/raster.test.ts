@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { describe, it } from 'node:test';
-import { planWindow, readWindow, type TypedArray } from '../lib/raster/index.ts';
+import { BlockCache, planWindow, readWindow, type TypedArray } from '../lib/raster/index.ts';
 import { readHeader } from '../lib/tiff/index.ts';
 import type { CogHeader } from '../lib/tiff/header.ts';
 import { fixturePath, fixtures, MemorySource } from './helpers.ts';
@@ -116,4 +116,40 @@ describe('window plans', () => {
     assert.equal(source.reads.length, before);
     assert.ok(win.mask.every((m) => m === 0));
   });
+});
+
+describe('blocks decoded only down to the rows a window needs', () => {
+  // Deflate blocks are inflated only as far as the window reaches; a later window further down the
+  // same block must decode it again (a miss), and its pixels must still be GDAL's.
+  for (const file of ['u16-4band-deflate-p2-meta-utm50.tif', 'f32-deflate-p3-nan-4490.tif', 'i16-deflate-p2-bigtiff-be-4547.tif']) {
+    it(`${file}: through the block cache, top rows first, then the whole block`, async () => {
+      const source = await MemorySource.fromFile(fixturePath(file));
+      const { header } = await readHeader(source);
+      const bh = header.levels[0].image.blockHeight, bw = header.levels[0].image.blockWidth;
+      const windows = [
+        { level: 0, x: 3, y: 0, width: bw - 6, height: 9 },
+        { level: 0, x: 0, y: bh - 20, width: bw, height: 20 },
+        { level: 0, x: 5, y: 2, width: 40, height: 5 },
+      ];
+      const expected = oracle(windows.map((w) => ({ file: fixturePath(file), ...w })));
+      const cache = new BlockCache();
+      const outcomes: [number, number][] = [];
+      for (let k = 0; k < windows.length; k++) {
+        const w = windows[k];
+        const stats = { hits: 0, misses: 0 };
+        const got = await readWindow(header, source, w, { level: 0, cache: cache.loader(stats) });
+        outcomes.push([stats.hits, stats.misses]);
+        const g = expected[k];
+        for (let b = 0; b < g.bands.length; b++) {
+          const gv = decodeB64(g.bands[b], g.dtype);
+          for (let i = 0; i < gv.length; i++) {
+            const a = got.bands[b][i], e = gv[i];
+            if (!(Number.isNaN(a) && Number.isNaN(e))) assert.equal(a, e, `window ${k} band ${b} pixel ${i}`);
+          }
+        }
+      }
+      // the first window decodes the block's top; the second needs its bottom (decoded again); the third is a hit
+      assert.deepEqual(outcomes, [[0, 1], [0, 1], [1, 0]]);
+    });
+  }
 });

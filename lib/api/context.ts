@@ -27,7 +27,7 @@ export interface RequestLog {
   catalog: number;
   /** Requests made to object storage (range reads and HEADs; retries not counted). */
   source: number;
-  cache: { tile?: TileCacheOutcome; blockHits: number; blockMisses: number };
+  cache: { tile?: TileCacheOutcome; blockHits: number; blockMisses: number; decodedBytes?: number };
   /** The original error of a 5xx answer (never sent to the client), or why a malformed request was refused. */
   error?: string;
 }
@@ -43,7 +43,7 @@ export interface RequestStats {
   budget?: ReadBudget;
 }
 
-export const newStats = (): RequestStats => ({ catalog: 0, source: 0, blocks: { hits: 0, misses: 0 } });
+export const newStats = (): RequestStats => ({ catalog: 0, source: 0, blocks: { hits: 0, misses: 0, decodedBytes: 0 } });
 
 /** createApi's options with their defaults applied. */
 export interface ApiConfig {

@@ -135,7 +135,7 @@ export function createApi(options: ApiOptions): Api {
     logger?.({
       method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round((performance.now() - t0) * 100) / 100,
       catalog: stats.catalog, source: stats.source,
-      cache: { tile: stats.tile, blockHits: stats.blocks.hits, blockMisses: stats.blocks.misses },
+      cache: { tile: stats.tile, blockHits: stats.blocks.hits, blockMisses: stats.blocks.misses, ...(stats.blocks.decodedBytes ? { decodedBytes: stats.blocks.decodedBytes } : {}) },
       ...(stats.error ? { error: redactSecrets(stats.error) } : {}),
     });
   });

@@ -14,6 +14,7 @@ import type { CogHeader, DType } from '../tiff/index.ts';
 import { readHeader } from '../tiff/index.ts';
 import { COMPRESSION_TAG, type Codec } from './encode.ts';
 import { buildHeader, pyramid, type OutputPlan } from './layout.ts';
+import { pooledBlocks } from './block-loader.ts';
 import { EncodePool } from './pool.ts';
 import { Pyramid } from './pyramid.ts';
 import type { Resampling } from './overview-resample.ts';
@@ -85,10 +86,11 @@ export async function optimize(input: string, output: string, options: OptimizeO
     const { width, height } = plan.levels[0];
     const bands = Array.from({ length: full.samplesPerPixel }, (_, i) => i);
     // reprojected: one output tile row at a time, warped block by block
+    const blocks = pooledBlocks(pool);
     const rows = warp ? plan.tileSize : readRows(full.blockHeight, width * full.samplesPerPixel * plan.bitsPerSample / 8, options.readBytes);
     const read = warp
       ? warpedRowReader(header, source, warp, plan.tileSize, bands, fillValue(header.nodata))
-      : (y: number) => readWindow(header, source, { x: 0, y, width, height: Math.min(rows, height - y) }, { bands });
+      : (y: number) => readWindow(header, source, { x: 0, y, width, height: Math.min(rows, height - y) }, { bands, cache: blocks });
     // Read the next rows while these are cut and downsampled: I/O and decoding overlap the CPU work.
     let next = read(0);
     for (let y = 0; y < height; y += rows) {

@@ -16,6 +16,7 @@ import { createRequire } from 'node:module';
 import { promisify } from 'node:util';
 import { Worker } from 'node:worker_threads';
 import { deflate } from 'node:zlib';
+import { decodeBlock, type BlockParams } from '../raster/index.ts';
 import { deflateOptions, encodeTile, predict, type EncodeJob } from './encode.ts';
 import { loadZstd } from './zstd.ts';
 
@@ -24,6 +25,8 @@ const deflateAsync = promisify(deflate);
 interface Pending {
   resolve: (out: Uint8Array) => void;
   reject: (e: Error) => void;
+  /** What failed, for the error: 'tile encoding' or 'block decoding'. */
+  what: string;
 }
 
 interface Reply { id: number; out?: Uint8Array; input?: ArrayBuffer; error?: string }
@@ -37,7 +40,14 @@ function workerSource(): string {
   const require = createRequire(import.meta.url);
   const tsx = require.resolve('tsx/cjs/api');
   const worker = new URL('./worker.ts', import.meta.url).pathname;
-  return `require(${JSON.stringify(tsx)}).register(); require(${JSON.stringify(worker)});`;
+  // the block decoders' lazily loaded codecs (JPEG, LERC, ZSTD), required: see useCodecLoader
+  // (lib/raster/decode alone: see worker.ts)
+  const codecs = new URL('../raster/decode/', import.meta.url).pathname;
+  return `require(${JSON.stringify(tsx)}).register(); `
+    + `const decode = require(${JSON.stringify(codecs + 'index.ts')}); `
+    + `decode.useCodecLoader((c) => require(${JSON.stringify(codecs)} + c + '.ts')); `
+    + 'globalThis.taoguanDecodeBlock = decode.decodeBlock; '
+    + `require(${JSON.stringify(worker)});`;
 }
 
 /** Spare tile buffers kept per byte length. */
@@ -109,7 +119,7 @@ export class EncodePool {
   }
 
   async close(): Promise<void> {
-    await Promise.all(this.workers.map((w) => w.terminate()));
+    await Promise.all(this.workers.filter(Boolean).map((w) => w.terminate()));
     this.workers.length = 0;
     this.spares.clear();
   }
@@ -122,21 +132,41 @@ export class EncodePool {
     return out;
   }
 
-  private inWorker(job: EncodeJob): Promise<Uint8Array> {
-    if (this.workers.length === 0) {
-      const code = workerSource();
-      for (let i = 0; i < this.size; i++) {
-        const w = new Worker(code, { eval: true });
-        w.on('message', (msg: Reply) => this.settle(msg));
-        w.on('error', (e) => this.failAll(e));
-        this.workers.push(w);
-      }
-    }
+  /**
+   * Decode one input block in a worker thread (inline with size 0), so that the reading thread only
+   * assembles, downsamples and cuts tiles while both cores decode: JPEG, LZW and the float predictor
+   * are JavaScript, and were most of the reading thread's time on such inputs.
+   */
+  decodeBlock(bytes: Uint8Array, params: BlockParams): Promise<Uint8Array> {
+    if (this.size === 0) return decodeBlock(bytes, params);
+    // a copy of its own to hand over: readRanges may return views into one larger read
+    const own = new Uint8Array(bytes);
     const id = this.nextId++;
-    const promise = new Promise<Uint8Array>((resolve, reject) => this.pending.set(id, { resolve, reject }));
-    // Round robin is enough: tiles of one level cost about the same to encode.
-    const worker = this.workers[this.turn++ % this.workers.length];
-    worker.postMessage({ id, job }, [job.data.buffer as ArrayBuffer]);
+    const promise = new Promise<Uint8Array>((resolve, reject) => this.pending.set(id, { resolve, reject, what: 'block decoding' }));
+    // One thread decodes: with the reading thread that is both cores busy, and a second isolate
+    // decoding JPEG would cost ~45 MB more (RSS 309 MB against 265 MB on the 4096² RGB bench input).
+    this.worker(0).postMessage({ id, decode: { bytes: own, params } }, [own.buffer]);
+    return promise;
+  }
+
+  /** Worker `i`, started on first use (a thread that is never asked for costs nothing). */
+  private worker(i = this.turn++ % this.size): Worker {
+    let w = this.workers[i];
+    if (!w) {
+      // workerData: geotiff (the JPEG decoder) pulls in web-worker, which reads it in any thread but the main one.
+      // A small young generation: with V8's default each isolate grew by ~40 MB decoding JPEG.
+      w = new Worker(workerSource(), { eval: true, workerData: {}, resourceLimits: { maxYoungGenerationSizeMb: 4 } });
+      w.on('message', (msg: Reply) => this.settle(msg));
+      w.on('error', (e) => this.failAll(e));
+      this.workers[i] = w;
+    }
+    return w;
+  }
+
+  private inWorker(job: EncodeJob): Promise<Uint8Array> {
+    const id = this.nextId++;
+    const promise = new Promise<Uint8Array>((resolve, reject) => this.pending.set(id, { resolve, reject, what: 'tile encoding' }));
+    this.worker().postMessage({ id, job }, [job.data.buffer as ArrayBuffer]);
     return promise;
   }
 
@@ -151,7 +181,7 @@ export class EncodePool {
     if (!p) return;
     this.pending.delete(msg.id);
     if (msg.input) this.recycle(msg.input);
-    if (msg.error !== undefined || !msg.out) p.reject(new Error(`tile encoding failed: ${msg.error}`));
+    if (msg.error !== undefined || !msg.out) p.reject(new Error(`${p.what} failed: ${msg.error}`));
     else p.resolve(msg.out);
   }
 

@@ -4,6 +4,6 @@ export { typedArrayFor, viewAs, nodataAs, bytesPerSample, type TypedArray } from
 export { BlockCache, type BlockCacheStats } from './block-cache.ts';
 export { ReadBudget, ReadLimitError, DEFAULT_READ_LIMITS, checkReadLimits, planCost, type ReadCost, type ReadLimits } from './budget.ts';
 export { capOf, costOf } from './budget.ts';
-export { CorruptBlockError } from './window.ts';
+export { CorruptBlockError, blockParamsOf } from './window.ts';
 export { computeStats, statsLevel } from './stats.ts';
-export { CODECS, CODEC_PACKAGES, compressionName, decodeBlock, type BlockParams } from './decode/index.ts';
+export { CODECS, CODEC_PACKAGES, compressionName, decodeBlock, useCodecLoader, type BlockParams } from './decode/index.ts';

@@ -4,7 +4,7 @@ import { planCost, type ReadBudget } from './budget.ts';
 import type { Source } from '../source/index.ts';
 import type { CogHeader, DType, TiffImage } from '../tiff/index.ts';
 import { TiffError } from '../tiff/index.ts';
-import { decodeBlock } from './decode/index.ts';
+import { decodeBlock, type BlockParams } from './decode/index.ts';
 import { planWindow, type BlockRef, type Window, type WindowPlan } from './window-plan.ts';
 import { nodataAs, typedArrayFor, viewAs, type TypedArray } from './typed.ts';
 
@@ -65,9 +65,28 @@ export async function assembleWindow(header: CogHeader, plan: WindowPlan, fetche
   const decoded = new Map<BlockRef, Uint8Array | undefined>();
   await Promise.all(plan.blocks.map(async (b) => {
     const bytes = fetched.get(b);
-    decoded.set(b, bytes ? await decodeBlockRef(header, plan.level, b, bytes) : undefined);
+    decoded.set(b, bytes ? await decodeBlockRef(header, plan.level, b, bytes, rowsNeeded(header, plan, b)) : undefined);
   }));
   return assembleDecoded(header, plan, decoded);
+}
+
+/**
+ * The rows of block `b` from its top that the plan's window reaches: decoding may stop there (see
+ * decode/deflate.ts). Masks are always decoded whole.
+ */
+export function rowsNeeded(header: CogHeader, plan: WindowPlan, b: BlockRef): number {
+  const im = header.levels[plan.level].image;
+  const rows = blockRows(im, b.by);
+  if (b.image === 'mask') return rows;
+  return Math.max(1, Math.min(rows, plan.window.y + plan.window.height - b.by * im.blockHeight));
+}
+
+/** Whole rows a decoded data block holds (a block decoded for a window's top rows holds fewer). */
+export function decodedRows(header: CogHeader, level: number, b: BlockRef, decoded: Uint8Array): number {
+  const im = b.image === 'mask' ? header.levels[level].mask! : header.levels[level].image;
+  if (b.image === 'mask') return blockRows(im, b.by);
+  const samples = im.planarConfiguration === 1 ? im.samplesPerPixel : 1;
+  return Math.floor(decoded.byteLength / (im.blockWidth * samples * (im.bitsPerSample / 8)));
 }
 
 /**
@@ -86,11 +105,11 @@ export class CorruptBlockError extends TaoguanError {
 const ALLOCATION = /allocation failed|Invalid (?:typed )?array length|Array buffer allocation/i;
 
 /** One block's raw samples, decoded with its image's parameters; undecodable bytes are a CorruptBlockError. */
-export async function decodeBlockRef(header: CogHeader, level: number, b: BlockRef, bytes: Uint8Array): Promise<Uint8Array> {
+export async function decodeBlockRef(header: CogHeader, level: number, b: BlockRef, bytes: Uint8Array, rows?: number): Promise<Uint8Array> {
   const lv = header.levels[level];
   const im = b.image === 'mask' ? lv.mask! : lv.image;
   try {
-    return await decodeBlock(bytes, blockParams(header, im, blockRows(im, b.by)));
+    return await decodeBlock(bytes, { ...blockParams(header, im, blockRows(im, b.by)), rows: b.image === 'mask' ? undefined : rows });
   } catch (e) {
     // the codecs say TiffError (or fail in their own words) on bytes they cannot decode; memory is not the bytes' fault
     if ((e instanceof TaoguanError && !(e instanceof TiffError)) || (e instanceof RangeError && ALLOCATION.test(e.message))) throw e;
@@ -140,7 +159,14 @@ function blockRows(im: TiffImage, by: number): number {
   return im.tiled ? im.blockHeight : Math.min(im.blockHeight, im.height - by * im.blockHeight);
 }
 
-function blockParams(header: CogHeader, im: TiffImage, rows: number) {
+/** What decodeBlock needs for block `b` at `level` (for decoding elsewhere, e.g. optimize's worker threads). */
+export function blockParamsOf(header: CogHeader, level: number, b: BlockRef): BlockParams {
+  const lv = header.levels[level];
+  const im = b.image === 'mask' ? lv.mask! : lv.image;
+  return blockParams(header, im, blockRows(im, b.by));
+}
+
+function blockParams(header: CogHeader, im: TiffImage, rows: number): BlockParams {
   return {
     compression: im.compression,
     predictor: im.predictor,
@@ -171,6 +197,8 @@ function copyBlock(
   const y0 = Math.max(w.y, by0), y1 = Math.min(w.y + w.height, by0 + rows, im.height);
   if (x1 <= x0 || y1 <= y0) return;
   const src = decoded ? (dtype ? viewAs(decoded, dtype) : decoded) : undefined;
+  // a block decoded for its top rows only (decode/deflate.ts) must reach the window's last row here
+  if (src && (y1 - by0) * im.blockWidth * stride > src.length) throw new Error(`block ${b.bx},${b.by} was decoded for fewer rows than the window needs`);
   const span = x1 - x0;
   for (let y = y0; y < y1; y++) {
     const dst = (y - w.y) * w.width + (x0 - w.x);

@@ -2,12 +2,17 @@ import type { PointTransform } from './project.ts';
 
 /**
  * The overview level gdalwarp reads for a target grid (`-ovr AUTO`, the default; gdalwarp_lib.cpp,
- * "Determine if we must work with the full-resolution source dataset, or one of its overview level").
+ * "Determine if we must work with the full-resolution source dataset, or one of its overview level",
+ * the bFigureoutCorrespondingWindow branch taken for -te with -ts).
  *
  * 1. The target ratio: a 10 × 10 grid of destination pixel positions, spanning the whole tile edge to
- *    edge, is transformed exactly into full-resolution source pixels; the ratio is the extent of the
- *    result over the tile size, per axis, and the smaller of the two is used (GDAL #7019: never
- *    coarser than the finer axis needs). Points that fail to transform are skipped.
+ *    edge, is transformed exactly into full-resolution source pixels; the ratio is the X extent of
+ *    the result over the tile width. Points that fail to transform are skipped. This is GDAL 3.6's
+ *    rule (Debian's GDAL, the oracle of the tests). GDAL 3.7 changed it (#7019) to the smaller of the
+ *    X and Y ratios, which for a source in a geographic CRS under Web Mercator is the Y ratio, cos(φ)
+ *    of the X one: at 40°N a 1″ DEM tile at z9 read the 900 px level instead of 3.6's 450 px one,
+ *    4× the pixels, and tiles that differed from gdalwarp's here. Projected sources (UTM, Gauss–Krüger,
+ *    Web Mercator) have near-square footprints and choose the same level under either rule.
  * 2. With ratio ≤ 1 the full resolution is read. Otherwise the levels are walked from full
  *    resolution: stop at level i if ratio(i) < target < ratio(i+1), or if |ratio(i) − target| < 0.1;
  *    when no level stops the walk, the last overview is used. ratio(i) is width₀ / widthᵢ.
@@ -18,19 +23,15 @@ import type { PointTransform } from './project.ts';
 export function targetRatio(fullRes: PointTransform, width: number, height: number): number {
   const n = 10;
   const p = new Float64Array(2);
-  let minX = Infinity, maxX = -Infinity, minY = Infinity, maxY = -Infinity;
+  let minX = Infinity, maxX = -Infinity;
   for (let ix = 0; ix < n; ix++) {
     for (let iy = 0; iy < n; iy++) {
       if (!fullRes((width * ix) / (n - 1), (height * iy) / (n - 1), p)) continue;
       if (p[0] < minX) minX = p[0];
       if (p[0] > maxX) maxX = p[0];
-      if (p[1] < minY) minY = p[1];
-      if (p[1] > maxY) maxY = p[1];
     }
   }
-  const rx = maxX > minX ? (maxX - minX) / width : 0;
-  const ry = maxY > minY ? (maxY - minY) / height : 0;
-  return Math.min(rx, ry);
+  return maxX > minX ? (maxX - minX) / width : 0;
 }
 
 /** The level index (0 = full resolution) for a target ratio, given every level's width. */

@@ -2,7 +2,8 @@
  * lib/raster/decode — one TIFF block (tile or strip) from compressed bytes to raw samples.
  *
  * decodeBlock returns the block's samples in HOST (little-endian) byte order, predictor undone,
- * exactly width × height × samplesPerBlockPixel × bitsPerSample / 8 bytes (1-bit blocks: one byte
+ * exactly width × height × samplesPerBlockPixel × bitsPerSample / 8 bytes, or whole rows fewer when
+ * the caller asked for only its first `rows` and the codec stopped there (1-bit blocks: one byte
  * per pixel, 0 or 255). The result owns its buffer (byteOffset 0, buffer the same length), so it can
  * be viewed as any typed array. Failures throw a TiffError naming the codec and the problem.
  *
@@ -55,6 +56,11 @@ export interface BlockParams {
    * declare the full strip (libtiff crops it). Otherwise frames must be the block's size exactly.
    */
   maxRows?: number;
+  /**
+   * Rows a reader needs from the top of the block (default all): a codec that decodes sequentially
+   * (Deflate) may stop there, and decodeBlock then returns just those rows (or more, up to all).
+   */
+  rows?: number;
   littleEndian: boolean;
   photometric: number;
   jpegTables?: Uint8Array;
@@ -75,12 +81,24 @@ let lercModule: Promise<typeof LercModule> | undefined;
 let zstdModule: Promise<typeof ZstdModule> | undefined;
 
 /**
+ * Where the lazily loaded codecs come from instead of import(): optimize's worker threads load
+ * TypeScript through tsx's CommonJS hook, under which import() of a .ts file fails, and require them.
+ */
+export function useCodecLoader(load: (codec: 'jpeg' | 'lerc' | 'zstd') => unknown): void {
+  jpegModule = Promise.resolve().then(() => load('jpeg') as typeof JpegModule);
+  lercModule = Promise.resolve().then(() => load('lerc') as typeof LercModule);
+  zstdModule = Promise.resolve().then(() => load('zstd') as typeof ZstdModule);
+  for (const m of [jpegModule, lercModule, zstdModule]) m.catch(() => undefined);
+}
+
+/**
  * One compression scheme: bytes in, exactly `rawBytes` of samples out. A codec that hands back final
  * host-order samples (`final`: JPEG, LERC) skips the byte swap and predictor that follow the others.
  */
 interface Codec {
   final?: boolean;
-  decode(bytes: Uint8Array, p: BlockParams, rawBytes: number): Uint8Array | Promise<Uint8Array>;
+  /** `needed` < rawBytes: the reader uses only that many bytes from the start; the codec may stop after them. */
+  decode(bytes: Uint8Array, p: BlockParams, rawBytes: number, needed: number): Uint8Array | Promise<Uint8Array>;
 }
 
 /**
@@ -94,8 +112,8 @@ export const CODECS: Partial<Record<CompressionCode, Codec>> = {
       return new Uint8Array(bytes.subarray(0, rawBytes)); // a copy (even of a Buffer): the predictor and swap work in place
     },
   },
-  [Compression.Deflate]: { decode: (bytes, _p, rawBytes) => inflate(bytes, rawBytes) },
-  [Compression.AdobeDeflate]: { decode: (bytes, _p, rawBytes) => inflate(bytes, rawBytes) },
+  [Compression.Deflate]: { decode: (bytes, _p, rawBytes, needed) => inflate(bytes, rawBytes, needed) },
+  [Compression.AdobeDeflate]: { decode: (bytes, _p, rawBytes, needed) => inflate(bytes, rawBytes, needed) },
   [Compression.LZW]: { decode: (bytes, _p, rawBytes) => lzwDecode(bytes, rawBytes) },
   [Compression.PackBits]: { decode: (bytes, _p, rawBytes) => unpackBits(bytes, rawBytes) },
   [Compression.ZSTD]: { decode: async (bytes, _p, rawBytes) => (await (zstdModule ??= import('./zstd.ts'))).zstdDecode(bytes, rawBytes) },
@@ -152,11 +170,16 @@ export async function decodeBlock(bytes: Uint8Array, p: BlockParams): Promise<Ui
 
   const codec = Object.hasOwn(CODECS, compression) ? CODECS[compression as CompressionCode] : undefined;
   if (!codec) throw new TiffError(`unsupported compression: ${compressionName(compression)}`);
-  if (codec.final) return owned(await codec.decode(bytes, p, rawBytes), rawBytes);
+  if (codec.final) return owned(await codec.decode(bytes, p, rawBytes, rawBytes), rawBytes);
 
-  let raw = await codec.decode(bytes, p, rawBytes);
-  if (raw.length > rawBytes) raw = raw.subarray(0, rawBytes);
-  else if (raw.length < rawBytes) {
+  // Predictors and byte swaps work row by row, so a block cut after its first rows is still exact.
+  const rowBytes = rawBytes / height;
+  const wanted = bits === 1 || p.rows === undefined ? height : Math.max(1, Math.min(height, Math.ceil(p.rows)));
+  let raw = await codec.decode(bytes, p, rawBytes, wanted * rowBytes);
+  const rows = raw.length >= rawBytes ? height : wanted;
+  const outBytes = rows * rowBytes;
+  if (raw.length > outBytes) raw = raw.subarray(0, outBytes);
+  else if (raw.length < outBytes) {
     throw new TiffError(`${compressionName(compression)}: output size mismatch: ${raw.length} bytes, the block needs ${rawBytes}`);
   }
 
@@ -165,13 +188,13 @@ export async function decodeBlock(bytes: Uint8Array, p: BlockParams): Promise<Ui
   if (p.predictor === 3) {
     if (p.sampleFormat !== 3) throw new TiffError(`predictor 3 (floating point) on SampleFormat ${p.sampleFormat} data`);
     // Byte planes are MSB first whatever the file's byte order; the result is host order already.
-    return undoFloatingPoint(raw, width, height, spp, bps);
+    return undoFloatingPoint(raw, width, rows, spp, bps);
   }
   if (raw.byteOffset % 8 !== 0) raw = new Uint8Array(raw); // typed-array views need alignment
   if (!p.littleEndian && bps > 1) swapBytes(raw, bps);
-  if (p.predictor === 2) undoHorizontal(raw, width, height, spp, bps);
+  if (p.predictor === 2) undoHorizontal(raw, width, rows, spp, bps);
   else if (p.predictor !== 1 && p.predictor !== 0) throw new TiffError(`unsupported predictor ${p.predictor}`);
-  return owned(raw, rawBytes);
+  return owned(raw, outBytes);
 }
 
 /** Exactly `n` bytes in an array that owns its whole buffer (copying only when it does not). */

@@ -8,7 +8,7 @@
  * primary gives up with exit 1 (something in the environment is wrong, not one request).
  */
 import cluster, { type Worker } from 'node:cluster';
-import { MALLOC_ENV } from '../../../lib/util/index.ts';
+import { SERVE_MALLOC_ENV } from '../../../lib/util/index.ts';
 import type { Catalog } from '../../../lib/catalog/index.ts';
 import { openCatalog } from '../../../lib/catalog/index.ts';
 import { relativeRowsWarning } from '../../../lib/ingest/index.ts';
@@ -17,7 +17,7 @@ import { answerCatalogCalls } from '../../../lib/catalog/index.ts';
 import type { ServeOptions } from './serve.ts';
 
 /**
- * A worker's memory is mostly not its JavaScript heap: see MALLOC_ENV. V8's young generation also
+ * A worker's memory is mostly not its JavaScript heap: see MALLOC_ENV and SERVE_MALLOC_ENV. V8's young generation also
  * grows to 3 × 16 MB under load; 1 MB semi-spaces cost little. Measured per worker over the serve
  * bench (peak RSS): 248 MB through tsx with Node's defaults and 16/24 MB caches, 204 MB bundled,
  * 115 MiB bundled with these settings and 8/12 MB caches, 100–106 MiB with the catalog in the
@@ -74,7 +74,7 @@ class Supervisor {
 
   #fork(): void {
     const w = cluster.fork({
-      ...MALLOC_ENV, ...process.env, TAOGUAN_SERVE_CATALOG_URI: this.catalog.uri, TAOGUAN_SERVE_CATALOG_TIMEOUT_MS: String(this.catalog.timeoutMs ?? ''),
+      ...SERVE_MALLOC_ENV, ...process.env, TAOGUAN_SERVE_CATALOG_URI: this.catalog.uri, TAOGUAN_SERVE_CATALOG_TIMEOUT_MS: String(this.catalog.timeoutMs ?? ''),
     });
     answerCatalogCalls(w, this.catalog);
     // A send to a worker that just died fails with EPIPE; its 'exit' is what matters, handled below.

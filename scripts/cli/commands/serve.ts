@@ -56,7 +56,7 @@ const megabytes = (value: string | undefined, name: string): number | undefined 
 
 function logLine(l: RequestLog): string {
   const cache = l.cache.tile ? ` tile:${l.cache.tile}` : '';
-  return `${l.method} ${l.path} ${l.status} ${l.ms.toFixed(1)}ms catalog=${l.catalog} source=${l.source} blocks=${l.cache.blockHits}/${l.cache.blockHits + l.cache.blockMisses}${cache}${l.error ? ` error=${l.error}` : ''}`;
+  return `${l.method} ${l.path} ${l.status} ${l.ms.toFixed(1)}ms catalog=${l.catalog} source=${l.source} blocks=${l.cache.blockHits}/${l.cache.blockHits + l.cache.blockMisses}${l.cache.decodedBytes ? ` decoded=${l.cache.decodedBytes}` : ''}${cache}${l.error ? ` error=${l.error}` : ''}`;
 }
 
 /** A listen error as the cause a user can act on. */

@@ -1,0 +1,144 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { Agent, request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SERVE_MALLOC_ENV } from '../../../lib/util/index.ts';
+import { serveProcesses } from '../../../test/support/processes.ts';
+import { sentinelCatalog } from './data.ts';
+import { freshTiles, viewportTiles, type Tile } from './fresh-tiles.ts';
+
+const TICKS_PER_SECOND = 100; // USER_HZ on Linux
+
+/** [utime, stime] of a process, in ms ([0, 0] if it is gone). */
+async function cpuMs(pid: number): Promise<[number, number]> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
+  // fields after the command name (which may hold spaces) start at state (field 3)
+  const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return rest.length > 13 ? [(Number(rest[11]) * 1000) / TICKS_PER_SECOND, (Number(rest[12]) * 1000) / TICKS_PER_SECOND] : [0, 0];
+}
+
+/** [utime, stime] of serve's process tree (launcher, primary, workers), in ms. */
+async function treeCpuMs(launcher: number): Promise<[number, number]> {
+  const { primary, workers } = await serveProcesses(launcher);
+  const all = await Promise.all([launcher, ...primary, ...workers].map(cpuMs));
+  return all.reduce<[number, number]>((a, b) => [a[0] + b[0], a[1] + b[1]], [0, 0]);
+}
+
+async function peakRssMiB(pids: number[]): Promise<number> {
+  let max = 0;
+  for (const pid of pids) {
+    const m = /VmHWM:\s+(\d+) kB/.exec(await readFile(`/proc/${pid}/status`, 'utf8').catch(() => ''));
+    if (m) max = Math.max(max, Number(m[1]) / 1024);
+  }
+  return max;
+}
+
+const pathOf = ([z, x, y]: Tile) => `/singleband/S2/2024-01-15/B04/${z}/${x}/${y}.png?colormap=viridis&stretch_range=[1000,2500]`;
+
+/** GET every path over `connections` keep-alive sockets; latency of each, errors counted. */
+async function drive(port: number, paths: string[], connections: number): Promise<{ latencies: number[]; errors: number; bytes: number }> {
+  const agent = new Agent({ keepAlive: true, maxSockets: connections });
+  const latencies: number[] = [];
+  let errors = 0, bytes = 0, next = 0;
+  const one = (path: string) => new Promise<void>((resolve) => {
+    const t0 = performance.now();
+    const req = request({ host: '127.0.0.1', port, path, agent }, (res) => {
+      res.on('data', (d: Buffer) => { bytes += d.length; });
+      res.on('end', () => {
+        if (res.statusCode !== 200) errors++;
+        latencies.push(performance.now() - t0);
+        resolve();
+      });
+    });
+    req.on('error', () => { errors++; resolve(); });
+    req.end();
+  });
+  await Promise.all(Array.from({ length: connections }, async () => {
+    while (next < paths.length) await one(paths[next++]);
+  }));
+  agent.destroy();
+  return { latencies, errors, bytes };
+}
+
+const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+
+/**
+ * One workload against a fresh `taoguan serve` (tile cache off, block cache at serve's default):
+ * the first 5% of the list warms the JIT and is not counted. With TAOGUAN_BENCH_CPU_PROF=<dir>
+ * every process writes a V8 CPU profile there (`--cpu-prof`).
+ */
+async function runWorkload(name: string, tiles: Tile[], connections = 4): Promise<Record<string, number>> {
+  const dir = await mkdtemp(join(tmpdir(), 'taoguan-fresh-bench-'));
+  const uri = await sentinelCatalog(dir);
+  const port = 5900 + Math.floor(Math.random() * 300);
+  const bin = new URL('../../../bin/taoguan.mjs', import.meta.url).pathname;
+  const prof = process.env.TAOGUAN_BENCH_CPU_PROF;
+  const extra = (process.env.TAOGUAN_BENCH_SERVE_ARGS ?? '').split(' ').filter(Boolean);
+  const args = ['serve', '-c', uri, '--port', String(port), '--tile-cache-mb', '0', ...extra];
+  // --cpu-prof is refused in NODE_OPTIONS: profiled, the primary runs the CLI through tsx with the
+  // flags (and the memory settings bin/taoguan.mjs gives the bundle), and its workers inherit them.
+  const server: ChildProcess = prof
+    ? spawn(process.execPath, ['--cpu-prof', `--cpu-prof-dir=${prof}`, '--max-semi-space-size=1', '--import', 'tsx', new URL('../../cli/main.ts', import.meta.url).pathname, ...args], {
+      stdio: ['ignore', 'pipe', 'inherit'], env: { ...SERVE_MALLOC_ENV, ...process.env, TAOGUAN_SERVE_BUNDLE: 'none' },
+    })
+    : spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  // The access log (one line per request) gives blocks decoded and bytes inflated per tile.
+  let counting = false, logged = 0, decodedBlocks = 0, decodedBytes = 0, blocks = 0;
+  let buffered = '';
+  await new Promise<void>((resolve, reject) => {
+    server.stdout!.on('data', (d: Buffer) => {
+      buffered += d.toString();
+      const lines = buffered.split('\n');
+      buffered = lines.pop()!;
+      for (const line of lines) {
+        if (line.includes('serving')) resolve();
+        const m = / blocks=(\d+)\/(\d+)(?: decoded=(\d+))?/.exec(line);
+        if (!m || !counting) continue;
+        logged++;
+        blocks += Number(m[2]);
+        decodedBlocks += Number(m[2]) - Number(m[1]);
+        decodedBytes += Number(m[3] ?? 0);
+      }
+    });
+    server.once('exit', (code) => reject(new Error(`serve exited with ${code}`)));
+  });
+  try {
+    const paths = tiles.map(pathOf);
+    const warm = Math.ceil(paths.length * 0.05);
+    await drive(port, paths.slice(0, warm), connections);
+    await new Promise((r) => setTimeout(r, 200)); // the warm-up's log lines drain
+    counting = true;
+    const cpu0 = await treeCpuMs(server.pid!);
+    const t0 = performance.now();
+    const { latencies, errors, bytes } = await drive(port, paths.slice(warm), connections);
+    const seconds = (performance.now() - t0) / 1000;
+    const cpu1 = await treeCpuMs(server.pid!);
+    await new Promise((r) => setTimeout(r, 200));
+    const n = latencies.length;
+    latencies.sort((a, b) => a - b);
+    const { workers } = await serveProcesses(server.pid!);
+    const line = {
+      tiles: n, tilesPerSecond: n / seconds, p50: pct(latencies, 50), p99: pct(latencies, 99), errors,
+      cpuMsPerTile: (cpu1[0] + cpu1[1] - cpu0[0] - cpu0[1]) / n, systemMsPerTile: (cpu1[1] - cpu0[1]) / n, blocksPerTile: blocks / Math.max(1, logged), decodedBlocksPerTile: decodedBlocks / Math.max(1, logged),
+      inflatedKiBPerTile: decodedBytes / 1024 / Math.max(1, logged), pngKiBPerTile: bytes / 1024 / n, peakRssMiB: await peakRssMiB(workers),
+    };
+    console.log(`  ${name.padEnd(9)} ${line.tiles} tiles: ${line.tilesPerSecond.toFixed(0)} tiles/s, p50 ${line.p50.toFixed(1)} ms, p99 ${line.p99.toFixed(1)} ms, `
+      + `server CPU ${line.cpuMsPerTile.toFixed(2)} ms/tile (${line.systemMsPerTile.toFixed(2)} system), blocks ${line.blocksPerTile.toFixed(2)}/tile (${line.decodedBlocksPerTile.toFixed(2)} decoded, `
+      + `${line.inflatedKiBPerTile.toFixed(0)} KiB inflated), PNG ${line.pngKiBPerTile.toFixed(1)} KiB, peak RSS per worker ${line.peakRssMiB.toFixed(0)} MiB, ${errors} errors`);
+    return line;
+  } finally {
+    server.kill('SIGTERM');
+    await new Promise((r) => server.once('exit', r));
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** `npm run bench -- fresh viewport`: tiles nobody asked for before (see fresh-tiles.ts). */
+export async function benchFresh(modes: ('fresh' | 'viewport')[] = ['fresh', 'viewport']): Promise<Record<string, unknown>> {
+  const out: Record<string, unknown> = {};
+  console.log('fresh tiles — taoguan serve (workers = cores, tile cache off), 4 keep-alive connections; wall figures share the machine, CPU per tile does not');
+  if (modes.includes('fresh')) out.fresh = await runWorkload('fresh', freshTiles(Number(process.env.TAOGUAN_BENCH_FRESH_TILES ?? 6000)));
+  if (modes.includes('viewport')) out.viewport = await runWorkload('viewport', viewportTiles(Number(process.env.TAOGUAN_BENCH_VIEWPORT_SESSIONS ?? 60)));
+  return out;
+}
