@@ -29,15 +29,17 @@ interface Pending {
 interface Reply { id: number; out?: Uint8Array; input?: ArrayBuffer; error?: string }
 
 /**
- * The worker is TypeScript. It registers tsx's CommonJS hook in its own thread rather than the ESM
- * loader: module.register() starts a loader thread (another V8 isolate, ~20 MB) per worker, while
- * the require hook costs nothing extra. The CLI registers tsx in-process, which workers don't inherit.
+ * From the sources the worker is TypeScript: it registers tsx's CommonJS hook in its own thread rather
+ * than the ESM loader, since module.register() starts a loader thread (another V8 isolate, ~20 MB) per
+ * worker while the require hook costs nothing extra; the CLI registers tsx in-process, which workers
+ * don't inherit. From the npm package (compiled, build/lib/optimize/pool.js) it is plain worker.js.
  */
-function workerSource(): string {
+function startWorker(): Worker {
+  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./worker.js', import.meta.url));
   const require = createRequire(import.meta.url);
   const tsx = require.resolve('tsx/cjs/api');
   const worker = new URL('./worker.ts', import.meta.url).pathname;
-  return `require(${JSON.stringify(tsx)}).register(); require(${JSON.stringify(worker)});`;
+  return new Worker(`require(${JSON.stringify(tsx)}).register(); require(${JSON.stringify(worker)});`, { eval: true });
 }
 
 /** Spare tile buffers kept per byte length. */
@@ -124,9 +126,8 @@ export class EncodePool {
 
   private inWorker(job: EncodeJob): Promise<Uint8Array> {
     if (this.workers.length === 0) {
-      const code = workerSource();
       for (let i = 0; i < this.size; i++) {
-        const w = new Worker(code, { eval: true });
+        const w = startWorker();
         w.on('message', (msg: Reply) => this.settle(msg));
         w.on('error', (e) => this.failAll(e));
         this.workers.push(w);

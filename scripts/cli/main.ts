@@ -1,5 +1,6 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { STORE_URIS } from '../../lib/catalog/index.ts';
+import pkg from '../../package.json' with { type: 'json' };
 
 /**
  * Commands are imported when run, not at start: each pulls in its own part of lib/ (optimize its
@@ -24,7 +25,7 @@ const collect = (v: string, all: string[] = []) => [...all, v];
 const program = new Command()
   .name('taoguan')
   .description('Dynamic raster tiles from Cloud Optimized GeoTIFFs, for serverless function compute and one machine.')
-  .version('0.1.0')
+  .version(pkg.version, '-V, --version', 'print the version')
   .showHelpAfterError();
 
 program

@@ -1,4 +1,6 @@
 /**
+ * `npm run build:package`: the npm package's build/ (build/package.ts).
+ *
  * `npm run build`: for each provider of the registry (adapters/index.ts), functions/tiles.ts and
  * functions/ingest.ts over its adapter → dist/<provider>/<name>/index.js
  * (CommonJS, exporting `handler`: the one format Lambda, FC and SCF all load from a zip as
@@ -41,7 +43,7 @@ const WASM: Record<string, string> = Object.fromEntries(RUNTIME_PACKAGES.filter(
 const common: esbuild.BuildOptions = {
   bundle: true,
   platform: 'node',
-  target: 'node18',
+  target: 'node20',
   format: 'cjs',
   minify: true,
   treeShaking: true,
@@ -153,6 +155,12 @@ export function isBuilt(): boolean {
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const kb = (n: number) => `${(n / 1024).toFixed(0)} KB`.padStart(8);
+  if (process.argv.includes('--package')) {
+    const { buildPackage } = await import('./build/package.ts');
+    const built = await buildPackage(ROOT);
+    console.log(`npm package: ${relative(ROOT, built.dir)}/ (serve bundle ${kb(built.serveBundleBytes)})`);
+    process.exit(0);
+  }
   for (const b of await build()) {
     console.log(`${`${b.provider}/${b.name}`.padEnd(16)} index.js ${kb(b.bundleBytes)}   with sidecars ${kb(b.totalBytes)}   zip ${kb(b.zipBytes)}   ${relative(ROOT, b.zip)}`);
   }

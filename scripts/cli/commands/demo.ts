@@ -5,7 +5,7 @@ import { CatalogError } from '../../../lib/catalog/index.ts';
 import { ingestObject } from '../../../lib/ingest/index.ts';
 import { startServer } from './serve.ts';
 
-const SAMPLE = new URL('../../data/sample/jacksboro-dem.tif', import.meta.url).pathname;
+const SAMPLE = new URL('../../../data/sample/jacksboro-dem.tif', import.meta.url).pathname;
 
 /**
  * The README's first command: the shipped sample DEM ingested into a SQLite catalog in a work
