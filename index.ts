@@ -4,9 +4,10 @@
  * build/index.js with its .d.ts at pack time (tsconfig.build.json).
  */
 export { createApi, createNodeServer, toNodeHandler, signUrl, type Api, type ApiOptions, type AccessOptions, type RequestLog } from './lib/api/index.ts';
-export { openCatalog, CachedCatalog, CATALOG_STORES, type Catalog, type OpenOptions as CatalogOpenOptions } from './lib/catalog/index.ts';
+export { openCatalog, CachedCatalog, CatalogError, CATALOG_STORES, type Catalog, type OpenOptions as CatalogOpenOptions } from './lib/catalog/index.ts';
 export { renderTile, renderPreview, planTile, executePlan, type TileRequest, type RenderedTile } from './lib/pipeline/index.ts';
-export { readHeader, validateCog, type ReadHeaderResult } from './lib/tiff/index.ts';
+export { readHeader, validateCog, serializeHeader, deserializeHeader, type CogHeader, type ReadHeaderResult } from './lib/tiff/index.ts';
+export { readWindow, type RasterWindow } from './lib/raster/index.ts';
 export { openSource, parseLocation, FileSource, HttpSource, S3Source, MemorySource, type Source, type Location } from './lib/source/index.ts';
 export { ingest, ingestObject, ingestMany, type IngestOptions, type BatchResult } from './lib/ingest/index.ts';
 export { optimize, type OptimizeOptions, type OptimizeResult } from './lib/optimize/index.ts';
