@@ -43,7 +43,7 @@ const WASM: Record<string, string> = Object.fromEntries(RUNTIME_PACKAGES.filter(
 const common: esbuild.BuildOptions = {
   bundle: true,
   platform: 'node',
-  target: 'node20',
+  target: 'node18',
   format: 'cjs',
   minify: true,
   treeShaking: true,
