@@ -5,10 +5,12 @@
  * `npx taoguan --version`, `npx taoguan demo` and `npx taoguan serve` answering real tiles, the
  * README's programmatic example run by plain Node, and its types checked by tsc as a consumer's.
  * No TypeScript loader or bundler may be installed for any of it to work.
+ * TAOGUAN_PACKAGE_NODE=/path/to/node runs all of it on that Node instead (e.g. the lowest `engines`
+ * allows, from npm: `npm install node@20.19.0` → node_modules/.bin/node).
  */
 import assert from 'node:assert/strict';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,9 +19,13 @@ import { promisify } from 'node:util';
 import UPNG from 'upng-js';
 
 const ROOT = new URL('..', import.meta.url).pathname;
-const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
-const run = promisify(execFile);
+const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string; engines: { node: string } };
+const execFileAsync = promisify(execFile);
 const MB = 2 ** 20;
+/** PATH for everything run from the package: TAOGUAN_PACKAGE_NODE's folder first when it is set. */
+let PATH = process.env.PATH ?? '';
+const childEnv = () => ({ ...process.env, PATH, NODE_OPTIONS: '' });
+const run = (cmd: string, args: string[], o: { cwd?: string; maxBuffer?: number } = {}) => execFileAsync(cmd, args, { ...o, env: childEnv() });
 
 /** Every file's bytes under a folder (what `du --apparent-size` counts). */
 function folderBytes(dir: string): number {
@@ -40,7 +46,7 @@ function decodeTile(bytes: ArrayBuffer): { width: number; height: number; colour
 /** Start a long-running command; resolves with the child and the first stdout line matching `ready`. */
 function startUntil(cmd: string, args: string[], cwd: string, ready: RegExp): Promise<{ child: ChildProcess; match: RegExpExecArray; output: () => string }> {
   // its own process group, as a shell runs it: Ctrl-C (interrupt) reaches npx and the server under it alike
-  const child = spawn(cmd, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NODE_OPTIONS: '' }, detached: true });
+  const child = spawn(cmd, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'], env: childEnv(), detached: true });
   let out = '';
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`${args.join(' ')} did not get ready: ${out}`)), 60_000);
@@ -87,6 +93,11 @@ describe('the npm package, packed and installed for production (slow)', { timeou
     dir = mkdtempSync(join(tmpdir(), 'taoguan-package-'));
     app = join(dir, 'app');
     mkdirSync(app);
+    if (process.env.TAOGUAN_PACKAGE_NODE) {
+      mkdirSync(join(dir, 'node-bin'));
+      symlinkSync(process.env.TAOGUAN_PACKAGE_NODE, join(dir, 'node-bin/node'));
+      PATH = `${join(dir, 'node-bin')}:${PATH}`;
+    }
     await run('npm', ['pack', '--pack-destination', dir, '--silent'], { cwd: ROOT, maxBuffer: 64 * MB });
     tarball = join(dir, readdirSync(dir).find((f) => f.endsWith('.tgz'))!);
     writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'app', private: true, type: 'module' }));
@@ -114,9 +125,11 @@ describe('the npm package, packed and installed for production (slow)', { timeou
     assert.ok(bytes <= 80 * MB, `production node_modules is ${(bytes / MB).toFixed(1)} MB, more than 80 MB`);
   });
 
-  test('npx taoguan --version prints the package version', async () => {
+  test('npx taoguan --version prints the package version', async (t) => {
     const { stdout } = await run('npx', ['taoguan', '--version'], { cwd: app });
     assert.equal(stdout.trim(), pkg.version);
+    const node = (await run('node', ['--version'])).stdout.trim();
+    t.diagnostic(`Node ${node} (engines: ${pkg.engines.node})`);
   });
 
   test('npx taoguan demo serves the sample; its printed tile URL (plain ASCII, curl-safe) answers a coloured tile', async () => {
@@ -158,7 +171,7 @@ describe('the npm package, packed and installed for production (slow)', { timeou
     assert.ok(example, 'README.md has the marked example');
     writeFileSync(join(app, 'example.mjs'), example);
     const sample = join(app, 'node_modules/taoguan/build/data/sample/jacksboro-dem.tif');
-    const { stdout } = await run(process.execPath, ['example.mjs', sample], { cwd: app, env: { ...process.env, NODE_OPTIONS: '' } });
+    const { stdout } = await run('node', ['example.mjs', sample], { cwd: app });
     assert.match(stdout, /EPSG:\d+/);
     assert.match(stdout, /tile \d+\/\d+\/\d+: 200 image\/png/);
     const tile = decodeTile(readFileSync(join(app, 'tile.png')).buffer as ArrayBuffer);
