@@ -3,7 +3,7 @@ import tseslint from 'typescript-eslint';
 import layers from './eslint.boundaries.js';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'dist/', 'bench/.data/', 'test/.artifacts/'] },
+  { ignores: ['node_modules/', 'dist/', 'build/', 'bench/.data/', 'test/.artifacts/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

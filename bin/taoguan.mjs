@@ -1,15 +1,15 @@
 #!/usr/bin/env node
-// The CLI is TypeScript run through tsx's loader, so the package needs no build step to be used.
-// `serve` is the exception: a long-lived server runs from a bundle (scripts/cli/serve-bundle.mjs), in a
+// The npm package runs compiled JavaScript (build/, made at pack time): no TypeScript loader, no
+// esbuild. A checkout of the sources (scripts/cli/main.ts present) runs them through tsx instead.
+// `serve` runs from a bundle (build/serve.cjs in the package; built at start from the sources), in a
 // child started with the memory settings of lib/util/malloc.ts (glibc reads them at process start).
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+
+const fromSources = existsSync(new URL('../scripts/cli/main.ts', import.meta.url));
 
 if (process.argv[2] === 'serve' && !process.env.TAOGUAN_SERVE_BUNDLE) {
-  const { buildServeBundleApart } = await import('../scripts/cli/serve-bundle.mjs');
-  const bundle = await buildServeBundleApart().catch((e) => {
-    console.error(`taoguan serve: running through tsx (the server bundle did not build: ${e instanceof Error ? e.message : String(e)})`);
-    return undefined;
-  });
+  const bundle = fromSources ? await bundleFromSources() : { file: new URL('../build/serve.cjs', import.meta.url).pathname, cleanup() {} };
   if (bundle) {
     // lib/util/malloc.ts's SERVE_MALLOC_ENV (this file is plain JavaScript, run before tsx)
     const env = { MALLOC_ARENA_MAX: '2', MALLOC_MMAP_THRESHOLD_: '4194304', ...process.env, TAOGUAN_SERVE_BUNDLE: bundle.file };
@@ -21,13 +21,25 @@ if (process.argv[2] === 'serve' && !process.env.TAOGUAN_SERVE_BUNDLE) {
     });
   } else {
     process.env.TAOGUAN_SERVE_BUNDLE = 'none';
-    await runWithTsx();
+    await run();
   }
 } else {
-  await runWithTsx();
+  await run();
 }
 
-async function runWithTsx() {
+async function bundleFromSources() {
+  const { buildServeBundleApart } = await import('../scripts/cli/serve-bundle.mjs');
+  return buildServeBundleApart().catch((e) => {
+    console.error(`taoguan serve: running through tsx (the server bundle did not build: ${e instanceof Error ? e.message : String(e)})`);
+    return undefined;
+  });
+}
+
+async function run() {
+  if (!fromSources) {
+    await import('../build/scripts/cli/main.js');
+    return;
+  }
   const { register } = await import('tsx/esm/api');
   register();
   await import('../scripts/cli/main.ts');

@@ -1,7 +1,8 @@
 /**
  * The deployment files point at what `npm run build` makes: s.yaml (Serverless Devs, FC 3.0) and the
  * Tencent SCF component configs name code paths and handlers that exist and load; serverless.yml
- * (AWS) packages with the pinned Serverless Framework v3, offline and without a login.
+ * (AWS) packages with the pinned Serverless Framework v3, offline and without a login, and refuses to
+ * with a setting missing or left a placeholder.
  */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -84,13 +85,25 @@ test('serverless.yml: `serverless package` (v3, pinned) succeeds offline with th
   const { version } = JSON.parse(await readFile(join(ROOT, 'node_modules/serverless/package.json'), 'utf8'));
   assert.match(version, /^3\./);
   await copyFile(join(ROOT, 'serverless.yml'), join(dir, 'serverless.yml'));
+  await mkdir(join(dir, 'deploy'));
+  await copyFile(join(ROOT, 'deploy/aws-settings.cjs'), join(dir, 'deploy/aws-settings.cjs'));
   await mkdir(join(dir, 'home'));
   // No login, telemetry or update checks; dummy keys so nothing looks for a profile.
   const env = {
     PATH: process.env.PATH ?? '', HOME: join(dir, 'home'), SLS_TELEMETRY_DISABLED: '1', SLS_NOTIFICATIONS_MODE: 'off',
     SLS_DEPRECATION_DISABLE: '*', AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE', AWS_SECRET_ACCESS_KEY: 'secret', TAOGUAN_BUCKET: 'cogs-test',
   };
-  await run(join(ROOT, 'node_modules/.bin/serverless'), ['package'], { cwd: dir, env, timeout: 170_000 });
+  // A setting missing, or left as the docs' placeholder, fails the command naming it: nothing deploys with a default.
+  for (const [missing, message] of [
+    [{ TAOGUAN_BUCKET: 'cogs-test' }, /TAOGUAN_CATALOG is not set/],
+    [{ TAOGUAN_CATALOG: 'sqlite:/tmp/c.db' }, /TAOGUAN_BUCKET is not set/],
+    [{ TAOGUAN_BUCKET: 'cogs-test', TAOGUAN_CATALOG: 'mysql://taoguan:CHANGE-ME@taoguan.xxxx.rds.amazonaws.com:3306/taoguan' }, /TAOGUAN_CATALOG=\S+ is a placeholder/],
+  ] as const) {
+    const failed = await run(join(ROOT, 'node_modules/.bin/serverless'), ['package'], { cwd: dir, env: { ...env, TAOGUAN_BUCKET: '', ...(missing as Record<string, string>) }, timeout: 170_000 }).then(() => undefined, (e: { code: number; stdout: string; stderr: string }) => e);
+    assert.ok(failed, `serverless package refused ${JSON.stringify(missing)}`);
+    assert.match(failed.stdout + failed.stderr, message);
+  }
+  await run(join(ROOT, 'node_modules/.bin/serverless'), ['package'], { cwd: dir, env: { ...env, TAOGUAN_CATALOG: 'mysql://taoguan:secret@db.internal:3306/taoguan' }, timeout: 170_000 });
   const template = JSON.parse(await readFile(join(dir, '.serverless/cloudformation-template-update-stack.json'), 'utf8'));
   const fns = Object.values(template.Resources as Record<string, { Type: string; Properties: Record<string, unknown> }>).filter((r) => r.Type === 'AWS::Lambda::Function');
   const handlers = fns.map((f) => [f.Properties.FunctionName, f.Properties.Handler]).filter(([n]) => /tiles|ingest/.test(String(n)));
@@ -99,6 +112,14 @@ test('serverless.yml: `serverless package` (v3, pinned) succeeds offline with th
   const keys = fns.map((f) => String((f.Properties.Code as { S3Key?: string }).S3Key));
   for (const zip of ['tiles.zip', 'ingest.zip']) assert.ok(keys.some((k) => k.endsWith(`/${zip}`)), `${zip} in ${keys.join(', ')}`);
   assert.ok(Object.values(template.Resources as Record<string, { Type: string }>).some((r) => r.Type === 'AWS::ApiGatewayV2::Api'));
+  // the settings of the command's environment are what the functions get
+  const envOf = (f: { Properties: Record<string, unknown> }) => (f.Properties.Environment as { Variables: Record<string, string> }).Variables;
+  const ours = fns.filter((f) => /-(tiles|ingest)$/.test(String(f.Properties.FunctionName)));
+  assert.equal(ours.length, 2);
+  for (const f of ours) {
+    assert.equal(envOf(f).TAOGUAN_CATALOG, 'mysql://taoguan:secret@db.internal:3306/taoguan');
+    assert.equal(envOf(f).TAOGUAN_ALLOWED_BUCKETS, 'cogs-test');
+  }
 });
 
 test('the deployment files\' memory sizes, caches and caps agree: a request has room, the one-block COG is refused, legitimate tiles and ingests are not', async () => {

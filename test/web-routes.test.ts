@@ -43,6 +43,15 @@ describe('web routes', () => {
     }
   });
 
+  test('/favicon.ico is the page\'s icon (an SVG), at the root and under a base path', async () => {
+    for (const [server, path] of [[api, '/favicon.ico'], [staged, '/release/favicon.ico']] as const) {
+      const res = await server.fetch(new Request(`http://x${path}`));
+      assert.equal(res.status, 200, path);
+      assert.equal(res.headers.get('content-type'), 'image/svg+xml');
+      assert.match(await res.text(), /^<svg [^>]*viewBox="0 0 32 32"/);
+    }
+  });
+
   test('unknown assets and paths outside the list are 404 JSON', async () => {
     for (const path of ['/web/nope.js', '/web/..%2Fpackage.json', '/web/', '/web/leaflet.js.map']) {
       const res = await api.fetch(new Request(`http://x${path}`));

@@ -21,7 +21,8 @@
     keys: [], page: 0, limit: 50, datasets: [], filters: {},
     selected: null, meta: null, siblings: [], mode: 'singleband', stretch: [0, 1],
     grid: store.get('grid', 'WebMercatorQuad'), basemap: store.get('basemap', 'none'), basemapUrl: store.get('basemapUrl', ''),
-    colormap: store.get('colormap', 'viridis'), format: store.get('format', 'png'),
+    // ?colormap= (the demo's printed link) wins over the last one chosen here
+    colormap: new URLSearchParams(location.search).get('colormap') ?? store.get('colormap', 'viridis'), format: store.get('format', 'png'),
   };
   let map, baseLayer, dataLayer, footprints, layerUrl = '';
 

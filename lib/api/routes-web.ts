@@ -3,7 +3,7 @@
  * web/app.css and Leaflet's JS and CSS from node_modules — no CDN, so the page works where foreign
  * CDNs are slow or blocked. The list is explicit (a serverless bundle will inline exactly these);
  * each file is read once, on first use. The page uses only the public API, with URLs relative to
- * its own location, so it works under any base path.
+ * its own location, so it works under any base path. Its icon (web/favicon.svg) is at /favicon.ico.
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -49,6 +49,12 @@ export function registerWebRoutes(app: OpenAPIHono<ApiEnv>): void {
     if (!asset) throw notFound(`no web asset ${JSON.stringify(name.slice(0, 40))}`);
     const { text, etag } = read(name, asset.path);
     return documentResponse(c, text, asset.type, CACHE, etag);
+  });
+  // Browsers ask for /favicon.ico whatever a page says (the page links it relative to its base path).
+  // An SVG, which they draw from this path as well; a few hundred bytes, so never compressed.
+  app.get('/favicon.ico', (c: ApiContextOf) => {
+    const { text, etag } = read('favicon.svg', () => web('favicon.svg'));
+    return documentResponse(c, text, 'image/svg+xml', CACHE, etag);
   });
   document(app, { method: 'get', path: '/', summary: 'The preview map page', tags: ['documentation'], ok: { type: 'text/html', description: 'HTML' }, errors: [] });
 }

@@ -32,20 +32,27 @@ interface Pending {
 interface Reply { id: number; out?: Uint8Array; input?: ArrayBuffer; error?: string }
 
 /**
- * The worker is TypeScript. It registers tsx's CommonJS hook in its own thread rather than the ESM
- * loader: module.register() starts a loader thread (another V8 isolate, ~20 MB) per worker, while
- * the require hook costs nothing extra. The CLI registers tsx in-process, which workers don't inherit.
+ * The worker's source, run with `eval`. It hands the worker the block decoder from lib/raster/decode
+ * alone (see worker.ts), then loads worker.ts itself.
+ * From the sources the worker is TypeScript: it registers tsx's CommonJS hook in its own thread rather
+ * than the ESM loader, since module.register() starts a loader thread (another V8 isolate, ~20 MB) per
+ * worker while the require hook costs nothing extra; the CLI registers tsx in-process, which workers
+ * don't inherit. The lazily loaded codecs (JPEG, LERC, ZSTD) are then required: see useCodecLoader.
+ * From the npm package (compiled, build/lib/optimize/pool.js) it is plain ESM, loaded by import().
  */
 function workerSource(): string {
+  const codecs = new URL('../raster/decode/', import.meta.url);
+  if (!import.meta.url.endsWith('.ts')) {
+    return `import(${JSON.stringify(new URL('index.js', codecs).href)}).then((decode) => { `
+      + 'globalThis.taoguanDecodeBlock = decode.decodeBlock; '
+      + `return import(${JSON.stringify(new URL('./worker.js', import.meta.url).href)}); });`;
+  }
   const require = createRequire(import.meta.url);
   const tsx = require.resolve('tsx/cjs/api');
   const worker = new URL('./worker.ts', import.meta.url).pathname;
-  // the block decoders' lazily loaded codecs (JPEG, LERC, ZSTD), required: see useCodecLoader
-  // (lib/raster/decode alone: see worker.ts)
-  const codecs = new URL('../raster/decode/', import.meta.url).pathname;
   return `require(${JSON.stringify(tsx)}).register(); `
-    + `const decode = require(${JSON.stringify(codecs + 'index.ts')}); `
-    + `decode.useCodecLoader((c) => require(${JSON.stringify(codecs)} + c + '.ts')); `
+    + `const decode = require(${JSON.stringify(codecs.pathname + 'index.ts')}); `
+    + `decode.useCodecLoader((c) => require(${JSON.stringify(codecs.pathname)} + c + '.ts')); `
     + 'globalThis.taoguanDecodeBlock = decode.decodeBlock; '
     + `require(${JSON.stringify(worker)});`;
 }

@@ -1,5 +1,6 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { STORE_URIS } from '../../lib/catalog/index.ts';
+import pkg from '../../package.json' with { type: 'json' };
 
 /**
  * Commands are imported when run, not at start: each pulls in its own part of lib/ (optimize its
@@ -24,7 +25,7 @@ const collect = (v: string, all: string[] = []) => [...all, v];
 const program = new Command()
   .name('taoguan')
   .description('Dynamic raster tiles from Cloud Optimized GeoTIFFs, for serverless function compute and one machine.')
-  .version('0.1.0')
+  .version(pkg.version, '-V, --version', 'print the version')
   .showHelpAfterError();
 
 program
@@ -75,6 +76,7 @@ program
   .option('-p, --port <port>', 'port', integer(0, 65535), 5000)
   .option('-w, --workers <n>', 'worker processes sharing the port (default: the number of cores)', integer(1, 1024))
   .option('--base-path <prefix>', 'a path prefix to serve under, e.g. /tiles behind a proxy')
+  .option('--public-url <url>', 'absolute URL clients reach the API at, for links in TileJSON and WMTS, e.g. https://tiles.example.cn/tiles (default: $TAOGUAN_PUBLIC_URL; else each request\'s Host header)')
   .option('--cors <origins>', '"*" (default), "none", or a comma-separated allow-list of origins')
   .option('--cache-control <value>', 'Cache-Control of tiles', 'public, max-age=3600')
   .option('--tile-cache-mb <mb>', 'rendered tiles kept per worker (default 8)')

@@ -1,6 +1,7 @@
 /**
- * `taoguan serve` runs from an esbuild bundle of the CLI, built at start (~0.5 s) into the temp folder,
- * for the primary and every worker: tsx's loader runs in a second V8 isolate, ~40 MB of every process
+ * `taoguan serve` runs from an esbuild bundle of the CLI, for the primary and every worker. The npm
+ * package ships it prebuilt (build/serve.cjs, made at pack time by `npm run build:package`); from a
+ * checkout of the sources it is built at start (~0.5 s) into the temp folder. Why a bundle: tsx's loader runs in a second V8 isolate, ~40 MB of every process
  * (83 MB at rest against 42 MB for plain Node), and unbundled node_modules cost more again. Plain
  * JavaScript, so bin/taoguan.mjs can build it before tsx is loaded at all.
  */
@@ -33,41 +34,49 @@ async function externals() {
   }
 }
 
-/** Build the CLI bundle; returns its path and a cleanup. Throws if esbuild is unavailable. */
-export async function buildServeBundle() {
+/**
+ * Build the CLI bundle; returns its path and a cleanup. Throws if esbuild is unavailable.
+ * `outfile` (the package's prebuilt bundle): the runtime packages stay bare names, found from the
+ * installed package's node_modules, and lib/api's path is taken relative to the bundle, beside the
+ * compiled build/lib/. Without it: a temporary file, with every path absolute into this checkout.
+ */
+export async function buildServeBundle({ outfile } = {}) {
   const esbuild = await import('esbuild');
   const require = createRequire(join(ROOT, 'package.json'));
-  const dir = mkdtempSync(join(tmpdir(), 'taoguan-serve-'));
-  const file = join(dir, 'taoguan.cjs');
+  const dir = outfile ? undefined : mkdtempSync(join(tmpdir(), 'taoguan-serve-'));
+  const file = outfile ?? join(dir, 'taoguan.cjs');
   const filter = new RegExp(`^(${(await externals()).map((s) => s.replace(/[/.]/g, '\\$&')).join('|')})$`);
+  const api = outfile
+    ? 'require("url").pathToFileURL(require("path").join(__dirname,"lib/api/index.js")).href'
+    : JSON.stringify(pathToFileURL(join(ROOT, 'lib/api/index.ts')).href);
   try {
     await esbuild.build({
       entryPoints: [join(ROOT, 'scripts/cli/main.ts')],
       outfile: file,
       bundle: true,
       platform: 'node',
-      target: 'node18',
+      target: 'node20',
       format: 'cjs',
       minify: true,
       logLevel: 'error',
       define: { 'process.env.NODE_ENV': '"production"', 'import.meta.url': '__taoguan_url' },
       // lib/api finds web/ and leaflet relative to its own file: keep that path real.
-      banner: { js: `var __taoguan_url=${JSON.stringify(pathToFileURL(join(ROOT, 'lib/api/index.ts')).href)};` },
+      banner: { js: `var __taoguan_url=${api};` },
       plugins: [{
-        name: 'externals-by-absolute-path',
+        name: 'externals',
         setup(build) {
-          build.onResolve({ filter }, (args) => ({ path: require.resolve(args.path), external: true }));
+          build.onResolve({ filter }, (args) => ({ path: outfile ? args.path : require.resolve(args.path), external: true }));
         },
       }],
     });
   } catch (e) {
-    rmSync(dir, { recursive: true, force: true });
+    if (dir) rmSync(dir, { recursive: true, force: true });
     throw e;
   } finally {
     // esbuild's service process would otherwise stay beside the server for its whole life (~70 MB)
     await esbuild.stop?.();
   }
-  return { file, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+  return { file, cleanup: () => dir && rmSync(dir, { recursive: true, force: true }) };
 }
 
 /**

@@ -1,4 +1,6 @@
 /**
+ * `npm run build:package`: the npm package's build/ (build/package.ts).
+ *
  * `npm run build`: for each provider of the registry (adapters/index.ts), functions/tiles.ts and
  * functions/ingest.ts over its adapter → dist/<provider>/<name>/index.js
  * (CommonJS, exporting `handler`: the one format Lambda, FC and SCF all load from a zip as
@@ -104,7 +106,7 @@ async function buildFunction(outDir: string, provider: string, name: string, sid
   }
   for (const [from, to] of Object.entries(PROVIDER_REGISTRY[provider].files ?? {})) copyFileSync(join(ROOT, from), join(dir, to));
   if (name === 'tiles') {
-    for (const f of ['index.html', 'app.js', 'app.css']) copyInto(join(ROOT, 'web', f), join(dir, 'web', f));
+    for (const f of ['index.html', 'app.js', 'app.css', 'favicon.svg']) copyInto(join(ROOT, 'web', f), join(dir, 'web', f));
     for (const f of ['leaflet.js', 'leaflet.css']) copyInto(require.resolve(`leaflet/dist/${f}`), join(dir, 'node_modules/leaflet/dist', f));
   }
   const zip = join(outDir, provider, `${name}.zip`);
@@ -155,6 +157,12 @@ export function isBuilt(): boolean {
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const kb = (n: number) => `${(n / 1024).toFixed(0)} KB`.padStart(8);
+  if (process.argv.includes('--package')) {
+    const { buildPackage } = await import('./build/package.ts');
+    const built = await buildPackage(ROOT);
+    console.log(`npm package: ${relative(ROOT, built.dir)}/ (serve bundle ${kb(built.serveBundleBytes)})`);
+    process.exit(0);
+  }
   for (const b of await build()) {
     console.log(`${`${b.provider}/${b.name}`.padEnd(16)} index.js ${kb(b.bundleBytes)}   with sidecars ${kb(b.totalBytes)}   zip ${kb(b.zipBytes)}   ${relative(ROOT, b.zip)}`);
   }

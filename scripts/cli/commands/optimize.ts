@@ -1,5 +1,5 @@
-import { existsSync, mkdirSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { MultiBar, Presets } from 'cli-progress';
 import {
   COMPRESSION_TAG, EncodePool, optimize, resolveTarget, WARP_RESAMPLINGS, ZSTD_LEVELS,
@@ -43,10 +43,13 @@ export async function optimizeCommand(inputs: string[], opts: OptimizeCliOptions
   const overall = showBars ? bars.create(inputs.length, 0, { name: 'all files'.padEnd(24) }) : undefined;
   const pool = new EncodePool(workers);
   const failures: string[] = [];
+  let writing: string | undefined;
+  const stopCleanup = removeTempsOnSignal(() => writing);
   try {
     for (const input of inputs) {
       const name = basename(input.split('?')[0]).replace(/\.(tiff?|TIFF?)$/, '') + '.tif';
       const output = join(opts.output, name);
+      writing = output;
       if (existsSync(output) && opts.skipExisting) {
         overall?.increment();
         continue;
@@ -67,12 +70,37 @@ export async function optimizeCommand(inputs: string[], opts: OptimizeCliOptions
       }
     }
   } finally {
+    writing = undefined;
+    stopCleanup();
     bars.stop();
     await pool.close();
   }
   console.log(`${inputs.length} file(s): ${inputs.length - failures.length} done, ${failures.length} failed`);
   for (const f of failures) console.error(`  failed: ${f}`);
   if (failures.length) process.exitCode = 1;
+}
+
+/**
+ * Ctrl-C or SIGTERM mid-file: Node would exit at once, skipping optimize()'s own cleanup, and leave
+ * the file's level temporaries (OUTPUT.L0.tmp …, as large as the output) and OUTPUT.partial behind.
+ * Remove them, then exit as a shell expects of a signal (130, 143). Returns the handlers' removal.
+ */
+function removeTempsOnSignal(current: () => string | undefined): () => void {
+  const handlers = (['SIGINT', 'SIGTERM', 'SIGHUP'] as const).map((signal, i) => {
+    const handler = () => {
+      const output = current();
+      if (output) {
+        const prefix = `${basename(output)}.`;
+        for (const f of readdirSync(dirname(output))) {
+          if (f.startsWith(prefix) && /^\.(L\d+\.tmp|partial)$/.test(f.slice(prefix.length - 1))) rmSync(join(dirname(output), f), { force: true });
+        }
+      }
+      process.exit(128 + [2, 15, 1][i]);
+    };
+    process.on(signal, handler);
+    return [signal, handler] as const;
+  });
+  return () => { for (const [signal, handler] of handlers) process.off(signal, handler); };
 }
 
 /** --reproject / --t-srs / --warp-resampling, checked before any file is touched. */

@@ -18,6 +18,8 @@ export interface ServeOptions {
   port: number;
   workers?: number;
   basePath?: string;
+  /** Origin and path of links in TileJSON / WMTS (else TAOGUAN_PUBLIC_URL, else the request's Host). */
+  publicUrl?: string;
   cors?: string;
   cacheControl?: string;
   quiet?: boolean;
@@ -45,6 +47,22 @@ function accessOptions(opts: ServeOptions): AccessOptions | undefined {
   const apiKeys = opts.apiKey?.length ? opts.apiKey : env?.apiKeys;
   const signingSecret = opts.signingSecret ?? env?.signingSecret;
   return apiKeys || signingSecret ? { apiKeys, signingSecret } : undefined;
+}
+
+/**
+ * --public-url, else TAOGUAN_PUBLIC_URL: an absolute http(s) URL with no query or fragment. With it,
+ * a TileJSON or WMTS document names the server the operator chose, whatever Host a client (or a proxy
+ * that rewrites it) sent; a cache in front then never stores links to a forged host.
+ */
+export function publicUrl(opts: ServeOptions): string | undefined {
+  const value = opts.publicUrl ?? (process.env.TAOGUAN_PUBLIC_URL || undefined);
+  if (value === undefined) return undefined;
+  const from = opts.publicUrl === undefined ? 'TAOGUAN_PUBLIC_URL' : '--public-url';
+  const url = URL.canParse(value) ? new URL(value) : undefined;
+  if (!url || !/^https?:$/.test(url.protocol) || url.search || url.hash || url.username || url.password) {
+    throw new Error(`${from}: expected an absolute http(s) URL with no query, e.g. https://tiles.example.cn/tiles, got ${JSON.stringify(value)}`);
+  }
+  return url.href.replace(/\/+$/, '');
 }
 
 const megabytes = (value: string | undefined, name: string): number | undefined => {
@@ -96,6 +114,7 @@ export async function startServer(opts: ServeOptions, onListening?: (url: string
     const api = createApi({
       catalog,
       basePath: opts.basePath,
+      publicUrl: publicUrl(opts),
       cacheControl: opts.cacheControl,
       // Half the API's defaults: every worker keeps its own, and the 146 tiles of the serve bench
       // (4.4 MB of PNG) still fit; measured, 16/24 MB cost ~16 MB more RSS per worker for no more tiles/s.
@@ -150,6 +169,7 @@ export async function serveCommand(opts: ServeOptions): Promise<void> {
     return;
   }
   // Everything a worker would refuse, refused here first: once, before any worker starts.
+  publicUrl(opts);
   megabytes(opts.tileCacheMb, '--tile-cache-mb');
   megabytes(opts.blockCacheMb, '--block-cache-mb');
   megabytes(opts.maxSourceMb, '--max-source-mb');
