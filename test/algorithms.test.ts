@@ -208,6 +208,7 @@ describe('terrain algorithms against gdaldem', () => {
     assert.match(await message('algorithm=hillshade&algorithm_params=azimuth:90'), /^algorithm_params: must be an object as JSON/);
     assert.match(await message(`algorithm_params=${encodeURIComponent('{"azimuth":90}')}`), /^algorithm_params: can only be given with algorithm=/);
     assert.match(await message('algorithm=terrainrgb&colormap=viridis'), /^colormap: does not apply to algorithm=terrainrgb/);
+    assert.match(await message('algorithm=slope&stretch_range=["p2","p98"]'), /^stretch_range: with algorithm=slope give two numbers \(default \[0, 90\]\)/);
     const jpg = await get(`/singleband/dem/${Z}/${tx}/${ty}.jpg?algorithm=terrarium`);
     assert.equal(jpg.status, 400);
     // TiTiler's parameter names are taken too

@@ -49,6 +49,9 @@ function prepareTileAlgorithm(request: AlgorithmRequest, style: TileStyle, forma
     if (format === 'jpeg') throw new RenderInputError('format', `${algorithm.name} encodes heights in exact colours: ask for .png or .webp, not JPEG`);
     if (style.colormap) throw new RenderInputError('colormap', `does not apply to algorithm=${algorithm.name}: its colours are the encoded heights`);
     if (style.stretch) throw new RenderInputError('stretch_range', `does not apply to algorithm=${algorithm.name}: its colours are the encoded heights`);
+  } else if (style.stretch?.some((b) => typeof b !== 'number')) {
+    // the dataset's statistics are of its heights, not of the algorithm's output
+    throw new RenderInputError('stretch_range', `with algorithm=${algorithm.name} give two numbers (default [${algorithm.range!.join(', ')}]); null and "pN" would use the DEM's height statistics`);
   }
   return algorithm;
 }
