@@ -62,7 +62,6 @@ function likelyKeys(family: Family, rest: string, query: URLSearchParams): strin
 async function image(c: ApiContextOf, api: ApiContext, family: Family, keys: string[], target: Exclude<PathTarget, { kind: 'tilejson' | 'wmts' }>): Promise<Response> {
   const options = familyOptions(family, c.var.query);
   if (target.format === 'jpeg' && family !== 'rgb') throw badRequest('format: JPEG output is for rgb; singleband and compute need transparency: .png or .webp');
-  if (target.kind === 'preview' && options.algorithm) throw badRequest('algorithm: is for tiles ({z}/{x}/{y}), not previews');
   const tms = tileMatrixSet(options.tms);
   let size: number;
   if (target.kind === 'tile') {
@@ -81,7 +80,7 @@ async function image(c: ApiContextOf, api: ApiContext, family: Family, keys: str
   // inside the tile cache's single flight: equal concurrent requests wait on one render slot, not one each
   const render = (): Promise<CachedTile> => api.admission.run(() => target.kind === 'tile'
     ? renderTile({ tms: options.tms, z: target.z, x: target.x, y: target.y, tileSize: size, resampling: options.resampling, format: target.format, quality: options.quality, inputs: resolved.inputs, style: options.style, algorithm: options.algorithm })
-    : renderPreview({ inputs: resolved.inputs, style: options.style, format: target.format, quality: options.quality, size: options.tileSize, longSide: size }));
+    : renderPreview({ inputs: resolved.inputs, style: options.style, format: target.format, quality: options.quality, algorithm: options.algorithm, size: options.tileSize, longSide: size }));
   const { tile, outcome } = await api.forgettingChanged(resolved.records, () => api.tiles.get(etag, render));
   c.var.stats.tile = outcome;
   return imageResponse(tile.bytes, tile.contentType, etag, cacheControl);
