@@ -192,6 +192,28 @@ describe('terrain algorithms against gdaldem', () => {
     }
   });
 
+  it('a preview takes an algorithm too: hillshade of the whole DEM as gdaldem shades it at that size', async () => {
+    const res = await get('/singleband/dem/preview.png?algorithm=hillshade');
+    const bytes = new Uint8Array(await res.arrayBuffer());
+    assert.equal(res.status, 200, new TextDecoder().decode(bytes.slice(0, 300)));
+    const png = decodePng(bytes);
+    assert.deepEqual([png.width, png.height], [512, 439]);
+    await run(PY, [DEM_PY, 'preview', dem, '512', '439', join(dir, 'p')]);
+    const buf = await readFile(join(dir, 'p.hillshade.f32'));
+    const gdal = new Float32Array(buf.buffer, buf.byteOffset, buf.byteLength / 4);
+    const ours = Float32Array.from({ length: 512 * 439 }, (_, i) => (png.rgba[i * 4 + 3] ? png.rgba[i * 4] : NaN));
+    const c = compare(ours, gdal);
+    console.log(`preview hillshade vs gdaldem: r=${c.r.toFixed(5)} mean |d|=${c.meanAbs.toFixed(3)} over ${c.n} px`);
+    assert.ok(c.n > 512 * 439 * 0.9, `${c.n} pixels compared`);
+    assert.ok(c.r > 0.99, `correlation ${c.r}`);
+    assert.ok(c.meanAbs < 2, `mean difference ${c.meanAbs}`);
+    // terrain encodings too, decoded back to heights
+    const terrarium = decodePng(new Uint8Array(await (await get('/singleband/dem/preview.png?algorithm=terrarium')).arrayBuffer()));
+    const h = (i: number) => terrarium.rgba[i * 4] * 256 + terrarium.rgba[i * 4 + 1] + terrarium.rgba[i * 4 + 2] / 256 - 32768;
+    const centre = (219 * 512 + 256);
+    assert.ok(h(centre) > 200 && h(centre) < 2700, `height ${h(centre)} at the centre`);
+  });
+
   it('TileJSON passes the algorithm on into its tile URL (MapLibre raster-dem `url:`)', async () => {
     const res = await get('/singleband/dem/tilejson.json?algorithm=terrarium&resampling=bilinear');
     assert.equal(res.status, 200);
@@ -208,6 +230,7 @@ describe('terrain algorithms against gdaldem', () => {
     assert.match(await message('algorithm=hillshade&algorithm_params=azimuth:90'), /^algorithm_params: must be an object as JSON/);
     assert.match(await message(`algorithm_params=${encodeURIComponent('{"azimuth":90}')}`), /^algorithm_params: can only be given with algorithm=/);
     assert.match(await message('algorithm=terrainrgb&colormap=viridis'), /^colormap: does not apply to algorithm=terrainrgb/);
+    assert.match(await message('algorithm=slope&stretch_range=["p2","p98"]'), /^stretch_range: with algorithm=slope give two numbers \(default \[0, 90\]\)/);
     const jpg = await get(`/singleband/dem/${Z}/${tx}/${ty}.jpg?algorithm=terrarium`);
     assert.equal(jpg.status, 400);
     // TiTiler's parameter names are taken too

@@ -114,6 +114,9 @@ describe('WebP output, decoded by GDAL', () => {
     assert.ok(results[1].bytes < results[0].bytes);
     // the default (75) without quality=
     assert.equal((await webp(`${path}.webp?${query}`)).lossless, 'LOSSY');
+    // quality= sets JPEG's too
+    const jpeg = async (q: number) => (await body(`${path}.jpg?${query}&quality=${q}`, 'image/jpeg')).length;
+    assert.ok(await jpeg(20) < await jpeg(95));
   });
 
   it('an empty tile and a preview come as WebP too', async () => {

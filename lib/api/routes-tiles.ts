@@ -64,7 +64,6 @@ function likelyKeys(family: Family, rest: string, query: URLSearchParams): strin
 async function image(c: ApiContextOf, api: ApiContext, family: Family, keys: string[], target: Exclude<PathTarget, { kind: 'tilejson' | 'wmts' }>): Promise<Response> {
   const options = familyOptions(family, c.var.query);
   if (target.format === 'jpeg' && family !== 'rgb') throw badRequest('format: JPEG output is for rgb; singleband and compute need transparency: .png or .webp');
-  if (target.kind === 'preview' && options.algorithm) throw badRequest('algorithm: is for tiles ({z}/{x}/{y}), not previews');
   const tms = tileMatrixSet(options.tms);
   let size: number;
   if (target.kind === 'tile') {
@@ -90,7 +89,7 @@ async function image(c: ApiContextOf, api: ApiContext, family: Family, keys: str
     records = resolved.records;
     draw = () => (target.kind === 'tile'
       ? renderTile({ tms: options.tms, z: target.z, x: target.x, y: target.y, tileSize: size, resampling: options.resampling, format: target.format, quality: options.quality, inputs: resolved.inputs, style: options.style, algorithm: options.algorithm })
-      : renderPreview({ inputs: resolved.inputs, style: options.style, format: target.format, quality: options.quality, size: options.tileSize, longSide: size }));
+      : renderPreview({ inputs: resolved.inputs, style: options.style, format: target.format, quality: options.quality, algorithm: options.algorithm, size: options.tileSize, longSide: size }));
   }
   const cacheControl = api.config.cacheControl;
   const etag = Etag.forRender(records, Etag.normalise(c.var.path, c.var.query));

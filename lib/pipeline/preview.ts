@@ -8,7 +8,8 @@
  */
 import { InputError } from '../errors/index.ts';
 import { readWindow } from '../raster/index.ts';
-import { loadWebpEncoder, prepareStyle, type Band, type ImageFormat, type StyleInput, type TileStyle } from '../render/index.ts';
+import { encodeRgba, loadWebpEncoder, prepareStyle, type AlgorithmRequest, type Band, type ImageFormat, type StyleInput, type TileStyle } from '../render/index.ts';
+import { algorithmStyle, checkAlgorithm, previewFrame, runAlgorithm } from './algorithm.ts';
 import type { RenderedTile, TileInput } from './request.ts';
 
 export const DEFAULT_PREVIEW_SIZE = 512;
@@ -20,6 +21,8 @@ export interface PreviewRequest {
   style: TileStyle;
   format?: ImageFormat;
   quality?: number;
+  /** As for tiles (singleband): kernel algorithms see the raster's edge pixels repeated beyond it. */
+  algorithm?: AlgorithmRequest;
   /** Exact [width, height]; otherwise the first input's aspect ratio with the longer side `longSide`. */
   size?: [number, number];
   longSide?: number;
@@ -29,10 +32,16 @@ export async function renderPreview(req: PreviewRequest): Promise<RenderedTile> 
   const full = req.inputs[0].dataset.header.levels[0].image;
   const [width, height] = req.size ?? fit(full.width, full.height, req.longSide ?? DEFAULT_PREVIEW_SIZE);
   if (width < 1 || height < 1) throw new InputError('tile_size: must be positive');
-  const render = prepareStyle(req.style, { width, height, format: req.format ?? 'png', quality: req.quality, stats: req.inputs.map((i) => i.stats) });
-  if (req.format === 'webp') await loadWebpEncoder();
-  const sampled = await Promise.all(req.inputs.map((input) => sample(input, width, height)));
-  return { ...render(sampled), empty: false };
+  const format = req.format ?? 'png';
+  const algorithm = req.algorithm && checkAlgorithm(req.algorithm, req.style, format);
+  const render = prepareStyle(algorithmStyle(algorithm, req.style), { width, height, format, quality: req.quality, stats: req.inputs.map((i) => i.stats) });
+  if (format === 'webp') await loadWebpEncoder();
+  const buffer = algorithm?.buffer ?? 0;
+  const sampled = await Promise.all(req.inputs.map((input) => sample(input, width, height, buffer)));
+  if (!algorithm) return { ...render(sampled), empty: false };
+  const out = runAlgorithm(algorithm, sampled[0], previewFrame(req.inputs[0].dataset.header, width, height, buffer));
+  if (out.kind === 'rgba') return { ...encodeRgba(out.rgba, width, height, format), empty: false };
+  return { ...render([{ band: out.band, mask: out.mask }]), empty: false };
 }
 
 /** [width, height] with the longer side `long` and the raster's aspect ratio. */
@@ -40,8 +49,8 @@ function fit(w: number, h: number, long: number): [number, number] {
   return w >= h ? [long, Math.max(1, Math.round((long * h) / w))] : [Math.max(1, Math.round((long * w) / h)), long];
 }
 
-/** The input's band over its whole extent, nearest-sampled to width × height. */
-async function sample(input: TileInput, width: number, height: number): Promise<StyleInput> {
+/** The input's band over its whole extent, nearest-sampled to width × height, plus `buffer` edge pixels repeated on every side. */
+async function sample(input: TileInput, width: number, height: number, buffer = 0): Promise<StyleInput> {
   const { header, source, etag, blockCache, budget } = input.dataset;
   // levels run from full resolution down: take the smallest that still covers the preview
   let level = 0;
@@ -53,12 +62,14 @@ async function sample(input: TileInput, width: number, height: number): Promise<
   if (im.width * im.height > MAX_LEVEL_PIXELS) throw new InputError('preview: the dataset has no overview small enough for a preview; rebuild it with overviews (taoguan optimize)');
   const win = await readWindow(header, source, { x: 0, y: 0, width: im.width, height: im.height }, { level, bands: [input.band ?? 0], etag, cache: blockCache, budget });
   const src = win.bands[0];
-  const band = new (src.constructor as new (n: number) => Band)(width * height);
-  const mask = new Uint8Array(width * height);
-  const cols = Int32Array.from({ length: width }, (_, i) => Math.min(im.width - 1, Math.floor(((i + 0.5) * im.width) / width)));
-  for (let j = 0; j < height; j++) {
-    const row = Math.min(im.height - 1, Math.floor(((j + 0.5) * im.height) / height)) * im.width;
-    for (let i = 0, o = j * width; i < width; i++, o++) {
+  const w = width + 2 * buffer, h = height + 2 * buffer;
+  const band = new (src.constructor as new (n: number) => Band)(w * h);
+  const mask = new Uint8Array(w * h);
+  const at = (i: number, n: number, size: number) => Math.max(0, Math.min(n - 1, Math.floor(((i - buffer + 0.5) * n) / size)));
+  const cols = Int32Array.from({ length: w }, (_, i) => at(i, im.width, width));
+  for (let j = 0; j < h; j++) {
+    const row = at(j, im.height, height) * im.width;
+    for (let i = 0, o = j * w; i < w; i++, o++) {
       band[o] = src[row + cols[i]];
       mask[o] = win.mask[row + cols[i]];
     }

@@ -6,11 +6,8 @@
  * → the algorithm, if one is asked (algorithm.ts: hillshade, terrain encodings…) → render the style.
  * No HTTP here.
  */
-import {
-  emptyImage, encodeRgba, loadWebpEncoder, prepareAlgorithm, prepareStyle, RenderInputError,
-  type AlgorithmRequest, type ImageFormat, type PreparedAlgorithm, type TileStyle,
-} from '../render/index.ts';
-import { runAlgorithm, tileFrame } from './algorithm.ts';
+import { emptyImage, encodeRgba, loadWebpEncoder, prepareStyle } from '../render/index.ts';
+import { algorithmStyle, checkAlgorithm, runAlgorithm, tileFrame } from './algorithm.ts';
 import { executePlan, inputPixels } from './execute.ts';
 import { planTile } from './plan.ts';
 import type { RenderedTile, TileDataset, TileRequest } from './request.ts';
@@ -18,8 +15,8 @@ import type { RenderedTile, TileDataset, TileRequest } from './request.ts';
 export async function renderTile(req: TileRequest): Promise<RenderedTile> {
   const size = req.tileSize ?? 256;
   const format = req.format ?? 'png';
-  const algorithm = req.algorithm && prepareTileAlgorithm(req.algorithm, req.style, format);
-  const style = algorithm?.range && req.style.kind === 'singleband' && !req.style.stretch ? { ...req.style, stretch: algorithm.range } : req.style;
+  const algorithm = req.algorithm && checkAlgorithm(req.algorithm, req.style, format);
+  const style = algorithmStyle(algorithm, req.style);
   const render = prepareStyle(style, { width: size, height: size, format, quality: req.quality, stats: req.inputs.map((i) => i.stats) });
   if (format === 'webp') await loadWebpEncoder();
   // each distinct dataset is planned and read once, with every band its inputs ask of it
@@ -39,16 +36,4 @@ export async function renderTile(req: TileRequest): Promise<RenderedTile> {
   const out = runAlgorithm(algorithm, pixels[0], tileFrame(plan.tile, buffer));
   if (out.kind === 'rgba') return { ...encodeRgba(out.rgba, size, size, format), empty: false };
   return { ...render([{ band: out.band, mask: out.mask }]), empty: false };
-}
-
-/** The algorithm, refused (400) where it cannot apply: on rgb or compute tiles, in JPEG, or with colours for an encoding. */
-function prepareTileAlgorithm(request: AlgorithmRequest, style: TileStyle, format: ImageFormat): PreparedAlgorithm {
-  const algorithm = prepareAlgorithm(request);
-  if (style.kind !== 'singleband') throw new RenderInputError('algorithm', `applies to singleband tiles (one DEM band), not ${style.kind}`);
-  if (algorithm.output === 'rgba') {
-    if (format === 'jpeg') throw new RenderInputError('format', `${algorithm.name} encodes heights in exact colours: ask for .png or .webp, not JPEG`);
-    if (style.colormap) throw new RenderInputError('colormap', `does not apply to algorithm=${algorithm.name}: its colours are the encoded heights`);
-    if (style.stretch) throw new RenderInputError('stretch_range', `does not apply to algorithm=${algorithm.name}: its colours are the encoded heights`);
-  }
-  return algorithm;
 }

@@ -9,6 +9,9 @@
         the DEM over the tile (OUT_PREFIX.height.f32), and gdaldem hillshade and slope (Horn, -s SCALE)
         of it warped one pixel wider on every side, cropped back to the tile (OUT_PREFIX.hillshade.f32,
         OUT_PREFIX.slope.f32): raw little-endian float32, row-major, NaN where GDAL has nodata.
+    /usr/bin/python3 test/support/dem.py preview DEM.tif WIDTH HEIGHT OUT_PREFIX
+        the whole DEM nearest-sampled to WIDTH x HEIGHT in its own CRS (gdal_translate -outsize -r near,
+        which reads the overview GDAL picks), and gdaldem hillshade of that (OUT_PREFIX.hillshade.f32).
 """
 import sys
 
@@ -64,9 +67,17 @@ def oracle(dem, minx, miny, maxx, maxy, size, scale, prefix):
         read(f"/vsimem/{'hs' if name == 'hillshade' else name}.tif")[1:-1, 1:-1].astype("<f4").tofile(f"{prefix}.{name}.f32")
 
 
+def preview(dem, width, height, prefix):
+    gdal.Translate("/vsimem/preview.tif", dem, width=width, height=height, resampleAlg="near")
+    gdal.DEMProcessing("/vsimem/phs.tif", "/vsimem/preview.tif", "hillshade", azimuth=315, altitude=45, zFactor=1)
+    read("/vsimem/phs.tif").astype("<f4").tofile(f"{prefix}.hillshade.f32")
+
+
 if __name__ == "__main__":
     if sys.argv[1] == "make":
         make(sys.argv[2])
+    elif sys.argv[1] == "preview":
+        preview(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), sys.argv[5])
     else:
         a = sys.argv[2:]
         oracle(a[0], *map(float, a[1:5]), int(a[5]), float(a[6]), a[7])
