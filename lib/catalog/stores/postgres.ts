@@ -247,7 +247,12 @@ export class PostgresCatalog implements Catalog {
   async *records(): AsyncIterable<DatasetRecord> {
     const { keys } = await this.#open();
     const names = keys.map((k) => q(k.name));
-    const { rows } = await this.#run(`SELECT ${names.join(', ')}, ${DATA.join(', ')} FROM ${this.#data} ORDER BY ${names.join(', ')}`, [], Date.now() + Math.max(this.#queryTimeoutMs, 600_000));
+    let rows: QueryResultRow[] = [];
+    // a whole catalog may take longer than one lookup's statement_timeout: lifted for this statement alone
+    await this.#transaction(async (run) => {
+      await run('SET LOCAL statement_timeout = 0');
+      rows = ((await run(`SELECT ${names.join(', ')}, ${DATA.join(', ')} FROM ${this.#data} ORDER BY ${names.join(', ')}`)) as QueryResult).rows;
+    }, Date.now() + Math.max(this.#queryTimeoutMs, 600_000));
     for (const r of rows) yield recordOf(keys.map((k) => String(r[k.name])), r);
   }
 
@@ -313,10 +318,9 @@ export class PostgresCatalog implements Catalog {
       .catch((e: unknown) => Promise.reject(this.#translate(e))));
   }
 
-  /** Several statements in one transaction on one connection (create()). */
-  async #transaction(work: (run: (sql: string, params?: Param[]) => Promise<unknown>) => Promise<void>): Promise<void> {
+  /** Several statements in one transaction on one connection (create(), records()). */
+  async #transaction(work: (run: (sql: string, params?: Param[]) => Promise<unknown>) => Promise<void>, deadline = this.#deadline()): Promise<void> {
     const entry = this.#use();
-    const deadline = this.#deadline();
     await pools.busy(entry, async () => {
       let client: PoolClient | undefined;
       try {

@@ -206,6 +206,11 @@ export class RemoteFile {
 
   constructor(readonly source: Source, readonly maxCacheBytes: number) {}
 
+  /** Bytes of pages held now. */
+  get cachedBytes(): number {
+    return this.#cached;
+  }
+
   /** The first read: `prefetch` bytes from 0, which also tell size, ETag and page size. */
   async open(prefetch: number, wholeBelow: number): Promise<void> {
     const { bytes, info } = await this.source.read(0, prefetch);
@@ -258,7 +263,8 @@ export class RemoteFile {
       this.#cached += P;
     }
     for (const [p, page] of this.#pages) {
-      if (this.#cached <= this.maxCacheBytes || p < 8) break; // the schema pages stay
+      if (this.#cached <= this.maxCacheBytes) break;
+      if (p < 8) continue; // the schema and the tables' roots stay
       this.#pages.delete(p);
       this.#cached -= page.length;
     }
@@ -392,7 +398,8 @@ export class RemoteSqliteCatalog implements Catalog {
       return work(await this.#current());
     }
     const missed = missCheck && (result === undefined || (result as Lookup | undefined)?.record === undefined);
-    if (missed && Date.now() - v.checkedAt >= MISS_CHECK_MS && await this.#changed(v)) {
+    // a failed check leaves the miss a miss: the pinned version is still a whole, consistent catalog
+    if (missed && Date.now() - v.checkedAt >= MISS_CHECK_MS && await this.#changed(v).catch(() => false)) {
       this.#replace(v);
       return work(await this.#current());
     }
@@ -407,7 +414,13 @@ export class RemoteSqliteCatalog implements Catalog {
       throw e;
     });
     if (Date.now() - v.checkedAt < this.refreshMs) return v;
-    if (!(await this.#changed(v))) return v;
+    // the object cannot be checked (the store is down): the pinned version keeps answering from what
+    // it has, and the check is due again an interval later
+    const changed = await this.#changed(v).catch(() => {
+      v.checkedAt = Date.now();
+      return false;
+    });
+    if (!changed) return v;
     this.#replace(v);
     return this.#current();
   }
@@ -449,6 +462,8 @@ export class RemoteSqliteCatalog implements Catalog {
     });
     const v: Version = { file, name, db, hashed: false, checkedAt: Date.now() };
     try {
+      // SQLite's own page cache would hold the same pages again (2 MB by default): this file's cache is the one
+      await query(v, 'PRAGMA cache_size = -256');
       const [{ application_id: app }] = await query(v, 'PRAGMA application_id');
       v.hashed = Number(app) === PUBLISHED_APP_ID;
     } catch (e) {
