@@ -249,8 +249,12 @@ test('tencent ingest: the COS sample event (/appid/bucket/key) ingests with the 
 test('ingest resolves an EPSG CRS from the database it carries; tiles, without one, render from the stored definition', async () => {
   const tiles = await readFile(join(dist, 'aws', 'tiles', 'index.js'), 'utf8');
   const ingest = await readFile(join(dist, 'aws', 'ingest', 'index.js'), 'utf8');
-  assert.ok(ingest.includes('OSGB36 / British National Grid'), 'the ingest bundle carries the EPSG database');
+  // ingest reads the database from a file beside index.js on first use (parsing it as code slowed every cold start)
+  const database = JSON.parse(await readFile(join(dist, 'aws', 'ingest', 'epsg-index.json'), 'utf8')) as Record<string, { name: string }>;
+  assert.equal(database['27700'].name, 'OSGB36 / British National Grid');
+  assert.ok(!ingest.includes('OSGB36 / British National Grid'), 'not in the ingest index.js itself');
   assert.ok(!tiles.includes('OSGB36 / British National Grid') && !tiles.includes('+datum=OSGB36'), 'the tiles bundle carries no EPSG database');
+  await assert.rejects(readFile(join(dist, 'aws', 'tiles', 'epsg-index.json')), /ENOENT/);
 
   // a COG in NZTM (EPSG:2193), a CRS outside the families resolved by rule
   const nz = join(dir, 'nztm.tif');
@@ -285,4 +289,7 @@ test('each zip holds index.js, its package.json and the .wasm files it loads', a
   // The ZSTD encoder's WASM only where optimize is bundled: ingest, not tiles.
   assert.ok(!names.includes('zstd.wasm'), 'tiles ships zstd.wasm');
   assert.ok(Object.keys(unzipSync(await readFile(join(dist, 'aliyun', 'ingest.zip')))).includes('zstd.wasm'), 'ingest lacks zstd.wasm');
+  // The EPSG database only where CRSs are resolved: ingest, not tiles.
+  assert.ok(!names.includes('epsg-index.json'), 'tiles ships the EPSG database');
+  assert.ok(Object.keys(unzipSync(await readFile(join(dist, 'aliyun', 'ingest.zip')))).includes('epsg-index.json'), 'ingest lacks the EPSG database');
 });

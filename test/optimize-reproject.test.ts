@@ -130,6 +130,28 @@ describe('optimize --reproject vs gdalwarp', () => {
   });
 });
 
+describe('optimize --reproject of a source in a CRS from the EPSG database', () => {
+  let dir: string;
+  before(async () => { dir = await mkdtemp(join(tmpdir(), 'taoguan-reproject-bng-')); });
+  after(() => rm(dir, { recursive: true, force: true }));
+
+  it('British National Grid → EPSG:3857: gdalwarp\'s grid and pixels, and the datum warning', async () => {
+    const input = join(dir, 'bng.tif'), out = join(dir, 'bng-3857.tif');
+    await run('gdal_translate', ['-q', '-of', 'COG', '-a_srs', 'EPSG:27700', '-a_ullr', '520000', '190000', '540000', '170000', fixturePath('f64-none-utm50.tif'), input]);
+    const result = await optimize(input, out, { reproject: { srs: 'EPSG:3857' }, workers: 0 });
+    assert.equal(result.warnings.length, 1);
+    assert.match(result.warnings[0], /^EPSG:27700 \(OSGB36 \/ British National Grid\): PROJ shifts its datum with the grid OSTN15/);
+    const [r] = await compare([{ ours: out, input, srs: 'EPSG:3857', resampling: 'nearest' }]);
+    assert.deepEqual(r.ours.size, r.gdal.size);
+    // proj4's Helmert and PROJ's agree to millimetres, not to the 1e-6 pixel of shift-free CRSs
+    const [o, g] = [r.ours.gt, r.gdal.gt];
+    assert.ok(Math.abs(o[0] - g[0]) <= 1e-3 * Math.abs(g[1]) && Math.abs(o[3] - g[3]) <= 1e-3 * Math.abs(g[5]), `origin ${o[0]}, ${o[3]} vs ${g[0]}, ${g[3]}`);
+    assert.ok(Math.abs(o[1] / g[1] - 1) < 1e-6 && Math.abs(o[5] / g[5] - 1) < 1e-6, `pixel size ${o[1]} vs ${g[1]}`);
+    assert.ok(r.maskDiffer <= 0.001 * r.valid, `${r.maskDiffer} pixels valid in one output only`);
+    assert.ok(r.same >= 0.99, `${(r.same * 100).toFixed(2)}% identical`);
+  });
+});
+
 describe('optimize --reproject: bad options', () => {
   let dir: string;
   before(async () => { dir = await mkdtemp(join(tmpdir(), 'taoguan-reproject-cli-')); });

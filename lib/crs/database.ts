@@ -3,14 +3,15 @@ import proj4 from 'proj4';
 /**
  * The EPSG database, loaded only where a CRS is resolved (ingest, optimize, the CLI): the tiles
  * function reads the definition stored with each header and must not carry ~9 MB of definitions.
- * Every import of the two packages is dynamic so a bundle that never calls these functions drops them.
+ * Every import of the two packages is dynamic so a bundle that never calls these functions drops
+ * them; the ingest function reads a trimmed copy beside its index.js (scripts/tools/build/plugins.ts).
  *
  * - epsg-index (EPSG dataset as PROJ exports it: ~7000 projected and geographic CRSs, with the
  *   towgs84 Helmert parameters PROJ would use) is the source of truth.
- * - Where PROJ names a grid shift (+nadgrids=…gsb: OSGB36, NAD27 in Canada, NZGD49, DHDN…) proj4
- *   has no grid file, so proj4-list's definition of the same code (which carries the EPSG Helmert
- *   approximation, e.g. OSGB36's 7 parameters) stands in; failing that the grid is dropped and the
- *   caller is told how far off the datum may be (no shift: latitude and longitude kept as they are).
+ * - Where PROJ names a grid shift (+nadgrids=…gsb: OSGB36, NAD27, NZGD49, DHDN…) proj4 has no grid
+ *   file, so proj4-list's definition of the same code stands in when it is a real Helmert (OSGB36's
+ *   7 parameters, as PROJ uses without the grid); failing that the grid is dropped — no shift,
+ *   latitude and longitude kept as they are — and the caller is told so.
  */
 
 export interface EpsgEntry {
@@ -33,6 +34,7 @@ function load() {
     ]);
     return { index, list };
   })();
+  loaded.catch(() => { loaded = undefined; }); // a failed load is tried again on the next call
   return loaded;
 }
 

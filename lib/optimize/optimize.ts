@@ -55,6 +55,8 @@ export interface OptimizeResult {
   overviews: number;
   bytes: number;
   bigTiff: boolean;
+  /** What may be inexact (a datum shift approximated when reprojecting). */
+  warnings: string[];
 }
 
 export async function optimize(input: string, output: string, options: OptimizeOptions = {}): Promise<OptimizeResult> {
@@ -114,7 +116,7 @@ export async function optimize(input: string, output: string, options: OptimizeO
       await out.close();
     }
     await rename(partial, output);
-    return { input, output, width, height, overviews: plan.levels.length - 1, bytes: layout.size, bigTiff: layout.bigTiff };
+    return { input, output, width, height, overviews: plan.levels.length - 1, bytes: layout.size, bigTiff: layout.bigTiff, warnings: warp?.warnings ?? [] };
   } finally {
     await Promise.all(files.map((f) => f.close().catch(() => {})));
     await Promise.all(temps.map((t) => rm(t, { force: true })));

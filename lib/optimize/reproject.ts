@@ -40,6 +40,8 @@ export interface Target {
   epsg: number;
   def: string;
   geographic: boolean;
+  /** Where the target's datum shift differs from PROJ's (lib/crs resolveCrs). */
+  warnings: string[];
 }
 
 /**
@@ -51,14 +53,16 @@ export async function resolveTarget(srs: string): Promise<Target> {
   if (!m) throw new Error(`target CRS "${srs}": expected an EPSG code such as EPSG:3857, EPSG:4326 or EPSG:2193`);
   const epsg = Number(m[1]);
   const crs: CrsInfo = { epsg, modelType: 'unknown', rasterType: 1, geoKeys: {} };
-  let def: string;
+  let def: string, warnings: string[];
   try {
-    def = (await resolveCrs(crs)).crs.proj4!;
+    const resolved = await resolveCrs(crs);
+    def = resolved.crs.proj4!;
+    warnings = resolved.warnings;
   } catch (e) {
     if (!(e instanceof UnknownCrsError)) throw e;
     throw new Error(`target CRS "${srs}": ${e.message}`);
   }
-  return { epsg, def, geographic: def.startsWith('+proj=longlat') };
+  return { epsg, def, geographic: def.startsWith('+proj=longlat'), warnings };
 }
 
 export interface Reprojection {
@@ -68,6 +72,8 @@ export interface Reprojection {
   maxError: number;
   /** Target CRS coordinates → source CRS coordinates. */
   toSource: PointTransform;
+  /** Datum shifts approximated, of the source CRS and the target's (lib/crs resolveCrs). */
+  warnings: string[];
 }
 
 /** The output grid and transforms for a header; throws for an input without a usable CRS. */
@@ -77,7 +83,7 @@ export async function planReprojection(header: CogHeader, options: ReprojectOpti
   if (!RESAMPLINGS.includes(resampling)) throw new Error(`warp resampling "${resampling}": expected ${RESAMPLINGS.join(', ')}`);
   const gt = header.geotransform;
   if (!gt) throw new Error('the raster has no geotransform: it cannot be reprojected');
-  const { crs } = await resolveCrs(header.crs);
+  const { crs, warnings } = await resolveCrs(header.crs);
   const { toSource, toTarget } = transforms(proj4ForCrs(crs), target);
   const inv = invert(gt);
   const p = new Float64Array(2);
@@ -90,7 +96,7 @@ export async function planReprojection(header: CogHeader, options: ReprojectOpti
   };
   const { width, height } = header.levels[0].image;
   const grid = suggestedOutput(width, height, pixelToTarget, targetToPixel);
-  return { target, grid, resampling, maxError: options.maxError ?? DEFAULT_MAX_ERROR, toSource };
+  return { target, grid, resampling, maxError: options.maxError ?? DEFAULT_MAX_ERROR, toSource, warnings: [...warnings, ...target.warnings] };
 }
 
 /**

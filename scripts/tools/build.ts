@@ -10,6 +10,7 @@
  * - package.json {"type":"commonjs"}, so Node never reads index.js as ESM (this repo is "type": "module");
  * - the .wasm files SQLite, LERC and the ZSTD encoder load from __dirname (zstddec's is inline), each
  *   only where its package was bundled (the ZSTD encoder's in ingest, which can optimize; not tiles);
+ * - epsg-index.json, the EPSG database trimmed to definitions, where lib/crs resolves CRSs (ingest);
  * - node_modules/<pkg>/: SDKs the core imports only on first use — the S3 client, mysql2, tablestore —
  *   bundled separately, so a cold start parses none of them and a SQLite deployment never loads
  *   mysql2. They are still our own bundles (FC and SCF ship no AWS SDK; Lambda's would shadow nothing);
@@ -24,7 +25,7 @@ import * as esbuild from 'esbuild';
 import { zipSync, type Zippable } from 'fflate';
 import { PROVIDERS as PROVIDER_REGISTRY } from '../../adapters/index.ts';
 import { RUNTIME_PACKAGES } from '../cli/packages.ts';
-import { epsgDefinitionsOnly, lazyRequire, noNodeServer, zodEnglishOnly } from './build/plugins.ts';
+import { EPSG_FILE, epsgDefinitionsOnly, lazyRequire, noNodeServer, trimmedEpsgIndex, zodEnglishOnly } from './build/plugins.ts';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const DIST = join(ROOT, 'dist');
@@ -95,6 +96,7 @@ async function buildFunction(outDir: string, provider: string, name: string, sid
   writeFileSync(join(dir, 'package.json'), '{"type":"commonjs"}\n');
   // What reached index.js, not everything resolved: tiles resolves lib/optimize, then shakes it off.
   const inputs = Object.values(result.metafile.outputs).flatMap((o) => Object.entries(o.inputs).filter(([, i]) => i.bytesInOutput > 0).map(([path]) => path));
+  if (inputs.some((i) => i.includes('node_modules/epsg-index/'))) writeFileSync(join(dir, EPSG_FILE), trimmedEpsgIndex());
   for (const [pkg, file] of Object.entries(WASM)) {
     // by package name: a spec may be a file inside its package (wa-sqlite/dist/wa-sqlite-async.mjs)
     const name = pkg.split('/').slice(0, pkg.startsWith('@') ? 2 : 1).join('/');

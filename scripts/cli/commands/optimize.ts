@@ -56,12 +56,13 @@ export async function optimizeCommand(inputs: string[], opts: OptimizeCliOptions
       }
       const bar = showBars ? bars.create(100, 0, { name: name.slice(0, 24).padEnd(24) }) : undefined;
       try {
-        await optimize(input, output, {
+        const result = await optimize(input, output, {
           tileSize, compression: opts.compression as Codec, resampling: opts.resampling as Resampling | undefined,
           zlevel, zstdLevel, overwrite: opts.overwrite, workers: pool, reproject,
           onProgress: (f) => bar?.update(Math.round(f * 100)),
         });
         if (!showBars) console.log(`${input} → ${output}`);
+        for (const w of result.warnings) console.error(`warning: ${input}: ${w}`);
       } catch (e) {
         failures.push(`${input}: ${(e as Error).message}`);
       } finally {

@@ -55,28 +55,41 @@ export function lazyRequire(specs: string[]): Plugin {
   };
 }
 
+/** The trimmed EPSG database's file name beside a function's index.js. */
+export const EPSG_FILE = 'epsg-index.json';
+
+type EpsgEntry = { code: string; kind: string; name: string; proj4?: string | null };
+const readIndex = (path: string): Record<string, EpsgEntry> => JSON.parse(readFileSync(path, 'utf8'));
+
 /**
- * The EPSG database (lib/crs/database.ts, loaded only by ingest) trimmed to what resolving a CRS
- * reads: epsg-index without its WKT, areas and bounds (8 MB → 1.4 MB), and proj4-list only for the
- * codes whose PROJ definition needs a grid (its one use).
+ * epsg-index trimmed to what resolving a CRS reads (lib/crs/database.ts): projected and geographic
+ * CRSs, name and definition, without WKT, areas and bounds (8 MB → 1.4 MB).
+ */
+export function trimmedEpsgIndex(): string {
+  const path = createRequire(import.meta.url).resolve('epsg-index/all.json');
+  return JSON.stringify(Object.fromEntries(Object.entries(readIndex(path))
+    .filter(([, e]) => (e.kind === 'CRS-PROJCRS' || e.kind === 'CRS-GEOGCRS') && e.proj4)
+    .map(([code, e]) => [code, { kind: e.kind, name: e.name, proj4: e.proj4 }])));
+}
+
+/**
+ * The EPSG database, which only ingest loads, kept out of index.js: bundled as an object literal it
+ * cost every cold start ~250 ms of parsing (measured on the ingest bundle); as EPSG_FILE beside
+ * index.js (build.ts writes it) it is read with JSON.parse on first use only. proj4-list, used for
+ * the few codes whose PROJ definition needs a grid, is cut to those codes.
  */
 export const epsgDefinitionsOnly: Plugin = {
   name: 'epsg-definitions-only',
   setup(build) {
-    const usable = (kind: string) => kind === 'CRS-PROJCRS' || kind === 'CRS-GEOGCRS';
-    type Entry = { code: string; kind: string; name: string; proj4?: string | null };
-    const read = (path: string): Record<string, Entry> => JSON.parse(readFileSync(path, 'utf8'));
-    build.onLoad({ filter: /[/\\]epsg-index[/\\]all\.json$/ }, (args) => {
-      const trimmed = Object.fromEntries(Object.entries(read(args.path))
-        .filter(([, e]) => usable(e.kind) && e.proj4)
-        .map(([code, e]) => [code, { kind: e.kind, name: e.name, proj4: e.proj4 }]));
-      return { contents: JSON.stringify(trimmed), loader: 'json' };
-    });
+    build.onLoad({ filter: /[/\\]epsg-index[/\\]all\.json$/ }, () => ({
+      contents: `module.exports = JSON.parse(require('fs').readFileSync(require('path').join(__dirname, ${JSON.stringify(EPSG_FILE)}), 'utf8'));`,
+      loader: 'js',
+    }));
     build.onLoad({ filter: /[/\\]proj4-list[/\\]dist[/\\]list\.min\.js$/ }, (args) => {
-      const index = read(createRequire(args.path).resolve('epsg-index/all.json'));
+      const index = readIndex(createRequire(args.path).resolve('epsg-index/all.json'));
       const list = createRequire(args.path)(args.path) as Record<string, [string, string]>;
-      const needed = Object.fromEntries(Object.entries(list).filter(([key]) => index[key.slice(5)]?.proj4?.includes('+nadgrids=') && !index[key.slice(5)]?.proj4?.includes('+nadgrids=@null')));
-      return { contents: `module.exports = ${JSON.stringify(needed)};`, loader: 'js' };
+      const grid = (code: string) => /\+nadgrids=(?!@null)/.test(index[code]?.proj4 ?? '');
+      return { contents: `module.exports = ${JSON.stringify(Object.fromEntries(Object.entries(list).filter(([key]) => grid(key.slice(5)))))};`, loader: 'js' };
     });
   },
 };
