@@ -86,7 +86,7 @@ test('serverless.yml: `serverless package` (v3, pinned) succeeds offline with th
   assert.match(version, /^3\./);
   await copyFile(join(ROOT, 'serverless.yml'), join(dir, 'serverless.yml'));
   await mkdir(join(dir, 'deploy'));
-  await copyFile(join(ROOT, 'deploy/aws-settings.cjs'), join(dir, 'deploy/aws-settings.cjs'));
+  for (const f of ['aws-settings.cjs', 'settings.cjs']) await copyFile(join(ROOT, 'deploy', f), join(dir, 'deploy', f));
   await mkdir(join(dir, 'home'));
   // No login, telemetry or update checks; dummy keys so nothing looks for a profile.
   const env = {
