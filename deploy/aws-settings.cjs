@@ -4,16 +4,7 @@
  * functions. A setting missing, or still a placeholder from the docs, stops the command with a
  * message naming it: nothing is ever deployed pointing at `my-cogs-bucket` or `CHANGE-ME`.
  */
-const PLACEHOLDER = /CHANGE-ME|xxxx|my-cogs-bucket|…/;
-
-function required(name, what, example) {
-  return () => {
-    const value = (process.env[name] ?? '').trim();
-    if (!value) throw new Error(`${name} is not set: ${what}. Set it for the deploy command itself, e.g. export ${name}=${example}`);
-    if (PLACEHOLDER.test(value)) throw new Error(`${name}=${value} is a placeholder from the docs: ${what}`);
-    return value;
-  };
-}
+const { required } = require('./settings.cjs');
 
 module.exports = {
   bucket: required('TAOGUAN_BUCKET', 'the S3 bucket holding the COGs (the tiles function reads it; uploads to it trigger ingest)', 'my-cogs'),

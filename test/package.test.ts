@@ -115,8 +115,12 @@ describe('the npm package, packed and installed for production (slow)', { timeou
     assert.ok(files.includes('build/index.js') && files.includes('build/index.d.ts') && files.includes('build/serve.cjs'));
     assert.ok(files.includes('bin/taoguan.mjs') && files.includes('build/web/index.html') && files.includes('build/data/sample/jacksboro-dem.tif'));
     assert.deepEqual(files.filter((f) => /^test\/|\.ts$|\.map$/.test(f) && !f.endsWith('.d.ts')), [], 'no tests, sources or source maps');
+    // the license text ships, and it is the one package.json names
+    assert.ok(files.includes('LICENSE'));
+    const { license } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { license: string };
+    assert.equal(readFileSync(join(ROOT, 'LICENSE'), 'utf8').split('\n')[0], `${license} License`);
     const modules = join(app, 'node_modules');
-    for (const tool of ['tsx', 'esbuild', 'typescript', '@alicloud/fc2', 'tencentcloud-sdk-nodejs-scf', 'serverless']) {
+    for (const tool of ['tsx', 'esbuild', 'typescript', '@alicloud/fc2', 'tencentcloud-sdk-nodejs-scf', 'serverless', '@serverless-devs/s']) {
       assert.equal(existsSync(join(modules, tool)), false, `${tool} is not installed for production`);
     }
     const bytes = folderBytes(modules);

@@ -67,7 +67,7 @@ describe('the built AWS tiles function in serverless-offline', { timeout: 240_00
     config.custom['serverless-offline'] = { host: '127.0.0.1', httpPort, lambdaPort, noPrependStageInUrl: true };
     await writeFile(join(dir, 'serverless.yml'), stringify(config));
     await mkdir(join(dir, 'deploy'));
-    await copyFile(join(ROOT, 'deploy/aws-settings.cjs'), join(dir, 'deploy/aws-settings.cjs'));
+    for (const f of ['aws-settings.cjs', 'settings.cjs']) await copyFile(join(ROOT, 'deploy', f), join(dir, 'deploy', f));
     await symlink(join(ROOT, 'node_modules'), join(dir, 'node_modules'));
     await mkdir(join(dir, 'home'));
 

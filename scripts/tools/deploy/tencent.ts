@@ -60,6 +60,10 @@ export function readSpecs(env: NodeJS.ProcessEnv = process.env, dist = join(ROOT
   const functions = SCF_FILES.map((file) => {
     const path = join(ROOT, file);
     const { inputs } = parse(substitute(readFileSync(path, 'utf8'), env, file)) as { inputs: Record<string, unknown> & Record<string, never> };
+    // SCF fills in what CreateFunction omits (Runtime: Python2.7, 128 MB, 3 s): never deploy by default
+    for (const key of ['name', 'handler', 'runtime', 'memorySize', 'timeout', 'region']) {
+      if (inputs[key] === undefined || inputs[key] === '') throw new Error(`${file}: inputs.${key} is not set`);
+    }
     region ||= String(inputs.region);
     const variables = (inputs.environment as { variables?: Record<string, string> } | undefined)?.variables ?? {};
     const vpc = inputs.vpcConfig as { vpcId: string; subnetId: string } | undefined;
