@@ -385,7 +385,6 @@ describe('the preview page in headless Chromium', () => {
       await page.waitForTimeout(400); // Leaflet's fade-in, for a clean screenshot
       await mkdir(ARTIFACTS, { recursive: true });
       await page.screenshot({ path: join(ARTIFACTS, 'preview-mosaic.png') });
-      if (process.env.TAOGUAN_UPDATE_DOCS === '1') await copyFile(join(ARTIFACTS, 'preview-mosaic.png'), join(ROOT, 'docs/preview-mosaic.png'));
       assert.deepEqual(problems, [], 'no console errors');
     } finally {
       await stop();
