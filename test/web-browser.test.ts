@@ -359,15 +359,17 @@ describe('the preview page in headless Chromium', () => {
       await page.selectOption('#sort', '-date');
       await tileUrlHas(page, 'sort=-date');
       await layerShown(page, 'sort=-date');
-      await page.selectOption('#pixel-selection', 'first');
-      await tileUrlHas(page, '/b04/{z}/{x}/{y}.png?stretch_range');
 
-      // a prefix, then a list
+      // a prefix (count's stretch follows the members), then a list
       await page.selectOption('#key-1', '\u2026');
       await page.fill('#key-1-pattern', '2024-06-1*');
       await tileUrlHas(page, '/singleband/s2/2024-06-1*/b04/');
       await layerShown(page, '/singleband/s2/2024-06-1*/b04/');
       assert.equal(await page.textContent('#members'), '1 dataset: s2 / 2024-06-11 / b04');
+      assert.match(await page.inputValue('#tile-url'), /stretch_range=\[0%2C1\].*pixel_selection=count/);
+      await page.selectOption('#pixel-selection', 'first');
+      await tileUrlHas(page, '/b04/{z}/{x}/{y}.png?stretch_range');
+      assert.doesNotMatch(await page.inputValue('#tile-url'), /stretch_range=\[0%2C/, 'first: the data\'s own stretch again');
       await page.fill('#key-1-pattern', '[2024-06-01,2024-06-21]');
       await layerShown(page, `/singleband/s2/${encodeURIComponent('[2024-06-01,2024-06-21]')}/b04/`);
       assert.equal(await page.textContent('#members'), '2 datasets: s2 / 2024-06-01 / b04, s2 / 2024-06-21 / b04');

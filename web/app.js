@@ -314,18 +314,22 @@
     const keys = listed.datasets.map((d) => state.keys.map((k) => d[k])), n = keys.length;
     state.mosaic = { sig, bounds: tj.bounds, members: keys };
     $('members').textContent = `${n}${n === 100 ? '+' : ''} dataset${n === 1 ? '' : 's'}: ${keys.slice(0, 5).map((k) => k.join(' / ')).join(', ')}${n > 5 ? ', …' : ''}`;
-    if (state.pixelSelection === 'count') resetStretch();
+    if (ownScale()) resetStretch();
     const b = tj.bounds;
     map.fitBounds(L.latLngBounds(toMap(b[0], b[1]), toMap(b[2], b[3])));
     fetchHulls(keys).then((h) => { if (state.mosaic.sig === sig) { memberHulls = h; drawFootprints(); } }, (e) => showError(`footprints: ${e.message}`));
     return true;
   }
 
-  /** Back to one dataset: its own bounds and footprint. */
+  /** Whether the pixel selection has values of its own scale (a count, a spread), whose stretch follows the mosaic. */
+  const ownScale = () => state.pixelSelection === 'count' || state.pixelSelection === 'stdev';
+
+  /** Back to one dataset: its own bounds, footprint and stretch. */
   function leaveMosaic() {
     if (!state.mosaic.sig) return;
     state.mosaic = { sig: '', bounds: null, members: [] };
     memberHulls = [];
+    if (ownScale()) resetStretch();
     const b = state.meta.bounds;
     map.fitBounds(L.latLngBounds(toMap(b[0], b[1]), toMap(b[2], b[3])));
     drawFootprints();
@@ -358,13 +362,14 @@
   /** Show the current style: one tile is fetched first, so a 400 (a bad expression…) shows its message at once. */
   async function apply() {
     if (!state.meta || !map) return;
+    // first: a mosaic's members can change its stretch (count), and so the URL
+    if (!mosaicOn()) leaveMosaic();
+    else if (!(await loadMosaic())) return;
     const template = routeUrl(`{z}/{x}/{y}.${state.format}`);
     $('tile-url').value = absolute(template);
     $('tilejson-url').value = absolute(routeUrl('tilejson.json'));
     void drawLegend();
     if (template === layerUrl) return;
-    if (!mosaicOn()) leaveMosaic();
-    else if (!(await loadMosaic())) return;
     const z = map.getZoom(), t = map.project(map.getCenter(), z).divideBy(256).floor();
     const probe = template.replace('{z}', z).replace('{x}', Math.max(0, t.x)).replace('{y}', Math.max(0, t.y));
     const r = await fetch(probe);
