@@ -284,7 +284,7 @@ test('ingest resolves an EPSG CRS from the database it carries; tiles, without o
 test('each zip holds index.js, its package.json and the .wasm files it loads', async () => {
   const { unzipSync } = await import('fflate');
   const names = Object.keys(unzipSync(await readFile(join(dist, 'aliyun', 'tiles.zip'))));
-  for (const f of ['index.js', 'package.json', 'node-sqlite3-wasm.wasm', 'lerc-wasm.wasm', 'web/index.html', 'node_modules/@aws-sdk/client-s3/index.js']) assert.ok(names.includes(f), f);
+  for (const f of ['index.js', 'package.json', 'node-sqlite3-wasm.wasm', 'lerc-wasm.wasm', 'web/index.html', 'web/app.js', 'web/mosaic.js', 'node_modules/@aws-sdk/client-s3/index.js']) assert.ok(names.includes(f), f);
   assert.ok(!names.some((n) => n.endsWith('.map')));
   // The ZSTD encoder's WASM only where optimize is bundled: ingest, not tiles.
   assert.ok(!names.includes('zstd.wasm'), 'tiles ships zstd.wasm');

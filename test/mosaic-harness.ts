@@ -79,7 +79,8 @@ export function oracle(dir: string, bounds: number[], paint: Record<string, stri
   return Object.fromEntries(Object.entries(out).map(([k, v]) => [k, { values: f64(v.values), mask: f64(v.mask) }]));
 }
 
-export async function makeMosaicWorld(origin: Origin): Promise<{ dir: string; uri: string; close: () => Promise<void> }> {
+/** The scenes ingested from `origin` (read by range over HTTP), or without one from their local paths. */
+export async function makeMosaicWorld(origin?: Origin): Promise<{ dir: string; uri: string; close: () => Promise<void> }> {
   const dir = await mkdtemp(join(tmpdir(), 'taoguan-mosaic-'));
   const uri = `sqlite:${join(dir, 'catalog.db')}`;
   const catalog = await openCatalog(uri, { cache: false });
@@ -87,6 +88,7 @@ export async function makeMosaicWorld(origin: Origin): Promise<{ dir: string; ur
   for (const s of SCENES) {
     const file = join(dir, s.file);
     execFileSync('/usr/bin/python3', ['-c', MAKE, file, String(s.x), String(s.y), s.stripe, String(s.seed)]);
+    if (!origin) { await ingestObject(catalog, file, s.keys); continue; }
     origin.objects.set(`/${s.file}`, { bytes: await readFile(file), etag: `"${s.file}-v1"` });
     await ingestObject(catalog, `${origin.url}/${s.file}`, s.keys);
   }

@@ -3,7 +3,8 @@
  * API over a SQLite catalog of fixtures (on /, under a '/release' base path, and behind an API key),
  * a dataset picked from the list, tiles checked (200 PNGs, and the pixels the page draws are the
  * server's, decoded independently by upng-js), bytes before the first tile held to the issue's
- * budget (≤ 1 MB), band-math errors and point values read off the page, and a screenshot kept
+ * budget (≤ 1 MB), band-math errors and point values read off the page, a mosaic of overlapping
+ * scenes picked with a key set to * (all), a prefix or a list, and a screenshot kept
  * (test/.artifacts/preview.png and docs/preview.png for the README when TAOGUAN_UPDATE_DOCS=1).
  * Time to the first tile is printed, not asserted: speed is `npm run bench`'s business, and a test
  * on a loaded machine only bounds a hang (HANG_MS). Without /usr/bin/chromium this fails: CI installs it.
@@ -22,6 +23,7 @@ import { createApi, toNodeHandler, type AccessOptions } from '../lib/api/index.t
 import { openCatalog } from '../lib/catalog/open.ts';
 import { ingestObject } from '../lib/ingest/index.ts';
 import { fixturePath } from './helpers.ts';
+import { makeMosaicWorld } from './mosaic-harness.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 const ROOT = new URL('..', import.meta.url).pathname;
@@ -33,6 +35,7 @@ const HANG_MS = 20_000;
 
 let dir = '';
 let uri = '';
+let mosaics: Awaited<ReturnType<typeof makeMosaicWorld>> | undefined;
 
 before(async () => {
   if (!existsSync(CHROMIUM)) {
@@ -46,15 +49,18 @@ before(async () => {
   for (const band of ['B02', 'B03', 'B04']) await ingestObject(catalog, s2, ['S2', band]);
   await ingestObject(catalog, join(ROOT, 'data/sample/jacksboro-dem.tif'), ['DEM', 'jacksboro']);
   await catalog.close();
+  // three overlapping s2 scenes a few km apart (and an l8 one over them), keys sensor / date / band
+  mosaics = await makeMosaicWorld();
 });
 
 after(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
+  await mosaics?.close();
 });
 
 /** The API on a socket, Chromium with a fresh profile, one page; everything closed by stop(). */
-async function open(basePath?: string, access?: AccessOptions): Promise<{ url: string; page: Page; context: BrowserContext; stop: () => Promise<void> }> {
-  const catalog = await openCatalog(uri);
+async function open(basePath?: string, access?: AccessOptions, catalogUri = uri): Promise<{ url: string; page: Page; context: BrowserContext; stop: () => Promise<void> }> {
+  const catalog = await openCatalog(catalogUri);
   const server = createServer(toNodeHandler(createApi({ catalog, basePath, access })));
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}${basePath ?? ''}`;
@@ -145,6 +151,21 @@ function drawnPixels(page: Page): Promise<number> {
 }
 
 const firstTileDrawn = (page: Page) => page.waitForSelector('.tg-data img.leaflet-tile-loaded', { timeout: HANG_MS });
+
+/** Until the data layer is the one whose URLs hold `fragment`, every tile of it loaded (the old layer goes once the new one has). */
+const layerShown = (page: Page, fragment: string) => page.waitForFunction((f) => {
+  const imgs = Array.from(document.querySelectorAll<HTMLImageElement>('.tg-data img'));
+  return imgs.length > 0 && imgs.every((img) => img.src.includes(f) && img.classList.contains('leaflet-tile-loaded'));
+}, fragment);
+
+const tileUrlHas = (page: Page, fragment: string) => page.waitForFunction((f) => document.querySelector<HTMLInputElement>('#tile-url')!.value.includes(f), fragment);
+
+/** The Web Mercator tile (x, y) holding a WGS84 point at zoom z, and the point's pixel in it. */
+function pixelAt(lng: number, lat: number, z: number): { x: number; y: number; px: number; py: number } {
+  const n = 2 ** z * 256, r = (lat * Math.PI) / 180;
+  const gx = ((lng + 180) / 360) * n, gy = ((1 - Math.log(Math.tan(r) + 1 / Math.cos(r)) / Math.PI) / 2) * n;
+  return { x: Math.floor(gx / 256), y: Math.floor(gy / 256), px: Math.floor(gx % 256), py: Math.floor(gy % 256) };
+}
 
 describe('the preview page in headless Chromium', () => {
   test('shows a dataset: 200 PNG tiles drawn as sent, ≤ 1 MB before the first tile; band math errors, point values, screenshot', async (t) => {
@@ -286,6 +307,87 @@ describe('the preview page in headless Chromium', () => {
       const outside = requested.filter((r) => !r.startsWith(`${url}/`) && r !== url);
       assert.deepEqual(outside, [], 'every request stays under the base path');
       assert.match(await page.inputValue('#tilejson-url'), new RegExp(`^${url}/singleband/S2/B04/tilejson\\.json\\?`));
+    } finally {
+      await stop();
+    }
+  });
+  test('a mosaic: a key set to * (all), a prefix or a list draws every matching scene over their union; pixel selection, order, the series at a click', async () => {
+    const { url, page, stop } = await open(undefined, undefined, mosaics!.uri);
+    const problems: string[] = [];
+    page.on('console', (m) => { if (m.type() === 'error') problems.push(m.text()); });
+    page.on('pageerror', (e) => problems.push(e.message));
+    try {
+      await page.goto(`${url}/`);
+      await page.click('#datasets li:has-text("s2 / 2024-06-11 / b04")');
+      await firstTileDrawn(page);
+      await page.waitForLoadState('networkidle');
+      assert.ok(await page.locator('#mosaic-controls').isHidden(), 'one dataset: no mosaic controls');
+
+      // date: * (all) — sensor s2, band b04, every date; l8 is not a member
+      const tiles = recordTiles(page);
+      await page.selectOption('#key-1', '*');
+      await tileUrlHas(page, '/singleband/s2/*/b04/{z}/{x}/{y}.png?');
+      await layerShown(page, '/singleband/s2/*/b04/');
+      await page.waitForLoadState('networkidle');
+      assert.ok(await page.locator('#mosaic-controls').isVisible());
+      assert.equal(await page.textContent('#members'), '3 datasets: s2 / 2024-06-01 / b04, s2 / 2024-06-11 / b04, s2 / 2024-06-21 / b04');
+      const mosaicTiles = tiles.filter((t) => new URL(t.url).pathname.startsWith('/singleband/s2/*/b04/'));
+      assert.ok(mosaicTiles.length > 0, 'the page asked for mosaic tiles');
+      for (const t of tiles) assert.deepEqual([t.status, t.type, t.png], [200, 'image/png', true], t.url);
+      const checked = await checkDrawnTiles(page, tiles);
+      assert.ok(checked.tiles > 0 && checked.opaque > 1000, `mosaic tiles drawn as sent: ${JSON.stringify(checked)}`);
+
+      // the map fits the TileJSON's union bounds: points only the first scene and only the last cover are drawn opaque
+      const tj = await (await fetch(await page.inputValue('#tilejson-url'))).json() as { bounds: [number, number, number, number] };
+      const [w, south, e, n] = tj.bounds;
+      const drawn = await page.evaluate(() => Array.from(document.querySelectorAll<HTMLImageElement>('.tg-data img.leaflet-tile-loaded')).map((i) => i.src));
+      const z = Number(/\/(\d+)\/\d+\/\d+\.png/.exec(new URL(drawn[0]).pathname)![1]);
+      for (const [what, lng, lat] of [['NW, the 06-01 scene only', w + (e - w) * 0.1, n - (n - south) * 0.1], ['SE, the 06-21 scene only', e - (e - w) * 0.1, south + (n - south) * 0.1]] as const) {
+        const p = pixelAt(lng, lat, z);
+        const src = drawn.find((d) => new URL(d).pathname.endsWith(`/${z}/${p.x}/${p.y}.png`));
+        assert.ok(src, `${what}: tile ${z}/${p.x}/${p.y} is on the map`);
+        const body = tiles.find((t) => t.url === src)!.body;
+        const rgba = new Uint8Array(UPNG.toRGBA8(UPNG.decode(body.buffer.slice(body.byteOffset, body.byteOffset + body.byteLength) as ArrayBuffer))[0]);
+        assert.equal(rgba[(p.py * 256 + p.px) * 4 + 3], 255, `${what}: drawn opaque`);
+      }
+
+      // pixel selection and order
+      await page.selectOption('#pixel-selection', 'count');
+      await tileUrlHas(page, 'pixel_selection=count');
+      assert.match(await page.inputValue('#tile-url'), /stretch_range=\[0%2C3\]/, 'count is stretched over 0 to the number of members');
+      await layerShown(page, 'pixel_selection=count');
+      await page.selectOption('#sort', '-date');
+      await tileUrlHas(page, 'sort=-date');
+      await layerShown(page, 'sort=-date');
+
+      // a prefix (count's stretch follows the members), then a list
+      await page.selectOption('#key-1', '\u2026');
+      await page.fill('#key-1-pattern', '2024-06-1*');
+      await tileUrlHas(page, '/singleband/s2/2024-06-1*/b04/');
+      await layerShown(page, '/singleband/s2/2024-06-1*/b04/');
+      assert.equal(await page.textContent('#members'), '1 dataset: s2 / 2024-06-11 / b04');
+      assert.match(await page.inputValue('#tile-url'), /stretch_range=\[0%2C1\].*pixel_selection=count/);
+      await page.selectOption('#pixel-selection', 'first');
+      await tileUrlHas(page, '/b04/{z}/{x}/{y}.png?stretch_range');
+      assert.doesNotMatch(await page.inputValue('#tile-url'), /stretch_range=\[0%2C/, 'first: the data\'s own stretch again');
+      await page.fill('#key-1-pattern', '[2024-06-01,2024-06-21]');
+      await layerShown(page, `/singleband/s2/${encodeURIComponent('[2024-06-01,2024-06-21]')}/b04/`);
+      assert.equal(await page.textContent('#members'), '2 datasets: s2 / 2024-06-01 / b04, s2 / 2024-06-21 / b04');
+
+      // back to every date: a click in the middle of the union reads one value per scene, newest first
+      await page.selectOption('#key-1', '*');
+      await layerShown(page, '/singleband/s2/*/b04/');
+      await page.waitForLoadState('networkidle');
+      for (const t of tiles) assert.deepEqual([t.status, t.type, t.png], [200, 'image/png', true], t.url);
+      const box = (await page.locator('#map').boundingBox())!;
+      await page.mouse.click(box.x + box.width / 2, box.y + box.height / 2);
+      await page.waitForSelector('.leaflet-popup .series table');
+      assert.deepEqual(await page.$$eval('.leaflet-popup .series tr td:first-child', (tds) => tds.map((td) => td.textContent)), ['2024-06-21', '2024-06-11', '2024-06-01']);
+      assert.match(await page.textContent('#value') ?? '', /^-?\d+\.\d+, -?\d+\.\d+: 2024-06-21 [\d–]+ · 2024-06-11 [\d–]+ · 2024-06-01 [\d–]+$/);
+      await page.waitForTimeout(400); // Leaflet's fade-in, for a clean screenshot
+      await mkdir(ARTIFACTS, { recursive: true });
+      await page.screenshot({ path: join(ARTIFACTS, 'preview-mosaic.png') });
+      assert.deepEqual(problems, [], 'no console errors');
     } finally {
       await stop();
     }

@@ -1,4 +1,4 @@
-/* global L, document, location, localStorage, navigator, URLSearchParams */
+/* global L, document, location, localStorage, navigator, URLSearchParams, window */
 /**
  * taoguan's preview page: browse the catalog, show a dataset as singleband / RGB / band math on a
  * Leaflet map, read values, copy URLs. Only the public API is used, with URLs relative to the page
@@ -6,10 +6,14 @@
  * On a deployment with access control the page itself is public but its data is not: open it as
  * /?api_key=KEY and the key is passed on to every data request (keys, datasets, metadata, points,
  * tiles, and the URLs offered for copying). A signed URL covers one path, so it cannot be passed on.
+ * A key picker set to `* (all)`, a prefix or a list turns the layer into a mosaic (web/mosaic.js):
+ * pixel selection and order appear, the map fits the TileJSON's union bounds, the members'
+ * footprints are highlighted and a click reads the series at that point.
  */
 (function () {
   'use strict';
   const $ = (id) => document.getElementById(id);
+  const M = window.TaoguanMosaic;
   const store = { get: (k, d) => localStorage.getItem(`taoguan.${k}`) ?? d, set: (k, v) => localStorage.setItem(`taoguan.${k}`, v) };
   const BASEMAPS = {
     osm: { url: 'https://tile.openstreetmap.org/{z}/{x}/{y}.png', attribution: '© OpenStreetMap contributors' },
@@ -20,6 +24,8 @@
   const state = {
     keys: [], page: 0, limit: 50, datasets: [], filters: {},
     selected: null, meta: null, siblings: [], mode: 'singleband', stretch: [0, 1],
+    // the path's key segments (the selected dataset's values, or patterns) and the mosaic they make
+    segments: [], pixelSelection: 'first', sort: '', mosaic: { sig: '', bounds: null, members: [] },
     grid: store.get('grid', 'WebMercatorQuad'), basemap: store.get('basemap', 'none'), basemapUrl: store.get('basemapUrl', ''),
     // ?colormap= (the demo's printed link) wins over the last one chosen here
     colormap: new URLSearchParams(location.search).get('colormap') ?? store.get('colormap', 'viridis'), format: store.get('format', 'png'),
@@ -144,13 +150,15 @@
     if (!state.selected && state.page === 0 && state.datasets.length === 1) await select(state.keys.map((k) => state.datasets[0][k]));
   }
 
-  let hulls = [];
+  let hulls = [], memberHulls = [];
+  async function fetchHulls(keys) {
+    return getJson(withKey('metadata?columns=[keys,convex_hull]'), { method: 'POST', body: JSON.stringify({ keys }), headers: { 'content-type': 'application/json' } });
+  }
   async function loadFootprints() {
     hulls = [];
     if (state.datasets.length) {
       try {
-        const keys = state.datasets.map((d) => state.keys.map((k) => d[k]));
-        hulls = await getJson(withKey('metadata?columns=[keys,convex_hull]'), { method: 'POST', body: JSON.stringify({ keys }), headers: { 'content-type': 'application/json' } });
+        hulls = await fetchHulls(state.datasets.map((d) => state.keys.map((k) => d[k])));
       } catch (e) { showError(`footprints: ${e.message}`); }
     }
     drawFootprints();
@@ -158,10 +166,14 @@
 
   function drawFootprints() {
     footprints.clearLayers();
-    for (const h of hulls) {
+    const members = mosaicOn() ? memberSegments() : null, seen = new Set();
+    for (const h of [...memberHulls, ...hulls]) {
       const keys = state.keys.map((k) => h.keys[k]);
-      const on = JSON.stringify(keys) === JSON.stringify(state.selected);
-      L.geoJSON(h.convex_hull, { coordsToLatLng: (c) => toMap(c[0], c[1]), style: { color: on ? '#e4572e' : '#243447', weight: on ? 2 : 1, fill: !on, fillOpacity: 0.05 } })
+      if (seen.has(JSON.stringify(keys))) continue;
+      seen.add(JSON.stringify(keys));
+      const on = members ? members.every((seg, i) => M.matches(seg, keys[i])) : JSON.stringify(keys) === JSON.stringify(state.selected);
+      // over a mosaic a click reads the series, so another dataset's footprint there is an outline only
+      L.geoJSON(h.convex_hull, { coordsToLatLng: (c) => toMap(c[0], c[1]), style: { color: on ? '#e4572e' : '#243447', weight: on ? 2 : 1, fill: !on && !members, fillOpacity: 0.05 } })
         .bindTooltip(keys.join(' / '), { sticky: true })
         .on('click', (e) => { if (!on) { L.DomEvent.stop(e); void select(keys); } })
         .addTo(footprints);
@@ -175,6 +187,9 @@
 
   async function select(keys) {
     state.selected = keys;
+    state.segments = [...keys];
+    state.mosaic = { sig: '', bounds: null, members: [] };
+    memberHulls = [];
     $('value').textContent = '';
     markSelected();
     try {
@@ -195,6 +210,7 @@
     fillSelect('v1', sib, last);
     for (const v of ['v2', 'v3']) fillSelect(v, ['', ...sib], '');
     $('selected-name').textContent = keys.join(' / ');
+    buildKeyPickers();
     $('style').hidden = false;
     const b = state.meta.bounds;
     map.fitBounds(L.latLngBounds(toMap(b[0], b[1]), toMap(b[2], b[3])));
@@ -211,15 +227,117 @@
   // ---- style
   function resetStretch() {
     const m = state.meta, p = m.percentiles;
-    state.stretch = p && p.length >= 98 ? [p[1], p[97]] : m.range;
+    const data = p && p.length >= 98 ? [p[1], p[97]] : m.range;
+    state.stretch = mosaicOn() ? M.stretchFor(state.pixelSelection, data, state.mosaic.members.length) : data;
     $('smin').value = fmt(state.stretch[0]);
     $('smax').value = fmt(state.stretch[1]);
     drawCurve();
   }
 
+  // ---- mosaics: a picker per key segment of the path
+  const CUSTOM = '\u2026';
+  /** The key segments in the route's path: all of them, or in RGB and band math all but the last. */
+  const pathSegments = () => (state.mode === 'singleband' ? state.segments : state.segments.slice(0, -1));
+  const mosaicOn = () => state.selected !== null && pathSegments().some(M.isPattern);
+  /** Every key as a /datasets filter of the layer's members (the last one: the bands RGB or band math use). */
+  function memberSegments() {
+    if (state.mode === 'singleband') return state.segments;
+    const bands = state.mode === 'rgb' ? ['r', 'g', 'b'].map((c) => $(`rgb-${c}`).value) : [1, 2, 3].map((i) => $(`v${i}`).value).filter(Boolean);
+    return [...state.segments.slice(0, -1), `[${[...new Set(bands)].join(',')}]`];
+  }
+
+  function buildKeyPickers() {
+    state.pixelSelection = 'first';
+    state.sort = '';
+    $('pixel-selection').value = 'first';
+    fillSelect('sort', ['', ...state.keys.flatMap((k) => [k, `-${k}`])], '');
+    for (const o of $('sort').options) o.textContent = o.value === '' ? 'keys ascending' : o.value.startsWith('-') ? `${o.value.slice(1)} descending` : `${o.value} ascending`;
+    $('key-pickers').replaceChildren(...state.keys.map((name, i) => {
+      const value = state.selected[i];
+      const label = document.createElement('label');
+      label.textContent = name;
+      const sel = document.createElement('select');
+      sel.id = `key-${i}`;
+      sel.append(...[[value, value], ['*', '* (all)'], [CUSTOM, 'prefix or list…']].map(([v, t]) => Object.assign(document.createElement('option'), { value: v, textContent: t })));
+      const input = Object.assign(document.createElement('input'), { id: `key-${i}-pattern`, placeholder: `${value.slice(0, 4)}* or [a,b]`, hidden: true, spellcheck: false });
+      sel.onchange = () => {
+        input.hidden = sel.value !== CUSTOM;
+        if (sel.value !== CUSTOM) setSegment(i, sel.value);
+        else if (input.value.trim()) setSegment(i, input.value.trim());
+        else input.focus();
+      };
+      input.oninput = debounce(() => setSegment(i, input.value.trim() || value), 300);
+      label.append(sel, input);
+      return label;
+    }));
+    syncPickers();
+  }
+
+  /** In RGB and band math the last key comes from the band pickers, so its own picker rests. */
+  function syncPickers() {
+    const last = state.keys.length - 1, sel = $(`key-${last}`);
+    if (!sel) return;
+    const rests = state.mode !== 'singleband';
+    sel.disabled = rests;
+    if (rests && state.segments[last] !== state.selected[last]) {
+      sel.value = state.selected[last];
+      $(`key-${last}-pattern`).hidden = true;
+      state.segments[last] = state.selected[last];
+    }
+    $('mosaic-controls').hidden = !mosaicOn();
+  }
+
+  function setSegment(i, value) {
+    if (state.segments[i] === value) return;
+    state.segments[i] = value;
+    $('mosaic-controls').hidden = !mosaicOn();
+    void apply();
+  }
+
+  /**
+   * A mosaic's union bounds (from its TileJSON) and members (from /datasets), fetched when its keys
+   * change; the map fits the bounds. False when it failed (the message is shown) or changed meanwhile.
+   */
+  async function loadMosaic() {
+    const members = memberSegments(), sig = JSON.stringify(members);
+    if (state.mosaic.sig === sig) return true;
+    const q = new URLSearchParams(state.keys.map((k, i) => [k, members[i]]));
+    q.set('limit', '100');
+    let tj, listed;
+    try {
+      [tj, listed] = await Promise.all([getJson(routeUrl('tilejson.json')), getJson(withKey(`datasets?${q}`))]);
+    } catch (e) {
+      showError(e.message);
+      return false;
+    }
+    if (JSON.stringify(memberSegments()) !== sig) return false;
+    const keys = listed.datasets.map((d) => state.keys.map((k) => d[k])), n = keys.length;
+    state.mosaic = { sig, bounds: tj.bounds, members: keys };
+    $('members').textContent = `${n}${n === 100 ? '+' : ''} dataset${n === 1 ? '' : 's'}: ${keys.slice(0, 5).map((k) => k.join(' / ')).join(', ')}${n > 5 ? ', …' : ''}`;
+    if (ownScale()) resetStretch();
+    const b = tj.bounds;
+    map.fitBounds(L.latLngBounds(toMap(b[0], b[1]), toMap(b[2], b[3])));
+    fetchHulls(keys).then((h) => { if (state.mosaic.sig === sig) { memberHulls = h; drawFootprints(); } }, (e) => showError(`footprints: ${e.message}`));
+    return true;
+  }
+
+  /** Whether the pixel selection has values of its own scale (a count, a spread), whose stretch follows the mosaic. */
+  const ownScale = () => state.pixelSelection === 'count' || state.pixelSelection === 'stdev';
+
+  /** Back to one dataset: its own bounds, footprint and stretch. */
+  function leaveMosaic() {
+    if (!state.mosaic.sig) return;
+    state.mosaic = { sig: '', bounds: null, members: [] };
+    memberHulls = [];
+    if (ownScale()) resetStretch();
+    const b = state.meta.bounds;
+    map.fitBounds(L.latLngBounds(toMap(b[0], b[1]), toMap(b[2], b[3])));
+    drawFootprints();
+  }
+
   /** The route path (family, the keys it takes in the path) plus what follows, with the query. */
   function routeUrl(suffix) {
-    const mode = state.mode, keys = mode === 'singleband' ? state.selected : state.selected.slice(0, -1);
+    const mode = state.mode, keys = pathSegments();
     const q = new URLSearchParams();
     if (mode === 'rgb') {
       for (const c of ['r', 'g', 'b']) q.set(c, $(`rgb-${c}`).value);
@@ -233,6 +351,10 @@
       q.set('stretch_range', JSON.stringify(state.stretch));
       q.set('colormap', state.colormap);
     }
+    if (mosaicOn()) {
+      if (state.pixelSelection !== 'first') q.set('pixel_selection', state.pixelSelection);
+      if (state.sort) q.set('sort', state.sort);
+    }
     if (state.grid !== 'WebMercatorQuad') q.set('tms', state.grid);
     return withKey(`${[mode, ...keys.map(encodeURIComponent), suffix].join('/')}?${q}`);
   }
@@ -240,6 +362,9 @@
   /** Show the current style: one tile is fetched first, so a 400 (a bad expression…) shows its message at once. */
   async function apply() {
     if (!state.meta || !map) return;
+    // first: a mosaic's members can change its stretch (count), and so the URL
+    if (!mosaicOn()) leaveMosaic();
+    else if (!(await loadMosaic())) return;
     const template = routeUrl(`{z}/{x}/{y}.${state.format}`);
     $('tile-url').value = absolute(template);
     $('tilejson-url').value = absolute(routeUrl('tilejson.json'));
@@ -248,14 +373,13 @@
     const z = map.getZoom(), t = map.project(map.getCenter(), z).divideBy(256).floor();
     const probe = template.replace('{z}', z).replace('{x}', Math.max(0, t.x)).replace('{y}', Math.max(0, t.y));
     const r = await fetch(probe);
-    if (!r.ok) {
-      showError((await r.json().catch(() => ({}))).message || `${r.status} ${r.statusText}`);
-      return;
-    }
+    const message = r.ok ? '' : (await r.json().catch(() => ({}))).message || `${r.status} ${r.statusText}`;
     if (routeUrl(`{z}/{x}/{y}.${state.format}`) !== template) return; // changed meanwhile
-    showError('');
+    showError(message);
+    // a 422 here is a mosaic's per-tile cap at this zoom: the layer goes on, tiles further in stay under it
+    if (!r.ok && r.status !== 422) return;
     // the old layer stays until the new one has loaded, so a restyle does not flash the basemap
-    const old = dataLayer, b = state.meta.bounds, pad = 0.01;
+    const old = dataLayer, b = mosaicOn() ? state.mosaic.bounds : state.meta.bounds, pad = 0.01;
     dataLayer = L.tileLayer(template, {
       className: 'tg-data', maxZoom: 22,
       bounds: L.latLngBounds(toMap(b[0] - pad, b[1] - pad), toMap(b[2] + pad, b[3] + pad)),
@@ -344,8 +468,16 @@
     pointAbort = new AbortController();
     const [lng, lat] = fromMap(latlng);
     if (lng < -180 || lng > 180 || lat < -90 || lat > 90) return;
+    const segs = [...state.segments], series = segs.some(M.isPattern);
+    const sort = series && state.sort ? `&sort=${encodeURIComponent(state.sort)}` : '';
     try {
-      const r = await getJson(withKey(`point/${state.selected.map(encodeURIComponent).join('/')}?lng=${lng.toFixed(6)}&lat=${lat.toFixed(6)}`), { signal: pointAbort.signal });
+      const r = await getJson(withKey(`point/${segs.map(encodeURIComponent).join('/')}?lng=${lng.toFixed(6)}&lat=${lat.toFixed(6)}${sort}`), { signal: pointAbort.signal });
+      if (series) {
+        // a series: one entry per dataset over the point, in the layer's order
+        $('value').textContent = M.seriesText(r, state.keys, segs, fmt);
+        if (popup) L.popup({ maxWidth: 320 }).setLatLng(latlng).setContent(M.seriesElement(r, state.keys, segs, fmt)).openOn(map);
+        return;
+      }
       const text = `${lng.toFixed(5)}, ${lat.toFixed(5)}: ${r.values.map(fmt).join(', ')}`;
       $('value').textContent = text;
       if (popup) L.popup().setLatLng(latlng).setContent(text.replace(': ', '<br>')).openOn(map);
@@ -374,6 +506,7 @@
         for (const o of document.querySelectorAll('.tabs button')) o.classList.toggle('on', o === b);
         for (const el of document.querySelectorAll('[data-for]')) el.hidden = !el.dataset.for.split(' ').includes(state.mode);
         if (state.mode === 'compute' && state.meta) state.stretch = [Number($('smin').value), Number($('smax').value)];
+        syncPickers();
         void apply();
       };
     }
@@ -389,6 +522,9 @@
       ops.append(label);
     }
     for (const id of ['rgb-r', 'rgb-g', 'rgb-b']) $(id).onchange = () => void apply();
+    fillSelect('pixel-selection', M.PIXEL_SELECTIONS, 'first');
+    $('pixel-selection').onchange = () => { state.pixelSelection = $('pixel-selection').value; resetStretch(); void apply(); };
+    $('sort').onchange = () => { state.sort = $('sort').value; void apply(); };
     $('rgb-range').oninput = applySoon;
     $('expression').oninput = applySoon;
     $('colormap').onchange = () => { state.colormap = $('colormap').value; store.set('colormap', state.colormap); markGallery(); void apply(); };

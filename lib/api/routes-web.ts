@@ -1,6 +1,6 @@
 /**
  * The preview map page at `/` and its few assets at `/web/{name}`: web/index.html, web/app.js,
- * web/app.css and Leaflet's JS and CSS from node_modules — no CDN, so the page works where foreign
+ * web/mosaic.js, web/app.css and Leaflet's JS and CSS from node_modules — no CDN, so the page works where foreign
  * CDNs are slow or blocked. The list is explicit (a serverless bundle will inline exactly these);
  * each file is read once, on first use. The page uses only the public API, with URLs relative to
  * its own location, so it works under any base path. Its icon (web/favicon.svg) is at /favicon.ico.
@@ -19,6 +19,7 @@ const web = (name: string) => new URL(`../../web/${name}`, import.meta.url).path
 /** name under /web/ → where it comes from and its media type. */
 export const WEB_ASSETS: Record<string, { path: () => string; type: string }> = {
   'app.js': { path: () => web('app.js'), type: 'text/javascript; charset=utf-8' },
+  'mosaic.js': { path: () => web('mosaic.js'), type: 'text/javascript; charset=utf-8' },
   'app.css': { path: () => web('app.css'), type: 'text/css; charset=utf-8' },
   'leaflet.js': { path: () => require.resolve('leaflet/dist/leaflet.js'), type: 'text/javascript; charset=utf-8' },
   'leaflet.css': { path: () => require.resolve('leaflet/dist/leaflet.css'), type: 'text/css; charset=utf-8' },

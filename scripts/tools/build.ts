@@ -108,7 +108,8 @@ async function buildFunction(outDir: string, provider: string, name: string, sid
   }
   for (const [from, to] of Object.entries(PROVIDER_REGISTRY[provider].files ?? {})) copyFileSync(join(ROOT, from), join(dir, to));
   if (name === 'tiles') {
-    for (const f of ['index.html', 'app.js', 'app.css', 'favicon.svg']) copyInto(join(ROOT, 'web', f), join(dir, 'web', f));
+    // every file of web/ (the page and its scripts), so a new one cannot be left out of the zip
+    for (const f of readdirSync(join(ROOT, 'web'))) copyInto(join(ROOT, 'web', f), join(dir, 'web', f));
     for (const f of ['leaflet.js', 'leaflet.css']) copyInto(require.resolve(`leaflet/dist/${f}`), join(dir, 'node_modules/leaflet/dist', f));
   }
   const zip = join(outDir, provider, `${name}.zip`);
