@@ -170,8 +170,8 @@ Local paths are stored absolute, so the catalog serves from any folder. Symbolic
 
 STAC (--stac): --keys names, for each catalog key in order, one of: id, collection, asset (the
 asset's name), datetime (else start_datetime), or any property (platform, eo:cloud_cover, or
-properties.NAME), with an optional modifier: :date (2024-06-01), :yyyymmdd (20240601), :month
-(2024-06), :year (2024) for date-times, read in UTC; :lower for lower case.
+properties.NAME), with an optional modifier: for date-times, read in UTC, :date (2024-06-01),
+:yyyymmdd (20240601), :month (2024-06), :year (2024); :lower (Sentinel-2A → sentinel-2a).
 Values must be letters, digits and . _ ~ : @ + = - (they are URL path segments). By default every
 asset typed as a GeoTIFF (image/tiff; application=geotiff, with or without profile=cloud-optimized)
 is ingested. Relative hrefs resolve against the item's URL. Nothing is written when the mapping does
