@@ -38,8 +38,12 @@ export function planItems(found: FoundItem[], catalogKeys: string[], options: Pi
   const fields = parseKeyMapping(options.keys, catalogKeys);
   const plan: StacPlan = { items: [], skipped: [] };
   const seen = new Map<string, string>();
+  const items = new Set<string>();
   for (const { item, base } of found) {
     const name = item.collection ? `${item.collection}/${item.id}` : item.id;
+    // A live search may serve an item on two pages when the archive changes between them.
+    if (items.has(name)) continue;
+    items.add(name);
     const names = Object.keys(item.assets);
     let chosen: string[];
     if (options.assets?.length) {

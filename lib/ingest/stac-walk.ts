@@ -11,6 +11,23 @@ export const MAX_DOCUMENT_BYTES = 32 * 1024 * 1024;
 /** Items one run plans at most, by default: a search left unbounded would page through a whole archive. */
 export const DEFAULT_MAX_ITEMS = 10_000;
 
+/** Item documents of a static collection read at once. */
+const ITEM_READS = 8;
+
+/** fn over every value, at most `limit` at a time, results in input order. */
+async function mapLimit<T, R>(values: T[], limit: number, fn: (v: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array(values.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < values.length) {
+      const i = next++;
+      out[i] = await fn(values[i]);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, values.length) }, worker));
+  return out;
+}
+
 export interface FoundItem {
   item: StacItem;
   /** Where its relative asset hrefs resolve: its absolute self link, else the document it came in. */
@@ -121,10 +138,10 @@ export async function walkStac(root: string, options: WalkOptions = {}): Promise
     const items = linksOf(collection, 'item'), endpoint = linksOf(collection, 'items')[0];
     // A static collection lists its items; an API's has an endpoint serving the same items in pages.
     if (items.length) {
-      for (const link of items) {
-        const url = resolveHref(link.href, root);
-        add(await read(url), url);
-      }
+      if (items.length > maxItems) throw new StacError(`${root}: more than ${maxItems} items; narrow the search or raise --max-items`);
+      const urls = items.map((link) => resolveHref(link.href, root));
+      const docs = await mapLimit(urls, ITEM_READS, read);
+      docs.forEach((d, i) => add(d, urls[i]));
     } else if (endpoint) {
       const url = resolveHref(endpoint.href, root);
       await pages(await read(url), url);
