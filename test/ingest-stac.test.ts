@@ -13,7 +13,8 @@ import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { createApi } from '../lib/api/index.ts';
 import { openCatalog } from '../lib/catalog/open.ts';
-import { guardFor, KEY_MODIFIERS, parseKeyMapping, readDocument, StacError } from '../lib/ingest/index.ts';
+import { guardFor, readDocument } from '../lib/ingest/index.ts';
+import { isCogAsset, KEY_MODIFIERS, keyValue, parseKeyMapping, resolveHref, StacError, type StacItem } from '../lib/ingest/stac.ts';
 import { decodePng } from '../lib/render/png-decode.ts';
 import { LocationRefusedError } from '../lib/source/index.ts';
 import { Origin, tileAt } from './api-harness.ts';
@@ -245,6 +246,12 @@ describe('ingest --stac', () => {
     assert.deepEqual(parseKeyMapping('properties.eo:cloud_cover,datetime:yyyymmdd,asset', ['a', 'b', 'c']).map((f) => [f.field, f.modifier]),
       [['eo:cloud_cover', undefined], ['datetime', 'yyyymmdd'], ['asset', undefined]]);
     assert.throws(() => parseKeyMapping('id,,asset', ['a', 'b', 'c']), StacError);
+    // a date-time with an offset is a UTC date: 23:30 at UTC-5 is the next day
+    const late = { type: 'Feature', id: 'x', properties: { datetime: '2024-06-01T23:30:00-05:00' }, assets: {} } as unknown as StacItem;
+    assert.equal(keyValue(late, 'red', parseKeyMapping('datetime:yyyymmdd', ['d'])[0], 'd'), '20240602');
+    assert.equal(resolveHref('../B04.TIF', 's3://landsat/c2/l2/item.json'), 's3://landsat/c2/B04.TIF');
+    assert.ok(isCogAsset({ href: 'x', type: 'image/vnd.stac.geotiff; cloud-optimized=true' }), 'Landsat Collection 2 media type');
+    assert.ok(isCogAsset({ href: 'B04.TIF', roles: ['data'] }) && !isCogAsset({ href: 'B04.jp2', roles: ['data'] }) && !isCogAsset({ href: 'x.tif', type: 'image/jp2' }));
     const help = (await taoguan('ingest', '--help')).stdout;
     for (const m of Object.keys(KEY_MODIFIERS)) assert.match(help, new RegExp(`:${m} \\(`), `help documents :${m}`);
   });
