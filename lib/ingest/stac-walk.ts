@@ -7,7 +7,8 @@
 import { checkHostname, openAllowed, type LocationPolicy, type OpenOptions } from '../source/index.ts';
 import { resolveHref, StacError, type StacItem, type StacLink } from './stac.ts';
 
-export const MAX_DOCUMENT_BYTES = 32 * 1024 * 1024;
+/** As HttpSource's largest whole answer: a server ignoring Range sends no more than this either. */
+export const MAX_DOCUMENT_BYTES = 16 * 1024 * 1024;
 /** Items one run plans at most, by default: a search left unbounded would page through a whole archive. */
 export const DEFAULT_MAX_ITEMS = 10_000;
 
@@ -42,14 +43,16 @@ export interface WalkOptions {
   policy?: LocationPolicy;
 }
 
-/** One JSON document through the source layer, refused past MAX_DOCUMENT_BYTES. */
+/**
+ * One JSON document through the source layer, refused past MAX_DOCUMENT_BYTES. One read of more than
+ * that, not a HEAD then a range: a search page is generated per request and may not be the same
+ * length twice, and a server ignoring Range answers it whole either way.
+ */
 export async function readDocument(location: string, source?: OpenOptions, policy?: LocationPolicy): Promise<unknown> {
   const src = openAllowed(location, source, policy);
   try {
-    const { size } = await src.head();
-    if (size === 0) throw new StacError(`${location}: empty document`);
-    if (size > MAX_DOCUMENT_BYTES) throw new StacError(`${location}: ${size} bytes, more than the ${MAX_DOCUMENT_BYTES} a STAC document may have`);
-    const { bytes } = await src.read(0, size);
+    const { bytes } = await src.read(0, MAX_DOCUMENT_BYTES + 1);
+    if (bytes.length > MAX_DOCUMENT_BYTES) throw new StacError(`${location}: more than the ${MAX_DOCUMENT_BYTES} bytes a STAC document may have`);
     try {
       return JSON.parse(new TextDecoder().decode(bytes));
     } catch (e) {
