@@ -9,7 +9,7 @@ export { renderTile, renderPreview, planTile, executePlan, type TileRequest, typ
 export { readHeader, validateCog, serializeHeader, deserializeHeader, type CogHeader, type ReadHeaderResult } from './lib/tiff/index.ts';
 export { readWindow, type RasterWindow } from './lib/raster/index.ts';
 export { openSource, parseLocation, FileSource, HttpSource, S3Source, MemorySource, type Source, type Location } from './lib/source/index.ts';
-export { ingest, ingestObject, ingestMany, type IngestOptions, type BatchResult } from './lib/ingest/index.ts';
+export { ingest, ingestObject, ingestMany, ingestGroups, planStac, type IngestOptions, type BatchResult, type StacPlan } from './lib/ingest/index.ts';
 export { optimize, type OptimizeOptions, type OptimizeResult } from './lib/optimize/index.ts';
 export { TaoguanError } from './lib/errors/index.ts';
 /** Each cloud's provider (adapters/index.ts) and its handler factories (`aws.httpHandler(api)` …). */

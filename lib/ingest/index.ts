@@ -1,7 +1,7 @@
 import type { Catalog } from '../catalog/index.ts';
 import { ingestMany, planIngest, type BatchResult, type IngestOptions } from './ingest.ts';
 
-export { ingestObject, ingestMany, planIngest, IngestError, type IngestOptions, type BatchResult, type PlannedObject } from './ingest.ts';
+export { ingestObject, prepareObject, ingestMany, planIngest, IngestError, type IngestOptions, type BatchResult, type PlannedObject } from './ingest.ts';
 export { compilePattern, compileRegex, checkPatternKeys, PatternError, type KeyPattern } from './pattern.ts';
 export { computeMetadata } from './metadata.ts';
 export { handleObjectEvents, ObjectEventsError, throwOnFailures, type ObjectEventOptions, type ObjectRecord, type RecordResult, type RecordStatus } from './events.ts';
@@ -24,3 +24,7 @@ export async function ingest(
 }
 export { describeRaster, boundsOf, reprojectBounds, type RasterDescription } from './describe.ts';
 export { absoluteLocation, relativeRowsWarning } from './local-paths.ts';
+export { ingestGroups, type IngestGroup } from './groups.ts';
+export { KEY_MODIFIERS, StacError, isCogAsset, parseKeyMapping, resolveHref, type KeyField, type StacItem } from './stac.ts';
+export { planStac, planItems, type PlannedItem, type StacPlan, type StacPlanOptions } from './stac-plan.ts';
+export { DEFAULT_MAX_ITEMS, guardFor, readDocument, walkStac, type FoundItem } from './stac-walk.ts';

@@ -69,6 +69,26 @@ function tooLarge(location: string, header: CogHeader, exact: boolean | undefine
  * local path is stored absolute (local-paths.ts); errors name the location as given.
  */
 export async function ingestObject(catalog: Catalog, given: string, keys: string[], options: IngestOptions = {}): Promise<PutResult> {
+  const prepared = await prepareObject(catalog, given, keys, options);
+  return prepared === 'unchanged' ? prepared : await putRecord(catalog, given, prepared);
+}
+
+/** One catalog write, its failure named by the object as given (as a failed read is). */
+export async function putRecord(catalog: Catalog, given: string, record: DatasetRecord): Promise<PutResult> {
+  try {
+    return await catalog.put(record);
+  } catch (e) {
+    if (e instanceof CatalogError) throw e;
+    throw new IngestError(given, (e as Error).message, undefined, { cause: e });
+  }
+}
+
+/**
+ * Everything ingestObject does but the write: the record to put, or 'unchanged' when the stored row
+ * already describes this object. Callers that write several rows only once all of them have been
+ * read (a STAC item's assets) call this for each, then put.
+ */
+export async function prepareObject(catalog: Catalog, given: string, keys: string[], options: IngestOptions = {}): Promise<DatasetRecord | 'unchanged'> {
   validateKeys(await catalog.keys(), keys);
   const location = absoluteLocation(given);
   const source = options.open ? options.open(location) : openAllowed(location, options.source, options.policy);
@@ -79,7 +99,7 @@ export async function ingestObject(catalog: Catalog, given: string, keys: string
     if (same && stored.location === location) return 'unchanged';
     // A row an older taoguan stored with a relative path, re-ingested from the folder it ran in: the
     // same file, so only its path is rewritten.
-    if (same && absoluteLocation(stored.location) === location) return await catalog.put({ ...stored, location });
+    if (same && absoluteLocation(stored.location) === location) return { ...stored, location };
     // Every read is pinned to the HEAD's ETag: an object replaced mid-read fails (ObjectChangedError)
     // instead of mixing two versions' bytes into one header or one set of statistics.
     const { header: read, info } = await readHeader(source, { signal: options.signal, etag: head.etag });
@@ -93,8 +113,7 @@ export async function ingestObject(catalog: Catalog, given: string, keys: string
     const metadata = await computeMetadata(header, source, { exact: options.exact, signal: options.signal, etag: info.etag ?? head.etag, limits: options.limits }).catch((e: unknown) => {
       throw e instanceof ReadLimitError ? tooLarge(given, header, options.exact, e) : e;
     });
-    const record: DatasetRecord = { keys, location, etag: info.etag ?? head.etag, size: info.size, lastModified: info.lastModified ?? head.lastModified, metadata, header };
-    return await catalog.put(record);
+    return { keys, location, etag: info.etag ?? head.etag, size: info.size, lastModified: info.lastModified ?? head.lastModified, metadata, header };
   } catch (e) {
     if (e instanceof IngestError || e instanceof CatalogError) throw e;
     // Sources name the (absolute) location themselves; said once, as the user gave it.

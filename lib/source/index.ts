@@ -14,7 +14,7 @@ export type { RecordedRequest } from './record.ts';
 export { openSource, parseLocation, storeConfig } from './location.ts';
 export type { Location, OpenOptions, Scheme } from './location.ts';
 export { ObjectMissingError } from './source.ts';
-export { LocationRefusedError } from './address.ts';
+export { checkHostname, LocationRefusedError } from './address.ts';
 export { allowedPrefixes, checkLocation, localPrefix, openAllowed, type LocationPolicy } from './allow.ts';
 export { listObjects } from './list.ts';
 export { writeObject } from './upload.ts';

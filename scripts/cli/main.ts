@@ -138,14 +138,19 @@ program
 
 program
   .command('ingest')
-  .description('add COGs to a catalog under key values taken from their names (or given with --key)')
-  .argument('<pattern>', 'e.g. data/{sensor}_{date}_{band}.tif, s3://bucket/prefix/{date}/{band}.tif; with --key, one location')
+  .description('add COGs to a catalog under key values taken from their names (or given with --key), or from STAC items (--stac)')
+  .argument('[pattern]', 'e.g. data/{sensor}_{date}_{band}.tif, s3://bucket/prefix/{date}/{band}.tif; with --key, one location')
   .option('-c, --catalog <uri>', 'catalog URI (default: $TAOGUAN_CATALOG)')
   .option('-k, --key <name=value>', 'ingest one object with these key values (repeat per key)', collect)
   .option('--regex <regex>', 'match names after the PATTERN prefix with this regex of named groups, e.g. (?<sensor>[^_]+)_(?<date>\\d{8})\\.tif')
+  .option('--stac <location>', 'ingest the COG assets of a STAC Item, ItemCollection (a search result; next pages followed) or Collection: a path or URL')
+  .option('--keys <fields>', 'with --stac: one item field per catalog key, in order, e.g. collection,datetime:date,asset')
+  .option('--assets <names>', 'with --stac: these assets of every item, e.g. red,green,blue (default: every GeoTIFF asset)')
+  .option('--max-items <n>', 'with --stac: refuse more items than this (default 10000)', integer(1, 10_000_000))
+  .option('--dry-run', 'with --stac: print the keys and location of each dataset it would ingest, and stop')
   .option('--exact', 'statistics from full resolution instead of an overview of ~1024 px')
   .option('--force', 're-ingest even when the object is unchanged (same ETag and size)')
-  .option('-j, --concurrency <n>', 'objects ingested at once', integer(1, 256), 4)
+  .option('-j, --concurrency <n>', 'objects (with --stac, items) ingested at once', integer(1, 256), 4)
   .option('--allowed-prefix <prefix>', 'read only under this folder or s3:// oss:// cos:// http(s):// prefix (repeat for several); a symbolic link is judged by the file it leads to', collect)
   .option('--no-progress', 'no progress bar')
   .addHelpText('after', `
@@ -154,12 +159,26 @@ Examples:
   taoguan ingest 'data/{sensor}_{date}_{band}.tif' --catalog sqlite:catalog.db
   taoguan ingest oss://imagery/s2/ --regex '(?<sensor>S2[AB])_(?<date>\\d{8})_(?<band>B\\d\\d)\\.tif' -c $CATALOG
   taoguan ingest https://example.com/dem.tif --key sensor=SRTM --key date=2000 --key band=dem -c sqlite:catalog.db
+  taoguan ingest --stac 'https://stac.example.com/search?collections=sentinel-2-l2a&bbox=116,39,117,40&limit=100' \\
+      --keys collection,datetime:date,asset --assets red,green,blue,nir -c sqlite:catalog.db
 
 Values may contain _ or - when the pattern still parses one way; an ambiguous name is an error.
 Objects that are not valid COGs are refused (convert them with taoguan optimize). Failures are
 listed at the end and make the exit code 1; the other objects are still ingested.
 Local paths are stored absolute, so the catalog serves from any folder. Symbolic links are followed
-(links to folders are walked) and stored under the link's own path.`)
+(links to folders are walked) and stored under the link's own path.
+
+STAC (--stac): --keys names, for each catalog key in order, one of: id, collection, asset (the
+asset's name), datetime (else start_datetime), or any property (platform, eo:cloud_cover, or
+properties.NAME), with an optional modifier: for date-times, read in UTC, :date (2024-06-01),
+:yyyymmdd (20240601), :month (2024-06), :year (2024); :lower (Sentinel-2A → sentinel-2a).
+Values must be letters, digits and . _ ~ : @ + = - (they are URL path segments). By default every
+asset typed as a GeoTIFF (image/tiff; application=geotiff, with or without profile=cloud-optimized)
+is ingested. Relative hrefs resolve against the item's URL. Nothing is written when the mapping does
+not fit an item, or two assets map to the same keys. An item without an asset named by --assets, or
+whose asset cannot be read or is not a COG, is left out whole (no row of it is written), reported,
+and makes the exit code 1; the other items are still ingested. A document from a public host may
+only lead to public hosts (TAOGUAN_ALLOW_PRIVATE_HOSTS=1 lifts that) and never to local files.`)
   .action(lazy(() => import('./commands/ingest.ts'), (m) => m.ingestCommand));
 
 const catalog = program.command('catalog').description(`create and inspect catalogs: ${STORE_URIS}`);

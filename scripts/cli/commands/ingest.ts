@@ -1,9 +1,12 @@
-import { SingleBar } from 'cli-progress';
 import { ingestMany, ingestObject, planIngest } from '../../../lib/ingest/index.ts';
 import { allowedPrefixes, type LocationPolicy } from '../../../lib/source/index.ts';
+import { runBatch } from './batch.ts';
 import { withCatalog } from './catalog.ts';
+import { ingestStacCommand, type StacCliOptions } from './ingest-stac.ts';
 
-interface IngestCliOptions {
+interface IngestCliOptions extends StacCliOptions {
+  /** A STAC item, item collection or collection to ingest the assets of. */
+  stac?: string;
   catalog?: string;
   key?: string[];
   regex?: string;
@@ -21,8 +24,16 @@ async function policyOf(opts: IngestCliOptions): Promise<LocationPolicy | undefi
   return { prefixes: await allowedPrefixes(opts.allowedPrefix).catch((e: Error) => { throw new Error(`--allowed-prefix ${e.message}`); }) };
 }
 
-export async function ingestCommand(pattern: string, opts: IngestCliOptions): Promise<void> {
+export async function ingestCommand(pattern: string | undefined, opts: IngestCliOptions): Promise<void> {
   const policy = await policyOf(opts);
+  if (opts.stac !== undefined) {
+    if (pattern !== undefined) throw new Error(`give either a PATTERN or --stac, not both (got ${pattern} and --stac ${opts.stac})`);
+    if (opts.key?.length || opts.regex) throw new Error(`--stac takes its key values from the items (--keys), not ${opts.key?.length ? '--key' : '--regex'}`);
+    return ingestStacCommand(opts.stac, opts, policy);
+  }
+  if (pattern === undefined) throw new Error('give a PATTERN (or one location with --key), or --stac with a STAC item, item collection or collection');
+  const stacOnly = (['keys', 'assets', 'maxItems', 'dryRun'] as const).find((o) => opts[o] !== undefined);
+  if (stacOnly) throw new Error(`--${stacOnly.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} applies to --stac ingests only`);
   const onWarning = (location: string, message: string) => console.error(`warning: ${location}: ${message}`);
   await withCatalog(opts.catalog, async (catalog) => {
     const keyNames = (await catalog.keys()).map((k) => k.name);
@@ -42,28 +53,7 @@ export async function ingestCommand(pattern: string, opts: IngestCliOptions): Pr
       return;
     }
     const planned = await planIngest(keyNames, pattern, { regex: opts.regex, onSkip: (location, reason) => console.error(`skipped ${location}: ${reason}`) });
-    const abort = new AbortController();
-    const stop = () => {
-      // Rows are written whole, one upsert each: stopping between them leaves a consistent catalog.
-      console.error('\ninterrupted: finishing the datasets in flight, starting no more');
-      abort.abort();
-    };
-    process.once('SIGINT', stop);
-    const bar = new SingleBar({
-      format: 'ingest [{bar}] {value}/{total} {percentage}% | eta {eta_formatted} | {file}',
-      stream: process.stderr, hideCursor: true,
-    });
-    const showBar = opts.progress !== false && process.stderr.isTTY;
-    if (showBar) bar.start(planned.length, 0, { file: '' });
-    const result = await ingestMany(catalog, planned, {
-      exact: opts.exact, force: opts.force, policy, concurrency: opts.concurrency, signal: abort.signal, onWarning,
-      onProgress: (done, _total, file) => showBar && bar.update(done, { file: file.split('/').pop() }),
-    });
-    if (showBar) bar.stop();
-    process.off('SIGINT', stop);
-    const { inserted, updated, unchanged } = result.counts;
-    console.log(`${planned.length} object(s): ${inserted} inserted, ${updated} updated, ${unchanged} unchanged, ${result.failures.length} failed`);
-    for (const f of result.failures) console.error(`  failed: ${f.message}`);
-    if (result.failures.length || abort.signal.aborted) process.exitCode = 1;
+    await runBatch(planned.length, 'object(s)', opts.progress, (signal, onProgress) =>
+      ingestMany(catalog, planned, { exact: opts.exact, force: opts.force, policy, concurrency: opts.concurrency, signal, onWarning, onProgress }));
   });
 }
