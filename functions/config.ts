@@ -4,7 +4,7 @@
  * the variable, not a confusing error deep in a tile request.
  */
 import type { AdmissionLimits } from '../lib/api/index.ts';
-import { accessFromEnv, type AccessOptions } from '../lib/api/index.ts';
+import { accessFromEnv, MAX_MOSAIC_SOURCES, type AccessOptions } from '../lib/api/index.ts';
 import { InputError } from '../lib/errors/index.ts';
 import { compilePattern, compileRegex } from '../lib/ingest/index.ts';
 import { checkLocation, localPrefix, type LocationPolicy } from '../lib/source/index.ts';
@@ -48,6 +48,8 @@ export interface TilesConfig extends StoreConfig, CapsConfig {
   catalogStaleMs?: number;
   /** Renders at once, waiting requests, longest wait (TAOGUAN_MAX_IN_FLIGHT, _MAX_QUEUE, _MAX_WAIT_MS); undefined = from memory. */
   admission: Partial<AdmissionLimits>;
+  /** TAOGUAN_MAX_MOSAIC_SOURCES: datasets one mosaic tile may combine (more: 422); undefined = the API's 64. */
+  maxMosaicSources?: number;
 }
 
 export interface IngestConfig extends StoreConfig, CapsConfig {
@@ -172,6 +174,7 @@ export function tilesConfig(env: Env = process.env): TilesConfig {
     ...capsConfig(env),
     access: accessConfig(env),
     catalogStaleMs: seconds(env, 'TAOGUAN_CATALOG_STALE_SECONDS', 604_800),
+    maxMosaicSources: whole(env, 'TAOGUAN_MAX_MOSAIC_SOURCES', 1, MAX_MOSAIC_SOURCES),
     admission: {
       maxInFlight: whole(env, 'TAOGUAN_MAX_IN_FLIGHT', 1, 4096),
       maxQueue: whole(env, 'TAOGUAN_MAX_QUEUE', 0, 65536),

@@ -61,7 +61,7 @@ export function tilesApi(config: TilesConfig, context?: unknown): Promise<Api> {
     const catalog = await openCatalog(config.catalog, { staleMs: config.catalogStaleMs });
     return createApi({
       catalog, basePath: config.basePath, cors: config.cors, cacheControl: config.cacheControl, trustForwardedPrefix: true,
-      tileCacheBytes, blockCacheBytes, access: config.access,
+      tileCacheBytes, blockCacheBytes, access: config.access, maxMosaicSources: config.maxMosaicSources,
       maxSourceBytes: config.maxSourceBytes ?? caps.maxSourceBytes, maxDecodedPixels: config.maxDecodedPixels,
       maxDecodedBytes: config.maxDecodedBytes ?? caps.maxDecodedBytes,
       // Renders at once: FC 3.0 (instance concurrency) and SCF (multi-concurrency) hand one instance

@@ -128,6 +128,37 @@ describe('mosaics', () => {
     }
   });
 
+  it('the cap is a deployment setting: TAOGUAN_MAX_MOSAIC_SOURCES in a function, bounded 1..1000', async () => {
+    const { tilesConfig, ConfigError } = await import('../functions/config.ts');
+    const base = { TAOGUAN_CATALOG: 'sqlite:/tmp/c.db' };
+    assert.equal(tilesConfig({ ...base, TAOGUAN_MAX_MOSAIC_SOURCES: '5' }).maxMosaicSources, 5);
+    assert.equal(tilesConfig(base).maxMosaicSources, undefined);
+    for (const bad of ['0', '1001', 'many']) {
+      assert.throws(() => tilesConfig({ ...base, TAOGUAN_MAX_MOSAIC_SOURCES: bad }), (e: Error) => e instanceof ConfigError && /TAOGUAN_MAX_MOSAIC_SOURCES=.*from 1 to 1000/.test(e.message));
+    }
+    const [{ createApi }, { openCatalog }] = await Promise.all([import('../lib/api/index.ts'), import('../lib/catalog/index.ts')]);
+    const catalog = await openCatalog(world.uri);
+    try {
+      assert.throws(() => createApi({ catalog, maxMosaicSources: 0 }), /maxMosaicSources: expected a whole number from 1 to 1000, got 0/);
+    } finally {
+      await catalog.close();
+    }
+
+    Object.assign(process.env, { TAOGUAN_CATALOG: world.uri, TAOGUAN_MAX_MOSAIC_SOURCES: '2', TAOGUAN_ALLOW_PRIVATE_HOSTS: '1' });
+    try {
+      const [{ tilesEntry }, { aliyunFc }] = await Promise.all([import('../functions/tiles.ts'), import('../adapters/aliyun-fc.ts')]);
+      const handler = tilesEntry(aliyunFc) as (event: string) => Promise<{ statusCode: number; body: string; isBase64Encoded?: boolean }>;
+      const call = (path: string) => handler(JSON.stringify({ version: 'v1', rawPath: path, headers: {}, queryParameters: {}, requestContext: { http: { method: 'GET', path } } }));
+      const over = await call(`/singleband/s2/*/b04/${tile}.png`);
+      assert.equal(over.statusCode, 422);
+      const body = over.isBase64Encoded ? Buffer.from(over.body, 'base64').toString() : over.body;
+      assert.match(body, /cap of 2 sources per tile/);
+      assert.equal((await call(`/singleband/s2/${encodeURIComponent('[2024-06-01,2024-06-21]')}/b04/${tile}.png`)).statusCode, 200);
+    } finally {
+      for (const k of ['TAOGUAN_CATALOG', 'TAOGUAN_MAX_MOSAIC_SOURCES', 'TAOGUAN_ALLOW_PRIVATE_HOSTS']) delete process.env[k];
+    }
+  });
+
   it('bad mosaic requests are 400 / 404 naming the problem', async () => {
     const cases: [string, number, RegExp][] = [
       [`/singleband/s2/*/b04/${tile}.png?pixel_selection=max`, 400, /pixel_selection: must be one of first, highest/],

@@ -23,7 +23,7 @@ import { ApiError, describeError, errorResponse, toApiError } from './errors.ts'
 import { registerHealth } from './health.ts';
 import { MethodIndex } from './methods.ts';
 import { checkParameterNames } from './parameter-names.ts';
-import { DEFAULT_MAX_MOSAIC_SOURCES } from './mosaic.ts';
+import { mosaicCap } from './mosaic.ts';
 import { registerOpenApi } from './openapi.ts';
 import { registerPoint } from './point.ts';
 import { redactSecrets } from './redact.ts';
@@ -38,6 +38,7 @@ export type { AccessOptions } from './auth.ts';
 export { accessFromEnv, AccessControl, parseDuration, signUrl } from './auth.ts';
 export { createNodeServer, toNodeHandler, type NodeServerOptions } from './node.ts';
 export { limitsFor, machineMemoryMb, type AdmissionLimits } from './admission.ts';
+export { MAX_MOSAIC_SOURCES } from './mosaic.ts';
 
 export interface ApiOptions {
   /** Where datasets are looked up; openCatalog() gives one behind an in-memory cache. */
@@ -108,7 +109,7 @@ export function createApi(options: ApiOptions): Api {
     // a shared cache would hand a protected tile to anyone: private unless the deployment says otherwise
     cacheControl: options.cacheControl ?? `${access.enabled ? 'private' : 'public'}, max-age=3600`,
     maxTileSize: Math.min(options.maxTileSize ?? 1024, MAX_TILE_SIZE),
-    maxMosaicSources: options.maxMosaicSources ?? DEFAULT_MAX_MOSAIC_SOURCES,
+    maxMosaicSources: mosaicCap(options.maxMosaicSources),
     tileCacheBytes: options.tileCacheBytes ?? 16 * 1024 * 1024,
     blockCacheBytes: options.blockCacheBytes ?? 24 * 1024 * 1024,
     admission: limitsFor(machineMemoryMb(), { maxInFlight: options.maxInFlight, maxQueue: options.maxQueue, maxWaitMs: options.maxWaitMs }),

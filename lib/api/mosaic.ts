@@ -17,11 +17,21 @@ import { tileBounds, WEB_MERCATOR_HALF, type TileMatrixSet } from '../grids/inde
 import type { MosaicInput } from '../pipeline/index.ts';
 import type { StretchMetadata } from '../render/index.ts';
 import { stretchStats, type ApiContext, type RequestStats } from './context.ts';
+import { InputError } from '../errors/index.ts';
 import { ApiError, badRequest, notFound } from './errors.ts';
 import type { FamilyOptions } from './tile-request.ts';
 
 /** Members under one tile, by default; ApiOptions.maxMosaicSources changes it. */
 export const DEFAULT_MAX_MOSAIC_SOURCES = 64;
+/** The highest cap a deployment may set: each member costs at least a block read and its decode. */
+export const MAX_MOSAIC_SOURCES = 1000;
+
+/** A deployment's cap, checked when the API is built rather than on the first mosaic. */
+export function mosaicCap(cap: number | undefined): number {
+  if (cap === undefined) return DEFAULT_MAX_MOSAIC_SOURCES;
+  if (!Number.isInteger(cap) || cap < 1 || cap > MAX_MOSAIC_SOURCES) throw new InputError(`maxMosaicSources: expected a whole number from 1 to ${MAX_MOSAIC_SOURCES}, got ${cap}`);
+  return cap;
+}
 /** Datasets one /point time series reads at most. */
 export const MAX_POINT_SERIES = 1000;
 

@@ -91,6 +91,7 @@ program
   .option('--max-queue <n>', 'requests waiting for a render per worker; more get 503 (default: 4 × max-in-flight)', integer(0, 65536))
   .option('--max-wait-ms <ms>', 'longest wait for a render before 503 (default 5000)', integer(0, 600_000))
   .option('--max-connections <n>', 'open connections per worker; more are closed (default 1024)', integer(1, 1_000_000))
+  .option('--max-mosaic-sources <n>', 'datasets one mosaic tile may combine; more is a 422 naming the cap (default 64, at most 1000)', integer(1, 1000))
   .addHelpText('after', `
 Exit codes: 0 after SIGINT / SIGTERM; 1 when it cannot start (a bad option, the catalog, a port in
 use, an address this machine does not have) or when workers keep dying as they start. A worker

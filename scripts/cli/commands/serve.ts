@@ -33,6 +33,7 @@ export interface ServeOptions {
   signingSecret?: string;
   /** Per worker: renders at once, requests waiting for one, the longest wait (lib/api/admission.ts). */
   maxInFlight?: number;
+  maxMosaicSources?: number;
   maxQueue?: number;
   maxWaitMs?: number;
   /** Per worker: open connections (lib/api/node.ts). */
@@ -123,6 +124,7 @@ export async function startServer(opts: ServeOptions, onListening?: (url: string
       maxSourceBytes: megabytes(opts.maxSourceMb, '--max-source-mb'),
       maxDecodedPixels: megabytes(opts.maxDecodedMpixels, '--max-decoded-mpixels'),
       ...limits,
+      maxMosaicSources: opts.maxMosaicSources,
       cors: opts.cors === undefined || opts.cors === '*' ? '*' : opts.cors === 'none' ? false : opts.cors.split(','),
       logger,
       access,
