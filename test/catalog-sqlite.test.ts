@@ -24,6 +24,14 @@ catalogContract(
     db.run('UPDATE taoguan_schema SET version = ?', version);
     db.close();
   },
+  {
+    // what `catalog publish` wrote before it copied the bounds: the columns, empty
+    stripBounds: async () => {
+      const db = new sqlite3.Database(contractPath);
+      db.run('UPDATE taoguan_datasets SET bounds_w = NULL, bounds_s = NULL, bounds_e = NULL, bounds_n = NULL');
+      db.close();
+    },
+  },
 );
 
 describe('sqlite catalog', () => {

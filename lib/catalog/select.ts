@@ -89,15 +89,28 @@ export async function selectDatasets(catalog: Catalog, query: SelectQuery): Prom
   return catalog.select ? catalog.select(query) : selectByMembers(catalog, query);
 }
 
-/** The fallback: the members (the catalog's own query, or listMembers), filtered by the box, then a get each. */
-export async function selectByMembers(catalog: Catalog, query: SelectQuery): Promise<DatasetRecord[]> {
-  const hits = filterMembers(await catalogMembers(catalog, query.where), query.bbox, query.limit);
+/**
+ * The fallback: the members (given, the catalog's own query, or listMembers), filtered by the box,
+ * then a get each. A store whose table has no usable bounds columns passes listMembers' answer.
+ */
+export async function selectByMembers(catalog: Catalog, query: SelectQuery, members?: readonly DatasetBounds[]): Promise<DatasetRecord[]> {
+  const hits = filterMembers(members ?? await catalogMembers(catalog, query.where), query.bbox, query.limit);
   const records = await inBatches(hits, 16, (h) => catalog.get(h.keys));
   return records.filter((r): r is DatasetRecord => r !== undefined);
 }
 
+/** A mosaic's box and limit, checked the same way whoever answers (a store's query, an index in memory). */
+export function checkBoxAndLimit(bbox?: Bounds, limit?: number): void {
+  if (bbox !== undefined && (!Array.isArray(bbox) || bbox.length !== 4 || !bbox.every(Number.isFinite))) {
+    throw new CatalogError(`a mosaic box is four finite numbers [west, south, east, north], got ${JSON.stringify(bbox)}`);
+  }
+  if (limit !== undefined && (!Number.isSafeInteger(limit) || limit < 0)) throw new CatalogError(`a mosaic limit is a whole number, got ${limit}`);
+}
+
 /** The members meeting `bbox`, at most `limit`, in their order. */
-export function filterMembers(members: readonly DatasetBounds[], bbox?: Bounds, limit = Infinity): DatasetBounds[] {
+export function filterMembers(members: readonly DatasetBounds[], bbox?: Bounds, limit?: number): DatasetBounds[] {
+  checkBoxAndLimit(bbox, limit);
+  limit ??= Infinity;
   const out: DatasetBounds[] = [];
   for (const m of members) {
     if (out.length >= limit) break;
