@@ -26,6 +26,9 @@ export const SQLITE_DIALECT: SqlDialect = {
   param: () => '?',
 };
 
+/** One probe of SQLite's bounds index: a row without bounds (an early `catalog publish`) means the index cannot answer. */
+export const UNFILLED_BOUNDS = 'SELECT 1 AS x FROM taoguan_datasets WHERE bounds_w IS NULL LIMIT 1';
+
 /** Past every valid character, so `col >= p AND col < p || MAX` is a prefix match that a key's B-tree index serves. */
 const PREFIX_END = '\u{10FFFF}';
 

@@ -24,7 +24,7 @@ import {
   type SelectQuery,
 } from '../catalog.ts';
 import { listMembers, planFilters, selectByMembers } from '../select.ts';
-import { boundsOf, mosaicSql, SQLITE_DIALECT } from './sql-shared.ts';
+import { boundsOf, mosaicSql, SQLITE_DIALECT, UNFILLED_BOUNDS } from './sql-shared.ts';
 import { datasetId, fromStored, planList, sameObject, SchemaErrors, toStored, validateKeySpecs, validateRecord, type StoredFields } from '../records.ts';
 
 export interface SqliteOptions {
@@ -77,9 +77,6 @@ function upgradeBounds(db: Database): void {
     WHERE ${BOUNDS.map((c) => `${c} IS NULL`).join(' OR ')}`);
   db.exec(BOUNDS_INDEXES);
 }
-
-/** One probe of the bounds index: a row without bounds (see upgradeBounds) means the index cannot answer. */
-export const UNFILLED_BOUNDS = 'SELECT 1 AS x FROM taoguan_datasets WHERE bounds_w IS NULL LIMIT 1';
 const BOUNDS_INDEXES = `CREATE INDEX IF NOT EXISTS taoguan_datasets_bounds_x ON taoguan_datasets (bounds_w, bounds_e);
   CREATE INDEX IF NOT EXISTS taoguan_datasets_bounds_y ON taoguan_datasets (bounds_s, bounds_n);`;
 
