@@ -1,10 +1,17 @@
 /**
  * Mosaic selection over any catalog: the datasets matching key filters (a value, a list, a prefix)
- * whose WGS84 bounds meet a box. Stores with an index answer it themselves (Catalog.select and
- * Catalog.members: SQLite and MySQL, in one query on indexed bounds columns); for any other store,
- * PostgreSQL's until it adopts them included, these fall back to listing by the exact filters and
- * reading each record's bounds — slow cold, which is why CachedCatalog keeps the result as an
- * in-memory index per filter (cache.ts).
+ * whose WGS84 bounds meet a box. The SQL stores answer it themselves (Catalog.select and
+ * Catalog.members), each in ONE statement built by stores/sql-shared.ts (mosaicSql) on bounds
+ * columns written at put:
+ * - SQLite: REAL columns under two B-tree indexes, (west, east) and (south, north);
+ * - MySQL (5.7, 8, MariaDB) and PostgreSQL: DOUBLE columns under the same two B-tree indexes, no
+ *   spatial types; a table made before them is upgraded in place by `taoguan catalog migrate`, and
+ *   until then answers through the fallback below;
+ * - a published SQLite file read by ranges: a covering index of keys and bounds as well, so a cold
+ *   select reads that index and one leaf per dataset it returns (remote-sqlite.ts).
+ * TableStore has no such query: there these fall back to listing by the exact filters and reading
+ * each record's bounds — slow cold, which is why CachedCatalog keeps the members of each filter as an
+ * in-memory index (cache.ts), so warm tiles of every store choose their sources in memory.
  */
 import {
   CatalogError, validateKeyValue,
