@@ -3,10 +3,12 @@
  * whose WGS84 bounds meet a box. The SQL stores answer it themselves (Catalog.select and
  * Catalog.members), each in ONE statement built by stores/sql-shared.ts (mosaicSql) on bounds
  * columns written at put:
- * - SQLite: REAL columns under two B-tree indexes, (west, east) and (south, north);
- * - MySQL (5.7, 8, MariaDB) and PostgreSQL: DOUBLE columns under the same two B-tree indexes, no
- *   spatial types; a table made before them is upgraded in place by `taoguan catalog migrate`, and
- *   until then answers through the fallback below;
+ * - SQLite: REAL columns under one four-column B-tree index, named by a query with a box;
+ * - MySQL (5.7, 8, MariaDB): DOUBLE columns, the same index, named the same way (FORCE INDEX);
+ * - PostgreSQL: DOUBLE columns under (west, east) and (south, north) indexes, combined by bitmap;
+ * - MySQL and PostgreSQL tables made before the columns are upgraded in place by `taoguan catalog
+ *   migrate`, and until then answer through the fallback below (so do SQLite files whose bounds are
+ *   empty, from an earlier `catalog publish`);
  * - a published SQLite file read by ranges: a covering index of keys and bounds as well, so a cold
  *   select reads that index and one leaf per dataset it returns (remote-sqlite.ts).
  * TableStore has no such query: there these fall back to listing by the exact filters and reading

@@ -11,12 +11,15 @@
  *     _metadata MEDIUMTEXT, _header MEDIUMBLOB,   -- metadata JSON; serialised CogHeader, deflated
  *     _bounds_w DOUBLE, _bounds_s DOUBLE, _bounds_e DOUBLE, _bounds_n DOUBLE,   -- WGS84, for mosaics
  *     KEY ix_k0 (`<key0>`(191)), …          -- a prefix index per key, for filters (InnoDB takes 64: first 60)
- *     KEY ix_bx (_bounds_w, _bounds_e), KEY ix_by (_bounds_s, _bounds_n)
+ *     KEY ix_bounds (_bounds_w, _bounds_e, _bounds_s, _bounds_n)
  *   ) ENGINE=InnoDB ROW_FORMAT=DYNAMIC DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin
  *
  * The bounds are plain DOUBLE columns under B-tree indexes, not a spatial type: MySQL 5.7, 8 and
  * MariaDB agree on those (their SPATIAL indexes and SRID rules do not), and a mosaic's box test is
- * four comparisons. A table made before them is brought up by `taoguan catalog migrate`
+ * four comparisons. One index holds all four, and a mosaic query with a box names it (FORCE INDEX):
+ * the whole box test then runs on index entries and only the datasets under the box are read. Left
+ * to choose, InnoDB picks a key's index (a band: a quarter of the rows, each read whole with its
+ * header) — 6.4 ms against 1.5 ms on 10,000 rows here. A table made before them is brought up by `taoguan catalog migrate`
  * (upgradeBounds); until then a mosaic lists and reads records instead, and put says to migrate.
  *
  * The index key-length trap (767 bytes per index on COMPACT rows, 3072 on DYNAMIC) cannot bite: the
@@ -63,9 +66,12 @@ const TABLE_OPTIONS = 'ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin
 const DATA = ['_location', '_etag', '_size', '_last_modified', '_metadata', '_header'];
 const DIALECT: SqlDialect = { column: (name) => q(name), bounds: ['_bounds_w', '_bounds_s', '_bounds_e', '_bounds_n'], param: () => '?' };
 const BOUNDS = DIALECT.bounds;
-const BOUNDS_INDEXES = { ix_bx: '_bounds_w, _bounds_e', ix_by: '_bounds_s, _bounds_n' };
-/** A table from before the bounds columns: the server's "unknown column" naming one of them. */
-const noBounds = (e: unknown) => (e as { code?: string }).code === 'ER_BAD_FIELD_ERROR' && /_bounds_/.test(String((e as Error).message));
+const BOUNDS_INDEXES = { ix_bounds: BOUNDS.join(', ') };
+/** A table from before the bounds columns: the server's "unknown column" or "no such key" naming them. */
+const noBounds = (e: unknown) => {
+  const { code, message } = e as { code?: string; message?: string };
+  return (code === 'ER_BAD_FIELD_ERROR' && /_bounds_/.test(String(message))) || (code === 'ER_KEY_DOES_NOT_EXITS' && /ix_bounds/.test(String(message)));
+};
 /** mysql2's pool says only this (no code) when `queueLimit` callers are waiting already. */
 const QUEUE_FULL = 'Queue limit reached.';
 /** The connection failed, not the statement (killed, server restarted, reset): worth one retry. */
@@ -243,7 +249,8 @@ export class MysqlCatalog implements Catalog {
     const plan = planFilters(keys, query.where);
     if (plan.empty) return [];
     if (this.#indexed) {
-      const { sql, params } = mosaicSql(DIALECT, this.#data, keys, plan, DATA.join(', '), query.bbox, query.limit);
+      const table = query.bbox ? `${this.#data} FORCE INDEX (ix_bounds)` : this.#data;
+      const { sql, params } = mosaicSql(DIALECT, table, keys, plan, DATA.join(', '), query.bbox, query.limit);
       const rows = await this.#mosaicRows(sql, params, deadline);
       if (rows) return rows.map((r) => recordOf(keys.map((k) => String(r[k.name])), r));
     }

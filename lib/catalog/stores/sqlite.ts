@@ -62,8 +62,14 @@ const MIGRATIONS: Record<number, (db: Database) => void> = {
   1: () => {},
 };
 
-/** WGS84 west, south, east, north. SQLite here has no R*Tree module, so two indexes on ranges. */
+/**
+ * WGS84 west, south, east, north. SQLite here has no R*Tree module: one B-tree index holds all four,
+ * and a query with a box names it (INDEXED BY), so the box test runs on index entries and only the
+ * rows under the box are read. Left to choose, without statistics, SQLite walks the key index for
+ * the ORDER BY and reads every row: 50 ms against 2.6 ms on 10,000 rows (1.1 ms with key filters).
+ */
 const BOUNDS = SQLITE_DIALECT.bounds;
+const BOUNDS_INDEX = 'taoguan_datasets_bounds';
 
 /**
  * The bounds columns, their indexes and their values from each record's metadata where they are
@@ -75,10 +81,10 @@ function upgradeBounds(db: Database): void {
   for (const c of BOUNDS) if (!have.has(c)) db.exec(`ALTER TABLE taoguan_datasets ADD COLUMN ${c} REAL`);
   db.exec(`UPDATE taoguan_datasets SET ${BOUNDS.map((c, i) => `${c} = json_extract(metadata, '$.bounds[${i}]')`).join(', ')}
     WHERE ${BOUNDS.map((c) => `${c} IS NULL`).join(' OR ')}`);
-  db.exec(BOUNDS_INDEXES);
+  // the two-column indexes of the first version 2 files, which no query names
+  db.exec(`DROP INDEX IF EXISTS taoguan_datasets_bounds_x; DROP INDEX IF EXISTS taoguan_datasets_bounds_y; ${BOUNDS_INDEXES}`);
 }
-const BOUNDS_INDEXES = `CREATE INDEX IF NOT EXISTS taoguan_datasets_bounds_x ON taoguan_datasets (bounds_w, bounds_e);
-  CREATE INDEX IF NOT EXISTS taoguan_datasets_bounds_y ON taoguan_datasets (bounds_s, bounds_n);`;
+const BOUNDS_INDEXES = `CREATE INDEX IF NOT EXISTS ${BOUNDS_INDEX} ON taoguan_datasets (${BOUNDS.join(', ')});`;
 
 const DATA_COLUMNS = 'location, etag, size, last_modified, metadata, header';
 
@@ -91,6 +97,8 @@ export class SqliteCatalog implements Catalog {
   #specs?: KeySpec[];
   /** Every row has its bounds (checked with the keys): select and members use the index. */
   #indexed = true;
+  /** What a mosaic query with a box reads: the bounds index by name once it is known to be there. */
+  #boxTable = 'taoguan_datasets';
   /** Read-only mode: the private copy being read (see snapshot()). */
   #snapshot?: string;
   /** Prepared statements for the per-request queries (preparing costs more than running them). */
@@ -125,6 +133,7 @@ export class SqliteCatalog implements Catalog {
       keys.forEach((k, i) => db.run('INSERT INTO taoguan_keys (position, name, description) VALUES (?, ?, ?)', [i, k.name, k.description ?? null]));
     });
     this.#specs = keys.map((k) => ({ ...k }));
+    this.#boxTable = `taoguan_datasets INDEXED BY ${BOUNDS_INDEX}`;
   }
 
   async keys(): Promise<KeySpec[]> {
@@ -189,7 +198,7 @@ export class SqliteCatalog implements Catalog {
     const plan = planFilters(specs, query.where);
     if (plan.empty) return [];
     if (!this.#indexed) return selectByMembers(this, query, await listMembers(this, query.where));
-    const { sql, params } = mosaicSql(SQLITE_DIALECT, 'taoguan_datasets', specs, plan, DATA_COLUMNS, query.bbox, query.limit);
+    const { sql, params } = mosaicSql(SQLITE_DIALECT, query.bbox ? this.#boxTable : 'taoguan_datasets', specs, plan, DATA_COLUMNS, query.bbox, query.limit);
     const rows = this.#run(() => this.#statement(sql).all(params));
     return rows.map((r) => fromStored(specs.map((k) => String(r[`k_${k.name}`])), storedOf(r as Record<string, SQLiteValue>)));
   }
@@ -259,6 +268,9 @@ export class SqliteCatalog implements Catalog {
         return r.description === null ? { name } : { name, description: String(r.description) };
       });
       this.#indexed = db.all(UNFILLED_BOUNDS).length === 0;
+      // a file from before the four-column index (until `catalog migrate`) is left to the planner
+      const named = db.all("SELECT 1 AS x FROM sqlite_master WHERE type = 'index' AND name = ?", [BOUNDS_INDEX]).length > 0;
+      this.#boxTable = named ? `taoguan_datasets INDEXED BY ${BOUNDS_INDEX}` : 'taoguan_datasets';
       this.#specs = specs;
       return specs;
     });

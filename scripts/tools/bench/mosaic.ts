@@ -32,7 +32,7 @@ function random(seed: number): () => number {
 }
 
 /** n records as ingest writes them (a real COG header), each a 1° scene somewhere in 73–134°E, 18–53°N. */
-async function records(n: number): Promise<DatasetRecord[]> {
+export async function records(n: number): Promise<DatasetRecord[]> {
   const file = new URL('../../../test/fixtures/u16-4band-deflate-p2-meta-utm50.tif', import.meta.url).pathname;
   const source = new FileSource(file);
   const { header } = await readHeader(source);
