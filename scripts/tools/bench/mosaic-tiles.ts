@@ -105,8 +105,8 @@ export async function benchMosaicTiles(): Promise<Record<string, unknown>> {
     console.log(`Mosaic tile CPU — ${tiles.length} z14 tiles under three overlapping 1024² uint16 UTM scenes (GDAL COGs), pixel_selection=first, createApi in process`);
     for (const [blocks, blockCacheBytes] of [['blocks cached', 64 * 1024 * 1024], ['blocks decoded each time', 1]] as const) {
       const figures: Record<string, number> = {};
-      // the routes in turn, three times over, the least of each kept: the machine is shared, and JIT warms
-      for (let pass = 0; pass < 3; pass++) {
+      // the routes in turn, five times over, the least of each kept: the machine is shared, and JIT warms
+      for (let pass = 0; pass < 5; pass++) {
         for (const [name, path] of Object.entries(routes)) {
           const catalog = await openCatalog(`${uri}?mode=ro`);
           const api = createApi({ catalog, blockCacheBytes, maxInFlight: 1, openSource: open });
