@@ -64,12 +64,13 @@ async function sharedTiles(catalog: Catalog): Promise<[number, number][]> {
 }
 
 /** CPU milliseconds (user + system) per request over `rounds` passes of every tile, each request a tile never rendered before. */
-async function cpuPerTile(api: ReturnType<typeof createApi>, path: (x: number, y: number, n: number) => string, tiles: [number, number][], rounds: number): Promise<number> {
+async function cpuPerTile(api: ReturnType<typeof createApi>, path: (x: number, y: number, n: number) => string, tiles: [number, number][], rounds: number, each?: () => void): Promise<number> {
   let n = 0;
   const get = async (x: number, y: number) => {
     const res = await api.fetch(new Request(`http://bench${path(x, y, n++)}`));
     if (res.status !== 200) throw new Error(`${path(x, y, n)}: ${res.status} ${await res.text()}`);
     await res.arrayBuffer();
+    each?.();
   };
   for (const [x, y] of tiles) await get(x, y); // sources opened, key names known, the mosaic's index loaded
   const before = process.cpuUsage();
@@ -99,9 +100,17 @@ export async function benchMosaicTiles(): Promise<Record<string, unknown>> {
       mosaicMean: (x: number, y: number, n: number) => `/singleband/s2/*/b04/14/${x}/${y}.png?pixel_selection=mean&${stretch(n)}`,
     };
     const out: Record<string, unknown> = { tiles: tiles.length };
-    // one open file per scene for every API made here, closed at the end
+    // one open file per scene for every API made here, closed at the end; which scenes each request read
     const sources = new Map<string, Source>();
-    const open = (location: string) => sources.get(location) ?? sources.set(location, openSource(location)).get(location)!;
+    let touched = new Set<string>();
+    const counting = (source: Source): Source => ({
+      location: source.location, head: (o) => source.head(o), close: () => source.close?.() ?? Promise.resolve(),
+      read: (offset, length, o) => {
+        touched.add(source.location);
+        return source.read(offset, length, o);
+      },
+    });
+    const open = (location: string) => sources.get(location) ?? sources.set(location, counting(openSource(location))).get(location)!;
     console.log(`Mosaic tile CPU — ${tiles.length} z14 tiles under three overlapping 1024² uint16 UTM scenes (GDAL COGs), pixel_selection=first, createApi in process`);
     for (const [blocks, blockCacheBytes] of [['blocks cached', 64 * 1024 * 1024], ['blocks decoded each time', 1]] as const) {
       const figures: Record<string, number> = {};
@@ -110,13 +119,21 @@ export async function benchMosaicTiles(): Promise<Record<string, unknown>> {
         for (const [name, path] of Object.entries(routes)) {
           const catalog = await openCatalog(`${uri}?mode=ro`);
           const api = createApi({ catalog, blockCacheBytes, maxInFlight: 1, openSource: open });
-          figures[name] = Math.min(figures[name] ?? Infinity, +(await cpuPerTile(api, path, tiles, 4)).toFixed(2));
+          let scenes = 0, requests = 0;
+          const each = () => {
+            scenes += touched.size;
+            requests++;
+            touched = new Set();
+          };
+          figures[name] = Math.min(figures[name] ?? Infinity, +(await cpuPerTile(api, path, tiles, 4, each)).toFixed(2));
+          if (blockCacheBytes === 1) figures[`${name}ScenesRead`] = +(scenes / requests).toFixed(2);
           await catalog.close();
         }
       }
       const ratio = +(figures.mosaic / figures.single).toFixed(2);
       out[blocks] = { ...figures, ratio };
-      console.log(`  ${blocks.padEnd(26)} single scene ${figures.single} ms CPU/tile, mosaic of 3 (first) ${figures.mosaic} ms: ${ratio}×; mean of 3 ${figures.mosaicMean} ms`);
+      const read = figures.mosaicScenesRead === undefined ? '' : ` (scenes read per tile: first ${figures.mosaicScenesRead}, mean ${figures.mosaicMeanScenesRead})`;
+      console.log(`  ${blocks.padEnd(26)} single scene ${figures.single} ms CPU/tile, mosaic of 3 (first) ${figures.mosaic} ms: ${ratio}×; mean of 3 ${figures.mosaicMean} ms${read}`);
     }
     for (const source of sources.values()) await source.close?.();
     return out;
