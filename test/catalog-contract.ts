@@ -11,6 +11,7 @@
  *   starts from "no catalog here". It runs before each test and after the last one.
  * - `setSchemaVersion(v)` writes `v` into the store's schema-version record behind the catalog's back,
  *   to check that old and new schemas are refused; the schema tests are skipped without it.
+ * - `mosaic.stripBounds()` makes the table one without bounds (catalog-contract-mosaic.ts).
  */
 import assert from 'node:assert/strict';
 import { after, afterEach, beforeEach, describe, it } from 'node:test';
@@ -21,6 +22,7 @@ import {
 import type { CogHeader } from '../lib/tiff/header.ts';
 import { readHeader } from '../lib/tiff/index.ts';
 import { fixturePath, MemorySource } from './helpers.ts';
+import { mosaicContract, type MosaicContractOptions } from './catalog-contract-mosaic.ts';
 
 /** A real header (4 bands, uint16, UTM 50N, three levels), parsed once for every record. */
 const HEADER: CogHeader = (await readHeader(await MemorySource.fromFile(fixturePath('u16-4band-deflate-p2-meta-utm50.tif')))).header;
@@ -97,6 +99,7 @@ export function catalogContract(
   make: () => Promise<Catalog>,
   cleanup?: () => Promise<void>,
   setSchemaVersion?: (v: number) => Promise<void>,
+  mosaic: MosaicContractOptions = {},
 ): void {
   describe(`catalog contract: ${name}`, () => {
     let opened: Catalog[] = [];
@@ -385,6 +388,8 @@ export function catalogContract(
       assertSameRecord(await (await open()).get(rec.keys), rec);
       assert.equal((await c.info()).schemaVersion, SCHEMA_VERSION);
     });
+
+    mosaicContract(open, created, (keys, bounds) => sampleRecord(keys, { metadata: { ...sampleMetadata(), bounds } }), mosaic);
 
     it('a newer schema is refused, saying to upgrade taoguan', { skip: !setSchemaVersion }, async () => {
       const rec = sampleRecord(['S2', '2024-01-15', 'B04']);

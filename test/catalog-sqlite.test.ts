@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import sqlite3 from 'node-sqlite3-wasm';
-import { CatalogError } from '../lib/catalog/catalog.ts';
+import { CatalogError, SCHEMA_VERSION } from '../lib/catalog/catalog.ts';
 import { parseSqliteUri, SqliteCatalog } from '../lib/catalog/stores/sqlite.ts';
 import { catalogContract, sampleRecord } from './catalog-contract.ts';
 
@@ -23,6 +23,14 @@ catalogContract(
     const db = new sqlite3.Database(contractPath);
     db.run('UPDATE taoguan_schema SET version = ?', version);
     db.close();
+  },
+  {
+    // what `catalog publish` wrote before it copied the bounds: the columns, empty
+    stripBounds: async () => {
+      const db = new sqlite3.Database(contractPath);
+      db.run('UPDATE taoguan_datasets SET bounds_w = NULL, bounds_s = NULL, bounds_e = NULL, bounds_n = NULL');
+      db.close();
+    },
   },
 );
 
@@ -119,5 +127,31 @@ describe('sqlite catalog', () => {
     await b.put(sampleRecord(['B04']));
     assert.ok(await a.get(['B04']), 'no stale page cache');
     await Promise.all([a.close(), b.close()]);
+  });
+
+  it('a file of the first version 2 layout (two bounds indexes) answers mosaics, and migrate() moves it to the one the queries name', async () => {
+    const path = join(dir, 'v2-first.db');
+    const c = new SqliteCatalog(path);
+    await c.create([{ name: 'band' }]);
+    const bounds: [number, number, number, number][] = [[0, 0, 1, 1], [5, 5, 6, 6], [0.5, 0.5, 2, 2]];
+    for (const [i, b] of bounds.entries()) await c.put(sampleRecord([`B0${i}`], { metadata: { ...sampleRecord(['x']).metadata, bounds: b } }));
+    await c.close();
+    const raw = new sqlite3.Database(path);
+    raw.exec(`DROP INDEX taoguan_datasets_bounds; CREATE INDEX taoguan_datasets_bounds_x ON taoguan_datasets (bounds_w, bounds_e);
+      CREATE INDEX taoguan_datasets_bounds_y ON taoguan_datasets (bounds_s, bounds_n)`);
+    raw.close();
+    const indexes = () => {
+      const db = new sqlite3.Database(path);
+      const names = db.all("SELECT name FROM sqlite_master WHERE type = 'index' AND name LIKE 'taoguan_datasets_bounds%' ORDER BY name").map((r) => r.name);
+      db.close();
+      return names;
+    };
+    const old = new SqliteCatalog(path);
+    assert.deepEqual((await old.select({ bbox: [0.8, 0.8, 0.9, 0.9] })).map((r) => r.keys), [['B00'], ['B02']]);
+    assert.deepEqual(await old.migrate(), { from: SCHEMA_VERSION, to: SCHEMA_VERSION });
+    assert.deepEqual(indexes(), ['taoguan_datasets_bounds']);
+    assert.deepEqual((await old.select({ bbox: [0.8, 0.8, 0.9, 0.9] })).map((r) => r.keys), [['B00'], ['B02']]);
+    assert.deepEqual((await old.members()).map((m) => m.bounds), bounds);
+    await old.close();
   });
 });

@@ -129,8 +129,9 @@ export interface Catalog {
   count(where?: ListQuery['where']): Promise<number>;
   info(): Promise<CatalogInfo>;
   /**
-   * Optional (selectDatasets falls back to list + get + bounds in memory): the datasets matching
-   * `where` whose bounds intersect `bbox`, keys ascending, in ONE indexed store query.
+   * Optional (selectDatasets falls back to list + get + bounds in memory; the SQL stores have it,
+   * TableStore not): the datasets matching `where` whose bounds intersect `bbox`, keys ascending, in
+   * ONE indexed store query.
    */
   select?(query: SelectQuery): Promise<DatasetRecord[]>;
   /**

@@ -1,10 +1,19 @@
 /**
  * Mosaic selection over any catalog: the datasets matching key filters (a value, a list, a prefix)
- * whose WGS84 bounds meet a box. Stores with an index answer it themselves (Catalog.select and
- * Catalog.members: SQLite and MySQL, in one query on indexed bounds columns); for any other store,
- * PostgreSQL's until it adopts them included, these fall back to listing by the exact filters and
- * reading each record's bounds — slow cold, which is why CachedCatalog keeps the result as an
- * in-memory index per filter (cache.ts).
+ * whose WGS84 bounds meet a box. The SQL stores answer it themselves (Catalog.select and
+ * Catalog.members), each in ONE statement built by stores/sql-shared.ts (mosaicSql) on bounds
+ * columns written at put:
+ * - SQLite: REAL columns under one four-column B-tree index, named by a query with a box;
+ * - MySQL (5.7, 8, MariaDB): DOUBLE columns, the same index, named the same way (FORCE INDEX);
+ * - PostgreSQL: DOUBLE columns under (west, east) and (south, north) indexes, combined by bitmap;
+ * - MySQL and PostgreSQL tables made before the columns are upgraded in place by `taoguan catalog
+ *   migrate`, and until then answer through the fallback below (so do SQLite files whose bounds are
+ *   empty, from an earlier `catalog publish`);
+ * - a published SQLite file read by ranges: a covering index of keys and bounds as well, so a cold
+ *   select reads that index and one leaf per dataset it returns (remote-sqlite.ts).
+ * TableStore has no such query: there these fall back to listing by the exact filters and reading
+ * each record's bounds — slow cold, which is why CachedCatalog keeps the members of each filter as an
+ * in-memory index (cache.ts), so warm tiles of every store choose their sources in memory.
  */
 import {
   CatalogError, validateKeyValue,
@@ -89,15 +98,28 @@ export async function selectDatasets(catalog: Catalog, query: SelectQuery): Prom
   return catalog.select ? catalog.select(query) : selectByMembers(catalog, query);
 }
 
-/** The fallback: the members (the catalog's own query, or listMembers), filtered by the box, then a get each. */
-export async function selectByMembers(catalog: Catalog, query: SelectQuery): Promise<DatasetRecord[]> {
-  const hits = filterMembers(await catalogMembers(catalog, query.where), query.bbox, query.limit);
+/**
+ * The fallback: the members (given, the catalog's own query, or listMembers), filtered by the box,
+ * then a get each. A store whose table has no usable bounds columns passes listMembers' answer.
+ */
+export async function selectByMembers(catalog: Catalog, query: SelectQuery, members?: readonly DatasetBounds[]): Promise<DatasetRecord[]> {
+  const hits = filterMembers(members ?? await catalogMembers(catalog, query.where), query.bbox, query.limit);
   const records = await inBatches(hits, 16, (h) => catalog.get(h.keys));
   return records.filter((r): r is DatasetRecord => r !== undefined);
 }
 
+/** A mosaic's box and limit, checked the same way whoever answers (a store's query, an index in memory). */
+export function checkBoxAndLimit(bbox?: Bounds, limit?: number): void {
+  if (bbox !== undefined && (!Array.isArray(bbox) || bbox.length !== 4 || !bbox.every(Number.isFinite))) {
+    throw new CatalogError(`a mosaic box is four finite numbers [west, south, east, north], got ${JSON.stringify(bbox)}`);
+  }
+  if (limit !== undefined && (!Number.isSafeInteger(limit) || limit < 0)) throw new CatalogError(`a mosaic limit is a whole number, got ${limit}`);
+}
+
 /** The members meeting `bbox`, at most `limit`, in their order. */
-export function filterMembers(members: readonly DatasetBounds[], bbox?: Bounds, limit = Infinity): DatasetBounds[] {
+export function filterMembers(members: readonly DatasetBounds[], bbox?: Bounds, limit?: number): DatasetBounds[] {
+  checkBoxAndLimit(bbox, limit);
+  limit ??= Infinity;
   const out: DatasetBounds[] = [];
   for (const m of members) {
     if (out.length >= limit) break;

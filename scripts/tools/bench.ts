@@ -4,6 +4,7 @@ import { benchCogRead } from './bench/cog-read.ts';
 import { benchFresh } from './bench/fresh.ts';
 import { benchFunctionMemory } from './bench/function-memory.ts';
 import { benchIngest } from './bench/ingest.ts';
+import { benchMosaic } from './bench/mosaic.ts';
 import { benchOptimize } from './bench/optimize.ts';
 import { benchOptimizeVsGdal } from './bench/optimize-gdal.ts';
 import { benchPipelining } from './bench/pipelining.ts';
@@ -17,7 +18,7 @@ import { benchWebp } from './bench/webp.ts';
  * `npm run bench`: a benchmark, not a test. Figures go to stdout, and as JSON with --json.
  * `npm run bench -- fresh viewport` runs only the modes named (every mode when none is).
  */
-const MODES = ['cog-read', 'ingest', 'catalogs', 'render', 'webp', 'tiles', 'serve', 'fresh', 'viewport', 'pipelining', 'soak', 'bundles', 'function-memory', 'optimize', 'optimize-gdal'] as const;
+const MODES = ['cog-read', 'ingest', 'catalogs', 'mosaic', 'render', 'webp', 'tiles', 'serve', 'fresh', 'viewport', 'pipelining', 'soak', 'bundles', 'function-memory', 'optimize', 'optimize-gdal'] as const;
 type Mode = (typeof MODES)[number];
 const asked = process.argv.slice(2).filter((a) => !a.startsWith('--'));
 for (const a of asked) if (!(MODES as readonly string[]).includes(a)) throw new Error(`bench: no mode ${JSON.stringify(a)} (modes: ${MODES.join(', ')})`);
@@ -31,6 +32,8 @@ if (run('catalogs')) {
   console.log('catalogs — a cold lookup in a published 10,000-dataset SQLite catalog by ranges vs downloaded whole; uncached lookups on SQLite, PostgreSQL, MySQL');
   results.catalogs = await benchCatalogs();
 }
+// source selection over 10,000 rows on each store, then a mosaic tile's CPU against one scene's
+if (run('mosaic')) results.mosaic = await benchMosaic();
 if (run('render')) results.render = await benchRender();
 if (run('webp')) results.webp = await benchWebp();
 if (run('tiles')) results.tiles = await benchTiles();

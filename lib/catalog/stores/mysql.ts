@@ -9,8 +9,18 @@
  *     `<key>` VARCHAR(512) NOT NULL, …      -- one column per key, in order (TEXT past 24 keys)
  *     _location TEXT, _etag VARCHAR(255), _size BIGINT, _last_modified VARCHAR(64),
  *     _metadata MEDIUMTEXT, _header MEDIUMBLOB,   -- metadata JSON; serialised CogHeader, deflated
+ *     _bounds_w DOUBLE, _bounds_s DOUBLE, _bounds_e DOUBLE, _bounds_n DOUBLE,   -- WGS84, for mosaics
  *     KEY ix_k0 (`<key0>`(191)), …          -- a prefix index per key, for filters (InnoDB takes 64: first 60)
+ *     KEY ix_bounds (_bounds_w, _bounds_e, _bounds_s, _bounds_n)
  *   ) ENGINE=InnoDB ROW_FORMAT=DYNAMIC DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin
+ *
+ * The bounds are plain DOUBLE columns under B-tree indexes, not a spatial type: MySQL 5.7, 8 and
+ * MariaDB agree on those (their SPATIAL indexes and SRID rules do not), and a mosaic's box test is
+ * four comparisons. One index holds all four, and a mosaic query with a box names it (FORCE INDEX):
+ * the whole box test then runs on index entries and only the datasets under the box are read. Left
+ * to choose, InnoDB picks a key's index (a band: a quarter of the rows, each read whole with its
+ * header) — 6.4 ms against 1.5 ms on 10,000 rows here. A table made before them is brought up by `taoguan catalog migrate`
+ * (upgradeBounds); until then a mosaic lists and reads records instead, and put says to migrate.
  *
  * The index key-length trap (767 bytes per index on COMPACT rows, 3072 on DYNAMIC) cannot bite: the
  * primary key is 32 bytes whatever the number and length of keys, and each key's index is a
@@ -25,10 +35,11 @@ import type { Pool, PoolOptions, ResultSetHeader, RowDataPacket } from 'mysql2/p
 import { DEADLINE } from '../deadline.ts';
 import { runBy, STATEMENT_TIMEOUT, type Param, type Rows } from './mysql-call.ts';
 import { CatalogError, SCHEMA_VERSION, validateKeys, validateKeyValues } from '../catalog.ts';
-import type { Catalog, CatalogInfo, DatasetRecord, DatasetSummary, KeySpec, ListQuery, Lookup, PutResult } from '../catalog.ts';
+import type { Catalog, CatalogInfo, DatasetBounds, DatasetRecord, DatasetSummary, KeySpec, ListQuery, Lookup, PutResult, SelectQuery } from '../catalog.ts';
 import { datasetId, fromStored, planList, redactUri, sameObject, SchemaErrors, toStored, validateKeySpecs, validateRecord } from '../records.ts';
 import type { ListPlan } from '../records.ts';
-import { MetaCache, parseMeta, SharedPools, wholeParam, type Meta, type PoolEntry } from './sql-shared.ts';
+import { listMembers, planFilters, selectByMembers } from '../select.ts';
+import { boundsOf, MetaCache, mosaicSql, parseMeta, SharedPools, wholeParam, type Meta, type PoolEntry, type SqlDialect } from './sql-shared.ts';
 
 export interface MysqlCatalogOptions {
   /** Share one pool per URI in this process (default), so warm invocations reuse its connections. */
@@ -53,6 +64,14 @@ export interface MysqlCatalogOptions {
 const PARAMS = ['prefix', 'ssl', 'pool', 'queueLimit', 'connectTimeout', 'queryTimeout'];
 const TABLE_OPTIONS = 'ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin';
 const DATA = ['_location', '_etag', '_size', '_last_modified', '_metadata', '_header'];
+const DIALECT: SqlDialect = { column: (name) => q(name), bounds: ['_bounds_w', '_bounds_s', '_bounds_e', '_bounds_n'], param: () => '?' };
+const BOUNDS = DIALECT.bounds;
+const BOUNDS_INDEXES = { ix_bounds: BOUNDS.join(', ') };
+/** A table from before the bounds columns: the server's "unknown column" or "no such key" naming them. */
+const noBounds = (e: unknown) => {
+  const { code, message } = e as { code?: string; message?: string };
+  return (code === 'ER_BAD_FIELD_ERROR' && /_bounds_/.test(String(message))) || (code === 'ER_KEY_DOES_NOT_EXITS' && /ix_bounds/.test(String(message)));
+};
 /** mysql2's pool says only this (no code) when `queueLimit` callers are waiting already. */
 const QUEUE_FULL = 'Queue limit reached.';
 /** The connection failed, not the statement (killed, server restarted, reset): worth one retry. */
@@ -78,6 +97,8 @@ export class MysqlCatalog implements Catalog {
   readonly #holder: { entry?: PoolEntry<Pool> } = {};
   /** Keys and schema version; lookup() asks for them with the record while they are unknown. */
   readonly #meta$: MetaCache;
+  /** False once a mosaic query found no bounds columns (a table not migrated since they came). */
+  #indexed = true;
 
   constructor(uri: string, options: MysqlCatalogOptions = {}) {
     const url = new URL(uri);
@@ -127,15 +148,16 @@ export class MysqlCatalog implements Catalog {
     // is created IF NOT EXISTS (a leftover one must have the asked-for columns), and the meta rows,
     // which mark a complete catalog, go in last.
     const [cols] = await this.#run<RowDataPacket[]>('SELECT COLUMN_NAME AS c FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION', [this.#data.slice(1, -1)]);
-    const wanted = ['_id', ...keys.map((k) => k.name), ...DATA];
+    const wanted = ['_id', ...keys.map((k) => k.name), ...DATA, ...BOUNDS];
     if (cols.length && cols.map((r) => String(r.c)).join() !== wanted.join()) {
       throw new CatalogError(`${this.uri}: a half-created catalog with columns (${cols.map((r) => r.c).join(', ')}) is in the way: drop table ${this.#data} or use another ?prefix=`, 'exists');
     }
     const type = keys.length <= 24 ? 'VARCHAR(512)' : 'TEXT';
     const ddl = `CREATE TABLE IF NOT EXISTS ${this.#data} (_id BINARY(32) NOT NULL, ${keys.map((k) => `${q(k.name)} ${type} NOT NULL`).join(', ')},
       _location TEXT NOT NULL, _etag VARCHAR(255) NULL, _size BIGINT NOT NULL, _last_modified VARCHAR(64) NULL,
-      _metadata MEDIUMTEXT NOT NULL, _header MEDIUMBLOB NOT NULL, PRIMARY KEY (_id),
-      ${keys.slice(0, 60).map((k, i) => `KEY ix_k${i} (${q(k.name)}(191))`).join(', ')}) ${TABLE_OPTIONS}`;
+      _metadata MEDIUMTEXT NOT NULL, _header MEDIUMBLOB NOT NULL, ${BOUNDS.map((c) => `${c} DOUBLE NULL`).join(', ')}, PRIMARY KEY (_id),
+      ${keys.slice(0, 60).map((k, i) => `KEY ix_k${i} (${q(k.name)}(191))`).join(', ')},
+      ${Object.entries(BOUNDS_INDEXES).map(([name, cols]) => `KEY ${name} (${cols})`).join(', ')}) ${TABLE_OPTIONS}`;
     await this.#run(`${ddl} ROW_FORMAT=DYNAMIC`).catch((e: { code?: string }) => {
       // an old Antelope file format refuses DYNAMIC under strict mode; the indexes fit without it
       if (e.code === 'ER_ILLEGAL_HA_CREATE_OPTION') return this.#run(ddl);
@@ -159,12 +181,14 @@ export class MysqlCatalog implements Catalog {
     // Re-ingesting an unchanged object is the common case: one primary-key read, no header sent.
     const [old] = await this.#run<RowDataPacket[]>(`SELECT _location AS location, _etag AS etag, _size AS size FROM ${this.#data} WHERE _id = ?`, [id]);
     if (old[0] && sameObject(old[0] as { location: string; etag: string | null; size: number }, next)) return 'unchanged';
-    const cols = ['_id', ...keys.map((k) => q(k.name)), ...DATA];
-    const values = [id, ...record.keys, next.location, next.etag, next.size, next.lastModified, next.metadata, deflateRawSync(next.header)];
+    const cols = ['_id', ...keys.map((k) => q(k.name)), ...DATA, ...BOUNDS];
+    const values = [id, ...record.keys, next.location, next.etag, next.size, next.lastModified, next.metadata, deflateRawSync(next.header), ...record.metadata.bounds];
     // One statement, so atomic; an upsert, so a retried or twice-delivered ingest is harmless, and of
     // racing puts exactly one inserts (InnoDB serialises them on the primary key).
     const [res] = await this.#run<ResultSetHeader>(`INSERT INTO ${this.#data} (${cols.join(', ')}) VALUES (${cols.map(() => '?').join(', ')})
-      ON DUPLICATE KEY UPDATE ${DATA.map((c) => `${c} = VALUES(${c})`).join(', ')}`, values);
+      ON DUPLICATE KEY UPDATE ${[...DATA, ...BOUNDS].map((c) => `${c} = VALUES(${c})`).join(', ')}`, values).catch((e: unknown) => {
+      throw noBounds(e) ? new CatalogError(`${this.uri}: its table predates the mosaic bounds columns: run \`taoguan catalog migrate ${this.uri}\``, 'schema') : e;
+    });
     return res.affectedRows === 1 ? 'inserted' : res.affectedRows === 0 ? 'unchanged' : 'updated';
   }
 
@@ -218,6 +242,47 @@ export class MysqlCatalog implements Catalog {
     return rows.map((r) => ({ keys: keys.map((k) => String(r[k.name])), location: String(r._location) }));
   }
 
+  /** One statement on the bounds and key indexes, headers included; the call's one deadline covers it. */
+  async select(query: SelectQuery): Promise<DatasetRecord[]> {
+    const deadline = this.#deadline();
+    const { keys } = await this.#open(false, deadline);
+    const plan = planFilters(keys, query.where);
+    if (plan.empty) return [];
+    if (this.#indexed) {
+      const table = query.bbox ? `${this.#data} FORCE INDEX (ix_bounds)` : this.#data;
+      const { sql, params } = mosaicSql(DIALECT, table, keys, plan, DATA.join(', '), query.bbox, query.limit);
+      const rows = await this.#mosaicRows(sql, params, deadline);
+      if (rows) return rows.map((r) => recordOf(keys.map((k) => String(r[k.name])), r));
+    }
+    return selectByMembers(this, query, await listMembers(this, query.where));
+  }
+
+  /** Keys and bounds in one statement: no metadata or header read. */
+  async members(where?: SelectQuery['where']): Promise<DatasetBounds[]> {
+    const deadline = this.#deadline();
+    const { keys } = await this.#open(false, deadline);
+    const plan = planFilters(keys, where);
+    if (plan.empty) return [];
+    if (this.#indexed) {
+      const { sql, params } = mosaicSql(DIALECT, this.#data, keys, plan, BOUNDS.join(', '));
+      const rows = await this.#mosaicRows(sql, params, deadline);
+      if (rows) return rows.map((r) => ({ keys: keys.map((k) => String(r[k.name])), bounds: boundsOf(DIALECT, r) }));
+    }
+    return listMembers(this, where);
+  }
+
+  /** A mosaic statement's rows, or undefined when the table has no bounds columns (remembered). */
+  async #mosaicRows(sql: string, params: Param[], deadline: number): Promise<RowDataPacket[] | undefined> {
+    try {
+      // query(): the statement's text varies with the filters, so preparing it would rarely be reused
+      return (await this.#run<RowDataPacket[]>(sql, params, 'query', deadline))[0];
+    } catch (e) {
+      if (!noBounds(e)) throw e;
+      this.#indexed = false;
+      return undefined;
+    }
+  }
+
   count(where?: ListQuery['where']): Promise<number> {
     return this.#count(where, this.#deadline());
   }
@@ -240,10 +305,35 @@ export class MysqlCatalog implements Catalog {
   async migrate(): Promise<{ from: number; to: number }> {
     const { version } = await this.#open(true);
     if (version > SCHEMA_VERSION) throw SchemaErrors.mismatch(this.uri, version, SCHEMA_VERSION);
-    // Version 0 is the pre-release layout, the same tables as 1: only the mark moves.
+    await this.#upgradeBounds();
+    // Version 0 is the pre-release layout, the same tables as 1; 1 → 2 is upgradeBounds.
     if (version < SCHEMA_VERSION) await this.#run(`UPDATE ${this.#meta} SET value = ? WHERE name = 'schema_version'`, [String(SCHEMA_VERSION)]);
     this.#meta$.forget();
+    this.#indexed = true;
     return { from: version, to: SCHEMA_VERSION };
+  }
+
+  /**
+   * The bounds columns and their indexes where missing, then their values from each record's
+   * metadata where NULL: each step skipped when done, so it is safe to run again, and run after an
+   * interruption (DDL commits at once in MySQL). Version 2 tables made before the columns came are
+   * upgraded in place. JSON_EXTRACT is in MySQL 5.7+ and MariaDB 10.2+; `+ 0` turns its text into
+   * a DOUBLE in all of them. A large table may take longer than one lookup: up to 10 minutes each.
+   */
+  async #upgradeBounds(): Promise<void> {
+    const deadline = () => Date.now() + Math.max(this.#queryTimeoutMs, 600_000);
+    const table = this.#data.slice(1, -1);
+    const [cols] = await this.#run<RowDataPacket[]>('SELECT COLUMN_NAME AS c FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?', [table]);
+    const [ixs] = await this.#run<RowDataPacket[]>('SELECT DISTINCT INDEX_NAME AS i FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = ?', [table]);
+    const haveCols = new Set(cols.map((r) => String(r.c)));
+    const haveIxs = new Set(ixs.map((r) => String(r.i)));
+    const alter = [
+      ...BOUNDS.filter((c) => !haveCols.has(c)).map((c) => `ADD COLUMN ${c} DOUBLE NULL`),
+      ...Object.entries(BOUNDS_INDEXES).filter(([name]) => !haveIxs.has(name)).map(([name, c]) => `ADD KEY ${name} (${c})`),
+    ];
+    if (alter.length) await this.#run(`ALTER TABLE ${this.#data} ${alter.join(', ')}`, [], 'query', deadline());
+    await this.#run(`UPDATE ${this.#data} SET ${BOUNDS.map((c, i) => `${c} = JSON_UNQUOTE(JSON_EXTRACT(_metadata, '$.bounds[${i}]')) + 0`).join(', ')}
+      WHERE ${BOUNDS.map((c) => `${c} IS NULL`).join(' OR ')}`, [], 'query', deadline());
   }
 
   /**

@@ -10,8 +10,14 @@
  *     _id BYTEA PRIMARY KEY,                 -- SHA-256 of the key values (records.ts datasetId)
  *     "<key>" TEXT COLLATE "C" NOT NULL, …   -- one column per key, in order; byte order, case-sensitive
  *     _location TEXT, _etag TEXT, _size BIGINT, _last_modified TEXT,
- *     _metadata TEXT, _header BYTEA          -- metadata JSON; serialised CogHeader, deflated
- *   );  CREATE INDEX <prefix>ix_k0 ON <prefix>datasets ("<key0>"), …
+ *     _metadata TEXT, _header BYTEA,         -- metadata JSON; serialised CogHeader, deflated
+ *     _bounds_w, _bounds_s, _bounds_e, _bounds_n DOUBLE PRECISION   -- WGS84, for mosaics
+ *   );  CREATE INDEX <prefix>datasets_k0 ON <prefix>datasets ("<key0>"), …
+ *       CREATE INDEX <prefix>datasets_bx ON … (_bounds_w, _bounds_e), <prefix>datasets_by (_bounds_s, _bounds_n)
+ *
+ * Bounds are plain columns under B-tree indexes, as in mysql.ts (no PostGIS to install). A table made
+ * before them is brought up by `taoguan catalog migrate` (upgradeBounds, one transaction); until
+ * then a mosaic lists and reads records instead, and put says to migrate.
  *
  * A B-tree entry may hold ~2,700 bytes; a key value is at most 512 characters (2,048 bytes in
  * UTF-8), so a per-key index never hits that limit and the primary key is 32 bytes whatever the keys.
@@ -23,10 +29,11 @@ import pg from 'pg';
 import type { Pool, PoolClient, PoolConfig, QueryResult, QueryResultRow } from 'pg';
 import { byDeadline, DEADLINE } from '../deadline.ts';
 import { CatalogError, SCHEMA_VERSION, validateKeys, validateKeyValues } from '../catalog.ts';
-import type { Catalog, CatalogInfo, DatasetRecord, DatasetSummary, KeySpec, ListQuery, Lookup, PutResult } from '../catalog.ts';
+import type { Catalog, CatalogInfo, DatasetBounds, DatasetRecord, DatasetSummary, KeySpec, ListQuery, Lookup, PutResult, SelectQuery } from '../catalog.ts';
 import { datasetId, fromStored, planList, redactUri, SchemaErrors, toStored, validateKeySpecs, validateRecord } from '../records.ts';
 import type { ListPlan } from '../records.ts';
-import { MetaCache, parseMeta, SharedPools, wholeParam, type Meta, type PoolEntry } from './sql-shared.ts';
+import { listMembers, planFilters, selectByMembers } from '../select.ts';
+import { boundsOf, MetaCache, mosaicSql, parseMeta, SharedPools, wholeParam, type Meta, type PoolEntry, type SqlDialect } from './sql-shared.ts';
 
 export interface PostgresCatalogOptions {
   /** Share one pool per URI in this process (default), so warm invocations reuse its connections. */
@@ -49,6 +56,10 @@ export interface PostgresCatalogOptions {
 
 const PARAMS = ['prefix', 'schema', 'ssl', 'sslmode', 'pool', 'queueLimit', 'connectTimeout', 'queryTimeout'];
 const DATA = ['_location', '_etag', '_size', '_last_modified', '_metadata', '_header'];
+const DIALECT: SqlDialect = { column: (name) => q(name), bounds: ['_bounds_w', '_bounds_s', '_bounds_e', '_bounds_n'], param: (n) => `$${n}` };
+const BOUNDS = DIALECT.bounds;
+/** SQLSTATE 42703, undefined column: a table from before the bounds columns. */
+const noBounds = (e: unknown) => (e as { code?: string }).code === '42703' && /_bounds_/.test(String((e as Error).message));
 /** The connection failed, not the statement: worth one retry on another connection. */
 const RETRYABLE = new Set(['ECONNRESET', 'EPIPE', '57P01', '57P02', '57P03', '08000', '08003', '08006', 'CONNECTION_ENDED']);
 /**
@@ -76,6 +87,8 @@ export class PostgresCatalog implements Catalog {
   /** This object's pool (pools.use sets it). */
   readonly #holder: { entry?: PoolEntry<Pool> } = {};
   readonly #meta$: MetaCache;
+  /** False once a mosaic query found no bounds columns (a table not migrated since they came). */
+  #indexed = true;
 
   constructor(uri: string, options: PostgresCatalogOptions = {}) {
     this.uri = redactUri(uri);
@@ -131,8 +144,10 @@ export class PostgresCatalog implements Catalog {
     const statements = [
       `CREATE TABLE ${this.#meta} (name TEXT PRIMARY KEY, value TEXT NOT NULL)`,
       `CREATE TABLE ${this.#data} (_id BYTEA PRIMARY KEY, ${keys.map((k) => `${q(k.name)} TEXT COLLATE "C" NOT NULL`).join(', ')},
-        _location TEXT NOT NULL, _etag TEXT, _size BIGINT NOT NULL, _last_modified TEXT, _metadata TEXT NOT NULL, _header BYTEA NOT NULL)`,
+        _location TEXT NOT NULL, _etag TEXT, _size BIGINT NOT NULL, _last_modified TEXT, _metadata TEXT NOT NULL, _header BYTEA NOT NULL,
+        ${BOUNDS.map((c) => `${c} DOUBLE PRECISION`).join(', ')})`,
       ...keys.map((k, i) => `CREATE INDEX ${ix(i)} ON ${this.#data} (${q(k.name)})`),
+      ...this.#boundsIndexes(''),
     ];
     await this.#transaction(async (run) => {
       for (const sql of statements) await run(sql);
@@ -152,15 +167,17 @@ export class PostgresCatalog implements Catalog {
     const { keys } = await this.#open();
     validateRecord(keys, record);
     const next = toStored(record);
-    const cols = ['_id', ...keys.map((k) => q(k.name)), ...DATA];
-    const values: Param[] = [idOf(record.keys), ...record.keys, next.location, next.etag, next.size, next.lastModified, next.metadata, deflateRawSync(next.header)];
+    const cols = ['_id', ...keys.map((k) => q(k.name)), ...DATA, ...BOUNDS];
+    const values: Param[] = [idOf(record.keys), ...record.keys, next.location, next.etag, next.size, next.lastModified, next.metadata, deflateRawSync(next.header), ...record.metadata.bounds];
     // One statement, atomic, and racing puts of one dataset resolve on the primary key (one inserts).
     // The WHERE leaves a row that names the same object alone: no row comes back, so 'unchanged'.
     // xmax is 0 on a row this statement inserted, the updating transaction's id on one it updated.
     const { rows } = await this.#run(`INSERT INTO ${this.#data} AS d (${cols.join(', ')}) VALUES (${cols.map((_, i) => `$${i + 1}`).join(', ')})
-      ON CONFLICT (_id) DO UPDATE SET ${DATA.map((c) => `${c} = EXCLUDED.${c}`).join(', ')}
+      ON CONFLICT (_id) DO UPDATE SET ${[...DATA, ...BOUNDS].map((c) => `${c} = EXCLUDED.${c}`).join(', ')}
       WHERE (d._location, d._etag, d._size) IS DISTINCT FROM (EXCLUDED._location, EXCLUDED._etag, EXCLUDED._size)
-      RETURNING (xmax = 0) AS inserted`, values);
+      RETURNING (xmax = 0) AS inserted`, values).catch((e: unknown) => {
+      throw noBounds(e) ? new CatalogError(`${this.uri}: its table predates the mosaic bounds columns: run \`taoguan catalog migrate ${this.uri}\``, 'schema') : e;
+    });
     return rows.length === 0 ? 'unchanged' : rows[0].inserted ? 'inserted' : 'updated';
   }
 
@@ -213,6 +230,45 @@ export class PostgresCatalog implements Catalog {
     return rows.map((r) => ({ keys: keys.map((k) => String(r[k.name])), location: String(r._location) }));
   }
 
+  /** One statement on the bounds and key indexes, headers included; the call's one deadline covers it. */
+  async select(query: SelectQuery): Promise<DatasetRecord[]> {
+    const deadline = this.#deadline();
+    const { keys } = await this.#open(false, deadline);
+    const plan = planFilters(keys, query.where);
+    if (plan.empty) return [];
+    if (this.#indexed) {
+      const { sql, params } = mosaicSql(DIALECT, this.#data, keys, plan, DATA.join(', '), query.bbox, query.limit);
+      const rows = await this.#mosaicRows(sql, params, deadline);
+      if (rows) return rows.map((r) => recordOf(keys.map((k) => String(r[k.name])), r));
+    }
+    return selectByMembers(this, query, await listMembers(this, query.where));
+  }
+
+  /** Keys and bounds in one statement: no metadata or header read. */
+  async members(where?: SelectQuery['where']): Promise<DatasetBounds[]> {
+    const deadline = this.#deadline();
+    const { keys } = await this.#open(false, deadline);
+    const plan = planFilters(keys, where);
+    if (plan.empty) return [];
+    if (this.#indexed) {
+      const { sql, params } = mosaicSql(DIALECT, this.#data, keys, plan, BOUNDS.join(', '));
+      const rows = await this.#mosaicRows(sql, params, deadline);
+      if (rows) return rows.map((r) => ({ keys: keys.map((k) => String(r[k.name])), bounds: boundsOf(DIALECT, r) }));
+    }
+    return listMembers(this, where);
+  }
+
+  /** A mosaic statement's rows, or undefined when the table has no bounds columns (remembered). */
+  async #mosaicRows(sql: string, params: Param[], deadline: number): Promise<QueryResultRow[] | undefined> {
+    try {
+      return (await this.#run(sql, params, deadline)).rows;
+    } catch (e) {
+      if (!noBounds(e)) throw e;
+      this.#indexed = false;
+      return undefined;
+    }
+  }
+
   count(where?: ListQuery['where']): Promise<number> {
     return this.#count(where, this.#deadline());
   }
@@ -232,12 +288,32 @@ export class PostgresCatalog implements Catalog {
     return { uri: this.uri, schemaVersion: version, keys, datasets: await this.#count(undefined, deadline) };
   }
 
+  /**
+   * Up to SCHEMA_VERSION in one transaction (DDL is transactional here): 1 → 2 adds the bounds
+   * columns and their indexes, filled from each record's metadata. Every step is IF NOT EXISTS or
+   * touches only rows still without bounds, so it also upgrades a version 2 table made before the
+   * columns came, and running it again changes nothing.
+   */
   async migrate(): Promise<{ from: number; to: number }> {
     const { version } = await this.#open(true);
     if (version > SCHEMA_VERSION) throw SchemaErrors.mismatch(this.uri, version, SCHEMA_VERSION);
-    if (version < SCHEMA_VERSION) await this.#run(`UPDATE ${this.#meta} SET value = $1 WHERE name = 'schema_version'`, [String(SCHEMA_VERSION)]);
+    await this.#transaction(async (run) => {
+      // a large table may take longer than one lookup's statement_timeout: lifted for this transaction
+      await run('SET LOCAL statement_timeout = 0');
+      await run(`ALTER TABLE ${this.#data} ${BOUNDS.map((c) => `ADD COLUMN IF NOT EXISTS ${c} DOUBLE PRECISION`).join(', ')}`);
+      await run(`UPDATE ${this.#data} SET ${BOUNDS.map((c, i) => `${c} = (_metadata::json -> 'bounds' ->> ${i})::double precision`).join(', ')}
+        WHERE ${BOUNDS.map((c) => `${c} IS NULL`).join(' OR ')}`);
+      for (const sql of this.#boundsIndexes('IF NOT EXISTS ')) await run(sql);
+      if (version < SCHEMA_VERSION) await run(`UPDATE ${this.#meta} SET value = $1 WHERE name = 'schema_version'`, [String(SCHEMA_VERSION)]);
+    }, Date.now() + Math.max(this.#queryTimeoutMs, 600_000));
     this.#meta$.forget();
+    this.#indexed = true;
     return { from: version, to: SCHEMA_VERSION };
+  }
+
+  #boundsIndexes(ifNotExists: string): string[] {
+    return [['bx', '_bounds_w, _bounds_e'], ['by', '_bounds_s, _bounds_n']]
+      .map(([name, cols]) => `CREATE INDEX ${ifNotExists}"${this.#prefix}datasets_${name}" ON ${this.#data} (${cols})`);
   }
 
   /**

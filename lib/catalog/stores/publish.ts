@@ -11,7 +11,9 @@
  *   PUBLISHED_APP_ID in the header, so a lookup descends the table B-tree alone (root, leaf) instead
  *   of the id index first and then the table;
  * - rows inserted in rowid order into a fresh file: full pages and no free list, as VACUUM leaves
- *   them (VACUUM itself may renumber rowids, which the layout depends on).
+ *   them (VACUUM itself may renumber rowids, which the layout depends on);
+ * - each row's bounds in the store's bounds columns, and a covering mosaic index (keys, bounds:
+ *   published-layout.ts) built last, so a mosaic reads that index and the rows it selects.
  * Consistency: a store that can read every record as of one moment (`records()`, PostgreSQL and
  * MySQL: one statement) is read that way; a SQLite source is read from a private copy taken under its
  * lock; others (TableStore) are listed and read twice over and refused if the listing moved.
@@ -24,7 +26,7 @@ import sqlite3 from 'node-sqlite3-wasm';
 import { parseLocation, writeObject, type OpenOptions } from '../../source/index.ts';
 import { CatalogError, type Catalog, type DatasetRecord, type KeySpec } from '../catalog.ts';
 import { datasetId, MAX_LIMIT, toStored } from '../records.ts';
-import { PUBLISH_PAGE_SIZE, PUBLISHED_APP_ID, publishedRowid } from './published-layout.ts';
+import { mosaicIndexSql, PUBLISH_PAGE_SIZE, PUBLISHED_APP_ID, publishedRowid } from './published-layout.ts';
 import { SqliteCatalog } from './sqlite.ts';
 
 export { PUBLISH_PAGE_SIZE, PUBLISHED_APP_ID, publishedRowid };
@@ -135,7 +137,8 @@ async function build(file: string, keys: KeySpec[], records: AsyncIterable<Datas
   try {
     db.exec(`PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF; ATTACH DATABASE '${stage.replace(/'/g, "''")}' AS stage;
       CREATE TABLE stage.d AS SELECT * FROM main.taoguan_datasets WHERE 0`);
-    const cols = ['id', ...keys.map((k) => `"k_${k.name}"`), 'location', 'etag', 'size', 'last_modified', 'metadata', 'header', 'updated_at'];
+    const cols = ['id', ...keys.map((k) => `"k_${k.name}"`), 'location', 'etag', 'size', 'last_modified', 'metadata', 'header', 'updated_at',
+      'bounds_w', 'bounds_s', 'bounds_e', 'bounds_n'];
     const insert = db.prepare(`INSERT INTO stage.d (rowid, ${cols.join(', ')}) VALUES (${cols.map(() => '?').join(', ')}, ?)`);
     const seen = new Set<bigint>();
     let hashed = true;
@@ -147,7 +150,7 @@ async function build(file: string, keys: KeySpec[], records: AsyncIterable<Datas
       const rowid = publishedRowid(r.keys);
       if (seen.has(rowid)) hashed = false;
       seen.add(rowid);
-      insert.run([rowid, datasetId(r.keys), ...r.keys, s.location, s.etag, s.size, s.lastModified, s.metadata, s.header, now]);
+      insert.run([rowid, datasetId(r.keys), ...r.keys, s.location, s.etag, s.size, s.lastModified, s.metadata, s.header, now, ...r.metadata.bounds]);
       n++;
     }
     insert.finalize();
@@ -155,7 +158,7 @@ async function build(file: string, keys: KeySpec[], records: AsyncIterable<Datas
     // two datasets whose ids share their first 8 bytes: plain rowids, and no mark (lookups use the id index)
     const order = hashed ? 'rowid' : 'id';
     db.exec(`INSERT INTO main.taoguan_datasets (${hashed ? 'rowid, ' : ''}${cols.join(', ')}) SELECT ${hashed ? 'rowid, ' : ''}${cols.join(', ')} FROM stage.d ORDER BY ${order};
-      DETACH DATABASE stage; PRAGMA journal_mode = DELETE`);
+      DETACH DATABASE stage; ${mosaicIndexSql(keys)}; PRAGMA journal_mode = DELETE`);
     if (!hashed) db.exec('PRAGMA application_id = 0');
     const check = db.get('PRAGMA quick_check');
     if (check?.quick_check !== 'ok') throw new CatalogError(`the published file failed SQLite's check: ${JSON.stringify(check)}`, 'unavailable');

@@ -1,10 +1,68 @@
 /**
- * What the server stores (MySQL, PostgreSQL) share: the meta table's rows read once per catalog
- * object, pools that outlive catalog objects and are renewed after minutes unused, and the URI's
- * numeric parameters. Each store keeps its own SQL and its own error codes.
+ * What the SQL stores share. All of them (SQLite, the published SQLite, MySQL, PostgreSQL): the
+ * mosaic query — key filters and a box on the WGS84 bounds columns, keys ascending — written once
+ * and spelled by each dialect. The server stores (MySQL, PostgreSQL): the meta table's rows read
+ * once per catalog object, pools that outlive catalog objects and are renewed after minutes unused,
+ * and the URI's numeric parameters. Each store keeps its own other SQL and its own error codes.
  */
-import { CatalogError, KEY_NAME, SCHEMA_VERSION, type KeySpec } from '../catalog.ts';
+import { CatalogError, KEY_NAME, SCHEMA_VERSION, type Bounds, type KeySpec } from '../catalog.ts';
 import { SchemaErrors } from '../records.ts';
+import { checkBoxAndLimit, type FilterPlan } from '../select.ts';
+
+/** How one SQL dialect names what a mosaic query touches. */
+export interface SqlDialect {
+  /** A key's column, quoted. */
+  column(name: string): string;
+  /** The bounds columns, west, south, east, north: plain identifiers, used unquoted. */
+  bounds: readonly [string, string, string, string];
+  /** The n-th (1-based) bound parameter: `?` or `$n`. */
+  param(n: number): string;
+}
+
+/** SQLite's spelling, for the SQLite store and the published file read remotely (the same tables). */
+export const SQLITE_DIALECT: SqlDialect = {
+  column: (name) => `"k_${name}"`,
+  bounds: ['bounds_w', 'bounds_s', 'bounds_e', 'bounds_n'],
+  param: () => '?',
+};
+
+/** One probe of SQLite's bounds index: a row without bounds (an early `catalog publish`) means the index cannot answer. */
+export const UNFILLED_BOUNDS = 'SELECT 1 AS x FROM taoguan_datasets WHERE bounds_w IS NULL LIMIT 1';
+
+/** Past every valid character, so `col >= p AND col < p || MAX` is a prefix match that a key's B-tree index serves. */
+const PREFIX_END = '\u{10FFFF}';
+
+/**
+ * One mosaic statement: `columns` (after the key columns) of the datasets matching the filters whose
+ * bounds meet `bbox` (closed boxes, as intersects() in select.ts), keys ascending, at most `limit`.
+ * Key names come from the catalog's validated keys, values and the box are bound, the limit is a
+ * checked integer.
+ */
+export function mosaicSql(dialect: SqlDialect, table: string, specs: KeySpec[], plan: FilterPlan, columns: string, bbox?: Bounds, limit?: number): { sql: string; params: (string | number)[] } {
+  checkBoxAndLimit(bbox, limit);
+  const terms: string[] = [];
+  const params: (string | number)[] = [];
+  const bind = (v: string | number) => dialect.param(params.push(v));
+  for (const f of plan.exact) {
+    terms.push(`${dialect.column(specs[f.position].name)} IN (${f.values.map(bind).join(', ')})`);
+  }
+  for (const f of plan.prefixes) {
+    const col = dialect.column(specs[f.position].name);
+    terms.push(`${col} >= ${bind(f.prefix)} AND ${col} < ${bind(f.prefix + PREFIX_END)}`);
+  }
+  if (bbox) {
+    const [w, s, e, n] = dialect.bounds;
+    terms.push(`${w} <= ${bind(bbox[2])} AND ${e} >= ${bind(bbox[0])} AND ${s} <= ${bind(bbox[3])} AND ${n} >= ${bind(bbox[1])}`);
+  }
+  const keyCols = specs.map((k) => dialect.column(k.name)).join(', ');
+  const where = terms.length ? ` WHERE ${terms.join(' AND ')}` : '';
+  return { sql: `SELECT ${keyCols}, ${columns} FROM ${table}${where} ORDER BY ${keyCols}${limit === undefined ? '' : ` LIMIT ${limit}`}`, params };
+}
+
+/** A row's four bounds columns as numbers. */
+export function boundsOf(dialect: SqlDialect, row: Record<string, unknown>): Bounds {
+  return dialect.bounds.map((c) => Number(row[c])) as Bounds;
+}
 
 export interface Meta { keys: KeySpec[]; version: number }
 

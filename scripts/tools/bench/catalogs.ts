@@ -37,7 +37,7 @@ async function records(n: number): Promise<DatasetRecord[]> {
 }
 
 /** A range server with per-response delay and bandwidth, counting requests and bytes. */
-class Link {
+export class Link {
   requests = 0;
   bytes = 0;
   #server?: Server;
