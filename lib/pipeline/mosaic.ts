@@ -8,13 +8,14 @@
  *            enforce_data_type (integers truncate); median of an even count is the middle pair's mean
  *   stdev    population standard deviation (ddof 0) of the valid values, float64
  *   count    how many scenes have a valid value; every pixel is valid (0 where none)
- * Geometry is the ordinary plan (plan.ts stays pure): every member is one more input of planTile,
- * so scenes without data under the tile are never read.
+ * Geometry is the ordinary plan (plan.ts stays pure): each member is planned by planTile when it is
+ * about to be read, so scenes without data under the tile are never read, and with `first` the
+ * scenes after the tile is full are never planned either.
  */
 import { emptyImage, loadWebpEncoder, prepareStyle, type Band, type StretchMetadata, type StyleInput } from '../render/index.ts';
 import type { WarpedTile } from '../warp/index.ts';
 import { executePlan } from './execute.ts';
-import { planTile, type TilePlan } from './plan.ts';
+import { planTile, type InputRef, type SourcePlan, type TileSpec } from './plan.ts';
 import type { RenderedTile, TileDataset, TileInput, TileRequest } from './request.ts';
 
 export const PIXEL_SELECTIONS = ['first', 'highest', 'lowest', 'mean', 'median', 'stdev', 'count'] as const;
@@ -47,65 +48,92 @@ export async function renderMosaic(req: MosaicRequest): Promise<RenderedMosaic> 
   const render = prepareStyle(req.style, { width: size, height: size, format, quality: req.quality, stats: req.inputs.map((i) => i.stats) });
   if (format === 'webp') await loadWebpEncoder();
   const datasets: TileDataset[] = [...new Set(req.inputs.flatMap((i) => i.members.map((m) => m.dataset)))];
-  const refs = req.inputs.flatMap((i) => i.members.map((m) => ({ dataset: datasets.indexOf(m.dataset), band: m.band ?? 0 })));
-  const plan = planTile(
-    { tms: req.tms ?? 'WebMercatorQuad', z: req.z, x: req.x, y: req.y, size, resampling: req.resampling ?? 'nearest' },
-    datasets.map((d) => d.header), refs,
-  );
-  if (plan.sources.length === 0) return { ...emptyImage(size, size, format), empty: true, read: 0, planned: 0 };
-  const reader = new SourceReader(plan, datasets, req.signal);
-  // every method but first reads every source: charge them all before fetching any, as renderTile does
-  if (method !== 'first') for (const s of plan.sources) datasets[s.dataset].budget?.charge(s.cost);
+  const tile: TileSpec = { tms: req.tms ?? 'WebMercatorQuad', z: req.z, x: req.x, y: req.y, size, resampling: req.resampling ?? 'nearest' };
+  const members = req.inputs.map((i) => i.members.map((m) => ({ dataset: datasets.indexOf(m.dataset), band: m.band ?? 0 })));
+  const reader = new SourceReader(tile, datasets, members.flat(), req.signal);
   const n = size * size;
   const pixels: StyleInput[] = [];
-  let offset = 0;
-  for (const input of req.inputs) {
-    const members = plan.inputs.slice(offset, offset + input.members.length).filter((r) => r !== null);
-    offset += input.members.length;
-    pixels.push(method === 'first'
-      ? await firstValid(members, reader, n, req.concurrency ?? 4)
-      : combine(method, await Promise.all(members.map((r) => reader.band(r))), input.members.length, n));
+  if (method === 'first') {
+    for (const refs of members) pixels.push(await firstValid(refs, reader, n, req.concurrency ?? 4));
+  } else {
+    // every method but first reads every source: plan and charge them all before fetching any, as renderTile does
+    const withData = members.map((refs) => refs.filter((r) => reader.plan(r.dataset) !== null));
+    for (const d of new Set(withData.flat().map((r) => r.dataset))) reader.charge(d);
+    for (const [i, refs] of withData.entries()) pixels.push(combine(method, await Promise.all(refs.map((r) => reader.band(r))), members[i].length, n));
   }
-  return { ...render(pixels), empty: false, read: reader.read, planned: plan.sources.length };
+  if (reader.read === 0) return { ...emptyImage(size, size, format), empty: true, read: 0, planned: reader.planned };
+  return { ...render(pixels), empty: false, read: reader.read, planned: reader.planned };
 }
-
-/** Warped sources, each read once however many inputs ask for it. */
-class SourceReader {
-  #warped = new Map<number, Promise<WarpedTile>>();
-  read = 0;
-  constructor(readonly plan: TilePlan, readonly datasets: readonly TileDataset[], readonly signal?: AbortSignal) {}
-
-  warp(source: number, charge: boolean): Promise<WarpedTile> {
-    let w = this.#warped.get(source);
-    if (!w) {
-      const s = this.plan.sources[source];
-      if (charge) this.datasets[s.dataset].budget?.charge(s.cost);
-      this.read++;
-      w = executePlan({ ...this.plan, sources: [s] }, this.datasets, this.signal).then(([t]) => t);
-      this.#warped.set(source, w);
-    }
-    return w;
-  }
-
-  async band(ref: { source: number; band: number }, charge = false): Promise<StyleInput> {
-    const w = await this.warp(ref.source, charge);
-    return { band: w.bands[this.plan.sources[ref.source].bands.indexOf(ref.band)], mask: w.mask };
-  }
-}
-
-type Ref = { source: number; band: number };
 
 /**
- * rio-tiler's FirstMethod with exit_when_filled. The first member is read alone (a tile inside the
- * top scene, the common case, reads nothing else), then chunks of 2, 4… up to `chunk` at once:
- * a round trip more only where the first scene leaves gaps.
+ * Each member planned only when it is about to be read, and read once however many inputs ask for it.
+ * Planning a source (level, warp grid, blocks) costs about as much CPU as warping it, so `first` over
+ * a tile the top scene fills plans that scene alone (scripts/tools/bench/mosaic-tiles.ts, three
+ * scenes the top one fills: 5.3–6.8 -> 4.2–5.1 ms CPU per tile, on a loaded 2-core machine).
  */
-async function firstValid(members: Ref[], reader: SourceReader, n: number, chunk: number): Promise<StyleInput> {
+class SourceReader {
+  #plans = new Map<number, SourcePlan | null>();
+  #warped = new Map<number, Promise<WarpedTile>>();
+  readonly #bands = new Map<number, number[]>();
+  read = 0;
+  /** Members with data under the tile among those planned. */
+  planned = 0;
+  constructor(readonly tile: TileSpec, readonly datasets: readonly TileDataset[], refs: readonly InputRef[], readonly signal?: AbortSignal) {
+    // every band any input takes of a dataset is read in the one pass over its blocks
+    for (const { dataset, band } of refs) {
+      const bands = this.#bands.get(dataset) ?? [];
+      if (!bands.includes(band)) bands.push(band);
+      this.#bands.set(dataset, bands);
+    }
+  }
+
+  /** The dataset's plan under the tile, or null where it has no data there. */
+  plan(dataset: number): SourcePlan | null {
+    let s = this.#plans.get(dataset);
+    if (s === undefined) {
+      const refs = this.#bands.get(dataset)!.map((band) => ({ dataset, band }));
+      s = planTile(this.tile, this.datasets.map((d) => d.header), refs).sources[0] ?? null;
+      this.#plans.set(dataset, s);
+      if (s) this.planned++;
+    }
+    return s;
+  }
+
+  charge(dataset: number): void {
+    const s = this.plan(dataset);
+    if (s) this.datasets[dataset].budget?.charge(s.cost);
+  }
+
+  async band(ref: InputRef, charge = false): Promise<StyleInput> {
+    const s = this.plan(ref.dataset)!;
+    let w = this.#warped.get(ref.dataset);
+    if (!w) {
+      if (charge) this.charge(ref.dataset);
+      this.read++;
+      w = executePlan({ tile: this.tile, sources: [s], inputs: [], cost: s.cost }, this.datasets, this.signal).then(([t]) => t);
+      this.#warped.set(ref.dataset, w);
+    }
+    const t = await w;
+    return { band: t.bands[s.bands.indexOf(ref.band)], mask: t.mask };
+  }
+}
+
+/**
+ * rio-tiler's FirstMethod with exit_when_filled. The first member with data under the tile is read
+ * alone (a tile inside the top scene, the common case, plans and reads nothing else), then chunks of
+ * 2, 4… up to `chunk` at once: a round trip more only where the first scene leaves gaps.
+ */
+async function firstValid(members: InputRef[], reader: SourceReader, n: number, chunk: number): Promise<StyleInput> {
   let out: Band | undefined;
   const mask = new Uint8Array(n);
   let filled = 0;
-  for (let i = 0, size = 1; i < members.length && filled < n; i += size, size = Math.min(chunk, size * 2)) {
-    const batch = members.slice(i, i + size).map((r) => reader.band(r, true));
+  let next = 0;
+  for (let size = 1; next < members.length && filled < n; size = Math.min(chunk, size * 2)) {
+    const batch: Promise<StyleInput>[] = [];
+    while (batch.length < size && next < members.length) {
+      const ref = members[next++];
+      if (reader.plan(ref.dataset)) batch.push(reader.band(ref, true));
+    }
     // a read left behind once the tile is full must not fail the process as an unhandled rejection
     for (const pending of batch) pending.catch(() => undefined);
     for (const pending of batch) {
