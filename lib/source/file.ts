@@ -9,6 +9,7 @@ import { lstat, open, readlink, realpath, stat } from 'node:fs/promises';
 import { isAbsolute } from 'node:path';
 import type { BigIntStats } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
+import { takeBytes } from '../util/index.ts';
 import { checkEtag, checkRange, pastEnd } from './check.ts';
 import { ObjectMissingError, SourceError } from './source.ts';
 import type { ObjectInfo, RangeResult, ReadOptions, Source } from './source.ts';
@@ -100,7 +101,8 @@ export class FileSource implements Source {
     try {
       checkEtag(this.location, options.etag, info.etag);
       if (offset >= info.size) throw pastEnd(this.location, offset, info.size);
-      const bytes = new Uint8Array(Math.min(length, info.size - offset));
+      // from the read-buffer pool: a reader done with them may give them back (lib/util/byte-pool.ts)
+      const bytes = takeBytes(Math.min(length, info.size - offset));
       let done = 0;
       while (done < bytes.length) {
         const { bytesRead } = await h.fh.read(bytes, done, bytes.length - done, offset + done);
