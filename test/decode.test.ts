@@ -232,6 +232,34 @@ describe('deflate', () => {
     await assert.rejects(decodeBlock(u8(1, 2, 3, 4), p), /Deflate: corrupt or truncated stream/);
   });
 
+  it('a block asked for its top rows is inflated to exactly those rows, equal to the whole block\'s; a bad stream between good ones leaves them decoding', async () => {
+    const width = 64, height = 64;
+    const vals = new Uint16Array(width * height).map((_, i) => (i * 40503) % 65536);
+    const enc = deflateSync(new Uint8Array(differenceU16(vals, width, height, 1).buffer));
+    const p = params({ compression: 8, predictor: 2, bitsPerSample: 16, width, height });
+    const whole = await decodeBlock(enc, p);
+    for (const rows of [1, 7, 63]) {
+      const top = await decodeBlock(enc, { ...p, rows });
+      assert.equal(top.length, rows * width * 2, `${rows} rows`);
+      assert.equal(top.buffer.byteLength, top.length, 'owns its buffer');
+      assert.deepEqual(top, whole.subarray(0, top.length));
+      const bad = Buffer.from(enc);
+      bad[2] ^= 0xff;
+      bad[3] ^= 0xff;
+      await assert.rejects(decodeBlock(bad, p), /Deflate: corrupt or truncated stream/);
+    }
+    assert.deepEqual(await decodeBlock(enc, p), whole);
+    // a stream shorter than the rows asked for
+    await assert.rejects(decodeBlock(enc.subarray(0, 40), { ...p, rows: 60 }), /Deflate: (corrupt or truncated stream|output size mismatch)/);
+  });
+
+  it('a stream a little longer than the block is taken (libtiff ignores the excess), much longer refused', async () => {
+    const p = params({ compression: 8, width: 64, height: 16 });
+    const data = noise(1024);
+    assert.deepEqual(await decodeBlock(deflateSync(Buffer.concat([data, new Uint8Array(4000)])), p), data);
+    await assert.rejects(decodeBlock(deflateSync(Buffer.concat([data, new Uint8Array(5000)])), p), /Deflate: stream inflates to more than the block's 1024 bytes/);
+  });
+
   it('too little output is an output size mismatch', async () => {
     await assert.rejects(
       decodeBlock(deflateSync(new Uint8Array(100)), params({ compression: 8, width: 16, height: 16 })),

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { constants, deflateSync } from 'node:zlib';
 import UPNG from 'upng-js';
-import { emptyPng, encodePalettePng, encodeRgbaPng } from '../lib/render/png.ts';
+import { emptyPng, encodePalettePng, encodeRgbaPng, filterRows, Filter } from '../lib/render/png.ts';
 import { decodePng } from '../lib/render/png-decode.ts';
 import { colormapPalette } from '../lib/render/colormaps.ts';
 import { stretchToIndices } from '../lib/render/stretch.ts';
@@ -42,6 +43,27 @@ describe('palette PNG', () => {
       }
     });
   }
+
+  it('the IDAT is deflateSync(rows filtered Up, Z_RLE) at every size, and an encoded tile keeps its bytes when the next one is encoded', () => {
+    const idatOf = (png: Uint8Array) => {
+      const view = new DataView(png.buffer, png.byteOffset, png.byteLength);
+      for (let o = 8; o < png.length; o += view.getUint32(o) + 12) {
+        if (String.fromCharCode(...png.subarray(o + 4, o + 8)) === 'IDAT') return png.subarray(o + 8, o + 8 + view.getUint32(o));
+      }
+      throw new Error('no IDAT');
+    };
+    const palette = colormapPalette('viridis');
+    const encoded: [Uint8Array, Uint8Array][] = [];
+    // 1100 × 1000 is past the rows kept between calls
+    for (const [w, h] of [[256, 256], [3, 1], [1100, 1000], [512, 512], [256, 256]]) {
+      const { band, mask } = syntheticBand(Math.max(w, h), 'mild', w);
+      const indices = stretchToIndices(band.subarray(0, w * h), mask.subarray(0, w * h), 1000, 3000);
+      const png = encodePalettePng(indices, w, h, palette);
+      assert.deepEqual(idatOf(png), new Uint8Array(deflateSync(filterRows(indices, w, h, 1, Filter.Up), { strategy: constants.Z_RLE })), `${w}×${h}`);
+      encoded.push([png, Uint8Array.from(png)]);
+    }
+    for (const [png, copy] of encoded) assert.deepEqual(png, copy);
+  });
 
   it('makes index 0 transparent through tRNS and cuts PLTE after the highest index used', () => {
     const png = encodePalettePng(Uint8Array.of(0, 1, 2, 3), 2, 2, colormapPalette('viridis'));

@@ -92,3 +92,51 @@ test('an aborted signal stops a read before it starts', async () => {
   await assert.rejects(source.read(0, 10, { signal: AbortSignal.abort() }), { name: 'AbortError' });
   await source.close();
 });
+
+test('statMaxAgeMs: within it a pinned read skips the stat; another ETag stats at once; a renamed-over file is read whole from the version open', async () => {
+  const path = join(dir, 'f.bin');
+  await writeFile(path, data);
+  const source = new FileSource(path, { statMaxAgeMs: 60_000 });
+  const first = await source.read(0, 4);
+  const etag = first.info.etag!;
+  // replaced by rename: reads pinned to the old ETag still get the old version, whole and consistent
+  const next = join(dir, 'f.next');
+  await writeFile(next, Uint8Array.of(9, 9, 9, 9, 9));
+  await rename(next, path);
+  const old = await source.read(9_000, 8, { etag });
+  assert.deepEqual(old.bytes, data.subarray(9_000, 9_008));
+  assert.equal(old.info.size, data.length);
+  // a read pinned to the new file's ETag (a re-ingest) stats the path, reopens and reads it
+  const fresh = new FileSource(path);
+  const { etag: newEtag } = await fresh.head();
+  await fresh.close();
+  assert.notEqual(newEtag, etag);
+  const now = await source.read(0, 4, { etag: newEtag });
+  assert.deepEqual(now.bytes, Uint8Array.of(9, 9, 9, 9));
+  // and from then on the old ETag is refused
+  await assert.rejects(source.read(0, 4, { etag }), ObjectChangedError);
+  await source.close();
+
+  // with the default (0), every read stats: the rename is noticed by an unpinned read at once
+  await writeFile(path, data);
+  const strict = new FileSource(path);
+  await strict.read(0, 4);
+  await writeFile(next, Uint8Array.of(7, 7, 7));
+  await rename(next, path);
+  assert.deepEqual((await strict.read(0, 3)).bytes, Uint8Array.of(7, 7, 7));
+  await strict.close();
+});
+
+test('statMaxAgeMs: an unpinned read after the age has passed stats again and sees a replacement', async () => {
+  const path = join(dir, 'g.bin');
+  await writeFile(path, data);
+  const source = new FileSource(path, { statMaxAgeMs: 50 });
+  assert.deepEqual((await source.read(0, 2)).bytes, data.subarray(0, 2));
+  const next = join(dir, 'g.next');
+  await writeFile(next, Uint8Array.of(5, 6, 7));
+  await rename(next, path);
+  assert.deepEqual((await source.read(0, 2)).bytes, data.subarray(0, 2), 'within the age: the version open');
+  await new Promise((r) => setTimeout(r, 80));
+  assert.deepEqual((await source.read(0, 2)).bytes, Uint8Array.of(5, 6));
+  await source.close();
+});

@@ -43,7 +43,7 @@ export { MAX_MOSAIC_SOURCES } from './mosaic.ts';
 export interface ApiOptions {
   /** Where datasets are looked up; openCatalog() gives one behind an in-memory cache. */
   catalog: Catalog;
-  /** Opens an ingested location (default: lib/source's openSource); one Source is kept per location. */
+  /** Opens an ingested location (default: lib/source's openSource, a local file stat'ed at most once a second); one Source is kept per location. */
   openSource?: (location: string) => Source;
   /** A prefix the API gateway adds (e.g. '/release'); stripped from requests, added to links. */
   basePath?: string;
@@ -91,6 +91,12 @@ export interface ApiOptions {
 /** Longest request URL taken (API gateways allow about this much; `serve` is bounded by Node's 16 KiB header limit). */
 export const MAX_URL_LENGTH = 16 * 1024;
 const MAX_MESSAGE_LENGTH = 1000;
+/**
+ * A local file is stat'ed at most once a second by the default openSource: reads pinned to the
+ * record's ETag go straight to the open handle in between (a re-ingested file, with its new ETag,
+ * is stat'ed at once; see FileSourceOptions.statMaxAgeMs). Fresh tiles: see the commit that set it.
+ */
+const FILE_STAT_MAX_AGE_MS = 1000;
 
 export interface Api {
   fetch(request: Request): Promise<Response>;
@@ -102,7 +108,7 @@ export function createApi(options: ApiOptions): Api {
   const basePath = normaliseBasePath(options.basePath);
   const access = new AccessControl(options.access ?? {});
   const config: ApiConfig = {
-    openSource: options.openSource ?? ((location) => openLocation(location)),
+    openSource: options.openSource ?? ((location) => openLocation(location, { fileStatMaxAgeMs: FILE_STAT_MAX_AGE_MS })),
     basePath,
     publicUrl: options.publicUrl,
     trustForwardedPrefix: options.trustForwardedPrefix,

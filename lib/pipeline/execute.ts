@@ -3,7 +3,7 @@
  * (or take them decoded from the block cache), assemble the window and warp it; then hand each input
  * of the style its band and mask. Sources are read concurrently.
  */
-import { readPlan, type BlockLoader } from '../raster/index.ts';
+import { giveBack, readPlan, type BlockLoader } from '../raster/index.ts';
 import type { StyleInput } from '../render/index.ts';
 import type { Source } from '../source/index.ts';
 import type { CogHeader } from '../tiff/index.ts';
@@ -24,7 +24,10 @@ export async function executePlan(plan: TilePlan, datasets: readonly DatasetIO[]
   return Promise.all(plan.sources.map(async (s) => {
     const { header, source, etag, blockCache } = datasets[s.dataset];
     const window = await readPlan(header, source, s.read, { signal, etag, cache: blockCache });
-    return warpWindow(s.warp, window);
+    const warped = warpWindow(s.warp, window);
+    // the window's arrays are read by the warp alone: the next tile may have them
+    giveBack([...window.bands, window.mask]);
+    return warped;
   }));
 }
 

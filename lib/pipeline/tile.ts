@@ -7,6 +7,8 @@
  * No HTTP here.
  */
 import { emptyImage, encodeRgba, loadWebpEncoder, prepareStyle } from '../render/index.ts';
+import { giveBack } from '../raster/index.ts';
+import { releaseWarpPlan } from '../warp/index.ts';
 import { algorithmStyle, checkAlgorithm, runAlgorithm, tileFrame } from './algorithm.ts';
 import { executePlan, inputPixels } from './execute.ts';
 import { planTile } from './plan.ts';
@@ -31,8 +33,15 @@ export async function renderTile(req: TileRequest): Promise<RenderedTile> {
   // every source charged before any is fetched: a request over its caps fetches nothing
   for (const s of plan.sources) datasets[s.dataset].budget?.charge(s.cost);
   const warped = await executePlan(plan, datasets, req.signal);
+  // every source is warped: the next tile's plan may have their coordinate arrays
+  for (const s of plan.sources) releaseWarpPlan(s.warp);
   const pixels = inputPixels(plan, warped);
-  if (!algorithm) return { ...render(pixels), empty: false };
+  if (!algorithm) {
+    const image = render(pixels);
+    // the image is new bytes; nothing holds the warped pixels now
+    for (const w of warped) giveBack([...w.bands, w.mask]);
+    return { ...image, empty: false };
+  }
   const out = runAlgorithm(algorithm, pixels[0], tileFrame(plan.tile, buffer));
   if (out.kind === 'rgba') return { ...encodeRgba(out.rgba, size, size, format), empty: false };
   return { ...render([{ band: out.band, mask: out.mask }]), empty: false };

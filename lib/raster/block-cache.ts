@@ -7,7 +7,7 @@
  *
  * Cached blocks are shared between readers: assembleDecoded only reads them.
  */
-import { ByteLru } from '../util/index.ts';
+import { ByteLru, releaseBytes } from '../util/index.ts';
 import { readRanges } from '../source/index.ts';
 import type { Source } from '../source/index.ts';
 import type { CogHeader } from '../tiff/index.ts';
@@ -134,6 +134,9 @@ export class BlockCache {
         this.#inflight.delete(m.key);
         m.resolve(bytes);
       }));
+      // Every block is decoded, into buffers of its own (no codec returns a view of its input): the
+      // compressed bytes go back to the read-buffer pool. Not on a failure: a decode may still run.
+      releaseBytes(buffers);
     } catch (err) {
       // Failures are never cached: the next reader tries again.
       for (const m of mine) {

@@ -11,6 +11,10 @@ export function typedArrayFor(dtype: DType, length: number): TypedArray {
   return new CTORS[dtype](length);
 }
 
+export function typedArrayCtor(dtype: DType): new (n: number) => TypedArray {
+  return CTORS[dtype];
+}
+
 export function bytesPerSample(dtype: DType): number {
   return CTORS[dtype].BYTES_PER_ELEMENT;
 }

@@ -6,7 +6,8 @@ import type { CogHeader, DType, TiffImage } from '../tiff/index.ts';
 import { TiffError } from '../tiff/index.ts';
 import { decodeBlock, type BlockParams } from './decode/index.ts';
 import { planWindow, type BlockRef, type Window, type WindowPlan } from './window-plan.ts';
-import { nodataAs, typedArrayFor, viewAs, type TypedArray } from './typed.ts';
+import { takeArray } from './pool.ts';
+import { nodataAs, typedArrayCtor, viewAs, type TypedArray } from './typed.ts';
 
 export interface ReadWindowOptions {
   /** 0 = full resolution, n = the nth overview. */
@@ -126,13 +127,10 @@ export function assembleDecoded(header: CogHeader, plan: WindowPlan, decodedBloc
   const nodata = nodataAs(header.dtype, header.nodata);
   const fill = nodata ?? 0;
   const outSamples = plan.alphaSample !== undefined && !plan.samples.includes(plan.alphaSample) ? [...plan.samples, plan.alphaSample] : plan.samples;
-  const out = outSamples.map(() => {
-    const a = typedArrayFor(header.dtype, n);
-    if (fill !== 0) a.fill(fill);
-    return a;
-  });
-  const inside = new Uint8Array(n);
-  const maskBits = lv.mask ? new Uint8Array(n) : undefined;
+  const Ctor = typedArrayCtor(header.dtype);
+  const out = outSamples.map(() => takeArray(Ctor, n, fill));
+  const inside = takeArray(Uint8Array, n);
+  const maskBits = lv.mask ? takeArray(Uint8Array, n) : undefined;
 
   for (const b of plan.blocks) {
     const source = b.image === 'mask' ? lv.mask! : im;

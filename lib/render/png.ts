@@ -1,4 +1,5 @@
 import * as zlib from 'node:zlib';
+import { keptZlib } from '../util/index.ts';
 
 /**
  * PNG encoding straight over node:zlib: the hot path's last step.
@@ -49,8 +50,11 @@ export type Filter = (typeof Filter)[keyof typeof Filter];
  */
 export function encodePalettePng(indices: Uint8Array, width: number, height: number, palette: Uint8Array, options: PngEncodeOptions = {}): Uint8Array {
   checkSize(indices.length, width, height, 1);
-  let used = 0;
-  for (let i = 0; i < indices.length; i++) if (indices[i] > used) used = indices[i];
+  // 'fast': the rows filtered Up and the highest index found in one pass (0.26 ms for a 256² tile
+  // here, against 0.26 + 0.18 ms for filterRows and a separate scan)
+  const fast = options.effort !== 'small' ? upRows(indices, width, height) : undefined;
+  let used = fast?.used ?? 0;
+  if (!fast) for (let i = 0; i < indices.length; i++) if (indices[i] > used) used = indices[i];
   const entries = Math.min(used + 1, palette.length >> 2);
   if (used >= entries) throw new RangeError(`index ${used} is past the palette's ${palette.length >> 2} entries`);
   const plte = new Uint8Array(entries * 3);
@@ -65,7 +69,62 @@ export function encodePalettePng(indices: Uint8Array, width: number, height: num
   for (let k = 0; k < alphaEnd; k++) trns[k] = palette[k * 4 + 3];
   const chunks: [string, Uint8Array][] = [['PLTE', plte]];
   if (alphaEnd > 0) chunks.push(['tRNS', trns]);
-  return assemble(width, height, 3, chunks, idat(indices, width, height, 1, options));
+  return assemble(width, height, 3, chunks, fast ? deflateRle(fast.rows) : idat(indices, width, height, 1, options));
+}
+
+/** Filtered rows up to this size are written into one buffer kept for the purpose (deflate reads them at once). */
+const KEEP_ROWS = 1 << 20;
+let rowScratch = new Uint8Array(0);
+const seen = new Uint8Array(256);
+
+/** One-byte samples as rows filtered Up (filterRows' output), and the highest sample. */
+function upRows(px: Uint8Array, width: number, height: number): { rows: Uint8Array; used: number } {
+  const stride = width + 1, size = height * stride;
+  let rows: Uint8Array;
+  if (size <= KEEP_ROWS) {
+    if (rowScratch.length < size) rowScratch = new Uint8Array(Math.min(KEEP_ROWS, Math.max(size, 2 * rowScratch.length)));
+    rows = rowScratch.subarray(0, size);
+  } else {
+    rows = new Uint8Array(size);
+  }
+  // which values occur, by a store per sample rather than a compare and branch
+  seen.fill(0);
+  rows[0] = Filter.Up;
+  for (let x = 0; x < width; x++) {
+    const v = px[x];
+    rows[1 + x] = v;
+    seen[v] = 1;
+  }
+  for (let y = 1; y < height; y++) {
+    const o = y * stride + 1, p = y * width, up = p - width;
+    rows[o - 1] = Filter.Up;
+    for (let x = 0; x < width; x++) {
+      const v = px[p + x];
+      rows[o + x] = v - px[up + x];
+      seen[v] = 1;
+    }
+  }
+  let used = 255;
+  while (used > 0 && seen[used] === 0) used--;
+  return { rows, used };
+}
+
+let deflateScratch = new Uint8Array(0);
+
+/**
+ * deflateSync(rows, RLE)'s bytes, through a kept zlib handle (lib/util) into a kept output buffer: no
+ * zlib state (~270 KB) or stream built per tile. 0.32-0.44 ms for a 256² palette tile here, against
+ * 0.48-0.50 ms. The result is valid until the next call; assemble copies it at once.
+ */
+function deflateRle(rows: Uint8Array): Uint8Array {
+  const z = keptZlib('deflate', RLE);
+  // zlib's deflateBound for these settings, and a margin
+  const bound = rows.length + (rows.length >> 12) + (rows.length >> 14) + (rows.length >> 25) + 64;
+  if (!z || bound > KEEP_ROWS + 65536) return zlib.deflateSync(rows, RLE);
+  if (deflateScratch.length < bound) deflateScratch = new Uint8Array(bound);
+  const n = z.write(zlib.constants.Z_FINISH, rows, 0, deflateScratch, true);
+  // a full buffer may mean an unfinished stream: never the case within the bound, but not assumed
+  return n < deflateScratch.length && z.inputLeft === 0 ? deflateScratch.subarray(0, n) : zlib.deflateSync(rows, RLE);
 }
 
 /** An 8-bit RGBA PNG from interleaved RGBA samples. */
@@ -107,15 +166,15 @@ function idat(px: Uint8Array, width: number, height: number, bpp: number, option
     return best!;
   }
   const rows = filterRows(px, width, height, bpp, Filter.Up);
-  if (bpp === 1) return zlib.deflateSync(rows, RLE);
+  if (bpp === 1) return deflateRle(rows);
   // Truecolour: run-length matching suits textured imagery, real LZ matching smooth imagery
   // (2-3× smaller there, 2-8× slower). A trial on a strip of rows from the middle picks one;
   // its LZ runs at level 1, which already shows whether matches pay, at a sixth of the cost.
   const stride = width * bpp + 1, n = Math.min(height, Math.max(8, height >> 3));
   const first = Math.min(Math.floor((height * 7) / 16), height - n);
   const strip = rows.subarray(first * stride, (first + n) * stride);
-  const lzPays = zlib.deflateSync(strip, { level: 1 }).length < zlib.deflateSync(strip, RLE).length;
-  return zlib.deflateSync(rows, lzPays ? LZ : RLE);
+  const lzPays = zlib.deflateSync(strip, { level: 1 }).length < deflateRle(strip).length;
+  return lzPays ? zlib.deflateSync(rows, LZ) : deflateRle(rows);
 }
 
 /** Rows prefixed by their filter byte, the same filter on every row. */

@@ -84,7 +84,7 @@ export function openAllowed(location: string, options: OpenOptions = {}, policy?
     return openSource(location, options);
   }
   const path = loc.path as string;
-  return new FileSource(path, { checkTarget: (target) => checkFileTarget(policy, path, target) });
+  return new FileSource(path, { checkTarget: (target) => checkFileTarget(policy, path, target), statMaxAgeMs: options.fileStatMaxAgeMs });
 }
 
 /**

@@ -58,6 +58,8 @@ export interface OpenOptions extends S3Config {
   retry?: RetryOptions | false;
   /** Where settings are read from; default process.env. */
   env?: Record<string, string | undefined>;
+  /** Local files: how long a stat of the path stands for the file (FileSourceOptions.statMaxAgeMs; default 0, every read). */
+  fileStatMaxAgeMs?: number;
   /** http(s) only through a fetch that refuses internal addresses (see guarded-fetch.ts); the functions set it. */
   guard?: GuardOptions;
 }
@@ -85,7 +87,7 @@ export function storeConfig(loc: Location, options: OpenOptions = {}, env: Env =
 /** Opens a location for reading. Remote sources come wrapped in timeouts and retries (options.retry). */
 export function openSource(location: string, options: OpenOptions = {}): Source {
   const loc = parseLocation(location);
-  if (loc.scheme === 'file') return new FileSource(loc.path as string);
+  if (loc.scheme === 'file') return new FileSource(loc.path as string, { statMaxAgeMs: options.fileStatMaxAgeMs });
   const source =
     loc.scheme === 'http' || loc.scheme === 'https'
       ? new HttpSource(location, { headers: options.headers, fetch: options.guard && fetchFor(options.guard) })

@@ -3,6 +3,7 @@
  * kernels that resample. Planning is pure geometry over a header (no I/O, no pixels).
  */
 export { DEFAULT_MAX_ERROR } from './approx.ts';
+export { releaseWarpPlan } from './coords.ts';
 export { KERNELS, RESAMPLINGS, kernelOf, warpWindow, type Kernel, type Resampling, type SourceWindow, type WarpedTile } from './kernels/index.ts';
 export { invert, pixelTransform, planWarp, type WarpChunk, type WarpPlan } from './plan.ts';
 export { gridProjection, type GridProjection, type PointTransform } from './project.ts';

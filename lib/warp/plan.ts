@@ -1,6 +1,7 @@
 import type { Window } from '../raster/index.ts';
 import { approxRow, controlRows } from './approx.ts';
 import { chunkScale, collectChunks, type Chunk } from './chunks.ts';
+import { takeCoords } from './coords.ts';
 import { kernelOf, type Resampling } from './kernels/index.ts';
 import type { PointTransform } from './project.ts';
 
@@ -67,8 +68,9 @@ export function planWarp(
 
   const footprint = kernel.footprint;
   const window = union(chunks.map((c) => c.src));
-  const srcX = new Float64Array(w * h), srcY = new Float64Array(w * h);
-  const srcX2 = footprint ? new Float64Array(w * h) : undefined, srcY2 = footprint ? new Float64Array(w * h) : undefined;
+  // every element is written below (NaN where no source), so reused arrays need no clearing
+  const srcX = takeCoords(w * h), srcY = takeCoords(w * h);
+  const srcX2 = footprint ? takeCoords(w * h) : undefined, srcY2 = footprint ? takeCoords(w * h) : undefined;
   const row0 = Math.max(0, rows[0] - 1), row1 = Math.min(h - 1, rows[1] + 1);
   // skipped chunks and rows outside the raster's footprint have no source
   const covered = chunks.reduce((a, c) => a + c.width * c.height, 0) === w * h;

@@ -5,7 +5,7 @@
  * name is an InputError, never a silent fallback.
  */
 import { InputError } from '../../errors/index.ts';
-import type { TypedArray } from '../../raster/index.ts';
+import { takeArray, type TypedArray } from '../../raster/index.ts';
 import type { WarpPlan } from '../plan.ts';
 import { average } from './average.ts';
 import { bilinear } from './bilinear.ts';
@@ -36,8 +36,8 @@ export function warpWindow(plan: WarpPlan, src: SourceWindow): WarpedTile {
     throw new RangeError(`source window is ${src.width}×${src.height}, the plan needs ${window.width}×${window.height}`);
   }
   const { width: w, height: h } = plan;
-  const bands = src.bands.map((b) => new (b.constructor as new (n: number) => TypedArray)(w * h));
-  const out: WarpedTile = { width: w, height: h, bands, mask: new Uint8Array(w * h) };
+  const bands = src.bands.map((b) => takeArray(b.constructor as new (n: number) => TypedArray, w * h));
+  const out: WarpedTile = { width: w, height: h, bands, mask: takeArray(Uint8Array, w * h) };
   const kernel = kernelOf(plan.resampling);
   for (const chunk of plan.chunks) kernel.warp(plan, chunk, src, out);
   return out;

@@ -1,0 +1,43 @@
+/**
+ * Warp plans reuse the coordinate arrays of released plans (lib/warp/coords.ts): a plan made into
+ * arrays that held another tile's coordinates must equal one made into new arrays, whatever the
+ * other tile covered (an edge tile leaves NaN where a centre tile had coordinates, and back).
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { toWgs84 } from '../lib/crs/index.ts';
+import { WebMercatorQuad } from '../lib/grids/index.ts';
+import { readHeader } from '../lib/tiff/index.ts';
+import { planTileWarp, releaseWarpPlan, type Resampling } from '../lib/warp/index.ts';
+import { fixturePath, MemorySource } from './helpers.ts';
+
+const tileAt = (z: number, [lon, lat]: [number, number]): [number, number] => [
+  Math.floor(((lon + 180) / 360) * 2 ** z),
+  Math.floor(((1 - Math.asinh(Math.tan((lat * Math.PI) / 180)) / Math.PI) / 2) * 2 ** z),
+];
+
+test('a plan into a released plan\'s arrays equals one into new arrays (centre ↔ edge tiles, nearest and average)', async () => {
+  const source = await MemorySource.fromFile(fixturePath('u16-zstd-bigtiff-utm50.tif'));
+  const { header } = await readHeader(source);
+  const gt = header.geotransform!, { width, height } = header.levels[0].image;
+  const ll = toWgs84(header.crs);
+  const nw = ll([gt[0], gt[3]]), se = ll([gt[0] + width * gt[1], gt[3] + height * gt[5]]);
+  const centre: [number, number] = [(nw[0] + se[0]) / 2, (nw[1] + se[1]) / 2];
+  const plan = (z: number, p: [number, number], resampling: Resampling) => planTileWarp(header, WebMercatorQuad, z, ...tileAt(z, p), { resampling })!;
+  const copy = (a?: Float64Array) => a && Float64Array.from(a);
+  for (const resampling of ['nearest', 'average'] as Resampling[]) {
+    for (const [a, b] of [[centre, nw], [nw, centre], [se, centre]] as [number, number][][]) {
+      const expected = plan(15, b, resampling);
+      const want = [expected.srcX, expected.srcY, expected.srcX2, expected.srcY2].map(copy);
+      assert.ok(want[0]!.some((v) => Number.isNaN(v)) !== (b === centre), 'an edge tile has pixels without a source, a centre tile none');
+      const first = plan(15, a, resampling);
+      releaseWarpPlan(first);
+      const reused = plan(15, b, resampling);
+      const arrays = (q: typeof first) => [q.srcX, q.srcY, q.srcX2, q.srcY2].filter((x) => x !== undefined);
+      assert.ok(arrays(reused).every((x) => arrays(first).includes(x)), 'the released arrays are taken again');
+      assert.deepEqual([reused.srcX, reused.srcY, reused.srcX2, reused.srcY2].map(copy), want, `${resampling}: ${a} then ${b}`);
+      releaseWarpPlan(reused);
+      releaseWarpPlan(expected);
+    }
+  }
+});
