@@ -73,7 +73,7 @@ describe('symbolic links', () => {
     assert.deepEqual(await locations(dir, uri), [at('links/S2_d1_B04.tif'), at('links/more/S2_d2_B04.tif')]);
   });
 
-  it("a re-pointed link reads as a changed object until re-ingested, and the row keeps the link's path", async () => {
+  it("a re-pointed link reads as a changed object (within a second) until re-ingested, and the row keeps the link's path", async () => {
     await symlink('store/a.tif', at('latest.tif'));
     const catalog = await openCatalog(`sqlite:${at('latest.db')}`);
     try {
@@ -86,6 +86,9 @@ describe('symbolic links', () => {
       assert.equal((await tile()).status, 200);
       await unlink(at('latest.tif'));
       await symlink('store/b.tif', at('latest.tif'));
+      // createApi's file sources trust a stat of the path for up to 1 s (lib/api/index.ts, for fresh
+      // tiles' CPU); meanwhile the version still open answers, consistent with the row. Past it:
+      await new Promise((r) => setTimeout(r, 1100));
       const stale = await tile();
       assert.equal(stale.status, 502);
       assert.match(await stale.text(), /changed since it was ingested.*re-ingest/);
