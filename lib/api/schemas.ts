@@ -10,6 +10,7 @@ import { ALGORITHMS, colormapNames } from '../render/index.ts';
 import { MAX_LEGEND_VALUES } from '../render/index.ts';
 import { PIXEL_SELECTIONS } from '../pipeline/index.ts';
 import { RESAMPLINGS } from '../warp/index.ts';
+import { TMS_IDS } from '../grids/index.ts';
 import { badRequest } from './errors.ts';
 
 /** "is required" for a missing parameter instead of zod's "expected string, received undefined". */
@@ -60,8 +61,6 @@ const colormap = <E extends boolean>(explicit: E) => {
     return z.NEVER;
   }).openapi({ type: 'string', enum: [...valid] });
 };
-
-export const TMS_IDS = ['WebMercatorQuad', 'WGS1984Quad', 'GCJ02WebMercatorQuad', 'CGCS2000Quad'] as const;
 
 /** Parameters every tile route takes. */
 const tileOptions = {

@@ -16,7 +16,9 @@
  */
 import { InputError } from '../errors/index.ts';
 
-export type TmsId = 'WebMercatorQuad' | 'WGS1984Quad' | 'GCJ02WebMercatorQuad' | 'CGCS2000Quad';
+/** The `tms=` names, in the order the API lists them; TILE_MATRIX_SETS must hold each. */
+export const TMS_IDS = ['WebMercatorQuad', 'WGS1984Quad', 'GCJ02WebMercatorQuad', 'CGCS2000Quad'] as const;
+export type TmsId = (typeof TMS_IDS)[number];
 
 /** [minX, minY, maxX, maxY] in the grid's coordinates. */
 export type Bounds = [number, number, number, number];
