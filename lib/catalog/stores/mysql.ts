@@ -38,8 +38,8 @@ import { CatalogError, SCHEMA_VERSION, validateKeys, validateKeyValues } from '.
 import type { Catalog, CatalogInfo, DatasetBounds, DatasetRecord, DatasetSummary, KeySpec, ListQuery, Lookup, PutResult, SelectQuery } from '../catalog.ts';
 import { datasetId, fromStored, planList, redactUri, sameObject, SchemaErrors, toStored, validateKeySpecs, validateRecord } from '../records.ts';
 import type { ListPlan } from '../records.ts';
-import { listMembers, planFilters, selectByMembers } from '../select.ts';
-import { boundsOf, MetaCache, mosaicSql, parseMeta, SharedPools, wholeParam, type Meta, type PoolEntry, type SqlDialect } from './sql-shared.ts';
+import { listMembers, selectByMembers } from '../select.ts';
+import { indexedMembers, indexedSelect, MetaCache, parseMeta, SharedPools, wholeParam, type Meta, type MosaicRunner, type PoolEntry, type SqlDialect } from './sql-shared.ts';
 
 export interface MysqlCatalogOptions {
   /** Share one pool per URI in this process (default), so warm invocations reuse its connections. */
@@ -246,41 +246,34 @@ export class MysqlCatalog implements Catalog {
   async select(query: SelectQuery): Promise<DatasetRecord[]> {
     const deadline = this.#deadline();
     const { keys } = await this.#open(false, deadline);
-    const plan = planFilters(keys, query.where);
-    if (plan.empty) return [];
-    if (this.#indexed) {
-      const table = query.bbox ? `${this.#data} FORCE INDEX (ix_bounds)` : this.#data;
-      const { sql, params } = mosaicSql(DIALECT, table, keys, plan, DATA.join(', '), query.bbox, query.limit);
-      const rows = await this.#mosaicRows(sql, params, deadline);
-      if (rows) return rows.map((r) => recordOf(keys.map((k) => String(r[k.name])), r));
-    }
-    return selectByMembers(this, query, await listMembers(this, query.where));
+    const found = this.#indexed ? await indexedSelect(this.#mosaic(deadline), keys, query, DATA.join(', '), recordOf) : undefined;
+    return found ?? selectByMembers(this, query, await listMembers(this, query.where));
   }
 
   /** Keys and bounds in one statement: no metadata or header read. */
   async members(where?: SelectQuery['where']): Promise<DatasetBounds[]> {
     const deadline = this.#deadline();
     const { keys } = await this.#open(false, deadline);
-    const plan = planFilters(keys, where);
-    if (plan.empty) return [];
-    if (this.#indexed) {
-      const { sql, params } = mosaicSql(DIALECT, this.#data, keys, plan, BOUNDS.join(', '));
-      const rows = await this.#mosaicRows(sql, params, deadline);
-      if (rows) return rows.map((r) => ({ keys: keys.map((k) => String(r[k.name])), bounds: boundsOf(DIALECT, r) }));
-    }
-    return listMembers(this, where);
+    return (this.#indexed ? await indexedMembers(this.#mosaic(deadline), keys, where) : undefined) ?? listMembers(this, where);
   }
 
-  /** A mosaic statement's rows, or undefined when the table has no bounds columns (remembered). */
-  async #mosaicRows(sql: string, params: Param[], deadline: number): Promise<RowDataPacket[] | undefined> {
-    try {
-      // query(): the statement's text varies with the filters, so preparing it would rarely be reused
-      return (await this.#run<RowDataPacket[]>(sql, params, 'query', deadline))[0];
-    } catch (e) {
-      if (!noBounds(e)) throw e;
-      this.#indexed = false;
-      return undefined;
-    }
+  /** The mosaic statements' table and runner; a table without bounds columns is remembered, and falls back. */
+  #mosaic(deadline: number): MosaicRunner<RowDataPacket> {
+    return {
+      dialect: DIALECT,
+      // MariaDB otherwise picks a key's index for a box and reads a quarter of the table (1.48 vs 6.35 ms on 10,000 rows)
+      table: (bbox) => (bbox ? `${this.#data} FORCE INDEX (ix_bounds)` : this.#data),
+      rows: async (sql, params) => {
+        try {
+          // query(): the statement's text varies with the filters, so preparing it would rarely be reused
+          return (await this.#run<RowDataPacket[]>(sql, params, 'query', deadline))[0];
+        } catch (e) {
+          if (!noBounds(e)) throw e;
+          this.#indexed = false;
+          return undefined;
+        }
+      },
+    };
   }
 
   count(where?: ListQuery['where']): Promise<number> {

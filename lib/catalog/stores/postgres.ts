@@ -32,8 +32,8 @@ import { CatalogError, SCHEMA_VERSION, validateKeys, validateKeyValues } from '.
 import type { Catalog, CatalogInfo, DatasetBounds, DatasetRecord, DatasetSummary, KeySpec, ListQuery, Lookup, PutResult, SelectQuery } from '../catalog.ts';
 import { datasetId, fromStored, planList, redactUri, SchemaErrors, toStored, validateKeySpecs, validateRecord } from '../records.ts';
 import type { ListPlan } from '../records.ts';
-import { listMembers, planFilters, selectByMembers } from '../select.ts';
-import { boundsOf, MetaCache, mosaicSql, parseMeta, SharedPools, wholeParam, type Meta, type PoolEntry, type SqlDialect } from './sql-shared.ts';
+import { listMembers, selectByMembers } from '../select.ts';
+import { indexedMembers, indexedSelect, MetaCache, parseMeta, SharedPools, wholeParam, type Meta, type MosaicRunner, type PoolEntry, type SqlDialect } from './sql-shared.ts';
 
 export interface PostgresCatalogOptions {
   /** Share one pool per URI in this process (default), so warm invocations reuse its connections. */
@@ -234,39 +234,32 @@ export class PostgresCatalog implements Catalog {
   async select(query: SelectQuery): Promise<DatasetRecord[]> {
     const deadline = this.#deadline();
     const { keys } = await this.#open(false, deadline);
-    const plan = planFilters(keys, query.where);
-    if (plan.empty) return [];
-    if (this.#indexed) {
-      const { sql, params } = mosaicSql(DIALECT, this.#data, keys, plan, DATA.join(', '), query.bbox, query.limit);
-      const rows = await this.#mosaicRows(sql, params, deadline);
-      if (rows) return rows.map((r) => recordOf(keys.map((k) => String(r[k.name])), r));
-    }
-    return selectByMembers(this, query, await listMembers(this, query.where));
+    const found = this.#indexed ? await indexedSelect(this.#mosaic(deadline), keys, query, DATA.join(', '), recordOf) : undefined;
+    return found ?? selectByMembers(this, query, await listMembers(this, query.where));
   }
 
   /** Keys and bounds in one statement: no metadata or header read. */
   async members(where?: SelectQuery['where']): Promise<DatasetBounds[]> {
     const deadline = this.#deadline();
     const { keys } = await this.#open(false, deadline);
-    const plan = planFilters(keys, where);
-    if (plan.empty) return [];
-    if (this.#indexed) {
-      const { sql, params } = mosaicSql(DIALECT, this.#data, keys, plan, BOUNDS.join(', '));
-      const rows = await this.#mosaicRows(sql, params, deadline);
-      if (rows) return rows.map((r) => ({ keys: keys.map((k) => String(r[k.name])), bounds: boundsOf(DIALECT, r) }));
-    }
-    return listMembers(this, where);
+    return (this.#indexed ? await indexedMembers(this.#mosaic(deadline), keys, where) : undefined) ?? listMembers(this, where);
   }
 
-  /** A mosaic statement's rows, or undefined when the table has no bounds columns (remembered). */
-  async #mosaicRows(sql: string, params: Param[], deadline: number): Promise<QueryResultRow[] | undefined> {
-    try {
-      return (await this.#run(sql, params, deadline)).rows;
-    } catch (e) {
-      if (!noBounds(e)) throw e;
-      this.#indexed = false;
-      return undefined;
-    }
+  /** The mosaic statements' runner (the planner combines the two bounds indexes unaided); a table without bounds columns is remembered, and falls back. */
+  #mosaic(deadline: number): MosaicRunner<QueryResultRow> {
+    return {
+      dialect: DIALECT,
+      table: () => this.#data,
+      rows: async (sql, params) => {
+        try {
+          return (await this.#run(sql, params, deadline)).rows;
+        } catch (e) {
+          if (!noBounds(e)) throw e;
+          this.#indexed = false;
+          return undefined;
+        }
+      },
+    };
   }
 
   count(where?: ListQuery['where']): Promise<number> {

@@ -5,9 +5,9 @@
  * once per catalog object, pools that outlive catalog objects and are renewed after minutes unused,
  * and the URI's numeric parameters. Each store keeps its own other SQL and its own error codes.
  */
-import { CatalogError, KEY_NAME, SCHEMA_VERSION, type Bounds, type KeySpec } from '../catalog.ts';
+import { CatalogError, KEY_NAME, SCHEMA_VERSION, type Bounds, type DatasetBounds, type DatasetRecord, type KeySpec, type SelectQuery } from '../catalog.ts';
 import { SchemaErrors } from '../records.ts';
-import { checkBoxAndLimit, type FilterPlan } from '../select.ts';
+import { checkBoxAndLimit, planFilters, type FilterPlan } from '../select.ts';
 
 /** How one SQL dialect names what a mosaic query touches. */
 export interface SqlDialect {
@@ -57,6 +57,35 @@ export function mosaicSql(dialect: SqlDialect, table: string, specs: KeySpec[], 
   const keyCols = specs.map((k) => dialect.column(k.name)).join(', ');
   const where = terms.length ? ` WHERE ${terms.join(' AND ')}` : '';
   return { sql: `SELECT ${keyCols}, ${columns} FROM ${table}${where} ORDER BY ${keyCols}${limit === undefined ? '' : ` LIMIT ${limit}`}`, params };
+}
+
+/** What a server store (MySQL, PostgreSQL) lends the mosaic queries they share. */
+export interface MosaicRunner<R extends Record<string, unknown>> {
+  dialect: SqlDialect;
+  /** The datasets table as a statement names it, with any index hint a query with a box needs. */
+  table(bbox: boolean): string;
+  /** A statement's rows, or undefined when the table has no bounds columns yet (then the caller falls back). */
+  rows(sql: string, params: (string | number)[]): Promise<R[] | undefined>;
+}
+
+/** Catalog.select in one statement, headers included; undefined when the table predates the bounds columns. */
+export async function indexedSelect<R extends Record<string, unknown>>(
+  run: MosaicRunner<R>, keys: KeySpec[], query: SelectQuery, columns: string, record: (values: string[], row: R) => DatasetRecord,
+): Promise<DatasetRecord[] | undefined> {
+  const plan = planFilters(keys, query.where);
+  if (plan.empty) return [];
+  const { sql, params } = mosaicSql(run.dialect, run.table(query.bbox !== undefined), keys, plan, columns, query.bbox, query.limit);
+  const rows = await run.rows(sql, params);
+  return rows?.map((r) => record(keys.map((k) => String(r[k.name])), r));
+}
+
+/** Catalog.members in one statement: keys and bounds, no metadata or header read; undefined as for indexedSelect. */
+export async function indexedMembers<R extends Record<string, unknown>>(run: MosaicRunner<R>, keys: KeySpec[], where?: SelectQuery['where']): Promise<DatasetBounds[] | undefined> {
+  const plan = planFilters(keys, where);
+  if (plan.empty) return [];
+  const { sql, params } = mosaicSql(run.dialect, run.table(false), keys, plan, run.dialect.bounds.join(', '));
+  const rows = await run.rows(sql, params);
+  return rows?.map((r) => ({ keys: keys.map((k) => String(r[k.name])), bounds: boundsOf(run.dialect, r) }));
 }
 
 /** A row's four bounds columns as numbers. */
