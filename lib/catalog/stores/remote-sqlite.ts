@@ -24,22 +24,17 @@
  * checks, default 60; 0 checks before every call), `prefetch` (bytes of the first read), `whole`
  * (a file up to this many bytes is read whole, default 1 MiB: the measured crossover).
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import SQLiteAsyncFactory from 'wa-sqlite/dist/wa-sqlite-async.mjs';
-import * as SQLite from 'wa-sqlite';
-import * as VFS from 'wa-sqlite/src/VFS.js';
 import { ObjectChangedError, ObjectMissingError, openSource, type OpenOptions, type Source } from '../../source/index.ts';
 import {
   CatalogError, KEY_NAME, SCHEMA_VERSION, validateKeys, validateKeyValues,
   type Catalog, type CatalogInfo, type DatasetBounds, type DatasetRecord, type DatasetSummary, type KeySpec, type ListQuery, type Lookup,
   type PutResult, type SelectQuery,
 } from '../catalog.ts';
-import { datasetId, fromStored, planList, redactUri, SchemaErrors, type StoredFields } from '../records.ts';
+import { datasetId, fromStored, planList, redactUri, SchemaErrors } from '../records.ts';
 import { listMembers, planFilters, selectByMembers } from '../select.ts';
 import { MOSAIC_INDEX, PUBLISHED_APP_ID, publishedRowid } from './published-layout.ts';
-import { boundsOf, mosaicSql, SQLITE_DIALECT, UNFILLED_BOUNDS } from './sql-shared.ts';
+import { closeDb, openDb, query, RemoteFile } from './remote-sqlite-file.ts';
+import { boundsOf, mosaicSql, SQLITE_DIALECT, sqliteStored, sqliteWhere, UNFILLED_BOUNDS } from './sql-shared.ts';
 
 export interface RemoteSqliteOptions {
   /** How the object is read (credentials, endpoint, retries); default: as any raster location. */
@@ -64,8 +59,6 @@ const DEFAULT_WHOLE_BELOW = 1024 * 1024;
 /** A lookup that misses checks the ETag at most this often (a flood of unknown keys is not a flood of HEADs). */
 const MISS_CHECK_MS = 1000;
 const DATA_COLUMNS = 'location, etag, size, last_modified, metadata, header';
-/** Pages read ahead of a scan: a 10,000-dataset mosaic index (25 pages) in 4 requests, not 25. */
-const READ_AHEAD = 7;
 const PARAMS = ['refresh', 'prefetch', 'whole'];
 
 /** `https://h/c.sqlite?refresh=30` → the location to read and the parameters taoguan took from it. */
@@ -92,202 +85,6 @@ export function parseRemoteUri(uri: string): { location: string; refreshMs?: num
   return { location, ...out };
 }
 
-// ---- wa-sqlite, once per process ----------------------------------------------------------------
-
-type Api = ReturnType<typeof SQLite.Factory>;
-let api: Promise<Api> | undefined;
-/** Open files by the name SQLite opens them under. */
-const files = new Map<string, RemoteFile>();
-let fileCount = 0;
-
-/** The WebAssembly beside the package (node_modules) or beside a bundle's index.js. */
-function wasmBinary(): Buffer {
-  const candidates: string[] = [];
-  try {
-    candidates.push(createRequire(import.meta.url).resolve('wa-sqlite/dist/wa-sqlite-async.wasm'));
-  } catch { /* bundled: no node_modules */ }
-  // a function bundle (CommonJS) has __dirname, where the build copies the .wasm beside index.js
-  if (typeof __dirname === 'string') candidates.push(join(__dirname, 'wa-sqlite-async.wasm'));
-  candidates.push(join(dirname(process.argv[1] ?? '.'), 'wa-sqlite-async.wasm'));
-  const found = candidates.find((p) => existsSync(p));
-  if (!found) throw new CatalogError(`wa-sqlite-async.wasm not found (looked in ${candidates.join(', ')})`, 'unavailable');
-  return readFileSync(found);
-}
-
-function sqlite(): Promise<Api> {
-  return (api ??= (async () => {
-    const module = await SQLiteAsyncFactory({ wasmBinary: wasmBinary() });
-    const sqlite3 = SQLite.Factory(module);
-    sqlite3.vfs_register(new RangeVfs() as unknown as SQLiteVFS, false);
-    return sqlite3;
-  })());
-}
-
-/**
- * The Asyncify build runs one suspended call at a time: every use of the module waits its turn.
- * Catalog reads are short (a few pages), so this costs little next to the reads themselves.
- */
-let turn: Promise<unknown> = Promise.resolve();
-function serial<T>(work: () => Promise<T>): Promise<T> {
-  const next = turn.then(work, work);
-  turn = next.catch(() => undefined);
-  return next;
-}
-
-/** The VFS: every file is a RemoteFile already opened (its first range read) by the catalog. */
-class RangeVfs extends VFS.Base {
-  name = 'taoguan-range';
-  override mxPathName = 256;
-  readonly #open = new Map<number, RemoteFile>();
-
-  override xOpen(name: string | null, fileId: number, flags: number, pOutFlags: DataView): number {
-    const file = name ? files.get(name) : undefined;
-    if (!file) return VFS.SQLITE_CANTOPEN;
-    this.#open.set(fileId, file);
-    pOutFlags.setInt32(0, VFS.SQLITE_OPEN_READONLY, true);
-    return VFS.SQLITE_OK;
-  }
-
-  override xClose(fileId: number): number {
-    this.#open.delete(fileId);
-    return VFS.SQLITE_OK;
-  }
-
-  override xRead(fileId: number, pData: unknown, iOffset: number): number {
-    const data = pData as Uint8Array;
-    const file = this.#open.get(fileId)!;
-    return this.handleAsync(async () => {
-      try {
-        const bytes = await file.read(iOffset, data.byteLength);
-        data.set(bytes);
-        if (bytes.length < data.byteLength) {
-          data.fill(0, bytes.length);
-          return VFS.SQLITE_IOERR_SHORT_READ;
-        }
-        return VFS.SQLITE_OK;
-      } catch (e) {
-        file.failure = e;
-        return VFS.SQLITE_IOERR;
-      }
-    });
-  }
-
-  override xWrite(): number {
-    return VFS.SQLITE_READONLY;
-  }
-
-  override xFileSize(fileId: number, pSize64: DataView): number {
-    pSize64.setBigInt64(0, BigInt(this.#open.get(fileId)!.size), true);
-    return VFS.SQLITE_OK;
-  }
-
-  override xAccess(_name: string, _flags: number, pResOut: DataView): number {
-    // no journal or WAL beside a published file
-    pResOut.setInt32(0, 0, true);
-    return VFS.SQLITE_OK;
-  }
-
-  override xDeviceCharacteristics(): number {
-    // the bytes never change under one open file (reads are pinned to its ETag): no locks, no change checks
-    return VFS.SQLITE_IOCAP_IMMUTABLE;
-  }
-
-  override handleAsync(f: () => Promise<number>): number {
-    return f() as unknown as number; // replaced by the Asyncify build when registered
-  }
-}
-
-// ---- one version of the object --------------------------------------------------------------------
-
-/** One version of the object (one ETag): its pages as read so far, and what reading them cost. */
-export class RemoteFile {
-  size = 0;
-  etag?: string;
-  pageSize = 0;
-  /** Requests and bytes this version cost (the figures the README quotes). */
-  requests = 0;
-  bytesRead = 0;
-  /** The last read failure, kept because SQLite only hears "I/O error". */
-  failure: unknown;
-  readonly #pages = new Map<number, Uint8Array>();
-  #cached = 0;
-  /** The last page of each of the last few fetches: a read of the page after one is a scan, read ahead. */
-  readonly #fetchEnds: number[] = [];
-
-  constructor(readonly source: Source, readonly maxCacheBytes: number) {}
-
-  /** Bytes of pages held now. */
-  get cachedBytes(): number {
-    return this.#cached;
-  }
-
-  /** The first read: `prefetch` bytes from 0, which also tell size, ETag and page size. */
-  async open(prefetch: number, wholeBelow: number): Promise<void> {
-    const { bytes, info } = await this.source.read(0, prefetch);
-    this.#count(bytes.length);
-    this.size = info.size;
-    this.etag = info.etag;
-    const header = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
-    if (bytes.length < 100 || header.toString('latin1', 0, 16) !== 'SQLite format 3\u0000') {
-      throw new CatalogError(`${this.source.location} is not a SQLite database (a taoguan catalog is one)`, 'invalid');
-    }
-    const p = header.readUInt16BE(16);
-    this.pageSize = p === 1 ? 65536 : p;
-    this.#keep(0, bytes);
-    // a small file is read whole at once: then no query costs another request
-    if (bytes.length < this.size && this.size <= wholeBelow) await this.read(bytes.length, this.size - bytes.length);
-  }
-
-  async read(offset: number, length: number): Promise<Uint8Array> {
-    const P = this.pageSize;
-    const first = Math.floor(offset / P), last = Math.floor((Math.min(offset + length, this.size) - 1) / P);
-    const missing: number[] = [];
-    for (let p = first; p <= last; p++) if (!this.#pages.has(p)) missing.push(p);
-    if (missing.length) {
-      // one request from the first page missing to the last (SQLite reads one page at a time); a
-      // scan (a mosaic's index, read in order) takes the next READ_AHEAD pages not held with it
-      let end = missing[missing.length - 1];
-      if (this.#fetchEnds.includes(missing[0] - 1)) {
-        for (let n = 0; n < READ_AHEAD && (end + 1) * P < this.size && !this.#pages.has(end + 1); n++) end++;
-      }
-      this.#fetchEnds.push(end);
-      if (this.#fetchEnds.length > 4) this.#fetchEnds.shift();
-      const from = missing[0] * P, to = Math.min((end + 1) * P, this.size);
-      const { bytes } = await this.source.read(from, to - from, { etag: this.etag });
-      this.#count(bytes.length);
-      this.#keep(from, bytes);
-    }
-    const out = new Uint8Array(Math.max(0, Math.min(length, this.size - offset)));
-    for (let p = first; p <= last; p++) {
-      const page = this.#pages.get(p)!;
-      const start = Math.max(offset, p * P), end = Math.min(offset + out.length, p * P + page.length);
-      out.set(page.subarray(start - p * P, end - p * P), start - offset);
-    }
-    return out;
-  }
-
-  #count(bytes: number): void {
-    this.requests++;
-    this.bytesRead += bytes;
-  }
-
-  #keep(from: number, bytes: Uint8Array): void {
-    const P = this.pageSize;
-    for (let at = 0; at < bytes.length; at += P) {
-      const p = (from + at) / P;
-      if (this.#pages.has(p)) continue;
-      this.#pages.set(p, bytes.slice(at, at + P));
-      this.#cached += P;
-    }
-    for (const [p, page] of this.#pages) {
-      if (this.#cached <= this.maxCacheBytes) break;
-      if (p < 8) continue; // the schema and the tables' roots stay
-      this.#pages.delete(p);
-      this.#cached -= page.length;
-    }
-  }
-}
-
 interface Version {
   file: RemoteFile;
   name: string;
@@ -299,8 +96,6 @@ interface Version {
   mosaic?: Promise<string | undefined>;
   checkedAt: number;
 }
-
-type Row = Record<string, SQLiteCompatibleType | null>;
 
 export class RemoteSqliteCatalog implements Catalog {
   readonly uri: string;
@@ -364,9 +159,9 @@ export class RemoteSqliteCatalog implements Catalog {
       const specs = await this.#keys(v);
       const plan = planList(specs, listQuery);
       if (plan.empty) return [];
-      const { sql, params } = whereClause(specs, plan.filters);
+      const { sql, params } = sqliteWhere(specs, plan.filters);
       const cols = specs.map((k) => column(k.name)).join(', ');
-      const rows = await query(v, `SELECT ${cols}, location FROM taoguan_datasets${sql} ORDER BY ${cols} LIMIT ? OFFSET ?`, [...params, plan.limit, plan.offset]);
+      const rows = await query(v.db, `SELECT ${cols}, location FROM taoguan_datasets${sql} ORDER BY ${cols} LIMIT ? OFFSET ?`, [...params, plan.limit, plan.offset]);
       return rows.map((r) => ({ keys: specs.map((k) => String(r[`k_${k.name}`])), location: String(r.location) }));
     });
   }
@@ -388,8 +183,8 @@ export class RemoteSqliteCatalog implements Catalog {
       // materialized: the index is scanned whole first (in order, so read ahead), then the rows read
       const sql = `WITH m AS MATERIALIZED (${inner.sql}) SELECT ${keyCols}, ${DATA_COLUMNS.split(', ').map((c) => `d.${c}`).join(', ')}
         FROM m JOIN taoguan_datasets AS d ON d.rowid = m._rid ORDER BY ${keyCols}`;
-      const rows = await this.#guard(v, () => query(v, sql, inner.params));
-      return rows.map((r) => fromStored(specs.map((k) => String(r[`k_${k.name}`])), storedOf(r)));
+      const rows = await this.#guard(v, () => query(v.db, sql, inner.params));
+      return rows.map((r) => fromStored(specs.map((k) => String(r[`k_${k.name}`])), sqliteStored(r)));
     });
   }
 
@@ -402,7 +197,7 @@ export class RemoteSqliteCatalog implements Catalog {
       const table = await this.#mosaicTable(v);
       if (table === undefined) return listMembers(this, where);
       const { sql, params } = mosaicSql(SQLITE_DIALECT, table, specs, plan, SQLITE_DIALECT.bounds.join(', '));
-      const rows = await this.#guard(v, () => query(v, sql, params));
+      const rows = await this.#guard(v, () => query(v.db, sql, params));
       return rows.map((r) => ({ keys: specs.map((k) => String(r[`k_${k.name}`])), bounds: boundsOf(SQLITE_DIALECT, r) }));
     });
   }
@@ -417,9 +212,9 @@ export class RemoteSqliteCatalog implements Catalog {
   #mosaicTable(v: Version): Promise<string | undefined> {
     v.mosaic ??= this.#guard(v, async () => {
       // the schema is on the first page, read already; a publish that writes the index writes the bounds
-      const ix = await query(v, "SELECT 1 AS x FROM sqlite_master WHERE type = 'index' AND name = ?", [MOSAIC_INDEX]);
+      const ix = await query(v.db, "SELECT 1 AS x FROM sqlite_master WHERE type = 'index' AND name = ?", [MOSAIC_INDEX]);
       if (ix.length) return `taoguan_datasets INDEXED BY ${MOSAIC_INDEX}`;
-      return (await query(v, UNFILLED_BOUNDS)).length ? undefined : 'taoguan_datasets';
+      return (await query(v.db, UNFILLED_BOUNDS)).length ? undefined : 'taoguan_datasets';
     });
     const asked = v.mosaic;
     asked.catch(() => {
@@ -433,8 +228,8 @@ export class RemoteSqliteCatalog implements Catalog {
       const specs = await this.#keys(v);
       const plan = planList(specs, { where });
       if (plan.empty) return 0;
-      const { sql, params } = whereClause(specs, plan.filters);
-      return Number((await query(v, `SELECT COUNT(*) AS n FROM taoguan_datasets${sql}`, params))[0].n);
+      const { sql, params } = sqliteWhere(specs, plan.filters);
+      return Number((await query(v.db, `SELECT COUNT(*) AS n FROM taoguan_datasets${sql}`, params))[0].n);
     });
   }
 
@@ -524,23 +319,19 @@ export class RemoteSqliteCatalog implements Catalog {
   }
 
   async #openVersion(): Promise<Version> {
-    const sqlite3 = await sqlite();
     const file = new RemoteFile(this.#source(), this.#options.maxCacheBytes ?? 64 * 1024 * 1024);
     await file.open(this.prefetchBytes, this.wholeBelowBytes).catch((e: unknown) => {
       throw this.#translate(e);
     });
     this.versions.push(file);
-    const name = `taoguan-remote-${++fileCount}.sqlite`;
-    files.set(name, file);
-    const db = await serial(() => sqlite3.open_v2(name, SQLite.SQLITE_OPEN_READONLY, 'taoguan-range')).catch((e: unknown) => {
-      files.delete(name);
+    const { name, db } = await openDb(file).catch((e: unknown) => {
       throw this.#translate(e, file);
     });
     const v: Version = { file, name, db, hashed: false, checkedAt: Date.now() };
     try {
       // SQLite's own page cache would hold the same pages again (2 MB by default): this file's cache is the one
-      await query(v, 'PRAGMA cache_size = -256');
-      const [{ application_id: app }] = await query(v, 'PRAGMA application_id');
+      await query(v.db, 'PRAGMA cache_size = -256');
+      const [{ application_id: app }] = await query(v.db, 'PRAGMA application_id');
       v.hashed = Number(app) === PUBLISHED_APP_ID;
     } catch (e) {
       await this.#drop(v);
@@ -549,21 +340,19 @@ export class RemoteSqliteCatalog implements Catalog {
     return v;
   }
 
-  async #drop(v: Version): Promise<void> {
-    files.delete(v.name);
-    const sqlite3 = await sqlite();
-    await serial(() => sqlite3.close(v.db)).catch(() => undefined);
+  #drop(v: Version): Promise<void> {
+    return closeDb(v.name, v.db);
   }
 
   /** Key names and schema version, read once per version. */
   async #keys(v: Version): Promise<KeySpec[]> {
     if (v.keys) return v.keys;
     const rows = await this.#guard(v, async () => {
-      const tables = await query(v, "SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'taoguan_schema'");
+      const tables = await query(v.db, "SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'taoguan_schema'");
       if (!tables.length) throw this.#notFound();
-      const version = Number((await query(v, 'SELECT MAX(version) AS v FROM taoguan_schema'))[0].v ?? 0);
+      const version = Number((await query(v.db, 'SELECT MAX(version) AS v FROM taoguan_schema'))[0].v ?? 0);
       if (version !== SCHEMA_VERSION) throw SchemaErrors.mismatch(this.uri, version, SCHEMA_VERSION);
-      return query(v, 'SELECT name, description FROM taoguan_keys ORDER BY position');
+      return query(v.db, 'SELECT name, description FROM taoguan_keys ORDER BY position');
     });
     const specs = rows.map((r) => {
       const name = String(r.name);
@@ -579,13 +368,13 @@ export class RemoteSqliteCatalog implements Catalog {
     const id = datasetId(keys);
     const rows = await this.#guard(v, async () => {
       if (v.hashed) {
-        const byRowid = await query(v, `SELECT id, ${DATA_COLUMNS} FROM taoguan_datasets WHERE rowid = ?`, [publishedRowid(keys)]);
+        const byRowid = await query(v.db, `SELECT id, ${DATA_COLUMNS} FROM taoguan_datasets WHERE rowid = ?`, [publishedRowid(keys)]);
         if (byRowid[0]?.id === id) return byRowid;
       }
       // a file not from publish, or one written to since: the id index finds it (two pages more)
-      return query(v, `SELECT id, ${DATA_COLUMNS} FROM taoguan_datasets WHERE id = ?`, [id]);
+      return query(v.db, `SELECT id, ${DATA_COLUMNS} FROM taoguan_datasets WHERE id = ?`, [id]);
     });
-    return rows[0] ? fromStored([...keys], storedOf(rows[0])) : undefined;
+    return rows[0] ? fromStored([...keys], sqliteStored(rows[0])) : undefined;
   }
 
   /** SQLite's errors from a read that failed underneath are the read's own (a changed or missing object). */
@@ -618,41 +407,7 @@ export class RemoteSqliteCatalog implements Catalog {
   }
 }
 
-/** Run one statement, all of it in the module's turn; rows as objects. */
-async function query(v: Version, sql: string, params: (SQLiteCompatibleType | null)[] = []): Promise<Row[]> {
-  const sqlite3 = await sqlite();
-  return serial(async () => {
-    const rows: Row[] = [];
-    for await (const stmt of sqlite3.statements(v.db, sql)) {
-      if (params.length) sqlite3.bind_collection(stmt, params);
-      const names = sqlite3.column_names(stmt);
-      while ((await sqlite3.step(stmt)) === SQLite.SQLITE_ROW) {
-        const values = sqlite3.row(stmt);
-        rows.push(Object.fromEntries(names.map((n, i) => [n, values[i]])));
-      }
-    }
-    return rows;
-  });
-}
-
-const column = (name: string) => `"k_${name}"`;
-
-function whereClause(specs: KeySpec[], filters: { position: number; values: string[] }[]): { sql: string; params: string[] } {
-  if (filters.length === 0) return { sql: '', params: [] };
-  const terms = filters.map((f) => `${column(specs[f.position].name)} IN (${f.values.map(() => '?').join(', ')})`);
-  return { sql: ` WHERE ${terms.join(' AND ')}`, params: filters.flatMap((f) => f.values) };
-}
-
-function storedOf(row: Row): StoredFields {
-  return {
-    location: String(row.location),
-    etag: row.etag === null ? null : String(row.etag),
-    size: Number(row.size),
-    lastModified: row.last_modified === null ? null : String(row.last_modified),
-    metadata: String(row.metadata),
-    header: String(row.header),
-  };
-}
+const column = SQLITE_DIALECT.column;
 
 /** The registry entry point (stores/index.ts). */
 export const open = (uri: string): RemoteSqliteCatalog => new RemoteSqliteCatalog(uri);

@@ -6,7 +6,7 @@
  * and the URI's numeric parameters. Each store keeps its own other SQL and its own error codes.
  */
 import { CatalogError, KEY_NAME, SCHEMA_VERSION, type Bounds, type DatasetBounds, type DatasetRecord, type KeySpec, type SelectQuery } from '../catalog.ts';
-import { SchemaErrors } from '../records.ts';
+import { SchemaErrors, type StoredFields } from '../records.ts';
 import { checkBoxAndLimit, planFilters, type FilterPlan } from '../select.ts';
 
 /** How one SQL dialect names what a mosaic query touches. */
@@ -25,6 +25,25 @@ export const SQLITE_DIALECT: SqlDialect = {
   bounds: ['bounds_w', 'bounds_s', 'bounds_e', 'bounds_n'],
   param: () => '?',
 };
+
+/** SQLite's ` WHERE` over exact key filters (both SQLite stores; '' for none). */
+export function sqliteWhere(specs: KeySpec[], filters: { position: number; values: string[] }[]): { sql: string; params: string[] } {
+  if (filters.length === 0) return { sql: '', params: [] };
+  const terms = filters.map((f) => `${SQLITE_DIALECT.column(specs[f.position].name)} IN (${f.values.map(() => '?').join(', ')})`);
+  return { sql: ` WHERE ${terms.join(' AND ')}`, params: filters.flatMap((f) => f.values) };
+}
+
+/** A SQLite row's stored record fields (both SQLite stores: the same table). */
+export function sqliteStored(row: Record<string, unknown>): StoredFields {
+  return {
+    location: String(row.location),
+    etag: row.etag === null ? null : String(row.etag),
+    size: Number(row.size),
+    lastModified: row.last_modified === null ? null : String(row.last_modified),
+    metadata: String(row.metadata),
+    header: String(row.header),
+  };
+}
 
 /** One probe of SQLite's bounds index: a row without bounds (an early `catalog publish`) means the index cannot answer. */
 export const UNFILLED_BOUNDS = 'SELECT 1 AS x FROM taoguan_datasets WHERE bounds_w IS NULL LIMIT 1';

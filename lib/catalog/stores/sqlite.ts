@@ -24,7 +24,7 @@ import {
   type SelectQuery,
 } from '../catalog.ts';
 import { listMembers, planFilters, selectByMembers } from '../select.ts';
-import { boundsOf, mosaicSql, SQLITE_DIALECT, UNFILLED_BOUNDS } from './sql-shared.ts';
+import { boundsOf, mosaicSql, SQLITE_DIALECT, sqliteStored, sqliteWhere, UNFILLED_BOUNDS } from './sql-shared.ts';
 import { datasetId, fromStored, planList, sameObject, SchemaErrors, toStored, validateKeySpecs, validateRecord, type StoredFields } from '../records.ts';
 
 export interface SqliteOptions {
@@ -165,7 +165,7 @@ export class SqliteCatalog implements Catalog {
     validateKeys(this.#ready(), keys);
     // all(), not get(): get() leaves the statement open, holding the file lock until the next call
     const [row] = this.#run(() => this.#statement(`SELECT ${DATA_COLUMNS} FROM taoguan_datasets WHERE id = ?`).all(datasetId(keys)));
-    return row ? fromStored([...keys], storedOf(row as Record<string, SQLiteValue>)) : undefined;
+    return row ? fromStored([...keys], sqliteStored(row as Record<string, SQLiteValue>)) : undefined;
   }
 
   /** In process, no round trip to save: the key names (read once per instance) and a plain get. */
@@ -185,7 +185,7 @@ export class SqliteCatalog implements Catalog {
     const specs = this.#ready();
     const plan = planList(specs, query);
     if (plan.empty) return [];
-    const { sql, params } = whereClause(specs, plan.filters);
+    const { sql, params } = sqliteWhere(specs, plan.filters);
     const keyCols = specs.map((k) => column(k.name)).join(', ');
     const rows = this.#run(() => this.#db!.all(
       `SELECT ${keyCols}, location FROM taoguan_datasets${sql} ORDER BY ${keyCols} LIMIT ? OFFSET ?`, [...params, plan.limit, plan.offset]));
@@ -200,7 +200,7 @@ export class SqliteCatalog implements Catalog {
     if (!this.#indexed) return selectByMembers(this, query, await listMembers(this, query.where));
     const { sql, params } = mosaicSql(SQLITE_DIALECT, query.bbox ? this.#boxTable : 'taoguan_datasets', specs, plan, DATA_COLUMNS, query.bbox, query.limit);
     const rows = this.#run(() => this.#statement(sql).all(params));
-    return rows.map((r) => fromStored(specs.map((k) => String(r[`k_${k.name}`])), storedOf(r as Record<string, SQLiteValue>)));
+    return rows.map((r) => fromStored(specs.map((k) => String(r[`k_${k.name}`])), sqliteStored(r as Record<string, SQLiteValue>)));
   }
 
   /** Keys and bounds only: no metadata or header is read or parsed. */
@@ -218,7 +218,7 @@ export class SqliteCatalog implements Catalog {
     const specs = this.#ready();
     const plan = planList(specs, { where });
     if (plan.empty) return 0;
-    const { sql, params } = whereClause(specs, plan.filters);
+    const { sql, params } = sqliteWhere(specs, plan.filters);
     return Number(this.#run(() => this.#db!.get(`SELECT COUNT(*) AS n FROM taoguan_datasets${sql}`, params))!.n);
   }
 
@@ -350,25 +350,8 @@ export class SqliteCatalog implements Catalog {
   }
 }
 
-const column = (name: string) => `"k_${name}"`;
+const column = SQLITE_DIALECT.column;
 const placeholders = (n: number) => Array(n).fill('?').join(', ');
-
-function whereClause(specs: KeySpec[], filters: { position: number; values: string[] }[]): { sql: string; params: string[] } {
-  if (filters.length === 0) return { sql: '', params: [] };
-  const terms = filters.map((f) => `${column(specs[f.position].name)} IN (${placeholders(f.values.length)})`);
-  return { sql: ` WHERE ${terms.join(' AND ')}`, params: filters.flatMap((f) => f.values) };
-}
-
-function storedOf(row: Record<string, SQLiteValue>): StoredFields {
-  return {
-    location: String(row.location),
-    etag: row.etag === null ? null : String(row.etag),
-    size: Number(row.size),
-    lastModified: row.last_modified === null ? null : String(row.last_modified),
-    metadata: String(row.metadata),
-    header: String(row.header),
-  };
-}
 
 /** Private read-only copies, removed on close() or, failing that, when the process exits. */
 const snapshots = new Set<string>();
