@@ -1,34 +1,33 @@
 /**
- * Typed arrays of a tile's passing stages (the warp plan's per-pixel coordinates, the assembled
- * source window, the warped tile and its mask) handed back once the next stage has read them, and taken again by the next tile: a fresh tile
+ * Typed arrays of a tile's passing stages (the assembled source window, the warped tile and its mask)
+ * handed back once the next stage has read them, and taken again by the next tile: a fresh tile
  * allocated ~0.5 MB of them, and ArrayBuffers that outlive a young-generation collection are freed
  * only by a full mark-compact, whose rate follows the bytes allocated. Only the tile path gives
- * arrays back (pipeline/execute.ts, pipeline/tile.ts, warp/coords.ts); any other caller's arrays are
- * collected as before. Bounded: a few arrays of at most 4 MiB each, 12 MiB in all (a 256² tile's
- * coordinates are 2-4 × 512 KiB).
+ * arrays back (pipeline/execute.ts, pipeline/tile.ts); any other caller's arrays are collected as
+ * before. Bounded: a few arrays of at most 4 MiB each, 8 MiB in all.
  */
 import type { TypedArray } from './typed.ts';
 
-const MAX_ARRAYS = 24;
+const MAX_ARRAYS = 16;
 const MAX_ARRAY_BYTES = 4 << 20;
-const MAX_BYTES = 12 << 20;
+const MAX_BYTES = 8 << 20;
 const free: TypedArray[] = [];
 let bytes = 0;
 
-/** A `Ctor` of length n, every element `fill` (a given-back array, cleared, or a new one); with fill null, contents arbitrary (the caller writes every element). */
-export function takeArray<T extends TypedArray>(Ctor: new (n: number) => T, n: number, fill: number | null = 0): T {
+/** A `Ctor` of length n, every element `fill` (a given-back array, cleared, or a new one). */
+export function takeArray<T extends TypedArray>(Ctor: new (n: number) => T, n: number, fill = 0): T {
   for (let i = free.length - 1; i >= 0; i--) {
     const a = free[i];
     if (a.length === n && a.constructor === Ctor) {
       free[i] = free[free.length - 1];
       free.pop();
       bytes -= a.byteLength;
-      if (fill !== null) a.fill(fill);
+      a.fill(fill);
       return a as T;
     }
   }
   const a = new Ctor(n);
-  if (fill !== null && fill !== 0) a.fill(fill);
+  if (fill !== 0) a.fill(fill);
   return a;
 }
 
