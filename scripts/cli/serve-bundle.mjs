@@ -39,8 +39,9 @@ async function externals() {
  * `outfile` (the package's prebuilt bundle): the runtime packages stay bare names, found from the
  * installed package's node_modules, and lib/api's path is taken relative to the bundle, beside the
  * compiled build/lib/. Without it: a temporary file, with every path absolute into this checkout.
+ * `readable`: identifiers not minified (the fresh-tile bench profiles such a bundle).
  */
-export async function buildServeBundle({ outfile } = {}) {
+export async function buildServeBundle({ outfile, readable = false } = {}) {
   const esbuild = await import('esbuild');
   const require = createRequire(join(ROOT, 'package.json'));
   const dir = outfile ? undefined : mkdtempSync(join(tmpdir(), 'taoguan-serve-'));
@@ -57,7 +58,8 @@ export async function buildServeBundle({ outfile } = {}) {
       platform: 'node',
       target: 'node20',
       format: 'cjs',
-      minify: true,
+      // readable: function names kept, for a CPU profile that names them
+      minifyWhitespace: true, minifySyntax: true, minifyIdentifiers: !readable,
       logLevel: 'error',
       define: { 'process.env.NODE_ENV': '"production"', 'import.meta.url': '__taoguan_url' },
       // lib/api finds web/ and leaflet relative to its own file: keep that path real.

@@ -51,7 +51,8 @@ export async function runPrimary(opts: ServeOptions, workers: number): Promise<v
   // again through tsx (the bundle did not build, or serveCommand was called from other code).
   const bundle = process.env.TAOGUAN_SERVE_BUNDLE;
   cluster.setupPrimary({
-    ...(bundle && bundle !== 'none' ? { exec: bundle, execArgv: WORKER_NODE_FLAGS } : {}),
+    // profiling flags given to serve (the fresh-tile bench's --cpu-prof) reach its workers too
+    ...(bundle && bundle !== 'none' ? { exec: bundle, execArgv: [...WORKER_NODE_FLAGS, ...process.execArgv.filter((a) => a.startsWith('--cpu-prof'))] } : {}),
     // advanced serialization: catalog records cross over with their typed arrays intact
     serialization: 'advanced',
   });

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SERVE_MALLOC_ENV } from '../../../lib/util/index.ts';
 import { serveProcesses } from '../../../test/support/processes.ts';
+import { buildServeBundle } from '../../cli/serve-bundle.mjs';
 import { sentinelCatalog } from './data.ts';
 import { freshTiles, viewportTiles, type Tile } from './fresh-tiles.ts';
 
@@ -76,11 +77,13 @@ async function runWorkload(name: string, tiles: Tile[], connections = 4): Promis
   const prof = process.env.TAOGUAN_BENCH_CPU_PROF;
   const extra = (process.env.TAOGUAN_BENCH_SERVE_ARGS ?? '').split(' ').filter(Boolean);
   const args = ['serve', '-c', uri, '--port', String(port), '--tile-cache-mb', '0', ...extra];
-  // --cpu-prof is refused in NODE_OPTIONS: profiled, the primary runs the CLI through tsx with the
-  // flags (and the memory settings bin/taoguan.mjs gives the bundle), and its workers inherit them.
-  const server: ChildProcess = prof
-    ? spawn(process.execPath, ['--cpu-prof', `--cpu-prof-dir=${prof}`, '--max-semi-space-size=1', '--import', 'tsx', new URL('../../cli/main.ts', import.meta.url).pathname, ...args], {
-      stdio: ['ignore', 'pipe', 'inherit'], env: { ...SERVE_MALLOC_ENV, ...process.env, TAOGUAN_SERVE_BUNDLE: 'none' },
+  // --cpu-prof is refused in NODE_OPTIONS: profiled, the serve bundle (what bin/taoguan.mjs runs, with
+  // its function names kept) is started here with the flags and bin's memory settings; serve passes
+  // them on to its workers.
+  const bundle = prof ? await buildServeBundle({ readable: true }) : undefined;
+  const server: ChildProcess = bundle
+    ? spawn(process.execPath, ['--cpu-prof', `--cpu-prof-dir=${prof}`, '--max-semi-space-size=1', bundle.file, ...args], {
+      stdio: ['ignore', 'pipe', 'inherit'], env: { ...SERVE_MALLOC_ENV, ...process.env, TAOGUAN_SERVE_BUNDLE: bundle.file },
     })
     : spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
   // The access log (one line per request) gives blocks decoded and bytes inflated per tile.
@@ -131,6 +134,7 @@ async function runWorkload(name: string, tiles: Tile[], connections = 4): Promis
     server.kill('SIGTERM');
     await new Promise((r) => server.once('exit', r));
     await rm(dir, { recursive: true, force: true });
+    bundle?.cleanup();
   }
 }
 
