@@ -5,12 +5,16 @@ import { readHeader } from '../lib/tiff/index.ts';
 import type { CogHeader } from '../lib/tiff/header.ts';
 import { gcj02ToWgs84, proj4ForEpsg, UnknownCrsError } from '../lib/crs/index.ts';
 import { GCJ02WebMercatorQuad, tileTransform, WebMercatorQuad } from '../lib/grids/index.ts';
-import { planTileWarp as planTile, warpWindow, type TileWarpPlan as TilePlan } from '../lib/warp/index.ts';
+import { planTileWarp as planTile, sourceCoordinates, warpWindow, type TileWarpPlan as TilePlan } from '../lib/warp/index.ts';
 import { fixturePath, MemorySource } from './helpers.ts';
 
 const header = async (file: string): Promise<CogHeader> => (await readHeader(await MemorySource.fromFile(fixturePath(file)))).header;
 /** A plan's coordinate for output pixel (col, row), in absolute pixels of its level. */
-const at = (p: TilePlan, col: number, row: number): [number, number] => [p.srcX[row * p.tileSize + col] + p.window.x, p.srcY[row * p.tileSize + col] + p.window.y];
+const coords = new WeakMap<TilePlan, ReturnType<typeof sourceCoordinates>>();
+const at = (p: TilePlan, col: number, row: number): [number, number] => {
+  const c = coords.get(p) ?? coords.set(p, sourceCoordinates(p)).get(p)!;
+  return [c.srcX[row * p.tileSize + col] + p.window.x, c.srcY[row * p.tileSize + col] + p.window.y];
+};
 
 describe('planTile', () => {
   it('has no plan for a tile away from the raster (a transparent tile)', async () => {

@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import { toWgs84 } from '../lib/crs/index.ts';
 import { WebMercatorQuad } from '../lib/grids/index.ts';
 import { readHeader } from '../lib/tiff/index.ts';
-import { planTileWarp, releaseWarpPlan, type Resampling } from '../lib/warp/index.ts';
+import { planTileWarp, releaseWarpPlan, sourceCoordinates, type Resampling, type WarpPlan } from '../lib/warp/index.ts';
 import { fixturePath, MemorySource } from './helpers.ts';
 
 const tileAt = (z: number, [lon, lat]: [number, number]): [number, number] => [
@@ -25,19 +25,45 @@ test('a plan into a released plan\'s arrays equals one into new arrays (centre â
   const centre: [number, number] = [(nw[0] + se[0]) / 2, (nw[1] + se[1]) / 2];
   const plan = (z: number, p: [number, number], resampling: Resampling) => planTileWarp(header, WebMercatorQuad, z, ...tileAt(z, p), { resampling })!;
   const copy = (a?: Float64Array) => a && Float64Array.from(a);
+  // every coordinate, described rows of nearest plans written out (lib/warp/plan.ts's WarpPlan.rows)
+  const all = (q: WarpPlan) => { const { srcX, srcY } = sourceCoordinates(q); return [srcX, srcY, copy(q.srcX2), copy(q.srcY2)]; };
   for (const resampling of ['nearest', 'average'] as Resampling[]) {
     for (const [a, b] of [[centre, nw], [nw, centre], [se, centre]] as [number, number][][]) {
       const expected = plan(15, b, resampling);
-      const want = [expected.srcX, expected.srcY, expected.srcX2, expected.srcY2].map(copy);
+      const want = all(expected);
       assert.ok(want[0]!.some((v) => Number.isNaN(v)) !== (b === centre), 'an edge tile has pixels without a source, a centre tile none');
       const first = plan(15, a, resampling);
       releaseWarpPlan(first);
       const reused = plan(15, b, resampling);
       const arrays = (q: typeof first) => [q.srcX, q.srcY, q.srcX2, q.srcY2].filter((x) => x !== undefined);
       assert.ok(arrays(reused).every((x) => arrays(first).includes(x)), 'the released arrays are taken again');
-      assert.deepEqual([reused.srcX, reused.srcY, reused.srcX2, reused.srcY2].map(copy), want, `${resampling}: ${a} then ${b}`);
+      assert.deepEqual(all(reused), want, `${resampling}: ${a} then ${b}`);
       releaseWarpPlan(reused);
       releaseWarpPlan(expected);
     }
+  }
+});
+
+test('a nearest plan\'s described rows warp exactly as the same rows written out (one band, masked, four bands)', async () => {
+  const { readWindow } = await import('../lib/raster/index.ts');
+  const { warpWindow } = await import('../lib/warp/index.ts');
+  for (const [file, bands] of [['u16-zstd-bigtiff-utm50.tif', [0]], ['i16-zstd-p2-nodata-4547.tif', [0]], ['u16-4band-deflate-p2-meta-utm50.tif', [0, 1, 2, 3]]] as const) {
+    const source = await MemorySource.fromFile(fixturePath(file));
+    const { header } = await readHeader(source);
+    const gt = header.geotransform!, { width, height } = header.levels[0].image;
+    const ll = toWgs84(header.crs);
+    const centre = ll([gt[0] + (width / 2) * gt[1], gt[3] + (height / 2) * gt[5]]) as [number, number];
+    let described = 0;
+    for (const z of [12, 14, 15, 16, 17]) {
+      const plan = planTileWarp(header, WebMercatorQuad, z, ...tileAt(z, centre))!;
+      // an edge tile's plan has several chunks and describes no row
+      for (let r = 0; r < plan.height; r++) if (plan.rows && plan.rows[r * 4] === plan.rows[r * 4]) described++;
+      const window = await readWindow(header, source, plan.window, { level: plan.level, bands: [...bands] });
+      const written = { ...plan, ...sourceCoordinates(plan), rows: undefined };
+      const a = warpWindow(plan, window), b = warpWindow(written, window);
+      assert.deepEqual(a.mask, b.mask, `${file} z${z}: mask`);
+      a.bands.forEach((band, i) => assert.deepEqual(band, b.bands[i], `${file} z${z}: band ${i}`));
+    }
+    assert.ok(described > 0, `${file}: some rows are described`);
   }
 });

@@ -23,13 +23,17 @@ export const DEFAULT_MAX_ERROR = 0.125;
  * coordinates from `exact` (destination pixel → source pixel) minus `origin`, or NaN where it fails.
  * Returns the bounding box of the (absolute) coordinates written, [minX, minY, maxX, maxY], NaN when
  * some point failed: callers skip per-pixel checks on rows that lie wholly inside their window.
+ *
+ * With `linear` (4 numbers), a row that one straight segment approximates is not written out: its
+ * coordinates are linear[0] + linear[1]·i, linear[2] + linear[3]·i (origin subtracted), the very
+ * expressions the loop would have stored, and linear[0] is NaN when the row was written instead.
  */
 export function approxRow(
   exact: PointTransform, n: number, x0: number, y: number, maxError: number,
   outX: Float64Array, outY: Float64Array, offset: number, origin: readonly [number, number] = [0, 0],
-  controls?: Float64Array,
+  controls?: Float64Array, linear?: Float64Array,
 ): Float64Array {
-  const run = RUN.reset(exact, x0, y, outX, outY, offset, origin);
+  const run = RUN.reset(exact, x0, y, outX, outY, offset, origin, n, linear);
   const mid = (n - 1) >> 1;
   const sme = controls ?? SME;
   if (n <= 5 || maxError <= 0 || (!controls && !(run.at(0, sme, 0) && run.at(mid, sme, 2) && run.at(n - 1, sme, 4)))) {
@@ -133,13 +137,18 @@ function segment(run: Run, s: number, n: number, sme: Float64Array, maxError: nu
     }
     return;
   }
-  const { outX, outY } = run;
+  const { outX, outY, linear } = run;
   const x0 = sme[0], y0 = sme[1], at = run.offset + s;
   // GDAL interpolates x0 + dX · i; the origin is an integer, subtracted before (exact for these magnitudes)
   const rx0 = x0 - run.origin[0], ry0 = y0 - run.origin[1];
-  for (let i = 0; i < n; i++) {
-    outX[at + i] = rx0 + dX * i;
-    outY[at + i] = ry0 + dY * i;
+  if (linear && s === 0 && n === run.n) {
+    // the whole row is this one segment: its caller may compute the points instead of reading them
+    linear[0] = rx0; linear[1] = dX; linear[2] = ry0; linear[3] = dY;
+  } else {
+    for (let i = 0; i < n; i++) {
+      outX[at + i] = rx0 + dX * i;
+      outY[at + i] = ry0 + dY * i;
+    }
   }
   run.extend(x0, y0);
   run.extend(x0 + dX * (n - 1), y0 + dY * (n - 1));
@@ -156,9 +165,14 @@ class Run {
   outY!: Float64Array;
   offset = 0;
   origin: readonly [number, number] = [0, 0];
+  /** The row's length, and where a row that is one segment is described instead of written (approxRow). */
+  n = 0;
+  linear?: Float64Array;
 
-  reset(fn: PointTransform, x0: number, y: number, outX: Float64Array, outY: Float64Array, offset: number, origin: readonly [number, number]): this {
+  reset(fn: PointTransform, x0: number, y: number, outX: Float64Array, outY: Float64Array, offset: number, origin: readonly [number, number], n: number, linear?: Float64Array): this {
     this.fn = fn; this.x0 = x0; this.y = y; this.outX = outX; this.outY = outY; this.offset = offset; this.origin = origin;
+    this.n = n; this.linear = linear;
+    if (linear) linear[0] = NaN;
     this.box[0] = this.box[1] = Infinity;
     this.box[2] = this.box[3] = -Infinity;
     return this;
