@@ -24,6 +24,8 @@
  *   PackBits                           0.25              0.06
  *   float32 Deflate + predictor 3      4.7               1.1
  *   JPEG YCbCr → RGB, 3 × uint8       15                 3.7    (geotiff's JPEG decoding: 10 / 2.6)
+ * JPEG is now libjpeg as WASM (mozjpeg.ts): on the 512² 4:2:0 tiles of the 4096² RGB bench input,
+ * 7.6 ms per tile end to end against 17–22 ms with geotiff's decoder and our YCbCr → RGB above.
  */
 import { inflate } from './deflate.ts';
 import { lzwDecode } from './lzw.ts';
