@@ -1,4 +1,3 @@
-import { getDecoder } from 'geotiff';
 import type { BaseDecoder } from 'geotiff';
 import { TiffError } from '../../tiff/index.ts';
 import { mozjpegDecode } from './mozjpeg.ts';
@@ -46,6 +45,8 @@ async function decoderFor(tables: Uint8Array | undefined): Promise<BaseDecoder> 
   const cached = tables ? byTables.get(tables) : noTables;
   if (cached) return cached;
   const params = { tileWidth: 0, tileHeight: 0, planarConfiguration: 1, bitsPerSample: 8, predictor: 1, JPEGTables: tables };
+  // geotiff (~40 ms to import) only for the blocks libjpeg is not given (see jpegDecode)
+  const { getDecoder } = await import('geotiff');
   let dec: BaseDecoder;
   try {
     dec = await getDecoder(7, params);
