@@ -519,22 +519,25 @@ describe('GDAL-made blocks', { skip }, () => {
     await checkAll(translate(envi('f32', f32, 1, 'float32'), 'lerc-f32.tif', ...tiled, '-co', 'COMPRESS=LERC', '-co', 'MAX_Z_ERROR=0'), f32, 1, (b) => new Float32Array(b.buffer), sameOrNaN);
   });
 
-  it('JPEG YCbCr COG: RGB within 2 DN mean abs difference of what GDAL reads', async (t) => {
-    const cog = translate(envi('rgb', rgb, 3, 'uint8'), 'jpeg.tif', '-of', 'COG', '-co', 'COMPRESS=JPEG', '-co', 'BLOCKSIZE=32');
-    const ifd = readIfds(cog)[0];
-    assert.equal(ifd.tags.get(262)?.[0], 6, 'GDAL writes YCbCr JPEG by default');
-    // What GDAL reads (it converts YCbCr to RGB through libjpeg), as a raw pixel-interleaved file.
-    translate(cog, 'jpeg-ref.bin', '-of', 'ENVI', '-co', 'INTERLEAVE=BIP');
-    const ref = new Uint8Array(readFileSync(join(dir, 'jpeg-ref.bin')));
+  /** Every tile of a JPEG file against what GDAL reads from it (through libjpeg): mean and max |diff|. */
+  async function jpegAgainstGdal(path: string, bands: number): Promise<{ mean: number; max: number; n: number }> {
+    const ref = new Uint8Array(readFileSync(translate(path, `${path.split('/').at(-1)}-ref.bin`, '-of', 'ENVI', '-co', 'INTERLEAVE=BIP')));
     let sum = 0, n = 0, max = 0;
-    await checkAll(cog, ref, 3, (b) => b, (a, b) => {
+    await checkAll(path, ref, bands, (b) => b, (a, b) => {
       const d = Math.abs(a - b);
       sum += d; n++; max = Math.max(max, d);
       return d <= 32;
     });
-    const mean = sum / n;
+    return { mean: sum / n, max, n };
+  }
+
+  it('JPEG YCbCr COG (libjpeg as WASM): RGB exactly as GDAL reads it; corrupt streams fail clearly', async (t) => {
+    const cog = translate(envi('rgb', rgb, 3, 'uint8'), 'jpeg.tif', '-of', 'COG', '-co', 'COMPRESS=JPEG', '-co', 'BLOCKSIZE=32');
+    const ifd = readIfds(cog)[0];
+    assert.equal(ifd.tags.get(262)?.[0], 6, 'GDAL writes YCbCr JPEG by default');
+    const { mean, max, n } = await jpegAgainstGdal(cog, 3);
     t.diagnostic(`JPEG vs GDAL: mean |diff| ${mean.toFixed(3)} DN, max ${max} DN over ${n} samples`);
-    assert.ok(mean <= 2, `mean abs diff ${mean}`);
+    assert.equal(max, 0, `max abs diff ${max} (mean ${mean})`);
     const { bytes, p } = blockOf(ifd, 0);
     await assert.rejects(decodeBlock(bytes.subarray(0, 40), p), /JPEG: /);
     // A frame declaring 60,000 rows in a 32-row tile is refused before decoding (it cost seconds).
@@ -542,6 +545,22 @@ describe('GDAL-made blocks', { skip }, () => {
     const sof = Buffer.from(tall).indexOf(Buffer.from([0xff, 0xc0]));
     new DataView(tall.buffer).setUint16(sof + 5, 60000);
     await assert.rejects(decodeBlock(tall, p), /JPEG: output size mismatch: frame is 32×60000, the block is 32×32/);
+    // libjpeg's own fatal errors (here a marker it does not know, where the scan starts) name the problem
+    const bad = bytes.slice();
+    bad[Buffer.from(bad).indexOf(Buffer.from([0xff, 0xda])) + 1] = 0x60;
+    await assert.rejects(decodeBlock(bad, p), /JPEG: corrupt or truncated stream \(Unsupported marker type 0x60\)/);
+    assert.deepEqual(await decodeBlock(bytes, p), await decodeBlock(bytes, p), 'a failure leaves the decoder working');
+  });
+
+  it('JPEG grey (WASM) exactly, and Photometric RGB (geotiff) within 2 DN mean, of what GDAL reads', async (t) => {
+    const grey = translate(envi('rgb', rgb, 3, 'uint8'), 'jpeg-grey.tif', ...tiled, '-b', '1', '-co', 'COMPRESS=JPEG');
+    const g = await jpegAgainstGdal(grey, 1);
+    assert.equal(g.max, 0, `grey: max abs diff ${g.max}`);
+    const plain = translate(envi('rgb', rgb, 3, 'uint8'), 'jpeg-rgb.tif', ...tiled, '-co', 'COMPRESS=JPEG', '-co', 'PHOTOMETRIC=RGB');
+    assert.equal(readIfds(plain)[0].tags.get(262)?.[0], 2);
+    const c = await jpegAgainstGdal(plain, 3);
+    t.diagnostic(`Photometric RGB JPEG vs GDAL: mean |diff| ${c.mean.toFixed(3)} DN, max ${c.max} DN`);
+    assert.ok(c.mean <= 2, `mean abs diff ${c.mean}`);
   });
 
   it('LZW + predictor 2, big-endian uint16: exact', async () => {

@@ -36,6 +36,7 @@ let dist = '';
 let s3rver: S3rver;
 let endpoint = '';
 let tilePath = '';
+let jpegTilePath = '';
 
 before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'taoguan-functions-'));
@@ -47,8 +48,12 @@ before(async () => {
   await catalog.create([{ name: 'name' }]);
   await ingestObject(catalog, COG, ['u16']);
   const [w, s, e, n] = (await catalog.get(['u16']))!.metadata.bounds;
+  // and a JPEG COG (decoded by libjpeg as WASM, its .wasm beside index.js)
+  await ingestObject(catalog, fixturePath('rgb-jpeg-ycbcr-3857.tif'), ['jpeg']);
+  const jb = (await catalog.get(['jpeg']))!.metadata.bounds;
   await catalog.close();
   tilePath = `/singleband/u16/${xyz((w + e) / 2, (s + n) / 2, 12).join('/')}.png`;
+  jpegTilePath = `/singleband/jpeg/${xyz((jb[0] + jb[2]) / 2, (jb[1] + jb[3]) / 2, 15).join('/')}.png`;
 
   s3rver = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory: join(dir, 's3'), configureBuckets: Object.values(BUCKETS).map((name) => ({ name })) });
   endpoint = `http://127.0.0.1:${(await s3rver.run()).port}`;
@@ -125,6 +130,13 @@ test('aws tiles: a .webp tile from the bundle, its encoder .wasm read from besid
   assert.deepEqual(JSON.parse(stdout), { file, width: 256, height: 256, bands: 4, lossless: 'LOSSLESS' });
   const rgba = await readFile(`${file}.rgba`);
   assert.ok(rgba.some((v, i) => i % 4 === 3 && v === 255), 'no opaque pixel');
+});
+
+test('aws tiles: a tile of a JPEG COG, its decoder .wasm read from beside index.js', async () => {
+  const v2 = await events('aws', 'apigw-v2-request.json');
+  Object.assign(v2, { rawPath: jpegTilePath, rawQueryString: 'colormap=viridis&stretch_range=[0,255]', body: undefined, isBase64Encoded: false });
+  v2.requestContext.http.method = 'GET';
+  assertPng(await invoke('aws', 'tiles', v2, tilesEnv()));
 });
 
 test('aliyun tiles: the FC 3.0 HTTP-trigger sample event gets a PNG tile', async () => {
@@ -284,7 +296,7 @@ test('ingest resolves an EPSG CRS from the database it carries; tiles, without o
 test('each zip holds index.js, its package.json and the .wasm files it loads', async () => {
   const { unzipSync } = await import('fflate');
   const names = Object.keys(unzipSync(await readFile(join(dist, 'aliyun', 'tiles.zip'))));
-  for (const f of ['index.js', 'package.json', 'node-sqlite3-wasm.wasm', 'lerc-wasm.wasm', 'web/index.html', 'web/app.js', 'web/mosaic.js', 'node_modules/@aws-sdk/client-s3/index.js']) assert.ok(names.includes(f), f);
+  for (const f of ['index.js', 'package.json', 'node-sqlite3-wasm.wasm', 'lerc-wasm.wasm', 'mozjpeg_dec.wasm', 'web/index.html', 'web/app.js', 'web/mosaic.js', 'node_modules/@aws-sdk/client-s3/index.js']) assert.ok(names.includes(f), f);
   assert.ok(!names.some((n) => n.endsWith('.map')));
   // The ZSTD encoder's WASM only where optimize is bundled: ingest, not tiles.
   assert.ok(!names.includes('zstd.wasm'), 'tiles ships zstd.wasm');

@@ -14,14 +14,23 @@ export function pooledBlocks(pool: EncodePool): BlockLoader {
       const real = plan.blocks.filter((b) => b.byteCount > 0 && b.offset > 0);
       const buffers = await readRanges(source, real.map((b) => ({ offset: b.offset, length: b.byteCount })), { signal: options.signal, etag: options.etag });
       const out = new Map<BlockRef, Uint8Array | undefined>(plan.blocks.map((b) => [b, undefined]));
-      await Promise.all(real.map(async (b, i) => {
-        const params = blockParamsOf(header, plan.level, b);
+      const jobs = real.map((b, i) => ({ block: b, bytes: buffers[i], params: blockParamsOf(header, plan.level, b) }));
+      // uncompressed blocks are copied here; the rest go to a worker in one batch
+      const inline = jobs.filter((j) => j.params.compression === Compression.None);
+      const pooled = jobs.filter((j) => j.params.compression !== Compression.None);
+      for (const j of inline) {
         try {
-          out.set(b, await (params.compression === Compression.None ? decodeBlock(buffers[i], params) : pool.decodeBlock(buffers[i], params)));
+          out.set(j.block, await decodeBlock(j.bytes, j.params));
         } catch (e) {
-          throw new CorruptBlockError(plan.level, b, e);
+          throw new CorruptBlockError(plan.level, j.block, e);
         }
-      }));
+      }
+      if (pooled.length > 0) {
+        const decoded = await pool.decodeBlocks(pooled).catch((e: Error & { index?: number }) => {
+          throw new CorruptBlockError(plan.level, pooled[e.index ?? 0].block, e);
+        });
+        pooled.forEach((j, i) => out.set(j.block, decoded[i]));
+      }
       return out;
     },
   };

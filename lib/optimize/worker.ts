@@ -1,5 +1,6 @@
 /**
- * Worker thread: encodes tiles posted by pool.ts, one at a time, and decodes input blocks for it. The result goes back in a buffer of
+ * Worker thread: encodes tiles posted by pool.ts, one at a time, and decodes input blocks for it (a
+ * batch per message). The result goes back in a buffer of
  * its own (copied if it is a view into a larger one, such as Node's shared Buffer pool, which must not
  * be transferred), and so does the input buffer, for the pool to fill again: nothing tile-sized stays.
  * The ZSTD encoder (WASM) loads on the first ZSTD tile; tiles posted meanwhile wait for the same load,
@@ -17,17 +18,21 @@ import { loadZstd } from './zstd.ts';
  */
 const decodeBlock = (globalThis as { taoguanDecodeBlock?: (bytes: Uint8Array, p: BlockParams) => Promise<Uint8Array> }).taoguanDecodeBlock;
 
-parentPort?.on('message', async (msg: { id: number; job: EncodeJob } | { id: number; decode: { bytes: Uint8Array; params: BlockParams } }) => {
+parentPort?.on('message', async (msg: { id: number; job: EncodeJob } | { id: number; decode: { bytes: Uint8Array; params: BlockParams }[] }) => {
   if ('decode' in msg) {
-    try {
-      if (!decodeBlock) throw new Error('this worker was started without a block decoder');
-      const decoded = await decodeBlock(msg.decode.bytes, msg.decode.params);
-      const own = decoded.byteOffset === 0 && decoded.byteLength === decoded.buffer.byteLength;
-      const out = own ? decoded : new Uint8Array(decoded);
-      parentPort?.postMessage({ id: msg.id, out }, [out.buffer as ArrayBuffer]);
-    } catch (e) {
-      parentPort?.postMessage({ id: msg.id, error: (e as Error).message });
+    const outs: Uint8Array[] = [];
+    for (let index = 0; index < msg.decode.length; index++) {
+      try {
+        if (!decodeBlock) throw new Error('this worker was started without a block decoder');
+        const decoded = await decodeBlock(msg.decode[index].bytes, msg.decode[index].params);
+        const own = decoded.byteOffset === 0 && decoded.byteLength === decoded.buffer.byteLength;
+        outs.push(own ? decoded : new Uint8Array(decoded));
+      } catch (e) {
+        parentPort?.postMessage({ id: msg.id, error: (e as Error).message, index });
+        return;
+      }
     }
+    parentPort?.postMessage({ id: msg.id, outs }, outs.map((o) => o.buffer as ArrayBuffer));
     return;
   }
   const input = msg.job.data.buffer as ArrayBuffer;

@@ -1,10 +1,12 @@
-import { getDecoder } from 'geotiff';
 import type { BaseDecoder } from 'geotiff';
 import { TiffError } from '../../tiff/index.ts';
+import { mozjpegDecode } from './mozjpeg.ts';
 
 /**
- * JPEG (TIFF compression 7) with geotiff's JPEG decoder (a pdf.js-derived baseline/progressive
- * Huffman decoder) and the TIFF's JPEGTables.
+ * JPEG (TIFF compression 7): grey and YCbCr blocks (what GDAL writes) through libjpeg as WASM
+ * (mozjpeg.ts: 4–5× faster, and exactly what GDAL reads); the rest (Photometric RGB, CMYK, unusual
+ * component ids) with geotiff's JPEG decoder (a pdf.js-derived baseline/progressive Huffman
+ * decoder) and the TIFF's JPEGTables, as follows.
  *
  * geotiff's decoder returns the JPEG's components as they are coded, chroma upsampled by pixel
  * repetition, and applies no colour transform at all: it ignores the JFIF/Adobe markers (fine: in
@@ -28,7 +30,8 @@ interface FrameInfo {
   width: number;
   height: number;
   precision: number;
-  /** Sampling factors per component, in frame order. */
+  /** Component ids, then sampling factors per component, in frame order. */
+  ids: number[];
   h: number[];
   v: number[];
 }
@@ -42,6 +45,8 @@ async function decoderFor(tables: Uint8Array | undefined): Promise<BaseDecoder> 
   const cached = tables ? byTables.get(tables) : noTables;
   if (cached) return cached;
   const params = { tileWidth: 0, tileHeight: 0, planarConfiguration: 1, bitsPerSample: 8, predictor: 1, JPEGTables: tables };
+  // geotiff (~40 ms to import) only for the blocks libjpeg is not given (see jpegDecode)
+  const { getDecoder } = await import('geotiff');
   let dec: BaseDecoder;
   try {
     dec = await getDecoder(7, params);
@@ -66,6 +71,9 @@ export async function jpegDecode(src: Uint8Array, p: JpegBlockParams): Promise<U
     throw new TiffError(`JPEG: output size mismatch: frame is ${frame.width}×${frame.height}, the block is ${p.width}×${p.height}`);
   }
 
+  if (comps === 1 || (comps === 3 && p.photometric === PHOTOMETRIC_YCBCR && frame.ids.join() === '1,2,3')) {
+    return fromRgba(await mozjpegDecode(src, p.jpegTables), frame, p, comps);
+  }
   const dec = await decoderFor(p.jpegTables);
   let raw: Uint8Array;
   try {
@@ -82,6 +90,26 @@ export async function jpegDecode(src: Uint8Array, p: JpegBlockParams): Promise<U
     return ycbcrToRgb(raw, frame, p.height);
   }
   return raw.length === need ? raw : raw.slice(0, need);
+}
+
+/** libjpeg's RGBA (grey repeated in R, G and B) → the block's `comps` samples per pixel, its rows only. */
+function fromRgba(d: { rgba: Uint8Array; width: number; height: number }, frame: FrameInfo, p: JpegBlockParams, comps: number): Uint8Array {
+  if (d.width !== frame.width || d.height !== frame.height) {
+    throw new TiffError(`JPEG: output size mismatch: decoded ${d.width}×${d.height}, the frame is ${frame.width}×${frame.height}`);
+  }
+  const n = p.width * p.height;
+  const out = new Uint8Array(n * comps);
+  const { rgba } = d;
+  if (comps === 1) {
+    for (let i = 0, q = 0; i < n; i++, q += 4) out[i] = rgba[q];
+  } else {
+    for (let o = 0, q = 0; o < out.length; o += 3, q += 4) {
+      out[o] = rgba[q];
+      out[o + 1] = rgba[q + 1];
+      out[o + 2] = rgba[q + 2];
+    }
+  }
+  return out;
 }
 
 /** The first SOF marker segment of a JPEG stream (the tile's, in abbreviated TIFF streams). */
@@ -102,15 +130,17 @@ export function readFrameHeader(s: Uint8Array): FrameInfo {
       if (i + 2 + len > s.length || len < 8) throw new TiffError('JPEG: truncated frame header');
       const n = s[i + 9];
       if (len < 8 + 3 * n || n === 0) throw new TiffError('JPEG: corrupt frame header');
+      const ids: number[] = [];
       const h: number[] = [];
       const v: number[] = [];
       for (let k = 0; k < n; k++) {
+        ids.push(s[i + 10 + 3 * k]);
         const hv = s[i + 11 + 3 * k];
         h.push(hv >> 4);
         v.push(hv & 15);
       }
       if (h.some((x) => x < 1 || x > 4) || v.some((x) => x < 1 || x > 4)) throw new TiffError('JPEG: corrupt sampling factors');
-      return { precision: s[i + 4], height: (s[i + 5] << 8) | s[i + 6], width: (s[i + 7] << 8) | s[i + 8], h, v };
+      return { precision: s[i + 4], height: (s[i + 5] << 8) | s[i + 6], width: (s[i + 7] << 8) | s[i + 8], ids, h, v };
     }
     i += 2 + len;
   }
