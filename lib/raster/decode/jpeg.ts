@@ -1,3 +1,6 @@
+// Static, so bundlers keep only geotiff's decoders: a dynamic import('geotiff') put all of geotiff in
+// the function bundles (index.js 1,039 → 1,365 KB). jpeg.ts itself loads on the first JPEG block.
+import { getDecoder } from 'geotiff';
 import type { BaseDecoder } from 'geotiff';
 import { TiffError } from '../../tiff/index.ts';
 import { mozjpegDecode } from './mozjpeg.ts';
@@ -45,8 +48,6 @@ async function decoderFor(tables: Uint8Array | undefined): Promise<BaseDecoder> 
   const cached = tables ? byTables.get(tables) : noTables;
   if (cached) return cached;
   const params = { tileWidth: 0, tileHeight: 0, planarConfiguration: 1, bitsPerSample: 8, predictor: 1, JPEGTables: tables };
-  // geotiff (~40 ms to import) only for the blocks libjpeg is not given (see jpegDecode)
-  const { getDecoder } = await import('geotiff');
   let dec: BaseDecoder;
   try {
     dec = await getDecoder(7, params);
