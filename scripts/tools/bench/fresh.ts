@@ -120,7 +120,9 @@ async function runWorkload(name: string, tiles: Tile[], connections = 4): Promis
     await new Promise((r) => setTimeout(r, 200));
     const n = latencies.length;
     latencies.sort((a, b) => a - b);
-    const { workers } = await serveProcesses(server.pid!);
+    const tree = await serveProcesses(server.pid!);
+    // profiled, the process started here is the primary itself (no launcher): its children are the workers
+    const workers = bundle ? tree.primary : tree.workers;
     const line = {
       tiles: n, tilesPerSecond: n / seconds, p50: pct(latencies, 50), p99: pct(latencies, 99), errors,
       cpuMsPerTile: (cpu1[0] + cpu1[1] - cpu0[0] - cpu0[1]) / n, systemMsPerTile: (cpu1[1] - cpu0[1]) / n, blocksPerTile: blocks / Math.max(1, logged), decodedBlocksPerTile: decodedBlocks / Math.max(1, logged),
