@@ -5,7 +5,7 @@
  * asset, a failing asset leaving no row of its item, a remote document naming a local file).
  */
 import assert from 'node:assert/strict';
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,26 +18,13 @@ import { isCogAsset, KEY_MODIFIERS, keyValue, parseKeyMapping, resolveHref, Stac
 import { decodePng } from '../lib/render/png-decode.ts';
 import { LocationRefusedError } from '../lib/source/index.ts';
 import { Origin, tileAt } from './api-harness.ts';
+import { makeScene } from './mosaic-harness.ts';
 
 const bin = new URL('../bin/taoguan.mjs', import.meta.url).pathname;
 const taoguan = (...args: string[]) =>
   promisify(execFile)(process.execPath, [bin, ...args]).then((r) => ({ code: 0, ...r }), (e: { code: number; stdout: string; stderr: string }) => e);
 
-/** A 200×200 uint16 COG in UTM 50N, nodata 0, at an offset in metres; values 1…1000 from the seed. */
-const MAKE = `
-import sys, numpy as np
-from osgeo import gdal, osr
-gdal.UseExceptions()
-out, x0, y0, seed = sys.argv[1], float(sys.argv[2]), float(sys.argv[3]), int(sys.argv[4])
-a = np.random.default_rng(seed).integers(1, 1001, size=(200, 200), dtype=np.uint16)
-mem = gdal.GetDriverByName('MEM').Create('', 200, 200, 1, gdal.GDT_UInt16)
-mem.SetGeoTransform([500000 + x0, 20, 0, 3430000 + y0, 0, -20])
-srs = osr.SpatialReference(); srs.ImportFromEPSG(32650)
-mem.SetProjection(srs.ExportToWkt())
-mem.GetRasterBand(1).WriteArray(a)
-mem.GetRasterBand(1).SetNoDataValue(0)
-gdal.Translate(out, mem, format='COG', creationOptions=['BLOCKSIZE=256', 'COMPRESS=DEFLATE', 'OVERVIEWS=NONE'])
-`;
+/** 200×200 scenes (mosaic-harness's makeScene, no stripe) at offsets in metres, with their seeds. */
 const COGS = [['a-red.tif', 0, 0, 1], ['b-red.tif', 2000, -1500, 2], ['b-nir.tif', 2000, -1500, 3]] as const;
 const COG_TYPE = 'image/tiff; application=geotiff; profile=cloud-optimized';
 
@@ -87,7 +74,7 @@ describe('ingest --stac', () => {
     await origin.start();
     dir = await mkdtemp(join(tmpdir(), 'taoguan-stac-'));
     for (const [file, x, y, seed] of COGS) {
-      execFileSync('/usr/bin/python3', ['-c', MAKE, join(dir, file), String(x), String(y), String(seed)]);
+      makeScene(join(dir, file), x, y, 'none', seed, 200);
       origin.objects.set(`/cogs/${file}`, { bytes: await readFile(join(dir, file)), etag: `"${file}"` });
     }
     serveJson('/stac/a.json', A());

@@ -13,7 +13,9 @@ import { openCatalog } from '../lib/catalog/open.ts';
 import { ingestObject } from '../lib/ingest/index.ts';
 import type { Origin } from './api-harness.ts';
 
-export const SCENES = [
+type Stripe = 'rows' | 'cols' | 'none';
+
+export const SCENES: { keys: string[]; file: string; x: number; y: number; stripe: Stripe; seed: number }[] = [
   { keys: ['s2', '2024-06-01', 'b04'], file: 'a.tif', x: 0, y: 0, stripe: 'rows', seed: 1 },
   { keys: ['s2', '2024-06-11', 'b04'], file: 'b.tif', x: 2000, y: -1500, stripe: 'cols', seed: 2 },
   { keys: ['s2', '2024-06-21', 'b04'], file: 'c.tif', x: 4000, y: -3000, stripe: 'rows', seed: 3 },
@@ -24,12 +26,12 @@ const MAKE = `
 import sys, numpy as np
 from osgeo import gdal, osr
 gdal.UseExceptions()
-out, x0, y0, stripe, seed = sys.argv[1], float(sys.argv[2]), float(sys.argv[3]), sys.argv[4], int(sys.argv[5])
+out, x0, y0, stripe, seed, n = sys.argv[1], float(sys.argv[2]), float(sys.argv[3]), sys.argv[4], int(sys.argv[5]), int(sys.argv[6])
 rng = np.random.default_rng(seed)
-a = rng.integers(1, 1001, size=(300, 300), dtype=np.uint16)
+a = rng.integers(1, 1001, size=(n, n), dtype=np.uint16)
 if stripe == 'rows': a[100:140, :] = 0
 if stripe == 'cols': a[:, 120:160] = 0
-mem = gdal.GetDriverByName('MEM').Create('', 300, 300, 1, gdal.GDT_UInt16)
+mem = gdal.GetDriverByName('MEM').Create('', n, n, 1, gdal.GDT_UInt16)
 mem.SetGeoTransform([500000 + x0, 20, 0, 3430000 + y0, 0, -20])
 srs = osr.SpatialReference(); srs.ImportFromEPSG(32650)
 mem.SetProjection(srs.ExportToWkt())
@@ -37,6 +39,14 @@ mem.GetRasterBand(1).WriteArray(a)
 mem.GetRasterBand(1).SetNoDataValue(0)
 gdal.Translate(out, mem, format='COG', creationOptions=['BLOCKSIZE=256', 'COMPRESS=DEFLATE', 'OVERVIEWS=NONE'])
 `;
+
+/**
+ * One scene COG by GDAL: n × n uint16 (values 1…1000 from the seed) in UTM 50N at (x, y) metres from
+ * the world's corner, 20 m pixels, nodata 0, with a nodata stripe of rows or columns or none.
+ */
+export function makeScene(file: string, x: number, y: number, stripe: Stripe, seed: number, n = 300): void {
+  execFileSync('/usr/bin/python3', ['-c', MAKE, file, String(x), String(y), stripe, String(seed), String(n)]);
+}
 
 /**
  * The oracle for one tile: gdalwarp of the files in the order given (each later one paints over the
@@ -87,7 +97,7 @@ export async function makeMosaicWorld(origin?: Origin): Promise<{ dir: string; u
   await catalog.create([{ name: 'sensor' }, { name: 'date' }, { name: 'band' }]);
   for (const s of SCENES) {
     const file = join(dir, s.file);
-    execFileSync('/usr/bin/python3', ['-c', MAKE, file, String(s.x), String(s.y), s.stripe, String(s.seed)]);
+    makeScene(file, s.x, s.y, s.stripe, s.seed);
     if (!origin) { await ingestObject(catalog, file, s.keys); continue; }
     origin.objects.set(`/${s.file}`, { bytes: await readFile(file), etag: `"${s.file}-v1"` });
     await ingestObject(catalog, `${origin.url}/${s.file}`, s.keys);
