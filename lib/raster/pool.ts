@@ -2,9 +2,10 @@
  * Typed arrays of a tile's passing stages (the assembled source window, the warped tile and its mask)
  * handed back once the next stage has read them, and taken again by the next tile: a fresh tile
  * allocated ~0.5 MB of them, and ArrayBuffers that outlive a young-generation collection are freed
- * only by a full mark-compact, whose rate follows the bytes allocated. Only the tile path gives
- * arrays back (pipeline/execute.ts, pipeline/tile.ts); any other caller's arrays are collected as
- * before. Bounded: a few arrays of at most 4 MiB each, 8 MiB in all.
+ * only by a full mark-compact, whose rate follows the bytes allocated. The tile path gives its
+ * arrays back (pipeline/execute.ts, pipeline/tile.ts), and assembleDecoded its own temporaries (an
+ * internal mask's bits, an alpha band read only for the mask); any other caller's arrays are
+ * collected as before. Bounded: a few arrays of at most 4 MiB each, 8 MiB in all.
  */
 import type { TypedArray } from './typed.ts';
 

@@ -6,7 +6,7 @@ import type { CogHeader, DType, TiffImage } from '../tiff/index.ts';
 import { TiffError } from '../tiff/index.ts';
 import { decodeBlock, type BlockParams } from './decode/index.ts';
 import { planWindow, type BlockRef, type Window, type WindowPlan } from './window-plan.ts';
-import { takeArray } from './pool.ts';
+import { giveBack, takeArray } from './pool.ts';
 import { nodataAs, typedArrayCtor, viewAs, type TypedArray } from './typed.ts';
 
 export interface ReadWindowOptions {
@@ -149,6 +149,8 @@ export function assembleDecoded(header: CogHeader, plan: WindowPlan, decodedBloc
 
   const mask = computeMask(n, inside, maskBits, plan.alphaSample !== undefined ? out[outSamples.indexOf(plan.alphaSample)] : undefined, plan.samples.map((s) => out[outSamples.indexOf(s)]), nodata);
   const bands = plan.samples.map((s) => out[outSamples.indexOf(s)]);
+  // read into the mask alone: the internal mask's bits, and an alpha band no caller asked for
+  giveBack([maskBits, ...out.filter((a) => !bands.includes(a))]);
   return { ...plan.window, level: plan.level, dtype: header.dtype, bands, mask };
 }
 
