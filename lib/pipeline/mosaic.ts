@@ -75,10 +75,12 @@ class SourceReader {
   #plans = new Map<number, SourcePlan | null>();
   #warped = new Map<number, Promise<WarpedTile>>();
   readonly #bands = new Map<number, number[]>();
+  readonly #headers: TileDataset['header'][];
   read = 0;
   /** Members with data under the tile among those planned. */
   planned = 0;
   constructor(readonly tile: TileSpec, readonly datasets: readonly TileDataset[], refs: readonly InputRef[], readonly signal?: AbortSignal) {
+    this.#headers = datasets.map((d) => d.header);
     // every band any input takes of a dataset is read in the one pass over its blocks
     for (const { dataset, band } of refs) {
       const bands = this.#bands.get(dataset) ?? [];
@@ -92,7 +94,7 @@ class SourceReader {
     let s = this.#plans.get(dataset);
     if (s === undefined) {
       const refs = this.#bands.get(dataset)!.map((band) => ({ dataset, band }));
-      s = planTile(this.tile, this.datasets.map((d) => d.header), refs).sources[0] ?? null;
+      s = planTile(this.tile, this.#headers, refs).sources[0] ?? null;
       this.#plans.set(dataset, s);
       if (s) this.planned++;
     }
