@@ -6,6 +6,13 @@
  * concurrent reads of one block share one fetch and one decode (single flight).
  *
  * Cached blocks are shared between readers: assembleDecoded only reads them.
+ *
+ * Evicted blocks' buffers are inflated into again (`spare`) instead of left to the collector. V8
+ * runs a full mark-compact at a rate that follows the ArrayBuffer bytes allocated, and a fresh tile
+ * decodes ~0.6 MB of blocks. A buffer is reused only once no reader holds it: each block a reader
+ * is given is pinned until the reader releases it (readPlan does, once assembled), and a block that
+ * waiters may still be picking up stays pinned until the next macrotask. Buffers come in eighths of
+ * a whole block (a window needs only a block's top rows), so a spare fits the next block of its size.
  */
 import { ByteLru, releaseBytes } from '../util/index.ts';
 import { readRanges } from '../source/index.ts';
@@ -31,15 +38,26 @@ export interface BlockCacheStats {
   decodedBytes?: number;
 }
 
+/** Spare buffers kept for reuse, at most (a few blocks' worth: evictions refill it as decodes drain it). */
+const MAX_SPARE_BYTES = 4 << 20;
+const MAX_SPARES = 12;
+
 export class BlockCache {
   readonly maxBytes: number;
   #blocks: ByteLru<Uint8Array>;
   #inflight = new Map<string, Promise<Uint8Array>>();
+  /** Readers (and in-flight hand-overs) holding each block's buffer; evicted ones wait here until free. */
+  #pins = new Map<ArrayBufferLike, number>();
+  #evicted = new Set<ArrayBufferLike>();
+  #spare: ArrayBuffer[] = [];
+  #spareBytes = 0;
+  /** Buffers handed out again instead of allocated, for tests and the bench. */
+  reused = 0;
 
   /** `maxBytes` of decoded samples kept (default 24 MiB: ~48 decoded 512² uint16 blocks). */
   constructor(maxBytes = 24 * 1024 * 1024) {
     this.maxBytes = maxBytes;
-    this.#blocks = new ByteLru(maxBytes);
+    this.#blocks = new ByteLru(maxBytes, (_key, bytes) => this.#retire(bytes.buffer));
   }
 
   get bytes(): number {
@@ -52,11 +70,62 @@ export class BlockCache {
 
   /** A loader for readWindow that counts this reader's hits and misses into `stats`. */
   loader(stats?: BlockCacheStats): BlockLoader {
-    return { load: (header, source, plan, options) => this.#load(header, source, plan, options, stats) };
+    return {
+      load: (header, source, plan, options) => this.#load(header, source, plan, options, stats),
+      release: (decoded) => this.#releaseAll(decoded),
+    };
   }
 
   clear(): void {
     this.#blocks.clear();
+  }
+
+  #pin(bytes: Uint8Array): void {
+    this.#pins.set(bytes.buffer, (this.#pins.get(bytes.buffer) ?? 0) + 1);
+  }
+
+  #unpin(buffer: ArrayBufferLike): void {
+    const n = (this.#pins.get(buffer) ?? 1) - 1;
+    if (n > 0) {
+      this.#pins.set(buffer, n);
+      return;
+    }
+    this.#pins.delete(buffer);
+    if (this.#evicted.delete(buffer)) this.#keep(buffer);
+  }
+
+  #releaseAll(decoded: Map<BlockRef, Uint8Array | undefined>): void {
+    for (const bytes of decoded.values()) if (bytes) this.#unpin(bytes.buffer);
+    decoded.clear();
+  }
+
+  /** An evicted block: spare once no reader holds it. */
+  #retire(buffer: ArrayBufferLike): void {
+    if (this.#pins.has(buffer)) this.#evicted.add(buffer);
+    else this.#keep(buffer);
+  }
+
+  #keep(buffer: ArrayBufferLike): void {
+    if (!(buffer instanceof ArrayBuffer) || buffer.byteLength > MAX_SPARE_BYTES) return;
+    this.#spare.push(buffer);
+    this.#spareBytes += buffer.byteLength;
+    while (this.#spare.length > MAX_SPARES || this.#spareBytes > MAX_SPARE_BYTES) this.#spareBytes -= this.#spare.shift()!.byteLength;
+  }
+
+  /** A buffer for `needed` bytes of a `whole`-byte block: a spare of its eighth (or the next), else a new one. */
+  #take(needed: number, whole: number): Uint8Array {
+    const unit = Math.ceil(whole / 8);
+    const size = Math.min(whole, Math.ceil(needed / unit) * unit);
+    let best = -1;
+    for (let i = 0; i < this.#spare.length; i++) {
+      const len = this.#spare[i].byteLength;
+      if (len >= size && len <= Math.min(whole, size + unit) && (best < 0 || len < this.#spare[best].byteLength)) best = i;
+    }
+    if (best < 0) return new Uint8Array(Buffer.allocUnsafeSlow(size).buffer, 0, size);
+    const [buffer] = this.#spare.splice(best, 1);
+    this.#spareBytes -= buffer.byteLength;
+    this.reused++;
+    return new Uint8Array(buffer);
   }
 
   async #load(
@@ -64,6 +133,18 @@ export class BlockCache {
     options: { signal?: AbortSignal; etag?: string }, stats?: BlockCacheStats,
   ): Promise<Map<BlockRef, Uint8Array | undefined>> {
     const decoded = new Map<BlockRef, Uint8Array | undefined>();
+    try {
+      return await this.#collect(header, source, plan, options, decoded, stats);
+    } catch (e) {
+      this.#releaseAll(decoded);
+      throw e;
+    }
+  }
+
+  async #collect(
+    header: CogHeader, source: Source, plan: WindowPlan, options: { signal?: AbortSignal; etag?: string },
+    decoded: Map<BlockRef, Uint8Array | undefined>, stats?: BlockCacheStats,
+  ): Promise<Map<BlockRef, Uint8Array | undefined>> {
     const prefix = `${source.location}\u0000${options.etag ?? `size:${header.size}`}\u0000${plan.level}\u0000`;
     // A block decoded for its top rows only (decode/deflate.ts) and kept, or being decoded, for fewer
     // rows than this window reaches is decoded again, whole this time, and replaces the shorter one
@@ -86,13 +167,14 @@ export class BlockCache {
         const enough = (bytes: Uint8Array) => decodedRows(header, plan.level, b, bytes) >= rows;
         const hit = this.#blocks.get(key);
         if (hit && enough(hit)) {
+          this.#pin(hit);
           decoded.set(b, hit);
           if (stats) stats.hits++;
           continue;
         }
         const pending = this.#inflight.get(key);
         if (pending) {
-          waits.push(pending.then((bytes) => (enough(bytes) ? decoded.set(b, bytes) : (waitedShort++, short.push(b)))));
+          waits.push(pending.then((bytes) => (enough(bytes) ? (this.#pin(bytes), decoded.set(b, bytes)) : (waitedShort++, short.push(b)))));
           if (stats) stats.hits++;
           continue;
         }
@@ -127,10 +209,14 @@ export class BlockCache {
       const ranges = mine.map(({ block }) => ({ offset: block.offset, length: block.byteCount }));
       const buffers = await readRanges(source, ranges, { etag: options.etag });
       await Promise.all(mine.map(async (m, i) => {
-        const bytes = await decodeBlockRef(header, level, m.block, buffers[i], m.rows);
+        const bytes = await decodeBlockRef(header, level, m.block, buffers[i], m.rows, (needed, whole) => this.#take(needed, whole));
+        // this reader's pin, and one for waiters still to pick it up (their callbacks run before the next macrotask)
+        this.#pin(bytes);
+        this.#pin(bytes);
+        setImmediate(() => this.#unpin(bytes.buffer));
         decoded.set(m.block, bytes);
         if (stats) stats.decodedBytes = (stats.decodedBytes ?? 0) + bytes.byteLength;
-        this.#blocks.set(m.key, bytes, bytes.byteLength);
+        this.#blocks.set(m.key, bytes, bytes.buffer.byteLength);
         this.#inflight.delete(m.key);
         m.resolve(bytes);
       }));

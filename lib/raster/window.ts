@@ -26,6 +26,8 @@ export interface ReadWindowOptions {
 /** Decoded blocks (undefined for sparse ones) for a plan: how a cache plugs into readWindow. */
 export interface BlockLoader {
   load(header: CogHeader, source: Source, plan: WindowPlan, options: { signal?: AbortSignal; etag?: string }): Promise<Map<BlockRef, Uint8Array | undefined>>;
+  /** Called once the reader is done with what `load` gave it (a cache may then reuse their buffers). */
+  release?(decoded: Map<BlockRef, Uint8Array | undefined>): void;
 }
 
 export interface RasterWindow extends Window {
@@ -52,7 +54,14 @@ export async function readWindow(header: CogHeader, source: Source, window: Wind
  * charges them all first, so one over its caps is refused before any of them is fetched.
  */
 export async function readPlan(header: CogHeader, source: Source, plan: WindowPlan, options: Omit<ReadWindowOptions, 'level' | 'bands' | 'budget'> = {}): Promise<RasterWindow> {
-  if (options.cache) return assembleDecoded(header, plan, await options.cache.load(header, source, plan, options));
+  if (options.cache) {
+    const decoded = await options.cache.load(header, source, plan, options);
+    try {
+      return assembleDecoded(header, plan, decoded);
+    } finally {
+      options.cache.release?.(decoded);
+    }
+  }
   const ranges = plan.blocks.filter((b) => b.byteCount > 0 && b.offset > 0).map((b) => ({ offset: b.offset, length: b.byteCount }));
   const buffers = await readRanges(source, ranges, { signal: options.signal, etag: options.etag });
   const fetched = new Map<BlockRef, Uint8Array>();
@@ -106,11 +115,13 @@ export class CorruptBlockError extends TaoguanError {
 const ALLOCATION = /allocation failed|Invalid (?:typed )?array length|Array buffer allocation/i;
 
 /** One block's raw samples, decoded with its image's parameters; undecodable bytes are a CorruptBlockError. */
-export async function decodeBlockRef(header: CogHeader, level: number, b: BlockRef, bytes: Uint8Array, rows?: number): Promise<Uint8Array> {
+export async function decodeBlockRef(
+  header: CogHeader, level: number, b: BlockRef, bytes: Uint8Array, rows?: number, buffer?: BlockParams['buffer'],
+): Promise<Uint8Array> {
   const lv = header.levels[level];
   const im = b.image === 'mask' ? lv.mask! : lv.image;
   try {
-    return await decodeBlock(bytes, { ...blockParams(header, im, blockRows(im, b.by)), rows: b.image === 'mask' ? undefined : rows });
+    return await decodeBlock(bytes, { ...blockParams(header, im, blockRows(im, b.by)), rows: b.image === 'mask' ? undefined : rows, buffer });
   } catch (e) {
     // the codecs say TiffError (or fail in their own words) on bytes they cannot decode; memory is not the bytes' fault
     if ((e instanceof TaoguanError && !(e instanceof TiffError)) || (e instanceof RangeError && ALLOCATION.test(e.message))) throw e;

@@ -20,9 +20,9 @@ const SLACK = 4096;
  * half the rows 1.29-1.34 → 1.06-1.13; 15% of them 0.415 → 0.36-0.37. Where the binding is not as
  * expected, inflateSync does the work.
  */
-export function inflate(src: Uint8Array, expected: number, needed = expected): Uint8Array {
+export function inflate(src: Uint8Array, expected: number, needed = expected, into?: Uint8Array): Uint8Array {
   const z = keptZlib('inflate');
-  return z ? inflateDirect(z, src, expected, Math.min(needed, expected)) : inflateWithZlib(src, expected, needed);
+  return z ? inflateDirect(z, src, expected, Math.min(needed, expected), into) : inflateWithZlib(src, expected, needed);
 }
 
 /** Inflates from input[inOff …] into out; a stream error is a TiffError. */
@@ -34,9 +34,10 @@ function write(z: KeptZlib, src: Uint8Array, inOff: number, out: Uint8Array, fre
   }
 }
 
-function inflateDirect(z: KeptZlib, src: Uint8Array, expected: number, needed: number): Uint8Array {
+/** `into` (at least `needed` bytes, byteOffset 0): a buffer to inflate into, returned as a view of its start. */
+function inflateDirect(z: KeptZlib, src: Uint8Array, expected: number, needed: number, into?: Uint8Array): Uint8Array {
   // unpooled, byteOffset 0, not zeroed: every byte is written before it is returned
-  const out = new Uint8Array(Buffer.allocUnsafeSlow(needed).buffer, 0, needed);
+  const out = into && into.byteOffset === 0 && into.length >= needed ? into.subarray(0, needed) : new Uint8Array(Buffer.allocUnsafeSlow(needed).buffer, 0, needed);
   const got = write(z, src, 0, out, true);
   if (got < needed) {
     throw new TiffError(`Deflate: output size mismatch: stream inflates to ${got} bytes, the block needs ${expected}`);

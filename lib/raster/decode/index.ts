@@ -4,8 +4,8 @@
  * decodeBlock returns the block's samples in HOST (little-endian) byte order, predictor undone,
  * exactly width × height × samplesPerBlockPixel × bitsPerSample / 8 bytes, or whole rows fewer when
  * the caller asked for only its first `rows` and the codec stopped there (1-bit blocks: one byte
- * per pixel, 0 or 255). The result owns its buffer (byteOffset 0, buffer the same length), so it can
- * be viewed as any typed array. Failures throw a TiffError naming the codec and the problem.
+ * per pixel, 0 or 255). The result owns its buffer (byteOffset 0, buffer the same length, or longer
+ * when it is one the caller lent through `buffer`), so it can be viewed as any typed array. Failures throw a TiffError naming the codec and the problem.
  *
  * One file per codec, registered in CODECS by Compression tag:      deflate.ts (node:zlib, bounded)   lzw.ts (ours, bounded; see its note)
  *   jpeg.ts (libjpeg as WASM in mozjpeg.ts; geotiff for the rest)   packbits.ts   zstd.ts (zstddec WASM)
@@ -64,6 +64,12 @@ export interface BlockParams {
    * (Deflate) may stop there, and decodeBlock then returns just those rows (or more, up to all).
    */
   rows?: number;
+  /**
+   * Where a codec that can write into a given buffer (Deflate) puts its samples: `buffer(needed,
+   * whole)` gives an array of at least `needed` bytes at byteOffset 0 (a block cache's recycled one,
+   * say), and decodeBlock then returns a view of its first bytes. Other codecs allocate their own.
+   */
+  buffer?: (needed: number, whole: number) => Uint8Array;
   littleEndian: boolean;
   photometric: number;
   jpegTables?: Uint8Array;
@@ -115,8 +121,8 @@ export const CODECS: Partial<Record<CompressionCode, Codec>> = {
       return new Uint8Array(bytes.subarray(0, rawBytes)); // a copy (even of a Buffer): the predictor and swap work in place
     },
   },
-  [Compression.Deflate]: { decode: (bytes, _p, rawBytes, needed) => inflate(bytes, rawBytes, needed) },
-  [Compression.AdobeDeflate]: { decode: (bytes, _p, rawBytes, needed) => inflate(bytes, rawBytes, needed) },
+  [Compression.Deflate]: { decode: (bytes, p, rawBytes, needed) => inflate(bytes, rawBytes, needed, p.buffer?.(needed, rawBytes)) },
+  [Compression.AdobeDeflate]: { decode: (bytes, p, rawBytes, needed) => inflate(bytes, rawBytes, needed, p.buffer?.(needed, rawBytes)) },
   [Compression.LZW]: { decode: (bytes, _p, rawBytes) => lzwDecode(bytes, rawBytes) },
   [Compression.PackBits]: { decode: (bytes, _p, rawBytes) => unpackBits(bytes, rawBytes) },
   [Compression.ZSTD]: { decode: async (bytes, _p, rawBytes) => (await (zstdModule ??= import('./zstd.ts'))).zstdDecode(bytes, rawBytes) },
@@ -197,15 +203,18 @@ export async function decodeBlock(bytes: Uint8Array, p: BlockParams): Promise<Ui
   if (!p.littleEndian && bps > 1) swapBytes(raw, bps);
   if (p.predictor === 2) undoHorizontal(raw, width, rows, spp, bps);
   else if (p.predictor !== 1 && p.predictor !== 0) throw new TiffError(`unsupported predictor ${p.predictor}`);
-  return owned(raw, outBytes);
+  return owned(raw, outBytes, p.buffer !== undefined);
 }
 
-/** Exactly `n` bytes in an array that owns its whole buffer (copying only when it does not). */
-function owned(a: Uint8Array, n: number): Uint8Array {
+/**
+ * Exactly `n` bytes in an array that owns its whole buffer (copying only when it does not); with
+ * `lent`, a view of the start of a longer buffer the caller lent is its own too.
+ */
+function owned(a: Uint8Array, n: number, lent = false): Uint8Array {
   if (a.length !== n) {
     throw new TiffError(`decodeBlock: output size mismatch: ${a.length} bytes, the block needs ${n}`);
   }
-  if (a.byteOffset === 0 && a.buffer.byteLength === n && a.buffer instanceof ArrayBuffer) {
+  if (a.byteOffset === 0 && (a.buffer.byteLength === n || lent) && a.buffer instanceof ArrayBuffer) {
     return Buffer.isBuffer(a) ? new Uint8Array(a.buffer, 0, n) : a;
   }
   return new Uint8Array(a);
