@@ -25,8 +25,17 @@ import type { ServeOptions } from './serve.ts';
  * 9.89/10.79 ms CPU a tile, viewport tiles 5.71/5.93 against 6.40/6.47 (fewer scavenges, and fewer
  * tile buffers promoted to wait for a mark-compact), peak RSS per worker 148–168 against 139–153
  * MiB. The functions keep 1 MB (their 128 MB target). The user's own environment wins.
+ *
+ * --initial-heap-size=64: from V8's default start, a worker's old generation stays near the ~20 MB
+ * that survives, and V8 ran a full mark-compact every ~16 fresh tiles per worker, at a rate that
+ * followed the ArrayBuffer bytes the tiles allocated (364 over 5,700 fresh tiles, against 117
+ * scavenges; each ~5 ms on the main thread plus its concurrent marking on V8's helper threads,
+ * which took 1.6 ms of CPU a tile). Started at 64 MB: 82 of them, fresh tiles 6.3 → 4.9 ms of
+ * server CPU, viewport tiles 4.4 → 3.5, peak RSS per worker 149 → 164–168 MiB. 128 MB made 47, with
+ * no CPU difference the bench could see, and 8 MiB more. --single-threaded-gc (no helper threads)
+ * saved nothing more and cost 20 MiB.
  */
-const WORKER_NODE_FLAGS = ['--max-semi-space-size=4'];
+const WORKER_NODE_FLAGS = ['--max-semi-space-size=4', '--initial-heap-size=64'];
 
 /** Respawn policy: a death within STABLE_MS of listening (or before) is early; back-off doubles per early death. */
 export const RESPAWN = { baseMs: 100, capMs: 10_000, stableMs: 10_000, windowMs: 60_000, maxEarlyDeaths: 5 } as const;
