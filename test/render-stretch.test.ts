@@ -126,3 +126,20 @@ describe('resolveStretchRange', () => {
     assert.throws(() => resolveStretchRange(['p5', null], { min: 0, max: 1, percentiles: [] }), /no stored percentile p5/);
   });
 });
+
+describe('8- and 16-bit bands through a per-range table', () => {
+  it('give the arithmetic\'s indices for every value, masked or not, over ranges that change between calls', () => {
+    const u16 = new Uint16Array(65536).map((_, i) => i);
+    const u8 = new Uint8Array(256).map((_, i) => i);
+    const mask = new Uint8Array(65536).map((_, i) => (i % 7 === 3 ? 0 : 255));
+    const ranges: [number, number][] = [[1000, 2500], [1000, 3000], [0, 65535], [2500, 1000], [300, 300], [-5.5, 70000.25], [12, 200], [1000, 2500], [0.5, 1e-9]];
+    for (const [lo, hi] of ranges) {
+      for (const band of [u16, u8]) {
+        const m = mask.subarray(0, band.length);
+        const viaFloat = stretchToIndices(Float64Array.from(band), m, lo, hi);
+        assert.deepEqual(stretchToIndices(band, m, lo, hi), viaFloat, `${band.constructor.name} [${lo}, ${hi}] masked`);
+        assert.deepEqual(stretchToIndices(band, undefined, lo, hi), stretchToIndices(Float64Array.from(band), undefined, lo, hi), `${band.constructor.name} [${lo}, ${hi}]`);
+      }
+    }
+  });
+});
