@@ -49,13 +49,32 @@ export function predict(job: EncodeJob): void {
 /** Predictor 2, in place: each sample minus the same sample of the pixel to its left, modulo 2^bits. */
 function horizontalDifference({ data, width, height, samplesPerPixel: spp, bytesPerSample }: EncodeJob): void {
   const n = (data.byteLength / bytesPerSample) | 0;
-  const a = bytesPerSample === 1 ? data
-    : bytesPerSample === 2 ? new Uint16Array(data.buffer, data.byteOffset, n)
-      : new Uint32Array(data.buffer, data.byteOffset, n);
   const row = width * spp;
+  // One loop per sample width, each over one array type: through a union of types V8 compiled the
+  // loads and stores generically, 3.4 ms a 512² RGB tile on the reading thread against 1.0 (node 20).
+  if (bytesPerSample === 1) differences8(data, row, height, spp);
+  else if (bytesPerSample === 2) differences16(new Uint16Array(data.buffer, data.byteOffset, n), row, height, spp);
+  else differences32(new Uint32Array(data.buffer, data.byteOffset, n), row, height, spp);
+}
+
+// Right to left, so each difference uses the original left neighbour; typed arrays wrap the result.
+function differences8(a: Uint8Array, row: number, height: number, spp: number): void {
   for (let y = 0; y < height; y++) {
     const start = y * row;
-    // Right to left, so each difference uses the original left neighbour; typed arrays wrap the result.
+    for (let i = start + row - 1; i >= start + spp; i--) a[i] = a[i] - a[i - spp];
+  }
+}
+
+function differences16(a: Uint16Array, row: number, height: number, spp: number): void {
+  for (let y = 0; y < height; y++) {
+    const start = y * row;
+    for (let i = start + row - 1; i >= start + spp; i--) a[i] = a[i] - a[i - spp];
+  }
+}
+
+function differences32(a: Uint32Array, row: number, height: number, spp: number): void {
+  for (let y = 0; y < height; y++) {
+    const start = y * row;
     for (let i = start + row - 1; i >= start + spp; i--) a[i] = a[i] - a[i - spp];
   }
 }

@@ -6,7 +6,7 @@
  * are reused rather than reallocated, little garbage waits for the collector.
  */
 import type { FileHandle } from 'node:fs/promises';
-import type { TypedArray } from '../raster/index.ts';
+import { asWords, type TypedArray } from '../raster/index.ts';
 import { packMask, type Codec } from './encode.ts';
 import type { LevelData, OutputPlan } from './layout.ts';
 import type { EncodePool } from './pool.ts';
@@ -126,16 +126,10 @@ export class Pyramid {
       const bytes = pool.buffer(T * T * spp * bps, whole);
       const tile = new (Ctor as unknown as new (b: ArrayBuffer) => TypedArray)(bytes.buffer as ArrayBuffer);
       if (!whole && fill !== 0) tile.fill(fill); // padding beyond the image edge reads as nodata, as GDAL pads
-      for (let y = 0; y < chunk.rows; y++) {
-        const src = y * chunk.width + x0;
-        if (spp === 1) {
-          tile.set(chunk.bands[0].subarray(src, src + w), y * T);
-          continue;
-        }
-        for (let b = 0; b < spp; b++) {
-          const band = chunk.bands[b];
-          for (let x = 0, d = y * T * spp + b; x < w; x++, d += spp) tile[d] = band[src + x];
-        }
+      if (spp === 1) {
+        for (let y = 0; y < chunk.rows; y++) tile.set(chunk.bands[0].subarray(y * chunk.width + x0, y * chunk.width + x0 + w), y * T);
+      } else {
+        interleave(tile, chunk.bands, chunk.width, x0, w, chunk.rows, T);
       }
       const image = pool.encode({
         data: bytes, width: T, height: T, samplesPerPixel: spp,
@@ -170,6 +164,61 @@ export class Pyramid {
     (isMask ? st.data.maskCounts : st.data.imageCounts).push(bytes.length);
     st.position += 4 + bytes.length + trailer.length;
   }
+}
+
+/**
+ * Planar strip rows [0, rows) × columns [x0, x0 + w) into a chunky tile T samples wide. The bits are
+ * moved as unsigned integers of the sample's width, one loop per width (and per pixel for 8-bit RGB
+ * and RGBA): over the union of array types V8 compiled the strided loop generically. On a 512² RGB
+ * tile, node 20: 3.6 ms that way, 2.0 over one array type, 0.9 per pixel, 0.3 for RGBA as words.
+ */
+function interleave(tile: TypedArray, bands: TypedArray[], width: number, x0: number, w: number, rows: number, T: number): void {
+  const out = asWords(tile), spp = bands.length;
+  const planes = bands.map(asWords);
+  if (out instanceof Uint8Array && spp === 3) return rgb8(out, planes as Uint8Array[], width, x0, w, rows, T);
+  if (out instanceof Uint8Array && spp === 4) return rgba8(out, planes as Uint8Array[], width, x0, w, rows, T);
+  for (let b = 0; b < spp; b++) {
+    if (out instanceof Uint8Array) strided8(out, planes[b] as Uint8Array, width, x0, w, rows, T, spp, b);
+    else if (out instanceof Uint16Array) strided16(out, planes[b] as Uint16Array, width, x0, w, rows, T, spp, b);
+    else if (out instanceof Uint32Array) strided32(out, planes[b] as Uint32Array, width, x0, w, rows, T, spp, b);
+    else strided64(out, planes[b] as Float64Array, width, x0, w, rows, T, spp, b);
+  }
+}
+
+function rgb8(tile: Uint8Array, [r, g, b]: Uint8Array[], width: number, x0: number, w: number, rows: number, T: number): void {
+  for (let y = 0; y < rows; y++) {
+    const src = y * width + x0;
+    for (let x = 0, d = y * T * 3; x < w; x++, d += 3) {
+      tile[d] = r[src + x];
+      tile[d + 1] = g[src + x];
+      tile[d + 2] = b[src + x];
+    }
+  }
+}
+
+function rgba8(tile: Uint8Array, [r, g, b, a]: Uint8Array[], width: number, x0: number, w: number, rows: number, T: number): void {
+  // a pixel is one little-endian word: R in its low byte (the host is little-endian, see lib/raster/decode)
+  const words = new Uint32Array(tile.buffer, tile.byteOffset, tile.length >> 2);
+  for (let y = 0; y < rows; y++) {
+    const src = y * width + x0;
+    for (let x = 0, d = y * T; x < w; x++, d++) words[d] = r[src + x] | (g[src + x] << 8) | (b[src + x] << 16) | (a[src + x] << 24);
+  }
+}
+
+function strided8(tile: Uint8Array, band: Uint8Array, width: number, x0: number, w: number, rows: number, T: number, spp: number, b: number): void {
+  for (let y = 0; y < rows; y++) for (let x = 0, s = y * width + x0, d = y * T * spp + b; x < w; x++, d += spp) tile[d] = band[s + x];
+}
+
+function strided16(tile: Uint16Array, band: Uint16Array, width: number, x0: number, w: number, rows: number, T: number, spp: number, b: number): void {
+  for (let y = 0; y < rows; y++) for (let x = 0, s = y * width + x0, d = y * T * spp + b; x < w; x++, d += spp) tile[d] = band[s + x];
+}
+
+function strided32(tile: Uint32Array, band: Uint32Array, width: number, x0: number, w: number, rows: number, T: number, spp: number, b: number): void {
+  for (let y = 0; y < rows; y++) for (let x = 0, s = y * width + x0, d = y * T * spp + b; x < w; x++, d += spp) tile[d] = band[s + x];
+}
+
+function strided64(tile: Float64Array, band: Float64Array, width: number, x0: number, w: number, rows: number, T: number, spp: number, b: number): void {
+  for (let y = 0; y < rows; y++) for (let x = 0, s = y * width + x0, d = y * T * spp + b; x < w; x++, d += spp) tile[d] = band[s + x];
 }
 
 /** Copy `count` rows of `from` starting at row `at` into `to` at row `into` (same width). */
