@@ -209,7 +209,8 @@ export class BlockCache {
       const ranges = mine.map(({ block }) => ({ offset: block.offset, length: block.byteCount }));
       const buffers = await readRanges(source, ranges, { etag: options.etag });
       await Promise.all(mine.map(async (m, i) => {
-        const bytes = await decodeBlockRef(header, level, m.block, buffers[i], m.rows, (needed, whole) => this.#take(needed, whole));
+        // predictor 2 deferred: copyBlock, the only reader of cached blocks, settles the rows it reads
+        const bytes = await decodeBlockRef(header, level, m.block, buffers[i], m.rows, { buffer: (needed, whole) => this.#take(needed, whole), deferPredictor: true });
         // this reader's pin, and one for waiters still to pick it up (their callbacks run before the next macrotask)
         this.#pin(bytes);
         this.#pin(bytes);

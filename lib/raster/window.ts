@@ -4,7 +4,7 @@ import { planCost, type ReadBudget } from './budget.ts';
 import type { Source } from '../source/index.ts';
 import type { CogHeader, DType, TiffImage } from '../tiff/index.ts';
 import { TiffError } from '../tiff/index.ts';
-import { decodeBlock, type BlockParams } from './decode/index.ts';
+import { decodeBlock, settleRows, type BlockParams } from './decode/index.ts';
 import { planWindow, type BlockRef, type Window, type WindowPlan } from './window-plan.ts';
 import { giveBack, takeArray } from './pool.ts';
 import { asWords, nodataAs, typedArrayCtor, viewAs, type TypedArray, type Words } from './typed.ts';
@@ -116,12 +116,13 @@ const ALLOCATION = /allocation failed|Invalid (?:typed )?array length|Array buff
 
 /** One block's raw samples, decoded with its image's parameters; undecodable bytes are a CorruptBlockError. */
 export async function decodeBlockRef(
-  header: CogHeader, level: number, b: BlockRef, bytes: Uint8Array, rows?: number, buffer?: BlockParams['buffer'],
+  header: CogHeader, level: number, b: BlockRef, bytes: Uint8Array, rows?: number,
+  cached?: Pick<BlockParams, 'buffer' | 'deferPredictor'>,
 ): Promise<Uint8Array> {
   const lv = header.levels[level];
   const im = b.image === 'mask' ? lv.mask! : lv.image;
   try {
-    return await decodeBlock(bytes, { ...blockParams(header, im, blockRows(im, b.by)), rows: b.image === 'mask' ? undefined : rows, buffer });
+    return await decodeBlock(bytes, { ...blockParams(header, im, blockRows(im, b.by)), rows: b.image === 'mask' ? undefined : rows, ...cached });
   } catch (e) {
     // the codecs say TiffError (or fail in their own words) on bytes they cannot decode; memory is not the bytes' fault
     if ((e instanceof TaoguanError && !(e instanceof TiffError)) || (e instanceof RangeError && ALLOCATION.test(e.message))) throw e;
@@ -210,6 +211,8 @@ function copyBlock(
   const src = decoded ? (dtype ? viewAs(decoded, dtype) : decoded) : undefined;
   // a block decoded for its top rows only (decode/deflate.ts) must reach the window's last row here
   if (src && (y1 - by0) * im.blockWidth * stride > src.length) throw new Error(`block ${b.bx},${b.by} was decoded for fewer rows than the window needs`);
+  // a cached block may still owe its predictor on these rows (decode/deferred.ts)
+  if (decoded) settleRows(decoded, y0 - by0, y1 - by0, (x1 - bx0) * stride);
   const span = x1 - x0;
   const srcWords = src && stride !== 1 ? asWords(src) : undefined;
   const words = srcWords ? targets.map(asWords) : undefined;

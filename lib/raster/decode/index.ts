@@ -35,6 +35,7 @@ import type * as LercModule from './lerc.ts';
 import type * as ZstdModule from './zstd.ts';
 import { swapBytes, undoFloatingPoint, undoHorizontal } from './predictor.ts';
 import { expandBits } from './bits.ts';
+import { canDefer, deferPredictor } from './deferred.ts';
 import { MOZJPEG_PACKAGE } from './mozjpeg.ts';
 import { Compression, TiffError } from '../../tiff/index.ts';
 import type { RuntimePackage } from '../../util/index.ts';
@@ -43,6 +44,7 @@ type CompressionCode = (typeof Compression)[keyof typeof Compression];
 
 export { expandBits } from './bits.ts';
 export { swapBytes, undoFloatingPoint, undoHorizontal } from './predictor.ts';
+export { settleRows } from './deferred.ts';
 
 export interface BlockParams {
   compression: number;
@@ -70,6 +72,11 @@ export interface BlockParams {
    * say), and decodeBlock then returns a view of its first bytes. Other codecs allocate their own.
    */
   buffer?: (needed: number, whole: number) => Uint8Array;
+  /**
+   * Leave predictor 2 of 8- and 16-bit little-endian samples to `settleRows` (deferred.ts), which
+   * undoes just the rows and columns a reader reaches. For a cache whose only reader settles first.
+   */
+  deferPredictor?: boolean;
   littleEndian: boolean;
   photometric: number;
   jpegTables?: Uint8Array;
@@ -201,6 +208,11 @@ export async function decodeBlock(bytes: Uint8Array, p: BlockParams): Promise<Ui
   }
   if (raw.byteOffset % 8 !== 0) raw = new Uint8Array(raw); // typed-array views need alignment
   if (!p.littleEndian && bps > 1) swapBytes(raw, bps);
+  if (p.predictor === 2 && p.deferPredictor && canDefer(bps, p.littleEndian, width * spp)) {
+    const out = owned(raw, outBytes, p.buffer !== undefined);
+    deferPredictor(out, bps as 1 | 2, width * spp, rows, spp);
+    return out;
+  }
   if (p.predictor === 2) undoHorizontal(raw, width, rows, spp, bps);
   else if (p.predictor !== 1 && p.predictor !== 0) throw new TiffError(`unsupported predictor ${p.predictor}`);
   return owned(raw, outBytes, p.buffer !== undefined);
