@@ -17,6 +17,14 @@ function nearestChunk(plan: WarpPlan, c: WarpChunk, src: SourceWindow, out: Warp
       // a described row (WarpPlan.rows: one chunk, col = i - start), wholly inside the window
       const dx = rows![row * 4 + 1], y0 = rows![row * 4 + 2], dy = rows![row * 4 + 3];
       if (plain) {
+        // y0 + dy·col is monotonic in col (rounding is), so equal ends mean one source row throughout
+        const top = (y0 + 1e-10) | 0;
+        if (top === ((y0 + dy * (end - 1 - start) + 1e-10) | 0)) {
+          const base = top * w;
+          om.fill(255, start, end);
+          for (let i = start, col = 0; i < end; i++, col++) ob0[i] = sb0[base + ((x0 + dx * col + 1e-10) | 0)];
+          continue;
+        }
         for (let i = start, col = 0; i < end; i++, col++) {
           om[i] = 255;
           ob0[i] = sb0[((y0 + dy * col + 1e-10) | 0) * w + ((x0 + dx * col + 1e-10) | 0)];
