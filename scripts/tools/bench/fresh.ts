@@ -1,5 +1,5 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -37,8 +37,11 @@ async function peakRssMiB(pids: number[]): Promise<number> {
 
 const pathOf = ([z, x, y]: Tile) => `/singleband/S2/2024-01-15/B04/${z}/${x}/${y}.png?colormap=viridis&stretch_range=[1000,2500]`;
 
-/** GET every path over `connections` keep-alive sockets; latency of each, errors counted. */
-async function drive(port: number, paths: string[], connections: number): Promise<{ latencies: number[]; errors: number; bytes: number }> {
+/** What a client measured over a list of GETs. */
+interface Driven { tiles: number; seconds: number; p50: number; p99: number; errors: number; bytes: number }
+
+/** GET every path over `connections` keep-alive sockets with node:http; latency of each, errors counted. */
+async function driveNode(port: number, paths: string[], connections: number): Promise<Driven> {
   const agent = new Agent({ keepAlive: true, maxSockets: connections });
   const latencies: number[] = [];
   let errors = 0, bytes = 0, next = 0;
@@ -55,11 +58,65 @@ async function drive(port: number, paths: string[], connections: number): Promis
     req.on('error', () => { errors++; resolve(); });
     req.end();
   });
+  const t0 = performance.now();
   await Promise.all(Array.from({ length: connections }, async () => {
     while (next < paths.length) await one(paths[next++]);
   }));
+  const seconds = (performance.now() - t0) / 1000;
   agent.destroy();
-  return { latencies, errors, bytes };
+  latencies.sort((a, b) => a - b);
+  return { tiles: latencies.length, seconds, p50: pct(latencies, 50), p99: pct(latencies, 99), errors, bytes };
+}
+
+/**
+ * The same through wrk (one thread, `connections` connections), as the issue measures: a node:http
+ * client on this 2-core machine takes CPU the server then lacks (~390 against ~480 fresh tiles/s).
+ * A Lua script hands out each path once; at the last answer it stops its thread (requests still
+ * in flight, at most connections - 1 repeats of the last tile, are dropped) and says so, and wrk's
+ * main thread, which sleeps out -d, is woken with SIGINT to print the figures.
+ */
+async function driveWrk(port: number, paths: string[], connections: number, dir: string): Promise<Driven> {
+  const script = join(dir, `paths-${paths.length}.lua`);
+  await writeFile(script, `local paths = {${paths.map((p) => JSON.stringify(p)).join(',')}}
+local i, answered = 0, 0
+request = function()
+  if i < #paths then i = i + 1 end
+  return wrk.format("GET", paths[i])
+end
+response = function(status, headers, body)
+  answered = answered + 1
+  if answered == #paths then wrk.thread:stop(); io.write("TAOGUAN-DONE\\n"); io.flush() end
+end
+done = function(summary, latency, requests)
+  io.write(string.format("TAOGUAN %d %d %d %d %d %d\\n", summary.requests, summary.duration, latency:percentile(50), latency:percentile(99), summary.errors.status + summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout, summary.bytes))
+end
+`);
+  const wrk = spawn('wrk', ['-t1', `-c${connections}`, '-d3600s', '--timeout', '30s', '-s', script, `http://127.0.0.1:${port}`], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  wrk.stdout!.on('data', (d: Buffer) => {
+    out += d.toString();
+    if (out.includes('TAOGUAN-DONE')) wrk.kill('SIGINT');
+  });
+  // a script wrk cannot run leaves it waiting out its duration: bounded here
+  const guard = setTimeout(() => wrk.kill('SIGKILL'), 60_000 + paths.length * 50);
+  await new Promise((r) => wrk.once('exit', r));
+  clearTimeout(guard);
+  const m = /TAOGUAN (\d+) (\d+) (\d+) (\d+) (\d+) (\d+)/.exec(out);
+  if (!m) throw new Error(`wrk printed no figures: ${out}`);
+  const [requests, micros, p50, p99, errors, bytes] = m.slice(1).map(Number);
+  return { tiles: requests, seconds: micros / 1e6, p50: p50 / 1000, p99: p99 / 1000, errors, bytes };
+}
+
+/** wrk when it is installed (Debian: apt-get install wrk) unless TAOGUAN_BENCH_CLIENT=node. */
+function client(): 'wrk' | 'node' {
+  if (process.env.TAOGUAN_BENCH_CLIENT === 'node') return 'node';
+  try {
+    execFileSync('wrk', ['--version'], { stdio: 'ignore' });
+    return 'wrk';
+  } catch (e) {
+    // wrk --version exits 1 after printing its version; only a missing binary is ENOENT
+    return (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'node' : 'wrk';
+  }
 }
 
 const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
@@ -69,7 +126,7 @@ const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, 
  * the first 5% of the list warms the JIT and is not counted. With TAOGUAN_BENCH_CPU_PROF=<dir>
  * every process writes a V8 CPU profile there (`--cpu-prof`).
  */
-async function runWorkload(name: string, tiles: Tile[], connections = 4): Promise<Record<string, number>> {
+async function runWorkload(name: string, tiles: Tile[], driver: 'wrk' | 'node', connections = 4): Promise<Record<string, number>> {
   const dir = await mkdtemp(join(tmpdir(), 'taoguan-fresh-bench-'));
   const uri = await sentinelCatalog(dir);
   const port = 5900 + Math.floor(Math.random() * 300);
@@ -109,22 +166,19 @@ async function runWorkload(name: string, tiles: Tile[], connections = 4): Promis
   try {
     const paths = tiles.map(pathOf);
     const warm = Math.ceil(paths.length * 0.05);
-    await drive(port, paths.slice(0, warm), connections);
+    const drive = (list: string[]) => (driver === 'wrk' ? driveWrk(port, list, connections, dir) : driveNode(port, list, connections));
+    await drive(paths.slice(0, warm));
     await new Promise((r) => setTimeout(r, 200)); // the warm-up's log lines drain
     counting = true;
     const cpu0 = await treeCpuMs(server.pid!);
-    const t0 = performance.now();
-    const { latencies, errors, bytes } = await drive(port, paths.slice(warm), connections);
-    const seconds = (performance.now() - t0) / 1000;
+    const { tiles: n, seconds, p50, p99, errors, bytes } = await drive(paths.slice(warm));
     const cpu1 = await treeCpuMs(server.pid!);
     await new Promise((r) => setTimeout(r, 200));
-    const n = latencies.length;
-    latencies.sort((a, b) => a - b);
     const tree = await serveProcesses(server.pid!);
     // profiled, the process started here is the primary itself (no launcher): its children are the workers
     const workers = bundle ? tree.primary : tree.workers;
     const line = {
-      tiles: n, tilesPerSecond: n / seconds, p50: pct(latencies, 50), p99: pct(latencies, 99), errors,
+      tiles: n, tilesPerSecond: n / seconds, p50, p99, errors,
       cpuMsPerTile: (cpu1[0] + cpu1[1] - cpu0[0] - cpu0[1]) / n, systemMsPerTile: (cpu1[1] - cpu0[1]) / n, blocksPerTile: blocks / Math.max(1, logged), decodedBlocksPerTile: decodedBlocks / Math.max(1, logged),
       inflatedKiBPerTile: decodedBytes / 1024 / Math.max(1, logged), pngKiBPerTile: bytes / 1024 / n, peakRssMiB: await peakRssMiB(workers),
     };
@@ -143,8 +197,9 @@ async function runWorkload(name: string, tiles: Tile[], connections = 4): Promis
 /** `npm run bench -- fresh viewport`: tiles nobody asked for before (see fresh-tiles.ts). */
 export async function benchFresh(modes: ('fresh' | 'viewport')[] = ['fresh', 'viewport']): Promise<Record<string, unknown>> {
   const out: Record<string, unknown> = {};
-  console.log('fresh tiles — taoguan serve (workers = cores, tile cache off), 4 keep-alive connections; wall figures share the machine, CPU per tile does not');
-  if (modes.includes('fresh')) out.fresh = await runWorkload('fresh', freshTiles(Number(process.env.TAOGUAN_BENCH_FRESH_TILES ?? 6000)));
-  if (modes.includes('viewport')) out.viewport = await runWorkload('viewport', viewportTiles(Number(process.env.TAOGUAN_BENCH_VIEWPORT_SESSIONS ?? 60)));
+  const driver = client();
+  console.log(`fresh tiles — taoguan serve (workers = cores, tile cache off), 4 keep-alive connections from ${driver === 'wrk' ? 'wrk' : 'node:http (install wrk for the figures the issue compares)'}; wall figures share the machine, CPU per tile does not`);
+  if (modes.includes('fresh')) out.fresh = await runWorkload('fresh', freshTiles(Number(process.env.TAOGUAN_BENCH_FRESH_TILES ?? 6000)), driver);
+  if (modes.includes('viewport')) out.viewport = await runWorkload('viewport', viewportTiles(Number(process.env.TAOGUAN_BENCH_VIEWPORT_SESSIONS ?? 60)), driver);
   return out;
 }
