@@ -47,8 +47,9 @@ export class BlockCache {
   #blocks: ByteLru<Uint8Array>;
   #inflight = new Map<string, Promise<Uint8Array>>();
   /** Readers (and in-flight hand-overs) holding each block's buffer; evicted ones wait here until free. */
-  #pins = new Map<ArrayBufferLike, number>();
-  #evicted = new Set<ArrayBufferLike>();
+  // weak: a reader that never releases (none in this code) leaks no buffer, it only keeps it from reuse
+  #pins = new WeakMap<ArrayBufferLike, number>();
+  #evicted = new WeakSet<ArrayBufferLike>();
   #spare: ArrayBuffer[] = [];
   #spareBytes = 0;
   /** Buffers handed out again instead of allocated, for tests and the bench. */

@@ -7,7 +7,7 @@ import { TiffError } from '../tiff/index.ts';
 import { decodeBlock, settleRows, type BlockParams } from './decode/index.ts';
 import { planWindow, type BlockRef, type Window, type WindowPlan } from './window-plan.ts';
 import { giveBack, takeArray } from './pool.ts';
-import { asWords, nodataAs, typedArrayCtor, viewAs, type TypedArray, type Words } from './typed.ts';
+import { asWords, bytesPerSample, nodataAs, typedArrayCtor, viewAs, type TypedArray, type Words } from './typed.ts';
 
 export interface ReadWindowOptions {
   /** 0 = full resolution, n = the nth overview. */
@@ -208,11 +208,14 @@ function copyBlock(
   const x0 = Math.max(w.x, bx0), x1 = Math.min(w.x + w.width, bx0 + im.blockWidth, im.width);
   const y0 = Math.max(w.y, by0), y1 = Math.min(w.y + w.height, by0 + rows, im.height);
   if (x1 <= x0 || y1 <= y0) return;
-  const src = decoded ? (dtype ? viewAs(decoded, dtype) : decoded) : undefined;
   // a block decoded for its top rows only (decode/deflate.ts) must reach the window's last row here
-  if (src && (y1 - by0) * im.blockWidth * stride > src.length) throw new Error(`block ${b.bx},${b.by} was decoded for fewer rows than the window needs`);
-  // a cached block may still owe its predictor on these rows (decode/deferred.ts)
+  if (decoded && (y1 - by0) * im.blockWidth * stride * (dtype ? bytesPerSample(dtype) : 1) > decoded.byteLength) {
+    throw new Error(`block ${b.bx},${b.by} was decoded for fewer rows than the window needs`);
+  }
+  // a cached block may still owe its predictor on these rows (decode/deferred.ts); settled before
+  // any view of it is taken, as viewAs copies misaligned bytes
   if (decoded) settleRows(decoded, y0 - by0, y1 - by0, (x1 - bx0) * stride);
+  const src = decoded ? (dtype ? viewAs(decoded, dtype) : decoded) : undefined;
   const span = x1 - x0;
   const srcWords = src && stride !== 1 ? asWords(src) : undefined;
   const words = srcWords ? targets.map(asWords) : undefined;
