@@ -56,3 +56,11 @@ describe('taoguan optimize: option errors', () => {
     assert.ok(fast > standard, `level 1: ${fast} B, level 9: ${standard} B`);
   });
 });
+
+describe('taoguan optimize: the deflate level', () => {
+  it('the CLI\'s --zlevel default is the library\'s DEFAULT_ZLEVEL, and --help says it', async () => {
+    const { DEFAULT_ZLEVEL } = await import('../lib/optimize/index.ts');
+    const help = await new Promise<string>((resolve) => execFile(process.execPath, [CLI, 'optimize', '--help'], (_e, stdout) => resolve(stdout)));
+    assert.match(help.replace(/\s+/g, ' '), new RegExp(`--zlevel <n> .*\\(default: "${DEFAULT_ZLEVEL}"\\)`));
+  });
+});

@@ -12,7 +12,7 @@ import { bytesPerSample, nodataAs, typedArrayFor, type TypedArray } from '../ras
 import { openSource } from '../source/index.ts';
 import type { CogHeader, DType } from '../tiff/index.ts';
 import { readHeader } from '../tiff/index.ts';
-import { COMPRESSION_TAG, type Codec } from './encode.ts';
+import { COMPRESSION_TAG, DEFAULT_ZLEVEL, type Codec } from './encode.ts';
 import { buildHeader, pyramid, type OutputPlan } from './layout.ts';
 import { pooledBlocks } from './block-loader.ts';
 import { EncodePool } from './pool.ts';
@@ -26,7 +26,7 @@ export interface OptimizeOptions {
   /** Tile width and height: 512 (default, as GDAL's COG driver) or 256. */
   tileSize?: 256 | 512;
   compression?: Codec;
-  /** zlib level for deflate, 1–9; default 6 (GDAL's ZLEVEL). */
+  /** zlib level for deflate, 1–9 (as GDAL's ZLEVEL); default DEFAULT_ZLEVEL, 4 (see encode.ts). */
   zlevel?: number;
   /** zstd level, 1–22; default 9 (GDAL's ZSTD_LEVEL). */
   zstdLevel?: number;
@@ -78,7 +78,7 @@ export async function optimize(input: string, output: string, options: OptimizeO
     const full = header.levels[0].image;
     const pyr = new Pyramid({
       plan, pool, files, codec: options.compression ?? 'deflate',
-      zlevel: options.compression === 'zstd' ? options.zstdLevel ?? ZSTD_LEVELS.default : options.zlevel ?? 6,
+      zlevel: options.compression === 'zstd' ? options.zstdLevel ?? ZSTD_LEVELS.default : options.zlevel ?? DEFAULT_ZLEVEL,
       reduce: {
         // as the pixels hold it (a float32 rounding, say), which is what readWindow and GDAL compare
         method, integer: full.sampleFormat !== 3, nodata: nodataAs(header.dtype, header.nodata),
