@@ -155,7 +155,7 @@ describe('blocks decoded only down to the rows a window needs', () => {
 });
 
 describe('the block cache reuses evicted blocks\' buffers and undoes predictor 2 as readers reach rows', () => {
-  // chunky 4 × uint16, planar 4 × uint16, uint8, int16 (ZSTD): predictor 2 deferred; float32 (predictor 3) and big-endian int16: not
+  // chunky 4 × uint16, planar 4 × uint16, uint8, int16 (ZSTD), big-endian int16: predictor 2 deferred; float32 (predictor 3): not
   for (const file of ['u16-4band-deflate-p2-meta-utm50.tif', 'u16-4band-lzw-p2-band-3857.tif', 'u8-deflate-p2-nodata0-4326.tif', 'i16-zstd-p2-nodata-4547.tif', 'f32-deflate-p3-nan-4490.tif', 'i16-deflate-p2-bigtiff-be-4547.tif']) {
     it(`${file}: many overlapping windows at once through a cache of two blocks read what an uncached read does`, async () => {
       const plain = await MemorySource.fromFile(fixturePath(file));

@@ -6,7 +6,7 @@
  * are reused rather than reallocated, little garbage waits for the collector.
  */
 import type { FileHandle } from 'node:fs/promises';
-import { asWords, type TypedArray } from '../raster/index.ts';
+import { asWords, copyStrided, type TypedArray } from '../raster/index.ts';
 import { packMask, type Codec } from './encode.ts';
 import type { LevelData, OutputPlan } from './layout.ts';
 import type { EncodePool } from './pool.ts';
@@ -178,10 +178,7 @@ function interleave(tile: TypedArray, bands: TypedArray[], width: number, x0: nu
   if (out instanceof Uint8Array && spp === 3) return rgb8(out, planes as Uint8Array[], width, x0, w, rows, T);
   if (out instanceof Uint8Array && spp === 4) return rgba8(out, planes as Uint8Array[], width, x0, w, rows, T);
   for (let b = 0; b < spp; b++) {
-    if (out instanceof Uint8Array) strided8(out, planes[b] as Uint8Array, width, x0, w, rows, T, spp, b);
-    else if (out instanceof Uint16Array) strided16(out, planes[b] as Uint16Array, width, x0, w, rows, T, spp, b);
-    else if (out instanceof Uint32Array) strided32(out, planes[b] as Uint32Array, width, x0, w, rows, T, spp, b);
-    else strided64(out, planes[b] as Float64Array, width, x0, w, rows, T, spp, b);
+    for (let y = 0; y < rows; y++) copyStrided(out, y * T * spp + b, spp, planes[b], y * width + x0, 1, w);
   }
 }
 
@@ -203,22 +200,6 @@ function rgba8(tile: Uint8Array, [r, g, b, a]: Uint8Array[], width: number, x0: 
     const src = y * width + x0;
     for (let x = 0, d = y * T; x < w; x++, d++) words[d] = r[src + x] | (g[src + x] << 8) | (b[src + x] << 16) | (a[src + x] << 24);
   }
-}
-
-function strided8(tile: Uint8Array, band: Uint8Array, width: number, x0: number, w: number, rows: number, T: number, spp: number, b: number): void {
-  for (let y = 0; y < rows; y++) for (let x = 0, s = y * width + x0, d = y * T * spp + b; x < w; x++, d += spp) tile[d] = band[s + x];
-}
-
-function strided16(tile: Uint16Array, band: Uint16Array, width: number, x0: number, w: number, rows: number, T: number, spp: number, b: number): void {
-  for (let y = 0; y < rows; y++) for (let x = 0, s = y * width + x0, d = y * T * spp + b; x < w; x++, d += spp) tile[d] = band[s + x];
-}
-
-function strided32(tile: Uint32Array, band: Uint32Array, width: number, x0: number, w: number, rows: number, T: number, spp: number, b: number): void {
-  for (let y = 0; y < rows; y++) for (let x = 0, s = y * width + x0, d = y * T * spp + b; x < w; x++, d += spp) tile[d] = band[s + x];
-}
-
-function strided64(tile: Float64Array, band: Float64Array, width: number, x0: number, w: number, rows: number, T: number, spp: number, b: number): void {
-  for (let y = 0; y < rows; y++) for (let x = 0, s = y * width + x0, d = y * T * spp + b; x < w; x++, d += spp) tile[d] = band[s + x];
 }
 
 /** Copy `count` rows of `from` starting at row `at` into `to` at row `into` (same width). */

@@ -52,3 +52,30 @@ export function asWords(a: TypedArray): Words {
   return size === 1 ? new Uint8Array(a.buffer, a.byteOffset, a.length)
     : size === 2 ? new Uint16Array(a.buffer, a.byteOffset, a.length) : new Uint32Array(a.buffer, a.byteOffset, a.length);
 }
+
+/**
+ * n samples src[s0], src[s0 + sStride], … into dst[d0], dst[d0 + dStride], …, for interleaving and
+ * de-interleaving bands. One loop per Words type, as asWords explains; dst and src of the same type.
+ */
+export function copyStrided(dst: Words, d0: number, dStride: number, src: Words, s0: number, sStride: number, n: number): void {
+  if (dst instanceof Uint8Array) strided8(dst, d0, dStride, src as Uint8Array, s0, sStride, n);
+  else if (dst instanceof Uint16Array) strided16(dst, d0, dStride, src as Uint16Array, s0, sStride, n);
+  else if (dst instanceof Uint32Array) strided32(dst, d0, dStride, src as Uint32Array, s0, sStride, n);
+  else strided64(dst, d0, dStride, src as Float64Array, s0, sStride, n);
+}
+
+function strided8(dst: Uint8Array, d0: number, dStride: number, src: Uint8Array, s0: number, sStride: number, n: number): void {
+  for (let i = 0, d = d0, s = s0; i < n; i++, d += dStride, s += sStride) dst[d] = src[s];
+}
+
+function strided16(dst: Uint16Array, d0: number, dStride: number, src: Uint16Array, s0: number, sStride: number, n: number): void {
+  for (let i = 0, d = d0, s = s0; i < n; i++, d += dStride, s += sStride) dst[d] = src[s];
+}
+
+function strided32(dst: Uint32Array, d0: number, dStride: number, src: Uint32Array, s0: number, sStride: number, n: number): void {
+  for (let i = 0, d = d0, s = s0; i < n; i++, d += dStride, s += sStride) dst[d] = src[s];
+}
+
+function strided64(dst: Float64Array, d0: number, dStride: number, src: Float64Array, s0: number, sStride: number, n: number): void {
+  for (let i = 0, d = d0, s = s0; i < n; i++, d += dStride, s += sStride) dst[d] = src[s];
+}

@@ -7,7 +7,7 @@ import { TiffError } from '../tiff/index.ts';
 import { decodeBlock, settleRows, type BlockParams } from './decode/index.ts';
 import { planWindow, type BlockRef, type Window, type WindowPlan } from './window-plan.ts';
 import { giveBack, takeArray } from './pool.ts';
-import { asWords, bytesPerSample, nodataAs, typedArrayCtor, viewAs, type TypedArray, type Words } from './typed.ts';
+import { asWords, bytesPerSample, copyStrided, nodataAs, typedArrayCtor, viewAs, type TypedArray } from './typed.ts';
 
 export interface ReadWindowOptions {
   /** 0 = full resolution, n = the nth overview. */
@@ -229,38 +229,10 @@ function copyBlock(
       if (stride === 1) {
         target.set(src.subarray(srcRow, srcRow + span), dst);
       } else {
-        gather(words![t], srcWords!, srcRow + sampleOffsets[t], stride, span, dst);
+        copyStrided(words![t], dst, 1, srcWords!, srcRow + sampleOffsets[t], stride, span);
       }
     }
   }
-}
-
-/**
- * Every `stride`-th sample of a chunky row into a band, one loop per width: over the union of array
- * types V8 compiled the loop generically (de-interleaving the 4096² RGB bench input took 222 ms of
- * optimize's reading thread).
- */
-function gather(target: Words, src: Words, s0: number, stride: number, span: number, dst: number): void {
-  if (target instanceof Uint8Array) gather8(target, src as Uint8Array, s0, stride, span, dst);
-  else if (target instanceof Uint16Array) gather16(target, src as Uint16Array, s0, stride, span, dst);
-  else if (target instanceof Uint32Array) gather32(target, src as Uint32Array, s0, stride, span, dst);
-  else gather64(target, src as Float64Array, s0, stride, span, dst);
-}
-
-function gather8(target: Uint8Array, src: Uint8Array, s0: number, stride: number, span: number, dst: number): void {
-  for (let i = 0; i < span; i++) target[dst + i] = src[s0 + i * stride];
-}
-
-function gather16(target: Uint16Array, src: Uint16Array, s0: number, stride: number, span: number, dst: number): void {
-  for (let i = 0; i < span; i++) target[dst + i] = src[s0 + i * stride];
-}
-
-function gather32(target: Uint32Array, src: Uint32Array, s0: number, stride: number, span: number, dst: number): void {
-  for (let i = 0; i < span; i++) target[dst + i] = src[s0 + i * stride];
-}
-
-function gather64(target: Float64Array, src: Float64Array, s0: number, stride: number, span: number, dst: number): void {
-  for (let i = 0; i < span; i++) target[dst + i] = src[s0 + i * stride];
 }
 
 function computeMask(

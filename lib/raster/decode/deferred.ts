@@ -21,9 +21,13 @@ interface Deferred {
 
 const deferred = new WeakMap<Uint8Array, Deferred>();
 
-/** Whether decodeBlock may leave predictor 2 to settleRows: little-endian 8- and 16-bit samples, rows short enough to count in 16 bits. */
-export function canDefer(bytesPerSample: number, littleEndian: boolean, rowLen: number): boolean {
-  return (bytesPerSample === 1 || bytesPerSample === 2) && (littleEndian || bytesPerSample === 1) && rowLen < 65536;
+/**
+ * Whether decodeBlock may leave predictor 2 to settleRows: 8- and 16-bit samples (already in host
+ * order: decodeBlock swaps big-endian bytes first, as libtiff does before the predictor), rows short
+ * enough to count in 16 bits.
+ */
+export function canDefer(bytesPerSample: number, rowLen: number): boolean {
+  return (bytesPerSample === 1 || bytesPerSample === 2) && rowLen < 65536;
 }
 
 /** Marks `block` (rows of `rowLen` samples, predictor 2 not yet undone) for settleRows. */

@@ -73,7 +73,7 @@ export interface BlockParams {
    */
   buffer?: (needed: number, whole: number) => Uint8Array;
   /**
-   * Leave predictor 2 of 8- and 16-bit little-endian samples to `settleRows` (deferred.ts), which
+   * Leave predictor 2 of 8- and 16-bit samples to `settleRows` (deferred.ts), which
    * undoes just the rows and columns a reader reaches. For a cache whose only reader settles first.
    */
   deferPredictor?: boolean;
@@ -208,7 +208,7 @@ export async function decodeBlock(bytes: Uint8Array, p: BlockParams): Promise<Ui
   }
   if (raw.byteOffset % 8 !== 0) raw = new Uint8Array(raw); // typed-array views need alignment
   if (!p.littleEndian && bps > 1) swapBytes(raw, bps);
-  if (p.predictor === 2 && p.deferPredictor && canDefer(bps, p.littleEndian, width * spp)) {
+  if (p.predictor === 2 && p.deferPredictor && canDefer(bps, width * spp)) {
     const out = owned(raw, outBytes, p.buffer !== undefined);
     deferPredictor(out, bps as 1 | 2, width * spp, rows, spp);
     return out;
