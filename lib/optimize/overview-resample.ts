@@ -128,6 +128,7 @@ function halve(band: TypedArray, y0: number, sw: number, out: TypedArray, j0: nu
  * reading thread's largest cost (2.5 s of CPU profile, validity included).
  */
 function halveValid(band: TypedArray, valid: Uint8Array, y0: number, sw: number, out: TypedArray, j0: number, rows: number, dw: number, integer: boolean, fill: number): void {
+  if (band instanceof Uint8Array && out instanceof Uint8Array) return halveValid8(band, valid, y0, sw, out, j0, rows, dw, fill);
   for (let j = 0; j < rows; j++) {
     const r0 = (2 * (j0 + j) - y0) * sw, r1 = r0 + sw;
     const o = j * dw;
@@ -138,6 +139,31 @@ function halveValid(band: TypedArray, valid: Uint8Array, y0: number, sw: number,
       if (valid[r1 + s]) { sum += band[r1 + s]; n++; }
       if (valid[r1 + s + 1]) { sum += band[r1 + s + 1]; n++; }
       out[o + i] = n === 0 ? fill : integer ? Math.floor(sum / n + 0.5) : sum / n;
+    }
+  }
+}
+
+/**
+ * halveValid over 8-bit samples (imagery with a mask or alpha), one array type for V8 to compile;
+ * four valid pixels, the common case, round half up as (sum + 2) >> 2 = floor(sum / 4 + 0.5).
+ * 4096×512 source pixels of a band: 2.9 → 0.9 ms (node 20).
+ */
+function halveValid8(band: Uint8Array, valid: Uint8Array, y0: number, sw: number, out: Uint8Array, j0: number, rows: number, dw: number, fill: number): void {
+  for (let j = 0; j < rows; j++) {
+    const r0 = (2 * (j0 + j) - y0) * sw, r1 = r0 + sw;
+    const o = j * dw;
+    for (let i = 0, s = 0; i < dw; i++, s += 2) {
+      const a = valid[r0 + s], b = valid[r0 + s + 1], c = valid[r1 + s], d = valid[r1 + s + 1];
+      if (a && b && c && d) {
+        out[o + i] = (band[r0 + s] + band[r0 + s + 1] + band[r1 + s] + band[r1 + s + 1] + 2) >> 2;
+        continue;
+      }
+      let sum = 0, n = 0;
+      if (a) { sum += band[r0 + s]; n++; }
+      if (b) { sum += band[r0 + s + 1]; n++; }
+      if (c) { sum += band[r1 + s]; n++; }
+      if (d) { sum += band[r1 + s + 1]; n++; }
+      out[o + i] = n === 0 ? fill : Math.floor(sum / n + 0.5);
     }
   }
 }

@@ -1,6 +1,6 @@
 export { readWindow, readPlan, assembleWindow, assembleDecoded, decodeBlockRef, type BlockLoader, type RasterWindow, type ReadWindowOptions } from './window.ts';
 export { planWindow, colourSamples, alphaSampleOf, type Window, type WindowPlan, type BlockRef } from './window-plan.ts';
-export { typedArrayFor, viewAs, nodataAs, bytesPerSample, asWords, copyStrided, type TypedArray, type Words } from './typed.ts';
+export { typedArrayFor, viewAs, nodataAs, bytesPerSample, asWords, copyStrided, splitRgb8, joinRgb8, type TypedArray, type Words } from './typed.ts';
 export { takeArray, giveBack } from './pool.ts';
 export { BlockCache, type BlockCacheStats } from './block-cache.ts';
 export { ReadBudget, ReadLimitError, DEFAULT_READ_LIMITS, checkReadLimits, planCost, type ReadCost, type ReadLimits } from './budget.ts';

@@ -1,0 +1,103 @@
+/**
+ * The hot paths that move bytes a 32-bit word at a time (8-bit RGB split and join, predictor 2 over
+ * bytes, 1-bit masks, halving 8-bit bands) against plain per-sample loops written here: every
+ * alignment, tail length and samples-per-pixel the fast paths branch on.
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { predict } from '../lib/optimize/encode.ts';
+import { reduceRows } from '../lib/optimize/overview-resample.ts';
+import { expandBits } from '../lib/raster/decode/index.ts';
+import { joinRgb8, splitRgb8 } from '../lib/raster/index.ts';
+
+function noise(n: number, seed: number): Uint8Array {
+  const out = new Uint8Array(n);
+  let s = seed;
+  for (let i = 0; i < n; i++) {
+    s = (s * 1103515245 + 12345) >>> 0;
+    out[i] = s >>> 24;
+  }
+  return out;
+}
+
+/** `n` bytes at byte offset `at` of a buffer of their own: misaligned views on purpose. */
+function at(bytes: Uint8Array, offset: number): Uint8Array {
+  const out = new Uint8Array(new ArrayBuffer(bytes.length + offset + 8), offset, bytes.length);
+  out.set(bytes);
+  return out;
+}
+
+describe('word-at-a-time paths equal per-sample loops', () => {
+  it('splitRgb8 and joinRgb8, for every alignment of source and planes and every tail length', () => {
+    for (const n of [0, 1, 3, 4, 5, 8, 517]) {
+      for (let so = 0; so < 4; so++) {
+        for (let d = 0; d < 4; d++) {
+          const src = at(noise(n * 3 + 12, n + so), so);
+          const planes = [0, 1, 2].map(() => at(new Uint8Array(n + 8), d));
+          splitRgb8(src, 4 - so, planes[0], planes[1], planes[2], 4 - d, n);
+          for (let i = 0; i < n; i++) {
+            for (let c = 0; c < 3; c++) assert.equal(planes[c][4 - d + i], src[4 - so + 3 * i + c], `split n=${n} offsets ${so},${d} pixel ${i} sample ${c}`);
+          }
+          const back = at(new Uint8Array(n * 3 + 12), so);
+          joinRgb8(back, 4 - so, planes[0], planes[1], planes[2], 4 - d, n);
+          assert.deepEqual(back.subarray(4 - so, 4 - so + 3 * n), src.subarray(4 - so, 4 - so + 3 * n), `join n=${n} offsets ${so},${d}`);
+          assert.ok(back.subarray(0, 4 - so).every((v) => v === 0) && back.subarray(4 - so + 3 * n).every((v) => v === 0), 'join writes nothing outside its pixels');
+        }
+      }
+    }
+  });
+
+  it('predictor 2 over bytes, 1 to 4 samples a pixel, aligned or not, rows of whole words or not', () => {
+    for (const spp of [1, 2, 3, 4, 5]) {
+      for (const width of [1, 4, 7, 512]) {
+        for (const offset of [0, 1]) {
+          const height = 3;
+          const original = noise(width * spp * height, spp * 1000 + width);
+          const data = at(original, offset);
+          predict({ data, width, height, samplesPerPixel: spp, bytesPerSample: 1, predictor: 2, codec: 'deflate', level: 1 });
+          const row = width * spp;
+          for (let i = 0; i < original.length; i++) {
+            const x = i % row;
+            const want = x < spp ? original[i] : (original[i] - original[i - spp]) & 0xff;
+            if (data[i] !== want) assert.fail(`spp ${spp} width ${width} offset ${offset}: byte ${i} is ${data[i]}, expected ${want}`);
+          }
+        }
+      }
+    }
+  });
+
+  it('expandBits for widths of whole words, whole bytes and neither', () => {
+    for (const width of [4, 8, 12, 13, 512]) {
+      const height = 5;
+      const rowBytes = Math.ceil(width / 8);
+      const bits = noise(rowBytes * height, width);
+      const out = expandBits(bits, width, height);
+      for (let y = 0; y < height; y++) {
+        for (let x = 0; x < width; x++) {
+          const set = (bits[y * rowBytes + (x >> 3)] >> (7 - (x & 7))) & 1;
+          assert.equal(out[y * width + x], set ? 255 : 0, `width ${width} pixel ${x},${y}`);
+        }
+      }
+    }
+  });
+
+  it('halving 8-bit bands under a mask: the mean of the valid pixels, rounded half up; none valid gives 0', () => {
+    const width = 64, rows = 8;
+    const bands = [noise(width * rows, 1), noise(width * rows, 2)];
+    // runs of valid and masked pixels, so that cells have 0 to 4 valid pixels
+    const mask = noise(width * rows, 3).map((v) => (v & 3 ? 255 : 0));
+    const dst = { y0: 0, rows: 0, width: width / 2, bands: [new Uint8Array(width * rows / 4), new Uint8Array(width * rows / 4)], mask: new Uint8Array(width * rows / 4) };
+    reduceRows({ y0: 0, rows, width, bands, mask }, rows, dst, 0, rows / 2, 0, rows / 2, { method: 'average', integer: true, nodata: null });
+    for (let b = 0; b < 2; b++) {
+      for (let j = 0; j < rows / 2; j++) {
+        for (let i = 0; i < width / 2; i++) {
+          let sum = 0, n = 0;
+          for (const k of [2 * j * width + 2 * i, 2 * j * width + 2 * i + 1, (2 * j + 1) * width + 2 * i, (2 * j + 1) * width + 2 * i + 1]) {
+            if (mask[k]) { sum += bands[b][k]; n++; }
+          }
+          assert.equal(dst.bands[b][j * width / 2 + i], n ? Math.floor(sum / n + 0.5) : 0, `band ${b} pixel ${i},${j} (${n} valid)`);
+        }
+      }
+    }
+  });
+});
