@@ -63,4 +63,20 @@ describe('taoguan optimize: the deflate level', () => {
     const help = await new Promise<string>((resolve) => execFile(process.execPath, [CLI, 'optimize', '--help'], (_e, stdout) => resolve(stdout)));
     assert.match(help.replace(/\s+/g, ' '), new RegExp(`--zlevel <n> .*\\(default: "${DEFAULT_ZLEVEL}"\\)`));
   });
+
+  it('level 1 codes runs only: a tile whose rows repeat (matches a row back, no runs) stays far larger than at level 4; both inflate to the same bytes', async () => {
+    const { encodeTile } = await import('../lib/optimize/encode.ts');
+    const { inflateSync } = await import('node:zlib');
+    const row = new Uint8Array(256).map((_, i) => (i * 2654435761) >>> 24);
+    const tile = () => {
+      const t = new Uint8Array(256 * 64);
+      for (let y = 0; y < 64; y++) t.set(row, y * 256);
+      return t;
+    };
+    const job = (level: number) => ({ data: tile(), width: 256, height: 64, samplesPerPixel: 1, bytesPerSample: 1, predictor: 1 as const, codec: 'deflate' as const, level });
+    const [runs, zlib4] = [encodeTile(job(1)), encodeTile(job(4))];
+    assert.ok(runs.length > 4 * zlib4.length, `level 1: ${runs.length} B, level 4: ${zlib4.length} B`);
+    assert.deepEqual(new Uint8Array(inflateSync(runs)), tile());
+    assert.deepEqual(new Uint8Array(inflateSync(zlib4)), tile());
+  });
 });

@@ -3,7 +3,7 @@
  * bytes, so the same code runs in the worker threads and inline (workers: 0). Samples arrive
  * little-endian and chunky. ZSTD is WASM loaded on first use: the thread awaits loadZstd() first.
  */
-import { deflateSync, type ZlibOptions } from 'node:zlib';
+import { constants, deflateSync, type ZlibOptions } from 'node:zlib';
 import { lzwEncode } from './lzw.ts';
 import { zstdEncode } from './zstd.ts';
 
@@ -19,18 +19,21 @@ export interface EncodeJob {
   /** 1 none, 2 horizontal differencing (integers), 3 floating point (byte planes, then differencing). */
   predictor: 1 | 2 | 3;
   codec: Codec;
-  /** The codec's level: zlib's 1–9 (as GDAL's ZLEVEL; default DEFAULT_ZLEVEL) or zstd's 1–22 (ZSTD_LEVEL, default 9). */
+  /** The codec's level: deflate's 1–9 (1 runs only, 2–9 zlib's; default DEFAULT_ZLEVEL) or zstd's 1–22 (ZSTD_LEVEL, default 9). */
   level: number;
 }
 
 /**
- * Deflate's default level: zlib's 4, not GDAL's ZLEVEL default of 6. GDAL compresses with libdeflate,
- * whose level 6 costs about what zlib's 4 does; zlib's 6 searches longer match chains for ~1% less.
- * On the bench inputs (compiled package, this 2-core box), level 6 → 4: the float32 DEM 2.4 → 1.7–1.9 s
- * for +1.0% bytes (still 0.72× GDAL's file), the RGB JPEG input 2.1 → 2.0 s (+0.9%), the 10980²
- * uint16 band 5.6–6.1 → 4.9–5.6 s (0.03% smaller). One 512² DEM tile: 31.8 against 13.2 ms.
+ * Deflate's default level: 1, which codes runs only (zlib's Z_RLE strategy, "designed to be almost
+ * as fast as Z_HUFFMAN_ONLY, but give better compression for PNG image data" — predicted tiles are
+ * that). Searching for longer matches is where zlib spends its time on imagery and buys little there:
+ * per 512² tile of the bench inputs (compiled package, this 2-core box), level 4 → 1: the float32 DEM
+ * 11.0 → 4.9 ms for 6% more bytes, the RGB JPEG input 14.7 → 6.6 ms (+11%), the 10980² uint16 band
+ * 8.5 → 3.3 ms (+5%); a land-cover class raster came out 5% smaller. Every output stays smaller than
+ * GDAL's default (0.76–0.94×: GDAL leaves the predictor off). Levels 2–9 are zlib's own (4 was the
+ * default before: GDAL's libdeflate level 6 costs about what zlib's 4 does).
  */
-export const DEFAULT_ZLEVEL = 4;
+export const DEFAULT_ZLEVEL = 1;
 
 /** TIFF Compression tag value of a codec; its keys, in this order, are the codecs the CLI lists. */
 export const COMPRESSION_TAG: Record<Codec, number> = { deflate: 8, lzw: 5, zstd: 50000, none: 1 };
@@ -46,6 +49,8 @@ export function encodeTile(job: EncodeJob): Uint8Array {
 
 /** memLevel 9 (zlib's default is 8): a larger hash, measured faster and a little smaller on imagery. */
 export function deflateOptions(job: EncodeJob): ZlibOptions {
+  // level 1 is runs only (DEFAULT_ZLEVEL says why)
+  if (job.level === 1) return { level: 1, memLevel: 9, strategy: constants.Z_RLE };
   return { level: job.level, memLevel: 9 };
 }
 

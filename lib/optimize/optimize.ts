@@ -26,7 +26,7 @@ export interface OptimizeOptions {
   /** Tile width and height: 512 (default, as GDAL's COG driver) or 256. */
   tileSize?: 256 | 512;
   compression?: Codec;
-  /** zlib level for deflate, 1–9 (as GDAL's ZLEVEL); default DEFAULT_ZLEVEL, 4 (see encode.ts). */
+  /** Deflate's level, 1–9: 1 codes runs only, 2–9 are zlib's; default DEFAULT_ZLEVEL, 1 (see encode.ts). */
   zlevel?: number;
   /** zstd level, 1–22; default 9 (GDAL's ZSTD_LEVEL). */
   zstdLevel?: number;
