@@ -177,13 +177,25 @@ function planOutput(header: CogHeader, tags: SourceTags, options: OptimizeOption
   };
 }
 
-/** Append a level's temporary file at `position` in the output, in 8 MiB pieces. */
+/**
+ * Append a level's temporary file at `position` in the output: 1 MiB pieces, four at once (libuv's
+ * four threads). Node has no copy_file_range, so every byte goes through memory twice, and one 8 MiB
+ * piece at a time left that serial: on this 2-core box, 210 MB (the 10980² band's level 0) took
+ * 250–540 ms so, 66–80 ms this way.
+ */
 async function copyInto(from: FileHandle, size: number, to: FileHandle, position: number): Promise<void> {
-  const buf = Buffer.allocUnsafe(8 * 1024 * 1024);
-  for (let done = 0; done < size;) {
-    const { bytesRead } = await from.read(buf, 0, Math.min(buf.length, size - done), done);
-    if (bytesRead === 0) throw new Error('temporary level file ended early');
-    await to.write(buf, 0, bytesRead, position + done);
-    done += bytesRead;
-  }
+  const PIECE = 1024 * 1024;
+  let next = 0;
+  const lane = async () => {
+    const buf = Buffer.allocUnsafe(PIECE);
+    while (next < size) {
+      const at = next;
+      next += PIECE;
+      const want = Math.min(PIECE, size - at);
+      const { bytesRead } = await from.read(buf, 0, want, at);
+      if (bytesRead !== want) throw new Error('temporary level file ended early');
+      await to.write(buf, 0, bytesRead, position + at);
+    }
+  };
+  await Promise.all([lane(), lane(), lane(), lane()]);
 }
