@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { predict } from '../lib/optimize/encode.ts';
+import { packMask, predict } from '../lib/optimize/encode.ts';
 import { reduceRows } from '../lib/optimize/overview-resample.ts';
 import { expandBits } from '../lib/raster/decode/index.ts';
 import { joinRgb8, splitRgb8 } from '../lib/raster/index.ts';
@@ -81,21 +81,39 @@ describe('word-at-a-time paths equal per-sample loops', () => {
     }
   });
 
-  it('halving 8-bit bands under a mask: the mean of the valid pixels, rounded half up; none valid gives 0', () => {
-    const width = 64, rows = 8;
-    const bands = [noise(width * rows, 1), noise(width * rows, 2)];
-    // runs of valid and masked pixels, so that cells have 0 to 4 valid pixels
-    const mask = noise(width * rows, 3).map((v) => (v & 3 ? 255 : 0));
-    const dst = { y0: 0, rows: 0, width: width / 2, bands: [new Uint8Array(width * rows / 4), new Uint8Array(width * rows / 4)], mask: new Uint8Array(width * rows / 4) };
-    reduceRows({ y0: 0, rows, width, bands, mask }, rows, dst, 0, rows / 2, 0, rows / 2, { method: 'average', integer: true, nodata: null });
-    for (let b = 0; b < 2; b++) {
+  it('halving 8-bit bands and their mask: the mean of the valid pixels rounded half up (none valid: 0), valid where any is; word-wide rows and not', () => {
+    for (const width of [64, 62]) {
+      const rows = 8, dw = width / 2;
+      const bands = [noise(width * rows, 1), noise(width * rows, 2)];
+      // a masked third, a random third (cells of 0 to 4 valid pixels), a valid third
+      const coin = noise(width * rows, 3);
+      const mask = coin.map((v, k) => ((k % width) < width / 3 ? 0 : (k % width) > (2 * width) / 3 ? 255 : v & 3 ? 255 : 0));
+      const dst = { y0: 0, rows: 0, width: dw, bands: [new Uint8Array(dw * rows / 2), new Uint8Array(dw * rows / 2)], mask: new Uint8Array(dw * rows / 2) };
+      reduceRows({ y0: 0, rows, width, bands, mask }, rows, dst, 0, rows / 2, 0, rows / 2, { method: 'average', integer: true, nodata: null });
       for (let j = 0; j < rows / 2; j++) {
-        for (let i = 0; i < width / 2; i++) {
-          let sum = 0, n = 0;
-          for (const k of [2 * j * width + 2 * i, 2 * j * width + 2 * i + 1, (2 * j + 1) * width + 2 * i, (2 * j + 1) * width + 2 * i + 1]) {
-            if (mask[k]) { sum += bands[b][k]; n++; }
+        for (let i = 0; i < dw; i++) {
+          const cell = [2 * j * width + 2 * i, 2 * j * width + 2 * i + 1, (2 * j + 1) * width + 2 * i, (2 * j + 1) * width + 2 * i + 1];
+          const n = cell.filter((k) => mask[k]).length;
+          assert.equal(dst.mask[j * dw + i], n ? 255 : 0, `width ${width}: mask at ${i},${j}`);
+          for (let b = 0; b < 2; b++) {
+            const sum = cell.reduce((acc, k) => acc + (mask[k] ? bands[b][k] : 0), 0);
+            assert.equal(dst.bands[b][j * dw + i], n ? Math.floor(sum / n + 0.5) : 0, `width ${width}: band ${b} pixel ${i},${j} (${n} valid)`);
           }
-          assert.equal(dst.bands[b][j * width / 2 + i], n ? Math.floor(sum / n + 0.5) : 0, `band ${b} pixel ${i},${j} (${n} valid)`);
+        }
+      }
+    }
+  });
+
+  it('packMask: a tile cut from mask rows to 1-bit rows, MSB first, for strides and cuts on words and not', () => {
+    for (const [stride, x0, w, rows, size] of [[64, 0, 64, 64, 64], [64, 4, 37, 20, 40], [62, 3, 40, 9, 48], [64, 8, 13, 5, 16]]) {
+      const mask = noise(stride * rows, stride + x0).map((v) => (v & 1 ? 255 : v & 2 ? 7 : 0));
+      const out = packMask(mask, stride, x0, w, rows, size);
+      const rowBytes = (size + 7) >> 3;
+      assert.equal(out.length, rowBytes * size);
+      for (let y = 0; y < size; y++) {
+        for (let x = 0; x < size; x++) {
+          const want = y < rows && x < w && mask[y * stride + x0 + x] !== 0 ? 1 : 0;
+          assert.equal((out[y * rowBytes + (x >> 3)] >> (7 - (x & 7))) & 1, want, `stride ${stride} x0 ${x0}: bit ${x},${y}`);
         }
       }
     }

