@@ -94,13 +94,19 @@ export async function optimize(input: string, output: string, options: OptimizeO
       ? warpedRowReader(header, source, warp, plan.tileSize, bands, fillValue(header.nodata))
       : (y: number) => readWindow(header, source, { x: 0, y, width, height: Math.min(rows, height - y) }, { bands, cache: blocks });
     // Read the next rows while these are cut and downsampled: I/O and decoding overlap the CPU work.
-    let next = read(0);
-    for (let y = 0; y < height; y += rows) {
-      const win = await next;
-      if (y + rows < height) {
-        next = read(y + rows);
-        next.catch(() => {}); // awaited next turn; a failure surfaces there
+    const ahead: ReturnType<typeof read>[] = [];
+    let nextY = 0;
+    const readAhead = () => {
+      for (; ahead.length < READ_AHEAD && nextY < height; nextY += rows) {
+        const win = read(nextY);
+        win.catch(() => {}); // awaited in its turn; a failure surfaces there
+        ahead.push(win);
       }
+    };
+    readAhead();
+    for (let y = 0; y < height; y += rows) {
+      const win = await ahead.shift()!;
+      readAhead();
       await pyr.push(0, { y0: y, rows: win.height, width, bands: win.bands, mask: plan.hasMask ? win.mask : undefined });
       options.onProgress?.(Math.min(1, (y + rows) / height));
     }
@@ -125,7 +131,15 @@ export async function optimize(input: string, output: string, options: OptimizeO
   }
 }
 
-/** Bytes of input rows read at once (twice that with the read ahead): small next to the strips. */
+/**
+ * Reads in flight while the rows before them are cut and downsampled. Two, not one: with deflate's
+ * runs-only default the reading thread outpaces the decode worker on the float DEM (LZW and the
+ * floating-point predictor), and a second read keeps the worker fed: 1.29–1.45 → 1.16–1.26 s, for
+ * ~10 MB more RSS (three: within the noise of two, another ~8 MB).
+ */
+const READ_AHEAD = 2;
+
+/** Bytes of input rows read at once (READ_AHEAD + 1 times that held): small next to the strips. */
 const READ_BYTES = 4 * 1024 * 1024;
 
 /**
