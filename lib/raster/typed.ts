@@ -86,19 +86,17 @@ function strided64(dst: Float64Array, d0: number, dStride: number, src: Float64A
  * took 5.1 ms through three strided passes, 1.6 ms so (node 20, this 2-core box).
  */
 export function splitRgb8(src: Uint8Array, s0: number, r: Uint8Array, g: Uint8Array, b: Uint8Array, d0: number, n: number): void {
-  let i = 0;
-  if (aligned(src, s0) && aligned(r, d0) && aligned(g, d0) && aligned(b, d0)) {
-    const groups = n >> 2;
-    const w = words32(src, s0, groups * 3), R = words32(r, d0, groups), G = words32(g, d0, groups), B = words32(b, d0, groups);
-    for (let k = 0, q = 0; k < groups; k++, q += 3) {
+  const v = rgbWords(src, s0, r, g, b, d0, n);
+  if (v) {
+    const { chunky: w, R, G, B } = v;
+    for (let k = 0, q = 0; k < R.length; k++, q += 3) {
       const w0 = w[q], w1 = w[q + 1], w2 = w[q + 2];
       R[k] = (w0 & 0xff) | ((w0 >>> 24) << 8) | (((w1 >>> 16) & 0xff) << 16) | (((w2 >>> 8) & 0xff) << 24);
       G[k] = ((w0 >>> 8) & 0xff) | ((w1 & 0xff) << 8) | ((w1 >>> 24) << 16) | (((w2 >>> 16) & 0xff) << 24);
       B[k] = ((w0 >>> 16) & 0xff) | (((w1 >>> 8) & 0xff) << 8) | ((w2 & 0xff) << 16) | ((w2 >>> 24) << 24);
     }
-    i = groups * 4;
   }
-  for (let s = s0 + i * 3; i < n; i++, s += 3) {
+  for (let i = v ? v.R.length * 4 : 0, s = s0 + i * 3; i < n; i++, s += 3) {
     r[d0 + i] = src[s];
     g[d0 + i] = src[s + 1];
     b[d0 + i] = src[s + 2];
@@ -107,27 +105,31 @@ export function splitRgb8(src: Uint8Array, s0: number, r: Uint8Array, g: Uint8Ar
 
 /** splitRgb8's inverse: n pixels of three planes (from s0) into 8-bit chunky RGB (from dst[d0]). */
 export function joinRgb8(dst: Uint8Array, d0: number, r: Uint8Array, g: Uint8Array, b: Uint8Array, s0: number, n: number): void {
-  let i = 0;
-  if (aligned(dst, d0) && aligned(r, s0) && aligned(g, s0) && aligned(b, s0)) {
-    const groups = n >> 2;
-    const w = words32(dst, d0, groups * 3), R = words32(r, s0, groups), G = words32(g, s0, groups), B = words32(b, s0, groups);
-    for (let k = 0, q = 0; k < groups; k++, q += 3) {
+  const v = rgbWords(dst, d0, r, g, b, s0, n);
+  if (v) {
+    const { chunky: w, R, G, B } = v;
+    for (let k = 0, q = 0; k < R.length; k++, q += 3) {
       const x = R[k], y = G[k], z = B[k];
       w[q] = (x & 0xff) | ((y & 0xff) << 8) | ((z & 0xff) << 16) | ((x & 0xff00) << 16);
       w[q + 1] = ((y >>> 8) & 0xff) | (z & 0xff00) | (x & 0xff0000) | ((y & 0xff0000) << 8);
       w[q + 2] = ((z >>> 16) & 0xff) | ((x >>> 24) << 8) | ((y >>> 24) << 16) | (z & 0xff000000);
     }
-    i = groups * 4;
   }
-  for (let d = d0 + i * 3; i < n; i++, d += 3) {
+  for (let i = v ? v.R.length * 4 : 0, d = d0 + i * 3; i < n; i++, d += 3) {
     dst[d] = r[s0 + i];
     dst[d + 1] = g[s0 + i];
     dst[d + 2] = b[s0 + i];
   }
 }
 
-function aligned(a: Uint8Array, at: number): boolean {
-  return ((a.byteOffset + at) & 3) === 0;
+/**
+ * The whole groups of four pixels of n as 32-bit words: three a group of the chunky bytes from c0,
+ * one a group of each plane from p0; undefined unless every one of them starts on a word.
+ */
+function rgbWords(chunky: Uint8Array, c0: number, r: Uint8Array, g: Uint8Array, b: Uint8Array, p0: number, n: number) {
+  if (((chunky.byteOffset + c0) | (r.byteOffset + p0) | (g.byteOffset + p0) | (b.byteOffset + p0)) & 3) return undefined;
+  const groups = n >> 2;
+  return { chunky: words32(chunky, c0, groups * 3), R: words32(r, p0, groups), G: words32(g, p0, groups), B: words32(b, p0, groups) };
 }
 
 /** `count` 32-bit words of `a` from its byte `at` (aligned). */
