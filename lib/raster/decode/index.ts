@@ -8,7 +8,7 @@
  * when it is one the caller lent through `buffer`), so it can be viewed as any typed array. Failures throw a TiffError naming the codec and the problem.
  *
  * One file per codec, registered in CODECS by Compression tag:      deflate.ts (node:zlib, bounded)   lzw.ts (ours, bounded; see its note)
- *   jpeg.ts (libjpeg as WASM in mozjpeg.ts; geotiff for the rest)   packbits.ts   zstd.ts (zstddec WASM)
+ *   jpeg.ts (libjpeg as WASM in mozjpeg.ts; geotiff for the rest, jpeg-baseline.ts)   packbits.ts   zstd.ts (zstddec WASM)
  *   lerc.ts (Esri `lerc` WASM)   predictor.ts (predictors 2/3, byte swap)   bits.ts (1-bit masks)
  *
  * Measured (node 20, this 2-core machine): decodeBlock end to end, predictor included, on the first
@@ -31,6 +31,7 @@ import { inflate } from './deflate.ts';
 import { lzwDecode } from './lzw.ts';
 import { unpackBits } from './packbits.ts';
 import type * as JpegModule from './jpeg.ts';
+import type * as JpegBaselineModule from './jpeg-baseline.ts';
 import type * as LercModule from './lerc.ts';
 import type * as ZstdModule from './zstd.ts';
 import { swapBytes, undoFloatingPoint, undoHorizontal } from './predictor.ts';
@@ -93,6 +94,7 @@ export const COMPRESSION_NAMES: Record<number, string> = {
 
 // WASM / geotiff-backed codecs load on first use: importing geotiff alone costs ~40 ms of cold start.
 let jpegModule: Promise<typeof JpegModule> | undefined;
+let jpegBaselineModule: Promise<typeof JpegBaselineModule> | undefined;
 let lercModule: Promise<typeof LercModule> | undefined;
 let zstdModule: Promise<typeof ZstdModule> | undefined;
 
@@ -100,12 +102,16 @@ let zstdModule: Promise<typeof ZstdModule> | undefined;
  * Where the lazily loaded codecs come from instead of import(): optimize's worker threads load
  * TypeScript through tsx's CommonJS hook, under which import() of a .ts file fails, and require them.
  */
-export function useCodecLoader(load: (codec: 'jpeg' | 'lerc' | 'zstd') => unknown): void {
+export function useCodecLoader(load: (codec: 'jpeg' | 'jpeg-baseline' | 'lerc' | 'zstd') => unknown): void {
+  // each on first use: the JPEG fallback's geotiff alone takes 35-45 ms to load
+  loadJpegBaseline = () => (jpegBaselineModule ??= Promise.resolve().then(() => load('jpeg-baseline') as typeof JpegBaselineModule));
   jpegModule = Promise.resolve().then(() => load('jpeg') as typeof JpegModule);
   lercModule = Promise.resolve().then(() => load('lerc') as typeof LercModule);
   zstdModule = Promise.resolve().then(() => load('zstd') as typeof ZstdModule);
   for (const m of [jpegModule, lercModule, zstdModule]) m.catch(() => undefined);
 }
+
+let loadJpegBaseline = () => (jpegBaselineModule ??= import('./jpeg-baseline.ts'));
 
 /**
  * One compression scheme: bytes in, exactly `rawBytes` of samples out. A codec that hands back final
@@ -138,7 +144,7 @@ export const CODECS: Partial<Record<CompressionCode, Codec>> = {
     async decode(bytes, p) {
       if (p.bitsPerSample !== 8) throw new TiffError(`JPEG: ${p.bitsPerSample}-bit samples are not supported (8-bit only)`);
       const { jpegDecode } = await (jpegModule ??= import('./jpeg.ts'));
-      return jpegDecode(bytes, { width: p.width, height: p.height, maxRows: p.maxRows, samples: p.samplesPerBlockPixel, photometric: p.photometric, jpegTables: p.jpegTables });
+      return jpegDecode(bytes, { width: p.width, height: p.height, maxRows: p.maxRows, samples: p.samplesPerBlockPixel, photometric: p.photometric, jpegTables: p.jpegTables }, loadJpegBaseline);
     },
   },
   [Compression.LERC]: {
