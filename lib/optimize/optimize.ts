@@ -18,7 +18,8 @@ import { pooledBlocks } from './block-loader.ts';
 import { EncodePool } from './pool.ts';
 import { Pyramid } from './pyramid.ts';
 import type { Resampling } from './overview-resample.ts';
-import { GEO_TAGS, planReprojection, targetGeoTags, warpedRowReader, type ReprojectOptions, type Reprojection } from './reproject.ts';
+// reproject.ts (with lib/warp, lib/crs and proj4) loads only for an input that is reprojected
+import type { ReprojectOptions, Reprojection } from './reproject.ts';
 import { readSourceTags, type SourceTags } from './source-tags.ts';
 import { ZSTD_LEVELS } from './zstd.ts';
 
@@ -68,8 +69,11 @@ export async function optimize(input: string, output: string, options: OptimizeO
   try {
     const { header } = await readHeader(source);
     const tags = await readSourceTags(source, header);
-    const warp = options.reproject ? await planReprojection(header, options.reproject === true ? {} : options.reproject) : undefined;
-    const plan = planOutput(header, tags, options, warp);
+    const reproject = options.reproject ? await import('./reproject.ts') : undefined;
+    const warp = reproject ? await reproject.planReprojection(header, options.reproject === true ? {} : options.reproject as ReprojectOptions) : undefined;
+    // reprojected: the source's georeferencing gives way to the target's
+    const copied = warp && reproject ? [...tags.copied.filter((t) => !reproject.GEO_TAGS.has(t.tag)), ...reproject.targetGeoTags(warp)] : tags.copied;
+    const plan = planOutput(header, { ...tags, copied }, options, warp);
     const method = options.resampling ?? (plan.photometric === 3 ? 'nearest' : 'average');
     for (let k = 0; k < plan.levels.length; k++) {
       temps.push(`${output}.L${k}.tmp`);
@@ -90,8 +94,8 @@ export async function optimize(input: string, output: string, options: OptimizeO
     // reprojected: one output tile row at a time, warped block by block
     const blocks = pooledBlocks(pool);
     const rows = warp ? plan.tileSize : readRows(full.blockHeight, width * full.samplesPerPixel * plan.bitsPerSample / 8, options.readBytes);
-    const read = warp
-      ? warpedRowReader(header, source, warp, plan.tileSize, bands, fillValue(header.nodata))
+    const read = warp && reproject
+      ? reproject.warpedRowReader(header, source, warp, plan.tileSize, bands, fillValue(header.nodata))
       : (y: number) => readWindow(header, source, { x: 0, y, width, height: Math.min(rows, height - y) }, { bands, cache: blocks });
     // Read the next rows while these are cut and downsampled: I/O and decoding overlap the CPU work.
     const ahead: ReturnType<typeof read>[] = [];
@@ -187,7 +191,7 @@ function planOutput(header: CogHeader, tags: SourceTags, options: OptimizeOption
     hasMask: hasMask || addMask,
     levels: pyramid(width, height, tileSize),
     nodata: tags.nodata,
-    copied: warp ? [...tags.copied.filter((t) => !GEO_TAGS.has(t.tag)), ...targetGeoTags(warp)] : tags.copied,
+    copied: tags.copied,
   };
 }
 

@@ -27,6 +27,9 @@ import { FieldType, type TagEntry } from './ifd-writer.ts';
 
 export type WarpResampling = Resampling;
 
+/** The warp kernels, by gdalwarp's names. */
+export const WARP_RESAMPLINGS: readonly WarpResampling[] = RESAMPLINGS;
+
 export interface ReprojectOptions {
   /** Target CRS, "EPSG:3857" (default), "EPSG:4326" or any projected or geographic EPSG code. */
   srs?: string;

@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { MultiBar, Presets } from 'cli-progress';
 import {
-  COMPRESSION_TAG, EncodePool, optimize, resolveTarget, WARP_RESAMPLINGS, ZSTD_LEVELS,
+  COMPRESSION_TAG, EncodePool, optimize, resolveTarget, warpResamplings, ZSTD_LEVELS,
   type Codec, type ReprojectOptions, type Resampling, type WarpResampling,
 } from '../../../lib/optimize/index.ts';
 
@@ -114,7 +114,8 @@ async function reprojectOptions(opts: OptimizeCliOptions): Promise<ReprojectOpti
   const srs = opts.tSrs ?? 'EPSG:3857';
   await resolveTarget(srs);
   const resampling = opts.warpResampling ?? 'nearest';
-  if (!(WARP_RESAMPLINGS as readonly string[]).includes(resampling)) throw new Error(`--warp-resampling ${resampling}: expected ${oneOf(WARP_RESAMPLINGS)}`);
+  const kernels = await warpResamplings();
+  if (!(kernels as readonly string[]).includes(resampling)) throw new Error(`--warp-resampling ${resampling}: expected ${oneOf(kernels)}`);
   return { srs, resampling: resampling as WarpResampling };
 }
 
