@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { describe, it } from 'node:test';
-import { BlockCache, planWindow, readWindow, type TypedArray } from '../lib/raster/index.ts';
+import { BlockCache, planWindow, readWindow, type BlockCacheStats, type TypedArray } from '../lib/raster/index.ts';
 import { readHeader } from '../lib/tiff/index.ts';
 import type { CogHeader } from '../lib/tiff/header.ts';
 import { fixturePath, fixtures, MemorySource } from './helpers.ts';
@@ -152,6 +152,33 @@ describe('blocks decoded only down to the rows a window needs', () => {
       assert.deepEqual(outcomes, [[0, 1], [0, 1], [1, 0]]);
     });
   }
+});
+
+describe('short decodes or whole ones, by what windows have been doing', () => {
+  it('a block is decoded for its top rows while windows seldom read further down it, and whole at once once they keep doing so', async () => {
+    const source = await MemorySource.fromFile(fixturePath('u8-deflate-p2-nodata0-4326.tif'));
+    const { header } = await readHeader(source);
+    const { blockWidth: bw, blockHeight: bh, width, height } = header.levels[0].image;
+    const blocks: { x: number; y: number }[] = [];
+    for (let by = 0; by < Math.floor(height / bh); by++) for (let bx = 0; bx < Math.floor(width / bw); bx++) blocks.push({ x: bx * bw, y: by * bh });
+    assert.ok(blocks.length >= 8);
+    /** Bytes this read inflated: one band of uint8, so 8 rows of a block are 8 × bw. */
+    const read = async (cache: BlockCache, x: number, y: number) => {
+      const stats: BlockCacheStats = { hits: 0, misses: 0 };
+      await readWindow(header, source, { x, y, width: bw, height: 8 }, { level: 0, cache: cache.loader(stats) });
+      return stats.decodedBytes ?? 0;
+    };
+    // random tiles: each block's top alone, every block inflated only that far
+    const tops = new BlockCache();
+    for (const b of blocks) assert.equal(await read(tops, b.x, b.y), 8 * bw);
+    // panning down: each block's top, then its bottom. The first block is inflated twice (short, then
+    // whole); once windows have kept reaching below, the next blocks are inflated whole at once.
+    const panning = new BlockCache();
+    const inflated: [number, number][] = [];
+    for (const b of blocks) inflated.push([await read(panning, b.x, b.y), await read(panning, b.x, b.y + bh - 8)]);
+    assert.deepEqual(inflated[0], [8 * bw, bw * bh]);
+    for (const pair of inflated.slice(2)) assert.deepEqual(pair, [bw * bh, 0]);
+  });
 });
 
 describe('the block cache reuses evicted blocks\' buffers and undoes predictor 2 as readers reach rows', () => {

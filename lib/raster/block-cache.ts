@@ -19,13 +19,15 @@ import { readRanges } from '../source/index.ts';
 import type { Source } from '../source/index.ts';
 import type { CogHeader } from '../tiff/index.ts';
 import type { BlockRef, WindowPlan } from './window-plan.ts';
-import { decodeBlockRef, decodedRows, rowsNeeded, type BlockLoader } from './window.ts';
+import { blockRowsOf, decodeBlockRef, decodedRows, rowsNeeded, type BlockLoader } from './window.ts';
 
 /** A block this reader fetches and decodes (for its first `rows` rows), and how its waiters hear of it. */
 interface Pending {
   block: BlockRef;
   key: string;
   rows: number;
+  /** Rows the window needed, when fewer than the block has (BlockCache's #firstRows). */
+  first?: number;
   resolve: (b: Uint8Array) => void;
   reject: (e: unknown) => void;
 }
@@ -54,6 +56,18 @@ export class BlockCache {
   #spareBytes = 0;
   /** Buffers handed out again instead of allocated, for tests and the bench. */
   reused = 0;
+  /**
+   * Of the blocks a window needed only the top of (`#trials`, halved past 64 with `#extensions`),
+   * how many a later window read below those rows: most in a panning viewport, a few percent for
+   * random tiles. Decoded short, such a block costs the fraction f of its rows, and the whole block
+   * again if it is read further down (share p); decoded whole, the whole block. So it is decoded
+   * short while f + p < 1. Viewport bench (2 workers): 0.61 → 0.50 blocks decoded a tile, 227 → 206
+   * KiB inflated, 3.17–3.47 → 3.03–3.09 ms of CPU; fresh tiles unchanged (560 KiB).
+   */
+  #trials = 0;
+  #extensions = 0;
+  /** Rows the first window needed of a block it needed only the top of (decoded short or not). */
+  #firstRows = new WeakMap<Uint8Array, number>();
 
   /** `maxBytes` of decoded samples kept (default 24 MiB: ~48 decoded 512² uint16 blocks). */
   constructor(maxBytes = 24 * 1024 * 1024) {
@@ -129,6 +143,25 @@ export class BlockCache {
     return new Uint8Array(buffer);
   }
 
+  /** Rows to decode of a block a window needs `rows` of (out of `full`, more): those, or all of them. */
+  #decodeRows(rows: number, full: number): number {
+    const share = this.#trials > 0 ? this.#extensions / this.#trials : 0;
+    this.#trials++;
+    if (this.#trials > 64) {
+      this.#trials /= 2;
+      this.#extensions /= 2;
+    }
+    return rows / full < 1 - share ? rows : Infinity;
+  }
+
+  /** A window reads `rows` of a block: below the rows its first window needed counts once, as an extension. */
+  #reachedBelow(bytes: Uint8Array, rows: number): void {
+    const first = this.#firstRows.get(bytes);
+    if (first === undefined || rows <= first) return;
+    this.#firstRows.delete(bytes);
+    this.#extensions = Math.min(this.#trials, this.#extensions + 1);
+  }
+
   async #load(
     header: CogHeader, source: Source, plan: WindowPlan,
     options: { signal?: AbortSignal; etag?: string }, stats?: BlockCacheStats,
@@ -168,14 +201,17 @@ export class BlockCache {
         const enough = (bytes: Uint8Array) => decodedRows(header, plan.level, b, bytes) >= rows;
         const hit = this.#blocks.get(key);
         if (hit && enough(hit)) {
+          this.#reachedBelow(hit, rows);
           this.#pin(hit);
           decoded.set(b, hit);
           if (stats) stats.hits++;
           continue;
         }
+        // a short block read below its rows: decoded again below, whole
+        if (hit) this.#reachedBelow(hit, rows);
         const pending = this.#inflight.get(key);
         if (pending) {
-          waits.push(pending.then((bytes) => (enough(bytes) ? (this.#pin(bytes), decoded.set(b, bytes)) : (waitedShort++, short.push(b)))));
+          waits.push(pending.then((bytes) => (enough(bytes) ? (this.#reachedBelow(bytes, rows), this.#pin(bytes), decoded.set(b, bytes)) : (waitedShort++, short.push(b)))));
           if (stats) stats.hits++;
           continue;
         }
@@ -185,7 +221,9 @@ export class BlockCache {
         promise.catch(() => undefined);
         this.#inflight.set(key, promise);
         // Decoded again, a block is decoded whole: neighbouring windows are reading it.
-        mine.push({ block: b, key, rows: again || hit ? Infinity : rows, resolve, reject });
+        const full = blockRowsOf(header, plan.level, b);
+        const first = again || hit || rows >= full ? undefined : rows;
+        mine.push({ block: b, key, rows: first === undefined ? Infinity : this.#decodeRows(first, full), first, resolve, reject });
         if (stats) stats.misses++;
       }
       if (mine.length > 0) waits.push(this.#fetch(header, source, plan.level, mine, options, decoded, stats));
@@ -217,6 +255,7 @@ export class BlockCache {
         this.#pin(bytes);
         setImmediate(() => this.#unpin(bytes.buffer));
         decoded.set(m.block, bytes);
+        if (m.first !== undefined) this.#firstRows.set(bytes, m.first);
         if (stats) stats.decodedBytes = (stats.decodedBytes ?? 0) + bytes.byteLength;
         this.#blocks.set(m.key, bytes, bytes.buffer.byteLength);
         this.#inflight.delete(m.key);

@@ -91,6 +91,11 @@ export function rowsNeeded(header: CogHeader, plan: WindowPlan, b: BlockRef): nu
   return Math.max(1, Math.min(rows, plan.window.y + plan.window.height - b.by * im.blockHeight));
 }
 
+/** The rows block `b` of `level` has (a last strip may have fewer than the others). */
+export function blockRowsOf(header: CogHeader, level: number, b: BlockRef): number {
+  return blockRows(b.image === 'mask' ? header.levels[level].mask! : header.levels[level].image, b.by);
+}
+
 /** Whole rows a decoded data block holds (a block decoded for a window's top rows holds fewer). */
 export function decodedRows(header: CogHeader, level: number, b: BlockRef, decoded: Uint8Array): number {
   const im = b.image === 'mask' ? header.levels[level].mask! : header.levels[level].image;
