@@ -8,6 +8,7 @@ import { describe, it } from 'node:test';
 import { packMask, predict } from '../lib/optimize/encode.ts';
 import { reduceRows } from '../lib/optimize/overview-resample.ts';
 import { expandBits } from '../lib/raster/decode/index.ts';
+import { encodePalettePng } from '../lib/render/png.ts';
 import { joinRgb8, splitRgb8 } from '../lib/raster/index.ts';
 
 function noise(n: number, seed: number): Uint8Array {
@@ -116,6 +117,18 @@ describe('word-at-a-time paths equal per-sample loops', () => {
           assert.equal((out[y * rowBytes + (x >> 3)] >> (7 - (x & 7))) & 1, want, `stride ${stride} x0 ${x0}: bit ${x},${y}`);
         }
       }
+    }
+  });
+
+  it('palette PNGs: rows filtered Up four samples at a time give the same bytes as sample by sample', () => {
+    const palette = new Uint8Array(256 * 4).map((_, i) => (i * 37) & 255);
+    for (const [width, height] of [[256, 256], [64, 3], [12, 5]]) {
+      // smooth indices with noise, so Up differences wrap both ways
+      const indices = noise(width * height, width).map((v, i) => (((i % width) + (i / width) * 2) & 0xff) ^ (v & 3));
+      const aligned = encodePalettePng(indices, width, height, palette);
+      // the same pixels at byte offset 1: the per-sample path
+      const misaligned = encodePalettePng(at(indices, 1), width, height, palette);
+      assert.deepEqual(aligned, misaligned, `${width}×${height}`);
     }
   });
 });
