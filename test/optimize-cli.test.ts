@@ -64,6 +64,27 @@ describe('taoguan optimize: the deflate level', () => {
     assert.match(help.replace(/\s+/g, ' '), new RegExp(`--zlevel <n> .*\\(default: "${DEFAULT_ZLEVEL}"\\)`));
   });
 
+  it('level 1 on 8-bit tiles: Huffman codes only where the predicted tile has almost no runs of equal bytes, runs where it has them', async () => {
+    const { encodeTile, predict } = await import('../lib/optimize/encode.ts');
+    const { constants, deflateSync } = await import('node:zlib');
+    const width = 256, height = 32;
+    let seed = 11;
+    const noisy = new Uint8Array(width * height * 3).map(() => (seed = (seed * 1103515245 + 12345) >>> 0) >>> 24);
+    // a few flat spots: some runs, far under 1 word in 64 (RLE would code them, so the bytes differ)
+    const fewRuns = noisy.slice();
+    for (let k = 0; k < 10; k++) fewRuns.fill(100, k * 2000 + 7, k * 2000 + 31);
+    // every other row flat: half the predicted words are runs of zeros
+    const runs = noisy.map((v, i) => (Math.floor(i / (width * 3)) % 2 ? 100 : v));
+    for (const [tile, strategy] of [[fewRuns, constants.Z_HUFFMAN_ONLY], [runs, constants.Z_RLE]] as const) {
+      const job = () => ({ data: tile.slice(), width, height, samplesPerPixel: 3, bytesPerSample: 1, predictor: 2 as const, codec: 'deflate' as const, level: 1 });
+      const predicted = job();
+      predict(predicted);
+      assert.deepEqual(encodeTile(job()), new Uint8Array(deflateSync(predicted.data, { level: 1, memLevel: 9, strategy })));
+      const other = strategy === constants.Z_RLE ? constants.Z_HUFFMAN_ONLY : constants.Z_RLE;
+      assert.notDeepEqual(encodeTile(job()), new Uint8Array(deflateSync(predicted.data, { level: 1, memLevel: 9, strategy: other })), 'the two strategies differ on this tile');
+    }
+  });
+
   it('level 1 codes runs only: a tile whose rows repeat (matches a row back, no runs) stays far larger than at level 4; both inflate to the same bytes', async () => {
     const { encodeTile } = await import('../lib/optimize/encode.ts');
     const { inflateSync } = await import('node:zlib');

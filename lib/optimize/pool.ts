@@ -110,11 +110,11 @@ export class EncodePool {
       if (this.size === 0 || job.codec === 'none') {
         run = this.inline(job);
       } else if (job.codec === 'deflate') {
-        predict(job);
+        const runs = predict(job);
         // Output chunks as large as the tile: zlib's async API makes a thread-pool round trip and a
         // callback on the main thread per chunk, which at 64 KiB cost the reading thread ~3 of its 4 ms
         // per 512² RGB tile (main-thread time for 64 tiles: 260-410 ms, against 104-134 ms so).
-        run = deflateAsync(job.data, { ...deflateOptions(job), chunkSize: Math.max(64 * 1024, job.data.byteLength + 1024) }).then((out) => {
+        run = deflateAsync(job.data, { ...deflateOptions(job, runs), chunkSize: Math.max(64 * 1024, job.data.byteLength + 1024) }).then((out) => {
           this.recycle(input);
           return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
         });
