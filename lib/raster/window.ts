@@ -7,7 +7,7 @@ import { TiffError } from '../tiff/index.ts';
 import { decodeBlock, settleRows, type BlockParams } from './decode/index.ts';
 import { planWindow, type BlockRef, type Window, type WindowPlan } from './window-plan.ts';
 import { giveBack, takeArray } from './pool.ts';
-import { asWords, bytesPerSample, copyStrided, nodataAs, splitRgb8, typedArrayCtor, viewAs, type TypedArray } from './typed.ts';
+import { asWords, bytesPerSample, deinterleave, nodataAs, typedArrayCtor, viewAs, type TypedArray } from './typed.ts';
 
 export interface ReadWindowOptions {
   /** 0 = full resolution, n = the nth overview. */
@@ -224,25 +224,13 @@ function copyBlock(
   const span = x1 - x0;
   const srcWords = src && stride !== 1 ? asWords(src) : undefined;
   const words = srcWords ? targets.map(asWords) : undefined;
-  // 8-bit RGB into its three bands, the commonest chunky read, moves as words (typed.ts)
-  const rgb = srcWords instanceof Uint8Array && stride === 3 && targets.length === 3 && sampleOffsets.every((o, i) => o === i);
   for (let y = y0; y < y1; y++) {
     const dst = (y - w.y) * w.width + (x0 - w.x);
     if (inside) inside.fill(255, dst, dst + span);
     if (!src) continue;
     const srcRow = ((y - by0) * im.blockWidth + (x0 - bx0)) * stride;
-    if (rgb) {
-      splitRgb8(srcWords, srcRow, words![0] as Uint8Array, words![1] as Uint8Array, words![2] as Uint8Array, dst, span);
-      continue;
-    }
-    for (let t = 0; t < targets.length; t++) {
-      const target = targets[t];
-      if (stride === 1) {
-        target.set(src.subarray(srcRow, srcRow + span), dst);
-      } else {
-        copyStrided(words![t], dst, 1, srcWords!, srcRow + sampleOffsets[t], stride, span);
-      }
-    }
+    if (srcWords) deinterleave(srcWords, srcRow, stride, sampleOffsets, words!, dst, span);
+    else for (const target of targets) target.set(src.subarray(srcRow, srcRow + span), dst);
   }
 }
 

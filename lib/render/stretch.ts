@@ -1,3 +1,4 @@
+import { ByteLru } from '../util/index.ts';
 import { RenderInputError } from './errors.ts';
 
 /** Any band of decoded samples. */
@@ -33,8 +34,8 @@ export function stretchToIndices(band: Band, mask: Uint8Array | undefined, lo: n
  * the loop's own output over 0 … 65535, so both give the same indices to the bit.
  */
 const LUT_MIN_SAMPLES = 4096;
-const TABLES_KEPT = 4;
-const tables = new Map<string, Uint8Array>();
+/** Four 16-bit tables' worth (a 16-bit table is 64 KiB, an 8-bit one 256 bytes). */
+const tables = new ByteLru<Uint8Array>(4 * 65536);
 
 function tableFor(lo: number, hi: number, size: number): Uint8Array {
   const key = `${size}:${lo}:${hi}`;
@@ -43,11 +44,8 @@ function tableFor(lo: number, hi: number, size: number): Uint8Array {
     const values = new Uint16Array(size);
     for (let v = 0; v < size; v++) values[v] = v;
     t = stretchLoop(values, undefined, lo, hi, new Uint8Array(size));
-    if (tables.size >= TABLES_KEPT) tables.delete(tables.keys().next().value!);
-  } else {
-    tables.delete(key); // re-inserted: most recently used last
+    tables.set(key, t, size);
   }
-  tables.set(key, t);
   return t;
 }
 

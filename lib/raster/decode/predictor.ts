@@ -92,6 +92,7 @@ export function sumRow16(a: Uint16Array, base: number, from: number, upTo: numbe
   for (let i = base + from; i < base + upTo; i++) a[i] = a[i] + a[i - spp];
 }
 
+/** sumRow16 over bytes: a twin, not one function over both types, so each loop sees one array type. */
 export function sumRow8(a: Uint8Array, base: number, from: number, upTo: number, spp: number): void {
   if (spp === 1) {
     let sum = a[base + from - 1];
