@@ -64,12 +64,17 @@ before(async () => {
   await writeFile(join(component, 'publish.yaml'), 'Edition: 3.0.0\nType: Component\nName: fc3\nVersion: 0.1.22\n');
   // the CLI's mark of a downloaded component: with it, nothing is fetched
   await writeFile(join(component, '.s.lock'), JSON.stringify({ version: '0.1.22', lastUpdateCheck: Date.now() }));
+  // The CLI spawns detached daemons (an update check, and a usage report after every command) that
+  // write under ~/.s after it exits; a user's settings stop them, else they race the cleanup (ENOTEMPTY)
+  await writeFile(join(dir, 'home/.s/set-config.yml'), 'analysis: disable\n');
+  await mkdir(join(dir, 'home/.s/config'), { recursive: true });
+  await writeFile(join(dir, 'home/.s/config/update-notifier.json'), JSON.stringify({ lastUpdateCheck: Date.now() + 86_400_000 }));
   // `s config add` as a user runs it; ${config('AccountID')} in s.yaml reads it
   const added = await s(['config', 'add', '--AccessKeyID', 'AKIDEXAMPLE', '--AccessKeySecret', 'secret', '--AccountID', ACCOUNT, '-a', 'default', '-f'], {});
   assert.equal(added.code, 0, added.out);
 });
 
-after(() => rm(dir, { recursive: true, force: true }));
+after(() => rm(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 }));
 
 const GOOD = { TAOGUAN_BUCKET: 'cogs-prod', TAOGUAN_CATALOG: 'mysql://taoguan:secret@rm-abc123.mysql.rds.aliyuncs.com:3306/taoguan' };
 
