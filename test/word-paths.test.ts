@@ -131,4 +131,17 @@ describe('word-at-a-time paths equal per-sample loops', () => {
       assert.deepEqual(aligned, misaligned, `${width}×${height}`);
     }
   });
+
+  it('palette PNGs: PLTE ends at the highest index used, wherever in a word of four samples it lies', () => {
+    const palette = new Uint8Array(256 * 4).map((_, i) => (i * 37) & 255);
+    for (let lane = 0; lane < 4; lane++) {
+      const indices = noise(64 * 9, lane).map((v) => 1 + (v % 90));
+      indices[4 * 77 + lane] = 200;
+      for (const px of [indices, at(indices, 1)]) {
+        const png = Buffer.from(encodePalettePng(px, 64, 9, palette));
+        const plte = png.indexOf('PLTE');
+        assert.equal(png.readUInt32BE(plte - 4), 201 * 3, `lane ${lane}, byte offset ${px.byteOffset & 3}`);
+      }
+    }
+  });
 });
