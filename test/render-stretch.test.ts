@@ -142,4 +142,20 @@ describe('8- and 16-bit bands through a per-range table', () => {
       }
     }
   });
+
+  it('give the same indices into an output at any byte offset, for lengths that are not whole words', () => {
+    const values = new Uint16Array(5003).map((_, i) => (i * 40503) & 0xffff);
+    const bytes = new Uint8Array(5003).map((_, i) => (i * 167) & 0xff);
+    const mask = new Uint8Array(5003).map((_, i) => (i % 5 === 1 ? 0 : 255));
+    for (const band of [values, bytes]) {
+      for (const m of [undefined, mask]) {
+        const expected = stretchToIndices(Float64Array.from(band), m, 1000, 2500);
+        for (const offset of [0, 1, 2, 3]) {
+          const out = new Uint8Array(new ArrayBuffer(5003 + 8), offset, 5003).fill(77);
+          stretchToIndices(band, m, 1000, 2500, out);
+          assert.deepEqual(out, expected, `${band.constructor.name}, ${m ? 'masked' : 'unmasked'}, output at byte offset ${offset}`);
+        }
+      }
+    }
+  });
 });
