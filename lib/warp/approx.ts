@@ -24,18 +24,23 @@ export const DEFAULT_MAX_ERROR = 0.125;
  * Returns the bounding box of the (absolute) coordinates written, [minX, minY, maxX, maxY], NaN when
  * some point failed: callers skip per-pixel checks on rows that lie wholly inside their window.
  *
- * With `linear` (4 numbers), a row that one straight segment approximates is not written out: its
- * coordinates are linear[0] + linear[1]·i, linear[2] + linear[3]·i (origin subtracted), the very
- * expressions the loop would have stored, and linear[0] is NaN when the row was written instead.
+ * `controls` gives the three control points' exact values at controls[controlsAt …] (six numbers,
+ * controlRows' output) instead of transforming them here.
+ *
+ * With `linear` (4 numbers at linear[linearAt …]), a row that one straight segment approximates is not
+ * written out: its coordinates are L0 + L1·i, L2 + L3·i (origin subtracted), the very expressions the
+ * loop would have stored, and L0 is NaN when the row was written instead. Offsets rather than
+ * subarrays: two views a row were a fifth of what a fresh tile allocated, in scavenges.
  */
 export function approxRow(
   exact: PointTransform, n: number, x0: number, y: number, maxError: number,
   outX: Float64Array, outY: Float64Array, offset: number, origin: readonly [number, number] = [0, 0],
-  controls?: Float64Array, linear?: Float64Array,
+  controls?: Float64Array | null, controlsAt = 0, linear?: Float64Array, linearAt = 0,
 ): Float64Array {
-  const run = RUN.reset(exact, x0, y, outX, outY, offset, origin, n, linear);
+  const run = RUN.reset(exact, x0, y, outX, outY, offset, origin, n, linear, linearAt);
   const mid = (n - 1) >> 1;
-  const sme = controls ?? SME;
+  const sme = SME;
+  if (controls) for (let k = 0; k < 6; k++) sme[k] = controls[controlsAt + k];
   if (n <= 5 || maxError <= 0 || (!controls && !(run.at(0, sme, 0) && run.at(mid, sme, 2) && run.at(n - 1, sme, 4)))) {
     run.exact(0, n);
   } else {
@@ -106,12 +111,12 @@ function segment(run: Run, s: number, n: number, sme: Float64Array, maxError: nu
     const first = new Float64Array(6), second = new Float64Array(6);
     let ok = true;
     if (!exactFirst) {
-      first.set(sme.subarray(0, 2), 0);
+      first[0] = sme[0]; first[1] = sme[1];
       ok = run.at(s + ((mid - 1) >> 1), first, 2) && run.at(s + mid - 1, first, 4);
     }
     if (ok && !exactSecond) {
-      second.set(sme.subarray(2, 4), 0);
-      second.set(sme.subarray(4, 6), 4);
+      second[0] = sme[2]; second[1] = sme[3];
+      second[4] = sme[4]; second[5] = sme[5];
       ok = run.at(s + mid + ((n - mid - 1) >> 1), second, 2);
     }
     if (!ok) {
@@ -143,7 +148,8 @@ function segment(run: Run, s: number, n: number, sme: Float64Array, maxError: nu
   const rx0 = x0 - run.origin[0], ry0 = y0 - run.origin[1];
   if (linear && s === 0 && n === run.n) {
     // the whole row is this one segment: its caller may compute the points instead of reading them
-    linear[0] = rx0; linear[1] = dX; linear[2] = ry0; linear[3] = dY;
+    const l = run.linearAt;
+    linear[l] = rx0; linear[l + 1] = dX; linear[l + 2] = ry0; linear[l + 3] = dY;
   } else {
     for (let i = 0; i < n; i++) {
       outX[at + i] = rx0 + dX * i;
@@ -168,11 +174,12 @@ class Run {
   /** The row's length, and where a row that is one segment is described instead of written (approxRow). */
   n = 0;
   linear?: Float64Array;
+  linearAt = 0;
 
-  reset(fn: PointTransform, x0: number, y: number, outX: Float64Array, outY: Float64Array, offset: number, origin: readonly [number, number], n: number, linear?: Float64Array): this {
+  reset(fn: PointTransform, x0: number, y: number, outX: Float64Array, outY: Float64Array, offset: number, origin: readonly [number, number], n: number, linear: Float64Array | undefined, linearAt: number): this {
     this.fn = fn; this.x0 = x0; this.y = y; this.outX = outX; this.outY = outY; this.offset = offset; this.origin = origin;
-    this.n = n; this.linear = linear;
-    if (linear) linear[0] = NaN;
+    this.n = n; this.linear = linear; this.linearAt = linearAt;
+    if (linear) linear[linearAt] = NaN;
     this.box[0] = this.box[1] = Infinity;
     this.box[2] = this.box[3] = -Infinity;
     return this;

@@ -103,13 +103,11 @@ export function planWarp(
     for (let row = first; row <= last; row++) {
       const start = row * w + c.x;
       if (!footprint) {
-        const sme = controls?.subarray((row - first) * 6, (row - first) * 6 + 6);
-        const line = rowLines?.subarray(row * 4, row * 4 + 4);
-        const box = approxRow(exact, c.width, c.x + 0.5, row + 0.5, maxError, srcX, srcY, start, origin, sme, line);
+        const box = approxRow(exact, c.width, c.x + 0.5, row + 0.5, maxError, srcX, srcY, start, origin, controls, (row - first) * 6, rowLines, row * 4);
         // a row wholly inside its window needs no per-pixel check (the usual case inside a raster)
         if (box[0] >= cx && box[1] >= cy && box[2] + 1e-10 < cx + cw && box[3] + 1e-10 < cy + ch) valid += c.width;
         else {
-          if (line && line[0] === line[0]) writeLine(line, srcX, srcY, start, c.width);
+          if (rowLines && rowLines[row * 4] === rowLines[row * 4]) writeLine(rowLines, row * 4, srcX, srcY, start, c.width);
           valid += finishRow(c, exact, row, window, srcX, srcY, start, p);
         }
       } else {
@@ -131,14 +129,14 @@ export function planWarp(
   return { width: w, height: h, resampling, level, window, chunks: planChunks, srcX, srcY, srcX2, srcY2, ...(rowLines ? { rows: rowLines } : {}) };
 }
 
-/** Writes out a described row (WarpPlan.rows) into the coordinate arrays, and marks it written. */
-function writeLine(line: Float64Array, srcX: Float64Array, srcY: Float64Array, start: number, n: number): void {
-  const x0 = line[0], dx = line[1], y0 = line[2], dy = line[3];
+/** Writes out a described row (WarpPlan.rows, its 4 numbers at lines[at …]) into the coordinate arrays, and marks it written. */
+function writeLine(lines: Float64Array, at: number, srcX: Float64Array, srcY: Float64Array, start: number, n: number): void {
+  const x0 = lines[at], dx = lines[at + 1], y0 = lines[at + 2], dy = lines[at + 3];
   for (let i = 0; i < n; i++) {
     srcX[start + i] = x0 + dx * i;
     srcY[start + i] = y0 + dy * i;
   }
-  line[0] = NaN;
+  lines[at] = NaN;
 }
 
 /**
@@ -149,8 +147,10 @@ export function sourceCoordinates(plan: WarpPlan): { srcX: Float64Array; srcY: F
   const srcX = Float64Array.from(plan.srcX), srcY = Float64Array.from(plan.srcY);
   const { rows } = plan;
   if (rows) {
+    // on a copy: the plan's own description stays as it is
+    const lines = Float64Array.from(rows);
     for (let r = 0; r < plan.height; r++) {
-      if (rows[r * 4] === rows[r * 4]) writeLine(Float64Array.from(rows.subarray(r * 4, r * 4 + 4)), srcX, srcY, r * plan.width, plan.width);
+      if (lines[r * 4] === lines[r * 4]) writeLine(lines, r * 4, srcX, srcY, r * plan.width, plan.width);
     }
   }
   return { srcX, srcY };
