@@ -9,7 +9,7 @@ import type { ApiEnv } from './respond.ts';
 
 export function registerHealth(app: OpenAPIHono<ApiEnv>, version: string): void {
   app.get('/healthz', (c) => {
-    const { admission } = c.var.api;
+    const { admission } = c.get('api');
     const body = { status: 'ok', version, renders: { inFlight: admission.inFlight, queued: admission.queued, refused: admission.refused, ...admission.limits } };
     return c.json(body, 200, { 'cache-control': 'no-store' });
   });

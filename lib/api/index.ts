@@ -155,20 +155,20 @@ export function createApi(options: ApiOptions): Api {
     // after CORS, so preflights pass and a 401 still carries CORS headers for the page to read
     app.use('*', async (c, next) => {
       try {
-        c.set('grant', access.check(c.var.path, c.var.query, c.req.header('x-api-key')));
+        c.set('grant', access.check(c.get('path'), c.get('query'), c.req.header('x-api-key')));
       } catch (e) {
         if (e instanceof AccessDenied) throw new ApiError(401, e.message, { 'www-authenticate': 'ApiKey realm="taoguan"' });
         throw e;
       }
       // handlers never see credentials: not as key filters, not in ETags, not passed on into links
-      c.set('query', new URLSearchParams([...c.var.query].filter(([k]) => !(AUTH_PARAMS as readonly string[]).includes(k))));
+      c.set('query', new URLSearchParams([...c.get('query')].filter(([k]) => !(AUTH_PARAMS as readonly string[]).includes(k))));
       await next();
     });
   }
   app.use('*', compressMiddleware());
   app.use('*', async (c, next) => {
     // /datasets and /wmts take the catalog's key names as filters: they check names themselves
-    if (c.var.path !== '/datasets' && !c.var.path.startsWith('/wmts/')) checkParameterNames(c.var.query);
+    if (c.get('path') !== '/datasets' && !c.get('path').startsWith('/wmts/')) checkParameterNames(c.get('query'));
     await next();
   });
 
@@ -188,7 +188,7 @@ export function createApi(options: ApiOptions): Api {
   });
   app.onError((err, c) => {
     const e = toApiError(err);
-    if (e.status >= 500) c.var.stats.error = describeError(err);
+    if (e.status >= 500) c.get('stats').error = describeError(err);
     // messages quote the request; a hostile one must not make them arbitrarily long
     return errorResponse(new ApiError(e.status, redactSecrets(clip(e.message, MAX_MESSAGE_LENGTH)), e.headers));
   });

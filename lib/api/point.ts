@@ -23,9 +23,9 @@ const converters = new Map<string, proj4.Converter>();
 
 export function registerPoint(app: OpenAPIHono<ApiEnv>): void {
   app.get('/point/*', async (c) => {
-    const api = c.var.api, stats = c.var.stats;
-    const { lng, lat, sort } = parseQuery(PointQuery, c.var.query);
-    const keys = keyPath(c.var.path.slice('/point/'.length));
+    const api = c.get('api'), stats = c.get('stats');
+    const { lng, lat, sort } = parseQuery(PointQuery, c.get('query'));
+    const keys = keyPath(c.get('path').slice('/point/'.length));
     if (isMosaic(keys)) return jsonResponse(c, { lng, lat, datasets: await series(api, keys, lng, lat, sort, stats) });
     if (sort) throw badRequest('sort: applies to a series only (a key written as *, a prefix such as 2024-06-*, or a list [a,b])');
     // the record first: cold, it brings the key names in the same catalog query

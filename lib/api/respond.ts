@@ -8,6 +8,10 @@ import type { AccessControl, Grant } from './auth.ts';
 import type { ApiContext, RequestStats } from './context.ts';
 import { Etag } from './etag.ts';
 
+/**
+ * Read with c.get('name'), not c.var.name: Hono's c.var builds a new object of every variable
+ * (Object.fromEntries) on each access, a dozen a tile request.
+ */
 export interface ApiEnv {
   Variables: {
     /** Counters for this request's log line. */

@@ -54,7 +54,7 @@ const listOf = (name: string) => z.string().transform((t) => {
 
 export function registerMetadataRoutes(app: OpenAPIHono<ApiEnv>): void {
   app.get('/keys', async (c) => {
-    const specs = await c.var.api.keys(c.var.stats);
+    const specs = await c.get('api').keys(c.get('stats'));
     return jsonResponse(c, { keys: specs.map((k) => (k.description ? { key: k.name, description: k.description } : { key: k.name })) });
   });
   document(app, {
@@ -63,11 +63,11 @@ export function registerMetadataRoutes(app: OpenAPIHono<ApiEnv>): void {
   });
 
   app.get('/datasets', async (c) => {
-    const api = c.var.api, stats = c.var.stats;
+    const api = c.get('api'), stats = c.get('stats');
     const specs = await api.keys(stats);
-    const paging = new URLSearchParams([...c.var.query].filter(([k]) => k === 'limit' || k === 'page'));
+    const paging = new URLSearchParams([...c.get('query')].filter(([k]) => k === 'limit' || k === 'page'));
     const { limit, page } = parseQuery(DatasetsQuery, paging);
-    const filters = new URLSearchParams([...c.var.query].filter(([k]) => k !== 'limit' && k !== 'page'));
+    const filters = new URLSearchParams([...c.get('query')].filter(([k]) => k !== 'limit' && k !== 'page'));
     for (const name of filters.keys()) {
       if (!specs.some((k) => k.name === name)) throw badRequest(`${name.length > 64 ? `${name.slice(0, 64)}…` : name}: not a key of this catalog (keys: ${specs.map((k) => k.name).join(', ')}), nor limit or page`);
     }
@@ -88,9 +88,9 @@ export function registerMetadataRoutes(app: OpenAPIHono<ApiEnv>): void {
   });
 
   app.get('/metadata/*', async (c) => {
-    const api = c.var.api, stats = c.var.stats;
-    const { columns } = parseQuery(MetadataQuery, c.var.query);
-    const keys = keyPath(c.var.path.slice('/metadata/'.length));
+    const api = c.get('api'), stats = c.get('stats');
+    const { columns } = parseQuery(MetadataQuery, c.get('query'));
+    const keys = keyPath(c.get('path').slice('/metadata/'.length));
     // the record first: cold, it brings the key names in the same catalog query
     const record = await api.record(keys, stats);
     const specs = await api.keys(stats);
@@ -107,8 +107,8 @@ export function registerMetadataRoutes(app: OpenAPIHono<ApiEnv>): void {
     // the rest of the body is never read, so the connection cannot carry another request
     throw new ApiError(413, 'body: larger than 1 MiB', { connection: 'close' });
   } }), async (c) => {
-    const api = c.var.api, stats = c.var.stats;
-    const { columns } = parseQuery(MetadataQuery, c.var.query);
+    const api = c.get('api'), stats = c.get('stats');
+    const { columns } = parseQuery(MetadataQuery, c.get('query'));
     let body: unknown;
     try {
       body = JSON.parse(await c.req.text());
@@ -127,7 +127,7 @@ export function registerMetadataRoutes(app: OpenAPIHono<ApiEnv>): void {
   });
 
   app.get('/colormap', (c) => {
-    const q = parseQuery(ColormapQuery, c.var.query);
+    const q = parseQuery(ColormapQuery, c.get('query'));
     const colormap = colormapLegend({ stretchRange: q.stretch_range, colormap: q.colormap, numValues: q.num_values });
     return jsonResponse(c, { colormap }, 'public, max-age=86400');
   });

@@ -29,9 +29,9 @@ import { familyCapabilities } from './wmts.ts';
 export function registerTileRoutes(app: OpenAPIHono<ApiEnv>): void {
   for (const family of FAMILIES) {
     app.get(`/${family}/*`, async (c) => {
-      const api = c.var.api;
-      const rest = c.var.path.slice(family.length + 2);
-      const specs = await api.keys(c.var.stats, () => likelyKeys(family, rest, c.var.query));
+      const api = c.get('api');
+      const rest = c.get('path').slice(family.length + 2);
+      const specs = await api.keys(c.get('stats'), () => likelyKeys(family, rest, c.get('query')));
       const count = pathKeyCount(family, specs.length);
       const { keys, target } = parseFamilyPath(rest, count, specs.slice(0, count).map((k) => k.name));
       if (target.kind === 'tilejson') return tileJson(c, family, keys);
@@ -62,7 +62,7 @@ function likelyKeys(family: Family, rest: string, query: URLSearchParams): strin
 }
 
 async function image(c: ApiContextOf, api: ApiContext, family: Family, keys: string[], target: Exclude<PathTarget, { kind: 'tilejson' | 'wmts' }>): Promise<Response> {
-  const options = familyOptions(family, c.var.query);
+  const options = familyOptions(family, c.get('query'));
   if (target.format === 'jpeg' && family !== 'rgb') throw badRequest('format: JPEG output is for rgb; singleband and compute need transparency: .png or .webp');
   const tms = tileMatrixSet(options.tms);
   let size: number;
@@ -81,24 +81,24 @@ async function image(c: ApiContextOf, api: ApiContext, family: Family, keys: str
   let records: readonly DatasetRecord[];
   let draw: () => Promise<CachedTile>;
   if (mosaic && target.kind === 'tile') {
-    const resolved = await resolveMosaic(api, options, keys, tileBox(tms, target.z, target.x, target.y), c.var.stats);
+    const resolved = await resolveMosaic(api, options, keys, tileBox(tms, target.z, target.x, target.y), c.get('stats'));
     records = resolved.records;
     draw = () => renderMosaic({ tms: options.tms, z: target.z, x: target.x, y: target.y, tileSize: size, resampling: options.resampling, format: target.format, quality: options.quality, inputs: resolved.inputs, style: options.style, pixelSelection: options.pixelSelection });
   } else {
-    const resolved = await resolveInputs(api, options, keys, c.var.stats);
+    const resolved = await resolveInputs(api, options, keys, c.get('stats'));
     records = resolved.records;
     draw = () => (target.kind === 'tile'
       ? renderTile({ tms: options.tms, z: target.z, x: target.x, y: target.y, tileSize: size, resampling: options.resampling, format: target.format, quality: options.quality, inputs: resolved.inputs, style: options.style, algorithm: options.algorithm })
       : renderPreview({ inputs: resolved.inputs, style: options.style, format: target.format, quality: options.quality, algorithm: options.algorithm, size: options.tileSize, longSide: size }));
   }
   const cacheControl = api.config.cacheControl;
-  const etag = Etag.forRender(records, Etag.normalise(c.var.path, c.var.query));
+  const etag = Etag.forRender(records, Etag.normalise(c.get('path'), c.get('query')));
   const unchanged = notModified(c, etag, cacheControl);
   if (unchanged) return unchanged;
   // inside the tile cache's single flight: equal concurrent requests wait on one render slot, not one each
   const render = (): Promise<CachedTile> => api.admission.run(draw);
   const { tile, outcome } = await api.forgettingChanged(records, () => api.tiles.get(etag, render));
-  c.var.stats.tile = outcome;
+  c.get('stats').tile = outcome;
   return imageResponse(tile.bytes, tile.contentType, etag, cacheControl);
 }
 

@@ -62,7 +62,7 @@ export function passThrough(query: URLSearchParams, own: readonly string[] = ['m
  */
 export function withAccess(c: ApiContextOf, path: string, query: string): string {
   const q = new URLSearchParams(query);
-  const extra = c.var.access.linkParams(c.var.grant, path, q);
+  const extra = c.get('access').linkParams(c.get('grant'), path, q);
   if (extra.length === 0) return query;
   for (const [k, v] of extra) q.set(k, v);
   return `?${q.toString()}`;
@@ -81,16 +81,16 @@ export async function layerOf(api: ApiContext, options: FamilyOptions, keys: str
 export const encodeKeys = (keys: readonly string[]): string => keys.map(encodeURIComponent).join('/');
 
 export async function tileJson(c: ApiContextOf, family: Family, keys: string[]): Promise<Response> {
-  const api = c.var.api;
-  const options = familyOptions(family, c.var.query);
-  const zooms = parseQuery(ZoomOverrides, c.var.query);
-  const { first, bounds } = await layerOf(api, options, keys, c.var.stats);
+  const api = c.get('api');
+  const options = familyOptions(family, c.get('query'));
+  const zooms = parseQuery(ZoomOverrides, c.get('query'));
+  const { first, bounds } = await layerOf(api, options, keys, c.get('stats'));
   const computed = zoomRange(first, options.tms);
   const maxzoom = zooms.maxzoom ?? computed.maxzoom;
   const minzoom = Math.min(maxzoom, zooms.minzoom ?? computed.minzoom);
   const prefix = keys.length ? `${encodeKeys(keys)}/` : '';
   const path = `/${family}/${prefix}{z}/{x}/{y}.png`;
-  const url = `${api.publicBase(c.req.url, c.req.header('x-forwarded-prefix'))}${path}${withAccess(c, path, passThrough(c.var.query))}`;
+  const url = `${api.publicBase(c.req.url, c.req.header('x-forwarded-prefix'))}${path}${withAccess(c, path, passThrough(c.get('query')))}`;
   return jsonResponse(c, {
     tilejson: '3.0.0',
     name: [...keys, ...options.lastKeys].join('/'),

@@ -83,16 +83,16 @@ function template(c: ApiContextOf, base: string, family: Family, keys: readonly 
   return `${base}${path}${withAccess(c, path, query)}`;
 }
 
-const selfUrl = (c: ApiContextOf, base: string): string => `${base}${c.var.path}${withAccess(c, c.var.path, passThrough(c.var.query, []))}`;
+const selfUrl = (c: ApiContextOf, base: string): string => `${base}${c.get('path')}${withAccess(c, c.get('path'), passThrough(c.get('query'), []))}`;
 
 /** One layer: the dataset(s) of a tile route, styled by its query. */
 export async function familyCapabilities(c: ApiContextOf, family: Family, keys: string[]): Promise<Response> {
-  const api = c.var.api;
-  const options = familyOptions(family, c.var.query);
-  const zooms = parseQuery(ZoomOverrides, c.var.query);
-  const { first, bounds } = await layerOf(api, options, keys, c.var.stats);
+  const api = c.get('api');
+  const options = familyOptions(family, c.get('query'));
+  const zooms = parseQuery(ZoomOverrides, c.get('query'));
+  const { first, bounds } = await layerOf(api, options, keys, c.get('stats'));
   const base = api.publicBase(c.req.url, c.req.header('x-forwarded-prefix'));
-  const layer = toLayer([...keys, ...options.lastKeys].join('/'), [first], options.tms, template(c, base, family, keys, passThrough(c.var.query)), zooms, bounds);
+  const layer = toLayer([...keys, ...options.lastKeys].join('/'), [first], options.tms, template(c, base, family, keys, passThrough(c.get('query'))), zooms, bounds);
   return xmlResponse(c, capabilitiesXml([layer], options.tms, base, selfUrl(c, base)));
 }
 
@@ -106,14 +106,14 @@ function toLayer(id: string, records: DatasetRecord[], tms: TmsId, tpl: string, 
 export function registerWmts(app: OpenAPIHono<ApiEnv>): void {
   const own = ['limit', 'page', 'tms'];
   app.get('/wmts/WMTSCapabilities.xml', async (c) => {
-    const api = c.var.api, stats = c.var.stats;
+    const api = c.get('api'), stats = c.get('stats');
     const specs = await api.keys(stats);
-    const q = parseQuery(WmtsQuery, new URLSearchParams([...c.var.query].filter(([k]) => own.includes(k))));
+    const q = parseQuery(WmtsQuery, new URLSearchParams([...c.get('query')].filter(([k]) => own.includes(k))));
     const names = new Set(specs.map((k) => k.name));
-    checkParameterNames(c.var.query, names);
-    const where = datasetFilters(new URLSearchParams([...c.var.query].filter(([k]) => names.has(k))));
+    checkParameterNames(c.get('query'), names);
+    const where = datasetFilters(new URLSearchParams([...c.get('query')].filter(([k]) => names.has(k))));
     // the rest styles every layer, and is checked as singleband parameters are
-    const style = new URLSearchParams([...c.var.query].filter(([k]) => !names.has(k) && !own.includes(k)));
+    const style = new URLSearchParams([...c.get('query')].filter(([k]) => !names.has(k) && !own.includes(k)));
     familyOptions('singleband', style);
     if (style.has('tile_size')) throw badRequest('tile_size: WMTS layers here use 256 px tiles');
     const rows = await api.list({ where, limit: q.limit, page: q.page }, stats);
