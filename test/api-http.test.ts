@@ -129,6 +129,27 @@ describe('API over HTTP', () => {
     await png.arrayBuffer();
   });
 
+  it('CORS headers and Vary reach every kind of answer: images, gzipped documents, 304s, errors', async () => {
+    const origin = { origin: 'https://map.example' };
+    const png = await get(`/singleband/S2/2024-01-15/B04/${tile}.png`, { headers: origin });
+    assert.equal(png.headers.get('access-control-allow-origin'), '*');
+    assert.equal(png.headers.get('content-type'), 'image/png');
+    assert.equal(Number(png.headers.get('content-length')), (await png.arrayBuffer()).byteLength);
+    const gz = await get('/openapi.json', { headers: { ...origin, 'accept-encoding': 'gzip' } });
+    assert.equal(gz.headers.get('content-encoding'), 'gzip');
+    assert.equal(gz.headers.get('access-control-allow-origin'), '*');
+    assert.match(gz.headers.get('vary') ?? '', /Accept-Encoding/i);
+    await gz.arrayBuffer();
+    const again = await get(`/singleband/S2/2024-01-15/B04/${tile}.png`, { headers: { ...origin, 'if-none-match': png.headers.get('etag')! } });
+    assert.equal(again.status, 304);
+    assert.equal(again.headers.get('access-control-allow-origin'), '*');
+    const missing = await get('/singleband/S2/2024-01-15/B99/1/0/0.png', { headers: origin });
+    assert.equal(missing.status, 404);
+    assert.equal(missing.headers.get('access-control-allow-origin'), '*');
+    assert.match(missing.headers.get('access-control-expose-headers') ?? '', /ETag/);
+    assert.equal((await missing.json()).message.length > 0, true);
+  });
+
   it('CORS: * by default with preflight; an allow-list echoes only listed origins', async () => {
     const res = await get('/keys', { headers: { origin: 'https://map.example' } });
     assert.equal(res.headers.get('access-control-allow-origin'), '*');

@@ -29,8 +29,10 @@ export function compressMiddleware(): MiddlewareHandler {
     if (!COMPRESSIBLE.test(type) || res.status !== 200 || res.headers.has('content-encoding')) return;
     res.headers.append('vary', 'Accept-Encoding');
     if (!acceptsGzip(c.req.header('accept-encoding'))) return;
-    const body = new Uint8Array(await res.arrayBuffer());
+    // the headers before the body: reading the body of @hono/node-server's lightweight Response (serve's
+    // global, node.ts) builds the real one from its constructor's arguments, without later changes
     const headers = new Headers(res.headers);
+    const body = new Uint8Array(await res.arrayBuffer());
     if (body.byteLength < MIN_BYTES) {
       c.res = new Response(body, { status: res.status, headers });
       return;
