@@ -18,7 +18,7 @@ import { benchWebp } from './bench/webp.ts';
  * `npm run bench`: a benchmark, not a test. Figures go to stdout, and as JSON with --json.
  * `npm run bench -- fresh viewport` runs only the modes named (every mode when none is).
  */
-const MODES = ['cog-read', 'ingest', 'catalogs', 'mosaic', 'render', 'webp', 'tiles', 'serve', 'fresh', 'viewport', 'pipelining', 'soak', 'bundles', 'function-memory', 'optimize', 'optimize-gdal'] as const;
+const MODES = ['cog-read', 'ingest', 'catalogs', 'mosaic', 'render', 'webp', 'tiles', 'serve', 'fresh', 'viewport', 'cached', 'pipelining', 'soak', 'bundles', 'function-memory', 'optimize', 'optimize-gdal'] as const;
 type Mode = (typeof MODES)[number];
 const asked = process.argv.slice(2).filter((a) => !a.startsWith('--'));
 for (const a of asked) if (!(MODES as readonly string[]).includes(a)) throw new Error(`bench: no mode ${JSON.stringify(a)} (modes: ${MODES.join(', ')})`);
@@ -41,7 +41,7 @@ if (run('serve')) {
   console.log(`serve — taoguan serve (workers = cores) on loopback, autocannon with 4 connections`);
   results.serve = await benchServe();
 }
-if (run('fresh') || run('viewport')) results.fresh = await benchFresh(['fresh', 'viewport'].filter((m) => run(m as Mode)) as ('fresh' | 'viewport')[]);
+if (run('fresh') || run('viewport') || run('cached')) results.fresh = await benchFresh(['fresh', 'viewport', 'cached'].filter((m) => run(m as Mode)) as ('fresh' | 'viewport' | 'cached')[]);
 if (run('pipelining')) {
   console.log('pipelining — taoguan serve --workers 1, 4 raw sockets × 300 pipelined 1024 px tiles written at once, RSS sampled every 50 ms');
   results.pipelining = await benchPipelining();

@@ -126,14 +126,14 @@ const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, 
  * the first 5% of the list warms the JIT and is not counted. With TAOGUAN_BENCH_CPU_PROF=<dir>
  * every process writes a V8 CPU profile there (`--cpu-prof`).
  */
-async function runWorkload(name: string, tiles: Tile[], driver: 'wrk' | 'node', connections = 4): Promise<Record<string, number>> {
+async function runWorkload(name: string, tiles: Tile[], driver: 'wrk' | 'node', connections = 4, tileCacheMb = 0): Promise<Record<string, number>> {
   const dir = await mkdtemp(join(tmpdir(), 'taoguan-fresh-bench-'));
   const uri = await sentinelCatalog(dir);
   const port = 5900 + Math.floor(Math.random() * 300);
   const bin = new URL('../../../bin/taoguan.mjs', import.meta.url).pathname;
   const prof = process.env.TAOGUAN_BENCH_CPU_PROF;
   const extra = (process.env.TAOGUAN_BENCH_SERVE_ARGS ?? '').split(' ').filter(Boolean);
-  const args = ['serve', '-c', uri, '--port', String(port), '--tile-cache-mb', '0', ...extra];
+  const args = ['serve', '-c', uri, '--port', String(port), '--tile-cache-mb', String(tileCacheMb), ...extra];
   // --cpu-prof is refused in NODE_OPTIONS: profiled, the serve bundle (what bin/taoguan.mjs runs, with
   // its function names kept) is started here with the flags and bin's memory settings; serve passes
   // them on to its workers.
@@ -194,12 +194,20 @@ async function runWorkload(name: string, tiles: Tile[], driver: 'wrk' | 'node', 
   }
 }
 
-/** `npm run bench -- fresh viewport`: tiles nobody asked for before (see fresh-tiles.ts). */
-export async function benchFresh(modes: ('fresh' | 'viewport')[] = ['fresh', 'viewport']): Promise<Record<string, unknown>> {
+/**
+ * `npm run bench -- fresh viewport cached`: tiles nobody asked for before (see fresh-tiles.ts), and
+ * `cached`: 64 tiles asked for 200 times each, the tile cache on, so every counted request is
+ * answered from it: what HTTP, routing and the response cost a request around a render.
+ */
+export async function benchFresh(modes: ('fresh' | 'viewport' | 'cached')[] = ['fresh', 'viewport', 'cached']): Promise<Record<string, unknown>> {
   const out: Record<string, unknown> = {};
   const driver = client();
   console.log(`fresh tiles — taoguan serve (workers = cores, tile cache off), 4 keep-alive connections from ${driver === 'wrk' ? 'wrk' : 'node:http (install wrk for the figures the issue compares)'}; wall figures share the machine, CPU per tile does not`);
   if (modes.includes('fresh')) out.fresh = await runWorkload('fresh', freshTiles(Number(process.env.TAOGUAN_BENCH_FRESH_TILES ?? 6000)), driver);
   if (modes.includes('viewport')) out.viewport = await runWorkload('viewport', viewportTiles(Number(process.env.TAOGUAN_BENCH_VIEWPORT_SESSIONS ?? 60)), driver);
+  if (modes.includes('cached')) {
+    const few = freshTiles(64);
+    out.cached = await runWorkload('cached', Array.from({ length: 200 }, () => few).flat(), driver, 4, 8);
+  }
   return out;
 }
