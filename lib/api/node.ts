@@ -33,9 +33,11 @@ function logRefusal(logger: NodeOptions['logger'], method: string, path: string,
 
 export function toNodeHandler(api: { fetch(request: Request): Promise<Response> }, options: NodeOptions = {}): NodeHandler {
   // overrideGlobalObjects: the node server's lightweight Request / Response as the globals, so a route's
-  // `new Response(bytes)` goes to the socket as it is, not through web streams: a cached tile 165 → ~110 µs
-  // of server CPU (scripts/tools/bench/http-cost.mts). Both subclass the globals (instanceof holds), and
-  // lib/source's own Responses build the real one on first use of their body.
+  // `new Response(bytes)` goes to the socket as it is, not through web streams: a cached tile 148-178 →
+  // 98-120 µs of server CPU (1 worker, wrk; `npm run bench -- cached` measures it with 2). Both subclass
+  // the globals (instanceof holds), and lib/source's own Responses build the real one on first use of
+  // their body. Reading a lightweight Response's body rebuilds it from its constructor's arguments:
+  // take its headers first (compress.ts).
   const listener = getRequestListener((request) => api.fetch(request), {
     overrideGlobalObjects: true,
     // Only what refusal() did not foresee reaches here unbuilt (a RequestError): still the client's fault.
