@@ -122,7 +122,7 @@ function client(): 'wrk' | 'node' {
 const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 
 /**
- * One workload against a fresh `taoguan serve` (tile cache off, block cache at serve's default):
+ * One workload against a fresh `taoguan serve` (tile cache off unless `tileCacheMb`, block cache at serve's default):
  * the first 5% of the list warms the JIT and is not counted. With TAOGUAN_BENCH_CPU_PROF=<dir>
  * every process writes a V8 CPU profile there (`--cpu-prof`).
  */
@@ -202,7 +202,7 @@ async function runWorkload(name: string, tiles: Tile[], driver: 'wrk' | 'node', 
 export async function benchFresh(modes: ('fresh' | 'viewport' | 'cached')[] = ['fresh', 'viewport', 'cached']): Promise<Record<string, unknown>> {
   const out: Record<string, unknown> = {};
   const driver = client();
-  console.log(`fresh tiles — taoguan serve (workers = cores, tile cache off), 4 keep-alive connections from ${driver === 'wrk' ? 'wrk' : 'node:http (install wrk for the figures the issue compares)'}; wall figures share the machine, CPU per tile does not`);
+  console.log(`fresh tiles — taoguan serve (workers = cores, tile cache off but for cached), 4 keep-alive connections from ${driver === 'wrk' ? 'wrk' : 'node:http (install wrk for the figures the issue compares)'}; wall figures share the machine, CPU per tile does not`);
   if (modes.includes('fresh')) out.fresh = await runWorkload('fresh', freshTiles(Number(process.env.TAOGUAN_BENCH_FRESH_TILES ?? 6000)), driver);
   if (modes.includes('viewport')) out.viewport = await runWorkload('viewport', viewportTiles(Number(process.env.TAOGUAN_BENCH_VIEWPORT_SESSIONS ?? 60)), driver);
   if (modes.includes('cached')) {
