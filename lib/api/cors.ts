@@ -32,9 +32,18 @@ export function corsMiddleware(allow: '*' | readonly string[]): MiddlewareHandle
       return new Response(null, { status: 204, statusText: 'No Content', headers });
     }
     await next();
-    const headers = c.res.headers;
-    if (origin) headers.set('Access-Control-Allow-Origin', origin);
-    headers.set('Access-Control-Expose-Headers', EXPOSE_HEADERS);
-    if (list) headers.append('Vary', 'Origin');
+    const add = (headers: Headers) => {
+      if (origin) headers.set('Access-Control-Allow-Origin', origin);
+      headers.set('Access-Control-Expose-Headers', EXPOSE_HEADERS);
+      if (list) headers.append('Vary', 'Origin');
+    };
+    try {
+      add(c.res.headers);
+    } catch (e) {
+      // a response whose headers are immutable (Response.redirect, one passed on from fetch): a copy takes them
+      if (!(e instanceof TypeError)) throw e;
+      c.res = new Response(c.res.body, c.res);
+      add(c.res.headers);
+    }
   };
 }
