@@ -98,8 +98,8 @@ export function blockRowsOf(header: CogHeader, level: number, b: BlockRef): numb
 
 /** Whole rows a decoded data block holds (a block decoded for a window's top rows holds fewer). */
 export function decodedRows(header: CogHeader, level: number, b: BlockRef, decoded: Uint8Array): number {
-  const im = b.image === 'mask' ? header.levels[level].mask! : header.levels[level].image;
-  if (b.image === 'mask') return blockRows(im, b.by);
+  if (b.image === 'mask') return blockRowsOf(header, level, b);
+  const im = header.levels[level].image;
   const samples = im.planarConfiguration === 1 ? im.samplesPerPixel : 1;
   return Math.floor(decoded.byteLength / (im.blockWidth * samples * (im.bitsPerSample / 8)));
 }

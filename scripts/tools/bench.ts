@@ -1,7 +1,7 @@
 import { benchBundles } from './bench/bundles.ts';
 import { benchCatalogs } from './bench/catalogs.ts';
 import { benchCogRead } from './bench/cog-read.ts';
-import { benchFresh } from './bench/fresh.ts';
+import { benchFresh, FRESH_MODES } from './bench/fresh.ts';
 import { benchFunctionMemory } from './bench/function-memory.ts';
 import { benchIngest } from './bench/ingest.ts';
 import { benchMosaic } from './bench/mosaic.ts';
@@ -41,7 +41,7 @@ if (run('serve')) {
   console.log(`serve — taoguan serve (workers = cores) on loopback, autocannon with 4 connections`);
   results.serve = await benchServe();
 }
-if (run('fresh') || run('viewport') || run('cached')) results.fresh = await benchFresh(['fresh', 'viewport', 'cached'].filter((m) => run(m as Mode)) as ('fresh' | 'viewport' | 'cached')[]);
+if (FRESH_MODES.some(run)) results.fresh = await benchFresh(FRESH_MODES.filter(run));
 if (run('pipelining')) {
   console.log('pipelining — taoguan serve --workers 1, 4 raw sockets × 300 pipelined 1024 px tiles written at once, RSS sampled every 50 ms');
   results.pipelining = await benchPipelining();

@@ -31,8 +31,8 @@ export interface FrameInfo {
 
 export const PHOTOMETRIC_YCBCR = 6;
 
-/** `loadBaseline` brings jpeg-baseline.ts (optimize's TypeScript worker threads require it instead). */
-export async function jpegDecode(src: Uint8Array, p: JpegBlockParams, loadBaseline: () => Promise<typeof BaselineModule> = () => import('./jpeg-baseline.ts')): Promise<Uint8Array> {
+/** `loadBaseline` brings jpeg-baseline.ts: decode/index.ts's loader (optimize's TypeScript worker threads require it). */
+export async function jpegDecode(src: Uint8Array, p: JpegBlockParams, loadBaseline: () => Promise<typeof BaselineModule>): Promise<Uint8Array> {
   const frame = readFrameHeader(src);
   if (frame.precision !== 8) throw new TiffError(`JPEG: ${frame.precision}-bit JPEG is not supported (8-bit only)`);
   const comps = frame.h.length;

@@ -199,7 +199,9 @@ async function runWorkload(name: string, tiles: Tile[], driver: 'wrk' | 'node', 
  * `cached`: 64 tiles asked for 200 times each, the tile cache on, so every counted request is
  * answered from it: what HTTP, routing and the response cost a request around a render.
  */
-export async function benchFresh(modes: ('fresh' | 'viewport' | 'cached')[] = ['fresh', 'viewport', 'cached']): Promise<Record<string, unknown>> {
+export const FRESH_MODES = ['fresh', 'viewport', 'cached'] as const;
+
+export async function benchFresh(modes: readonly (typeof FRESH_MODES)[number][] = FRESH_MODES): Promise<Record<string, unknown>> {
   const out: Record<string, unknown> = {};
   const driver = client();
   console.log(`fresh tiles — taoguan serve (workers = cores, tile cache off but for cached), 4 keep-alive connections from ${driver === 'wrk' ? 'wrk' : 'node:http (install wrk for the figures the issue compares)'}; wall figures share the machine, CPU per tile does not`);
