@@ -67,3 +67,32 @@ test('a nearest plan\'s described rows warp exactly as the same rows written out
     assert.ok(described > 0, `${file}: some rows are described`);
   }
 });
+
+test('a described row crossing source rows takes each pixel from the row its own y gives (nearest, rising and falling rows)', async () => {
+  const { nearest } = await import('../lib/warp/kernels/nearest.ts');
+  const n = 256, w = 400, h = 300;
+  const src = { bands: [Uint16Array.from({ length: w * h }, (_, i) => i % 65521)], mask: new Uint8Array(w * h).fill(255), width: w, height: h };
+  let seed = 3;
+  const next = () => ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32);
+  for (let trial = 0; trial < 40; trial++) {
+    // slopes from none to a source row every few pixels, either way; starts exactly on a row boundary too
+    const rows = new Float64Array(n * 4);
+    for (let r = 0; r < n; r++) {
+      const dx = 0.1 + next() * 1.2, dy = (next() - 0.5) * (trial % 4 === 0 ? 0 : trial % 4 === 1 ? 0.02 : 0.6);
+      const y0 = 100 + (trial % 5 === 0 ? Math.round(next() * 50) - 1e-10 : next() * 50);
+      rows.set([next() * 40, dx, y0, dy], r * 4);
+    }
+    const plan = { width: n, height: n, rows, srcX: new Float64Array(0), srcY: new Float64Array(0) } as unknown as WarpPlan;
+    const out = { width: n, height: n, bands: [new Uint16Array(n * n)], mask: new Uint8Array(n * n) };
+    nearest.warp(plan, { x: 0, y: 0, width: n, height: n } as never, src, out);
+    for (let r = 0; r < n; r++) {
+      const [x0, dx, y0, dy] = rows.subarray(r * 4, r * 4 + 4);
+      for (let col = 0; col < n; col++) {
+        const k = ((y0 + dy * col + 1e-10) | 0) * w + ((x0 + dx * col + 1e-10) | 0);
+        if (out.bands[0][r * n + col] !== src.bands[0][k] || out.mask[r * n + col] !== 255) {
+          assert.fail(`trial ${trial}, row ${r}, column ${col}: ${out.bands[0][r * n + col]}, the source pixel is ${src.bands[0][k]}`);
+        }
+      }
+    }
+  }
+});

@@ -1,5 +1,6 @@
 /** GWKNearest: the source pixel floor(x), floor(y) of each output pixel centre, invalid where it is. */
 import type { WarpChunk, WarpPlan } from '../plan.ts';
+import type { TypedArray } from '../../raster/index.ts';
 import type { Kernel, SourceWindow, WarpedTile } from './kernel.ts';
 
 export const nearest: Kernel = { radius: 0, footprint: false, warp: nearestChunk };
@@ -17,18 +18,8 @@ function nearestChunk(plan: WarpPlan, c: WarpChunk, src: SourceWindow, out: Warp
       // a described row (WarpPlan.rows: one chunk, col = i - start), wholly inside the window
       const dx = rows![row * 4 + 1], y0 = rows![row * 4 + 2], dy = rows![row * 4 + 3];
       if (plain) {
-        // y0 + dy·col is monotonic in col (rounding is), so equal ends mean one source row throughout
-        const top = (y0 + 1e-10) | 0;
-        if (top === ((y0 + dy * (end - 1 - start) + 1e-10) | 0)) {
-          const base = top * w;
-          om.fill(255, start, end);
-          for (let i = start, col = 0; i < end; i++, col++) ob0[i] = sb0[base + ((x0 + dx * col + 1e-10) | 0)];
-          continue;
-        }
-        for (let i = start, col = 0; i < end; i++, col++) {
-          om[i] = 255;
-          ob0[i] = sb0[((y0 + dy * col + 1e-10) | 0) * w + ((x0 + dx * col + 1e-10) | 0)];
-        }
+        om.fill(255, start, end);
+        plainRow(sb0, ob0, w, start, end - start, x0, dx, y0, dy);
       } else {
         for (let i = start, col = 0; i < end; i++, col++) {
           const k = ((y0 + dy * col + 1e-10) | 0) * w + ((x0 + dx * col + 1e-10) | 0);
@@ -53,6 +44,33 @@ function nearestChunk(plan: WarpPlan, c: WarpChunk, src: SourceWindow, out: Warp
       const k = ((srcY[i] + 1e-10) | 0) * w + ((sx + 1e-10) | 0);
       if (sm[k] !== 0) gather(src, out, k, i);
     }
+  }
+}
+
+/**
+ * A described row of a plain gather, cut where its source row changes. y0 + dy·col is monotonic in
+ * col (rounding is), so each run of one source row is found by bisection on the same expression the
+ * pixels use, and inside a run only the column is computed: a tile's rows cross a few source rows
+ * (grid convergence), not one per pixel. A 256² uint16 tile whose rows cross source rows, this box:
+ * 0.185–0.214 → 0.137–0.188 ms (dx 0.18–0.95 source px a pixel); a row on one source row as before.
+ */
+function plainRow(sb: TypedArray, ob: TypedArray, w: number, start: number, n: number, x0: number, dx: number, y0: number, dy: number): void {
+  for (let col = 0; col < n;) {
+    const top = (y0 + dy * col + 1e-10) | 0;
+    let stop = n - 1;
+    if (((y0 + dy * stop + 1e-10) | 0) !== top) {
+      // col has top, stop has not: narrow to the run's last column
+      let lo = col;
+      while (stop - lo > 1) {
+        const mid = (lo + stop) >> 1;
+        if (((y0 + dy * mid + 1e-10) | 0) === top) lo = mid;
+        else stop = mid;
+      }
+      stop = lo;
+    }
+    const base = top * w;
+    for (let c = col; c <= stop; c++) ob[start + c] = sb[base + ((x0 + dx * c + 1e-10) | 0)];
+    col = stop + 1;
   }
 }
 
