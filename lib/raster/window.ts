@@ -139,8 +139,7 @@ export async function decodeBlockRef(
 export function assembleDecoded(header: CogHeader, plan: WindowPlan, decodedBlocks: Map<BlockRef, Uint8Array | undefined>): RasterWindow {
   const lv = header.levels[plan.level];
   const im = lv.image;
-  const { width, height } = plan.window;
-  const n = width * height;
+  const n = (plan.window.width | 0) * (plan.window.height | 0);
   const nodata = nodataAs(header.dtype, header.nodata);
   const fill = nodata ?? 0;
   const outSamples = plan.alphaSample !== undefined && !plan.samples.includes(plan.alphaSample) ? [...plan.samples, plan.alphaSample] : plan.samples;
@@ -209,9 +208,11 @@ function copyBlock(
   sampleOffsets: number[], targets: (TypedArray | Uint8Array)[], w: Window, stride: number,
   dtype: DType | undefined, inside?: Uint8Array,
 ): void {
+  // | 0: a window's fields may hold doubles (see warp/kernels/nearest.ts), slow as offsets
+  const wx = w.x | 0, wy = w.y | 0, ww = w.width | 0, wh = w.height | 0;
   const bx0 = b.bx * im.blockWidth, by0 = b.by * im.blockHeight;
-  const x0 = Math.max(w.x, bx0), x1 = Math.min(w.x + w.width, bx0 + im.blockWidth, im.width);
-  const y0 = Math.max(w.y, by0), y1 = Math.min(w.y + w.height, by0 + rows, im.height);
+  const x0 = Math.max(wx, bx0), x1 = Math.min(wx + ww, bx0 + im.blockWidth, im.width);
+  const y0 = Math.max(wy, by0), y1 = Math.min(wy + wh, by0 + rows, im.height);
   if (x1 <= x0 || y1 <= y0) return;
   // a block decoded for its top rows only (decode/deflate.ts) must reach the window's last row here
   if (decoded && (y1 - by0) * im.blockWidth * stride * (dtype ? bytesPerSample(dtype) : 1) > decoded.byteLength) {
@@ -225,7 +226,7 @@ function copyBlock(
   const srcWords = src && stride !== 1 ? asWords(src) : undefined;
   const words = srcWords ? targets.map(asWords) : undefined;
   for (let y = y0; y < y1; y++) {
-    const dst = (y - w.y) * w.width + (x0 - w.x);
+    const dst = (y - wy) * ww + (x0 - wx);
     if (inside) inside.fill(255, dst, dst + span);
     if (!src) continue;
     const srcRow = ((y - by0) * im.blockWidth + (x0 - bx0)) * stride;

@@ -8,15 +8,17 @@ import { storer, type Kernel, type SourceWindow, type WarpedTile } from './kerne
 export const average: Kernel = { radius: 0, footprint: true, warp: averageChunk };
 
 function averageChunk(plan: WarpPlan, c: WarpChunk, src: SourceWindow, out: WarpedTile): void {
-  const { srcX, srcY, width: n } = plan;
+  const { srcX, srcY } = plan, n = plan.width | 0;
   const srcX2 = plan.srcX2!, srcY2 = plan.srcY2!;
-  const w = src.width, nb = src.bands.length;
-  const cx = c.src.x, cy = c.src.y, cw = c.src.width, ch = c.src.height;
+  // | 0: sizes may arrive as doubles (see nearest.ts), and index arithmetic on them is slow
+  const w = src.width | 0, nb = src.bands.length;
+  const cx = c.src.x | 0, cy = c.src.y | 0, cw = c.src.width | 0, ch = c.src.height | 0;
+  const ox = c.x | 0, oy = c.y | 0, ow = c.width | 0, oh = c.height | 0;
   const eps = 1e-10;
   const acc = new Float64Array(nb);
   const stores = out.bands.map(storer);
-  for (let row = c.y; row < c.y + c.height; row++) {
-    for (let i = row * n + c.x, end = i + c.width; i < end; i++) {
+  for (let row = oy; row < oy + oh; row++) {
+    for (let i = row * n + ox, end = i + ow; i < end; i++) {
       // the footprint relative to the chunk's window, as GDAL sees it
       let x0 = srcX[i] - cx, y0 = srcY[i] - cy, x1 = srcX2[i] - cx, y1 = srcY2[i] - cy;
       if (x0 !== x0 || x1 !== x1 || y0 !== y0 || y1 !== y1) continue;

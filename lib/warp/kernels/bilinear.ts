@@ -10,21 +10,23 @@ import { RANGES, storer, type Kernel, type SourceWindow, type WarpedTile } from 
 export const bilinear: Kernel = { radius: 1, footprint: false, warp: bilinearChunk };
 
 function bilinearChunk(plan: WarpPlan, c: WarpChunk, src: SourceWindow, out: WarpedTile): void {
-  const { srcX, srcY, width: n } = plan;
+  const { srcX, srcY } = plan, n = plan.width | 0;
   const four = c.scaleX >= 0.95 && c.scaleY >= 0.95;
   if (four && src.bands.length === 1) return bilinear4(plan, c, src, out);
   const kx = four ? 1 : Math.min(c.scaleX, 1), ky = four ? 1 : Math.min(c.scaleY, 1);
   const [rx, ry] = kernelRadius([c.scaleX, c.scaleY]);
   // GWKBilinearResample4Sample rejects < 1e-9 of weight, GWKResample < 1e-6
   const minWeight = four ? 1e-9 : 1e-6;
-  const w = src.width, nb = src.bands.length, sm = src.mask, om = out.mask;
-  const x0 = c.src.x, y0 = c.src.y, x1 = x0 + c.src.width, y1 = y0 + c.src.height;
+  // | 0: sizes may arrive as doubles (see nearest.ts), and index arithmetic on them is slow
+  const w = src.width | 0, nb = src.bands.length, sm = src.mask, om = out.mask;
+  const x0 = c.src.x | 0, y0 = c.src.y | 0, x1 = x0 + (c.src.width | 0), y1 = y0 + (c.src.height | 0);
+  const cx = c.x | 0, cy = c.y | 0, cw = c.width | 0, ch = c.height | 0;
   // the taps of one output pixel: source offsets and weights, then summed band by band
   const taps = new Int32Array(4 * rx * ry), weights = new Float64Array(4 * rx * ry);
   const wx = new Float64Array(2 * rx);
   const stores = out.bands.map(storer);
-  for (let row = c.y; row < c.y + c.height; row++) {
-    for (let i = row * n + c.x, end = i + c.width; i < end; i++) {
+  for (let row = cy; row < cy + ch; row++) {
+    for (let i = row * n + cx, end = i + cw; i < end; i++) {
       const sx = srcX[i], sy = srcY[i];
       if (sx !== sx) continue;
       // GDAL (GWKGeneralCase) drops the pixel when the source pixel under its centre is invalid
@@ -64,13 +66,14 @@ function bilinearChunk(plan: WarpPlan, c: WarpChunk, src: SourceWindow, out: War
 
 /** bilinear's 4-tap case for one band, unrolled: the usual one when zoomed in. */
 function bilinear4(plan: WarpPlan, c: WarpChunk, src: SourceWindow, out: WarpedTile): void {
-  const { srcX, srcY, width: n } = plan;
-  const w = src.width, sm = src.mask, om = out.mask, sb = src.bands[0], ob = out.bands[0];
-  const x0 = c.src.x, y0 = c.src.y, x1 = x0 + c.src.width - 1, y1 = y0 + c.src.height - 1;
+  const { srcX, srcY } = plan, n = plan.width | 0;
+  const w = src.width | 0, sm = src.mask, om = out.mask, sb = src.bands[0], ob = out.bands[0];
+  const x0 = c.src.x | 0, y0 = c.src.y | 0, x1 = x0 + (c.src.width | 0) - 1, y1 = y0 + (c.src.height | 0) - 1;
+  const cx = c.x | 0, cy = c.y | 0, cw = c.width | 0, ch = c.height | 0;
   const [lo, hi] = RANGES.get(ob.constructor) ?? [NaN, NaN];
   const round = lo === lo;
-  for (let row = c.y; row < c.y + c.height; row++) {
-    for (let i = row * n + c.x, end = i + c.width; i < end; i++) {
+  for (let row = cy; row < cy + ch; row++) {
+    for (let i = row * n + cx, end = i + cw; i < end; i++) {
       const sx = srcX[i], sy = srcY[i];
       if (sx !== sx) continue;
       if (sm[((sy + 1e-10) | 0) * w + ((sx + 1e-10) | 0)] === 0) continue;

@@ -6,13 +6,16 @@ import type { Kernel, SourceWindow, WarpedTile } from './kernel.ts';
 export const nearest: Kernel = { radius: 0, footprint: false, warp: nearestChunk };
 
 function nearestChunk(plan: WarpPlan, c: WarpChunk, src: SourceWindow, out: WarpedTile): void {
-  const { srcX, srcY, width: n, rows } = plan;
-  const w = src.width, nb = src.bands.length, sm = src.mask, om = out.mask;
+  const { srcX, srcY, rows } = plan;
+  // | 0: sizes and offsets may arrive as doubles (an object shape whose fields once held a fraction
+  // keeps them as doubles), and index arithmetic on doubles took the loops from ~2.5 to ~4.5 ns a pixel
+  const n = plan.width | 0, w = src.width | 0, cx = c.x | 0, cy = c.y | 0, cw = c.width | 0, ch = c.height | 0;
+  const nb = src.bands.length, sm = src.mask, om = out.mask;
   const sb0 = src.bands[0], ob0 = out.bands[0];
   // the usual single band with no invalid source pixel: a plain gather
   const plain = nb === 1 && sm.indexOf(0) < 0;
-  for (let row = c.y; row < c.y + c.height; row++) {
-    const start = row * n + c.x, end = start + c.width;
+  for (let row = cy; row < cy + ch; row++) {
+    const start = row * n + cx, end = start + cw;
     const x0 = rows ? rows[row * 4] : NaN;
     if (x0 === x0) {
       // a described row (WarpPlan.rows: one chunk, col = i - start), wholly inside the window
