@@ -129,6 +129,8 @@ const HIGH_BITS = 0x80808080 | 0;
  * cost 0.085 ms a 256² tile on its own. 256² samples: 0.145 → 0.09 ms with that scan (node 20).
  */
 function upWords(px: Uint8Array, width: number, height: number, whole: Uint8Array, scratchAt: number): number {
+  width |= 0;
+  height |= 0;
   const words = (width * height) >> 2, across = width >> 2;
   const w = new Uint32Array(px.buffer, px.byteOffset, words);
   const d = new Uint32Array(whole.buffer, whole.byteOffset + scratchAt, words);
