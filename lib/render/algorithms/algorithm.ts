@@ -54,7 +54,9 @@ export interface Algorithm {
  * gdaldem leaves nodata without -compute_edges).
  */
 export function hornGradient(input: StyleInput, frame: AlgorithmFrame, each: (o: number, dzdx: number, dzdy: number) => void): Uint8Array {
-  const { width, height, buffer: b, xres, yres } = frame;
+  const { xres, yres } = frame;
+  // | 0: index arithmetic on sizes that arrive as doubles is slow (docs/architecture.md)
+  const width = frame.width | 0, height = frame.height | 0, b = frame.buffer | 0;
   const stride = width + 2 * b;
   const z = input.band, m = input.mask;
   const mask = new Uint8Array(width * height);
@@ -79,7 +81,7 @@ export function hornGradient(input: StyleInput, frame: AlgorithmFrame, each: (o:
 
 /** The centre of a buffered band: width × height samples and their mask. */
 export function unbuffer(input: StyleInput, frame: AlgorithmFrame): { band: ArrayLike<number>; mask: Uint8Array } {
-  const { width, height, buffer: b } = frame;
+  const width = frame.width | 0, height = frame.height | 0, b = frame.buffer | 0;
   if (b === 0) return input;
   const stride = width + 2 * b;
   const band = new Float64Array(width * height), mask = new Uint8Array(width * height);
