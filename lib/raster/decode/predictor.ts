@@ -31,22 +31,24 @@ export function swapBytes(data: Uint8Array, bytesPerSample: number): void {
  * bytesPerSample (decodeBlock guarantees it). Integer arithmetic wraps, as the encoder's did.
  */
 export function undoHorizontal(data: Uint8Array, width: number, height: number, samples: number, bytesPerSample: number): void {
-  const rowLen = width * samples;
+  // | 0: sizes that arrive as doubles make the loops' index arithmetic float64 (docs/architecture.md)
+  height |= 0;
+  const rowLen = (width | 0) * (samples | 0);
   if (data.byteLength < rowLen * height * bytesPerSample) {
     throw new TiffError(`predictor 2: ${data.byteLength} bytes is less than ${height} rows of ${rowLen} × ${bytesPerSample}-byte samples`);
   }
   switch (bytesPerSample) {
     case 1:
-      accumulate(data, rowLen, height, samples);
+      accumulate(data, rowLen, height, samples | 0);
       return;
     case 2:
-      accumulate(new Uint16Array(data.buffer, data.byteOffset, rowLen * height), rowLen, height, samples);
+      accumulate(new Uint16Array(data.buffer, data.byteOffset, rowLen * height), rowLen, height, samples | 0);
       return;
     case 4:
-      accumulate(new Uint32Array(data.buffer, data.byteOffset, rowLen * height), rowLen, height, samples);
+      accumulate(new Uint32Array(data.buffer, data.byteOffset, rowLen * height), rowLen, height, samples | 0);
       return;
     case 8:
-      accumulate64(new Uint32Array(data.buffer, data.byteOffset, rowLen * height * 2), rowLen, height, samples);
+      accumulate64(new Uint32Array(data.buffer, data.byteOffset, rowLen * height * 2), rowLen, height, samples | 0);
       return;
     default:
       throw new TiffError(`predictor 2 is not defined for ${bytesPerSample * 8}-bit samples`);
@@ -81,6 +83,9 @@ function accumulate(a: Uint8Array | Uint16Array | Uint32Array, rowLen: number, h
  * a small integer); stores wrap modulo 2^bits, the predictor's arithmetic.
  */
 export function sumRow16(a: Uint16Array, base: number, from: number, upTo: number, spp: number): void {
+  base |= 0;
+  from |= 0;
+  upTo |= 0;
   if (spp === 1) {
     let sum = a[base + from - 1];
     for (let i = base + from; i < base + upTo; i++) {
@@ -94,6 +99,9 @@ export function sumRow16(a: Uint16Array, base: number, from: number, upTo: numbe
 
 /** sumRow16 over bytes: a twin, not one function over both types, so each loop sees one array type. */
 export function sumRow8(a: Uint8Array, base: number, from: number, upTo: number, spp: number): void {
+  base |= 0;
+  from |= 0;
+  upTo |= 0;
   if (spp === 1) {
     let sum = a[base + from - 1];
     for (let i = base + from; i < base + upTo; i++) {
