@@ -97,7 +97,9 @@ export function sourceWindow(exact: PointTransform, x: number, y: number, w: num
   const [ox, sx, ex, rx] = axis(minX, maxX, w, width, radius, failed);
   const [oy, sy, ey, ry] = axis(minY, maxY, h, height, radius, failed);
   const fill = (sx * sy) / Math.max(1, (maxX - minX + 2 * rx) * (maxY - minY + 2 * ry));
-  return { x: ox, y: oy, width: sx, height: sy, extraX: ex, extraY: ey, fill };
+  // | 0: axis's numbers come out of an array that also holds fractions, so they read as doubles, and an
+  // object shape whose fields once held a double keeps every object's as doubles (docs/architecture.md)
+  return { x: ox | 0, y: oy | 0, width: sx | 0, height: sy | 0, extraX: ex, extraY: ey, fill };
 }
 
 /** One axis of the window: [offset, size, extra, radius]. */
