@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { SERVE_MALLOC_ENV } from '../../../lib/util/index.ts';
 import { serveProcesses } from '../../../test/support/processes.ts';
 import { buildServeBundle } from '../../cli/serve-bundle.mjs';
+import { REPO_ROOT, withBaseline } from './baseline.ts';
 import { sentinelCatalog } from './data.ts';
 import { freshTiles, viewportTiles, type Tile } from './fresh-tiles.ts';
 
@@ -126,12 +127,13 @@ const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, 
  * the first 5% of the list warms the JIT and is not counted. With TAOGUAN_BENCH_CPU_PROF=<dir>
  * every process writes a V8 CPU profile there (`--cpu-prof`).
  */
-async function runWorkload(name: string, tiles: Tile[], driver: 'wrk' | 'node', connections = 4, tileCacheMb = 0): Promise<Record<string, number>> {
+async function runWorkload(name: string, tiles: Tile[], driver: 'wrk' | 'node', connections = 4, tileCacheMb = 0, root = REPO_ROOT): Promise<Record<string, number>> {
   const dir = await mkdtemp(join(tmpdir(), 'taoguan-fresh-bench-'));
   const uri = await sentinelCatalog(dir);
   const port = 5900 + Math.floor(Math.random() * 300);
-  const bin = new URL('../../../bin/taoguan.mjs', import.meta.url).pathname;
-  const prof = process.env.TAOGUAN_BENCH_CPU_PROF;
+  const bin = join(root, 'bin/taoguan.mjs');
+  // profiles are of this checkout's bundle only
+  const prof = root === REPO_ROOT ? process.env.TAOGUAN_BENCH_CPU_PROF : undefined;
   const extra = (process.env.TAOGUAN_BENCH_SERVE_ARGS ?? '').split(' ').filter(Boolean);
   const args = ['serve', '-c', uri, '--port', String(port), '--tile-cache-mb', String(tileCacheMb), ...extra];
   // --cpu-prof is refused in NODE_OPTIONS: profiled, the serve bundle (what bin/taoguan.mjs runs, with
@@ -202,14 +204,52 @@ async function runWorkload(name: string, tiles: Tile[], driver: 'wrk' | 'node', 
 export const FRESH_MODES = ['fresh', 'viewport', 'cached'] as const;
 
 export async function benchFresh(modes: readonly (typeof FRESH_MODES)[number][] = FRESH_MODES): Promise<Record<string, unknown>> {
-  const out: Record<string, unknown> = {};
   const driver = client();
   console.log(`fresh tiles — taoguan serve (workers = cores, tile cache off but for cached), 4 keep-alive connections from ${driver === 'wrk' ? 'wrk' : 'node:http (install wrk for the figures the issue compares)'}; wall figures share the machine, CPU per tile does not`);
-  if (modes.includes('fresh')) out.fresh = await runWorkload('fresh', freshTiles(Number(process.env.TAOGUAN_BENCH_FRESH_TILES ?? 6000)), driver);
-  if (modes.includes('viewport')) out.viewport = await runWorkload('viewport', viewportTiles(Number(process.env.TAOGUAN_BENCH_VIEWPORT_SESSIONS ?? 60)), driver);
-  if (modes.includes('cached')) {
-    const few = freshTiles(64);
-    out.cached = await runWorkload('cached', Array.from({ length: 200 }, () => few).flat(), driver, 4, 8);
+  const baseline = process.env.TAOGUAN_BENCH_BASELINE;
+  const rounds = Math.max(1, Number(process.env.TAOGUAN_BENCH_ROUNDS ?? (baseline ? 3 : 1)));
+  const workloads: Record<string, (root: string, name: string) => Promise<Record<string, number>>> = {
+    fresh: (root, name) => runWorkload(name, freshTiles(Number(process.env.TAOGUAN_BENCH_FRESH_TILES ?? 6000)), driver, 4, 0, root),
+    viewport: (root, name) => runWorkload(name, viewportTiles(Number(process.env.TAOGUAN_BENCH_VIEWPORT_SESSIONS ?? 60)), driver, 4, 0, root),
+    cached: (root, name) => {
+      const few = freshTiles(64);
+      return runWorkload(name, Array.from({ length: 200 }, () => few).flat(), driver, 4, 8, root);
+    },
+  };
+  const run = async (sides: [string, string][]) => {
+    const lines: Record<string, Record<string, Record<string, number>[]>> = {};
+    for (let r = 0; r < rounds; r++) {
+      for (const mode of modes) {
+        // each round alternates which side goes first, so a drifting machine favours neither
+        for (const [side, root] of r % 2 === 0 ? sides : [...sides].reverse()) {
+          ((lines[mode] ??= {})[side] ??= []).push(await workloads[mode](root, side ? `${mode} ${side}` : mode));
+        }
+      }
+    }
+    return summarise(lines, rounds > 1 || sides.length > 1);
+  };
+  if (!baseline) return run([['', REPO_ROOT]]);
+  return withBaseline(baseline, (root) => run([[baseline, root], ['here', REPO_ROOT]]));
+}
+
+/** Each mode's runs on each side: the median run (by CPU per tile) as the figure, and the spread printed when there are several. */
+function summarise(lines: Record<string, Record<string, Record<string, number>[]>>, print: boolean): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  if (print) console.log('  median (range) over the runs above:');
+  for (const [mode, sides] of Object.entries(lines)) {
+    const figures: Record<string, unknown> = {};
+    for (const [side, runs] of Object.entries(sides)) {
+      const by = (k: string) => runs.map((l) => l[k]).sort((a, b) => a - b);
+      const mid = (a: number[]) => a[(a.length - 1) >> 1];
+      const cpu = by('cpuMsPerTile'), rate = by('tilesPerSecond'), p99 = by('p99');
+      const median = runs.find((l) => l.cpuMsPerTile === mid(cpu))!;
+      figures[side || mode] = { ...median, runs: runs.length, cpuMsPerTileRange: [cpu[0], cpu[cpu.length - 1]] };
+      if (print) {
+        console.log(`  ${`${mode} ${side}`.trim().padEnd(22)} server CPU ${mid(cpu).toFixed(2)} ms/tile (${cpu[0].toFixed(2)}–${cpu[cpu.length - 1].toFixed(2)}), `
+          + `${mid(rate).toFixed(0)} tiles/s (${rate[0].toFixed(0)}–${rate[rate.length - 1].toFixed(0)}), p99 ${mid(p99).toFixed(1)} ms, ${runs.length} runs`);
+      }
+    }
+    out[mode] = Object.keys(sides).length === 1 ? Object.values(figures)[0] : figures;
   }
   return out;
 }
