@@ -43,15 +43,12 @@ export function renderRgb(r: RgbRender): Uint8Array {
   });
   const [ir, ig, ib] = bands.map((band, c) => stretchToIndices(band, r.mask, r.ranges[c][0], r.ranges[c][1]));
   const rgba = new Uint8Array(n * 4);
-  for (let i = 0, o = 0; i < n; i++, o += 4) {
+  // a pixel is one little-endian word, red in its low byte (the host is little-endian: lib/raster/decode)
+  const words = new Uint32Array(rgba.buffer, 0, n);
+  for (let i = 0; i < n; i++) {
     const red = ir[i], green = ig[i], blue = ib[i];
     // Every valid sample stretches to ≥ 1, so a 0 anywhere means the pixel is invalid.
-    if (red !== 0 && green !== 0 && blue !== 0) {
-      rgba[o] = red;
-      rgba[o + 1] = green;
-      rgba[o + 2] = blue;
-      rgba[o + 3] = 255;
-    }
+    if (red !== 0 && green !== 0 && blue !== 0) words[i] = red | (green << 8) | (blue << 16) | 0xff000000;
   }
   if (r.format === 'webp') return encodeWebp(rgba, width, height, { lossless: false, quality: r.quality });
   return r.format === 'jpeg' ? encodeJpeg(rgba, width, height, r.quality ?? r.jpegQuality) : encodeRgbaPng(rgba, width, height, r.png);
