@@ -213,7 +213,6 @@ function idat(px: Uint8Array, width: number, height: number, bpp: number, option
   // time (upRows). A 256² RGBA tile took 0.83 ms in filterRows' byte loop; encoded whole, a smooth
   // one went 1.12 → 0.38 ms (node 20). The same bytes.
   const rows = upRows(px, width * bpp, height).rows;
-  if (bpp === 1) return deflateRle(rows);
   // Truecolour: run-length matching suits textured imagery, real LZ matching smooth imagery
   // (2-3× smaller there, 2-8× slower). A trial on a strip of rows from the middle picks one;
   // its LZ runs at level 1, which already shows whether matches pay, at a sixth of the cost.
