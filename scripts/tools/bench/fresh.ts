@@ -7,6 +7,7 @@ import { SERVE_MALLOC_ENV } from '../../../lib/util/index.ts';
 import { serveProcesses } from '../../../test/support/processes.ts';
 import { buildServeBundle } from '../../cli/serve-bundle.mjs';
 import { REPO_ROOT, withBaseline } from './baseline.ts';
+import { inflateMsPerBlock } from './calibrate.ts';
 import { sentinelCatalog } from './data.ts';
 import { freshTiles, viewportTiles, type Tile } from './fresh-tiles.ts';
 
@@ -206,6 +207,8 @@ export const FRESH_MODES = ['fresh', 'viewport', 'cached'] as const;
 export async function benchFresh(modes: readonly (typeof FRESH_MODES)[number][] = FRESH_MODES): Promise<Record<string, unknown>> {
   const driver = client();
   console.log(`fresh tiles — taoguan serve (workers = cores, tile cache off but for cached), 4 keep-alive connections from ${driver === 'wrk' ? 'wrk' : 'node:http (install wrk for the figures the issue compares)'}; wall figures share the machine, CPU per tile does not`);
+  const inflateMs = await inflateMsPerBlock();
+  console.log(`  this machine inflates a 512² uint16 bench block in ${inflateMs.toFixed(2)} ms (calibrate.ts: CPU per tile scales with it across machines)`);
   const baseline = process.env.TAOGUAN_BENCH_BASELINE;
   const rounds = Math.max(1, Number(process.env.TAOGUAN_BENCH_ROUNDS ?? (baseline ? 3 : 1)));
   const workloads: Record<string, (root: string, name: string) => Promise<Record<string, number>>> = {
@@ -228,8 +231,8 @@ export async function benchFresh(modes: readonly (typeof FRESH_MODES)[number][] 
     }
     return summarise(lines, rounds > 1 || sides.length > 1);
   };
-  if (!baseline) return run([['', REPO_ROOT]]);
-  return withBaseline(baseline, (root) => run([[baseline, root], ['here', REPO_ROOT]]));
+  const figures = baseline ? await withBaseline(baseline, (root) => run([[baseline, root], ['here', REPO_ROOT]])) : await run([['', REPO_ROOT]]);
+  return { inflateMsPerBlock: inflateMs, ...figures };
 }
 
 /** Each mode's runs on each side: the median run (by CPU per tile) as the figure, and the spread printed when there are several. */

@@ -3,7 +3,8 @@
  * COMPRESS=DEFLATE -co NUM_THREADS=2` on the three kinds of input of issue 15 — wall time, output
  * size, peak RSS (targets: ≤ 1.5× GDAL's time, ≤ 1.05× its size, ≤ 300 MB). Inputs are made with
  * GDAL on first use into bench/.data (never committed). Wall time shares the machine with whatever
- * else runs: each side runs `TAOGUAN_BENCH_RUNS` times (default 1) and the best is kept.
+ * else runs: `TAOGUAN_BENCH_RUNS` pairs (default 3) of a taoguan run and a GDAL run back to back;
+ * the time ratio printed is the median pair's, each side's time and RSS its best run's.
  *
  * `taoguan` is the checkout's bin/taoguan.mjs, which runs the TypeScript sources through tsx: its
  * loader thread and esbuild transforms cost ~0.6 s of start on an idle machine (1.2 s with a core
@@ -76,13 +77,25 @@ gdal.Translate('${out}', ds, format='COG', creationOptions=['COMPRESS=JPEG', 'QU
   return out;
 }
 
-function best(runs: number, run: () => { seconds: number; rssMB: number }): { seconds: number; rssMB: number } {
-  let out = run();
-  for (let i = 1; i < runs; i++) {
-    const r = run();
-    if (r.seconds < out.seconds) out = { seconds: r.seconds, rssMB: Math.max(out.rssMB, r.rssMB) };
+interface Run { seconds: number; rssMB: number }
+
+/**
+ * `runs` rounds of both, taoguan and GDAL back to back (which goes first alternating), so that a
+ * machine whose speed drifts (a shared host's does, by ±10% within minutes) weighs on both sides of
+ * each pair alike. Each side's best run, and the ratio of each pair's times.
+ */
+function pairs(runs: number, ours: () => Run, theirs: () => Run): { ours: Run; theirs: Run; ratios: number[] } {
+  let o: Run | undefined, t: Run | undefined;
+  const ratios: number[] = [];
+  const keep = (a: Run | undefined, b: Run) => (!a || b.seconds < a.seconds ? { seconds: b.seconds, rssMB: Math.max(a?.rssMB ?? 0, b.rssMB) } : { ...a, rssMB: Math.max(a.rssMB, b.rssMB) });
+  for (let i = 0; i < runs; i++) {
+    let a: Run, b: Run;
+    if (i % 2 === 0) { a = ours(); b = theirs(); } else { b = theirs(); a = ours(); }
+    o = keep(o, a);
+    t = keep(t, b);
+    ratios.push(a.seconds / b.seconds);
   }
-  return out;
+  return { ours: o!, theirs: t!, ratios: ratios.sort((x, y) => x - y) };
 }
 
 /** The CLI to run: the sources through tsx (default), or the compiled package (TAOGUAN_BENCH_CLI=package). */
@@ -94,7 +107,7 @@ function cli(): { script: string; what: string } {
 }
 
 export async function benchOptimizeVsGdal(): Promise<Record<string, unknown>> {
-  const runs = Number(process.env.TAOGUAN_BENCH_RUNS ?? 1);
+  const runs = Math.max(1, Number(process.env.TAOGUAN_BENCH_RUNS ?? 3));
   const { script, what } = cli();
   const inputs: [string, string][] = [
     ['10980² uint16 striped', stripedU16()],
@@ -108,16 +121,19 @@ export async function benchOptimizeVsGdal(): Promise<Record<string, unknown>> {
   for (const [name, input] of inputs) {
     const ours = join(dir, 'ours');
     const gdal = join(dir, `gdal-${basename(input)}`);
-    const t = best(runs, () => measure('node', [script, 'optimize', '--overwrite', '--no-progress', input, '-o', ours]));
-    const g = best(runs, () => measure('gdal_translate', ['-q', '-of', 'COG', '-co', 'COMPRESS=DEFLATE', '-co', 'NUM_THREADS=2', input, gdal]));
+    const { ours: t, theirs: g, ratios } = pairs(runs,
+      () => measure('node', [script, 'optimize', '--overwrite', '--no-progress', input, '-o', ours]),
+      () => measure('gdal_translate', ['-q', '-of', 'COG', '-co', 'COMPRESS=DEFLATE', '-co', 'NUM_THREADS=2', input, gdal]));
     const ourBytes = statSync(join(ours, basename(input))).size, gdalBytes = statSync(gdal).size;
+    const median = ratios[ratios.length >> 1];
     const line = {
       taoguan: { ...t, bytes: ourBytes }, gdal: { ...g, bytes: gdalBytes },
-      timeRatio: t.seconds / g.seconds, sizeRatio: ourBytes / gdalBytes,
+      timeRatio: median, timeRatios: ratios, sizeRatio: ourBytes / gdalBytes,
     };
+    const spread = ratios.length > 1 ? ` (pairs ${ratios[0].toFixed(2)}–${ratios[ratios.length - 1].toFixed(2)})` : '';
     console.log(`  ${name.padEnd(36)} taoguan ${t.seconds.toFixed(1)} s, ${t.rssMB} MB RSS, ${(ourBytes / 1e6).toFixed(1)} MB; `
       + `GDAL ${g.seconds.toFixed(1)} s, ${g.rssMB} MB RSS, ${(gdalBytes / 1e6).toFixed(1)} MB; `
-      + `time ${line.timeRatio.toFixed(2)}× (≤ 1.5×), size ${line.sizeRatio.toFixed(3)}× (≤ 1.05×)`);
+      + `time ${median.toFixed(2)}×${ratios.length > 1 ? ' median' : ''}${spread} (≤ 1.5×), size ${line.sizeRatio.toFixed(3)}× (≤ 1.05×)`);
     out[name] = line;
   }
   rmSync(dir, { recursive: true, force: true });
