@@ -71,3 +71,53 @@ describe('reduceRows at a ratio of exactly 2', () => {
     check(f32, 2, { method: 'average', integer: false, nodata: null }, false, (r) => Math.fround(r() * 1000));
   });
 });
+
+/**
+ * Interleaved rows (optimize keeps 8-bit imagery so) must reduce to what band arrays reduce to, on the
+ * pixel path (8-bit, average, exactly 2, a mask or nothing) and through band arrays (anything else).
+ */
+describe('reduceRows over interleaved rows', () => {
+  const interleave = (r: Rows): Rows => {
+    const spp = r.bands.length, n = r.width * r.rows;
+    const one = new (r.bands[0].constructor as new (n: number) => TypedArray)(n * spp);
+    for (let i = 0; i < n; i++) for (let b = 0; b < spp; b++) one[i * spp + b] = r.bands[b][i];
+    return { ...r, bands: [one], spp };
+  };
+
+  function compare(spp: number, srcWidth: number, srcHeight: number, dstWidth: number, dstHeight: number, o: ReduceOptions, withMask: boolean, seed: number): void {
+    const r = rand(seed);
+    const rows = 12, y0 = 6;
+    const src: Rows = {
+      y0, rows, width: srcWidth,
+      bands: Array.from({ length: spp }, () => Uint8Array.from({ length: srcWidth * rows }, () => (r() < 0.1 ? 0 : Math.floor(r() * 256)))),
+      mask: withMask ? Uint8Array.from({ length: srcWidth * rows }, () => (r() < 0.3 ? 0 : 255)) : undefined,
+    };
+    // destination rows whose sources lie inside the source rows held
+    const scale = srcHeight / dstHeight, j0 = Math.ceil(y0 / scale), j1 = Math.floor((y0 + rows) / scale) - 1;
+    const make = (interleaved: boolean): Rows => ({
+      y0: 0, rows: 0, width: dstWidth, spp: interleaved ? spp : undefined,
+      bands: interleaved ? [new Uint8Array(dstWidth * 8 * spp)] : Array.from({ length: spp }, () => new Uint8Array(dstWidth * 8)),
+      mask: withMask ? new Uint8Array(dstWidth * 8) : undefined,
+    });
+    const planar = make(false), chunky = make(true);
+    reduceRows(src, srcHeight, planar, 1, dstHeight, j0, j1, o);
+    reduceRows(interleave(src), srcHeight, chunky, 1, dstHeight, j0, j1, o);
+    const label = `${spp} samples, ${srcWidth}→${dstWidth}, ${o.method}${o.nodata === null ? '' : ` nodata ${o.nodata}`}${withMask ? ', a mask' : ''}`;
+    assert.ok(j1 > j0, label);
+    assert.deepEqual(Array.from(chunky.bands[0]), Array.from(interleave({ ...planar, rows: 8 }).bands[0]), label);
+    if (withMask) assert.deepEqual(Array.from(chunky.mask!), Array.from(planar.mask!), `${label}: mask`);
+  }
+
+  const average: ReduceOptions = { method: 'average', integer: true, nodata: null };
+  it('exactly 2, with a mask or without (the pixel path), RGB and four samples', () => {
+    compare(3, 74, 48, 37, 24, average, true, 1);
+    compare(3, 74, 48, 37, 24, average, false, 2);
+    compare(4, 74, 48, 37, 24, average, true, 3);
+  });
+  it('an odd size, nodata or another method: through band arrays', () => {
+    compare(3, 75, 49, 38, 25, average, true, 4);
+    compare(3, 74, 48, 37, 24, { ...average, nodata: 0 }, false, 5);
+    compare(3, 74, 48, 37, 24, { ...average, method: 'nearest' }, true, 6);
+    compare(4, 74, 48, 37, 24, { ...average, alpha: 3 }, false, 7);
+  });
+});

@@ -217,3 +217,40 @@ describe('the block cache reuses evicted blocks\' buffers and undoes predictor 2
     });
   }
 });
+
+describe('readWindow interleaved', () => {
+  // optimize reads chunky 8-bit imagery so: its samples together as the blocks hold them
+  const eligible = fixtures.filter((f) => f.interleave === 'pixel' && f.nodata === null && f.bands > 1);
+
+  it('holds, pixel by pixel, the samples and the mask of the band arrays', async () => {
+    assert.ok(eligible.some((f) => f.mask), 'a fixture with an internal mask is among them');
+    for (const f of eligible) {
+      const source = await MemorySource.fromFile(fixturePath(f.file));
+      const { header } = await readHeader(source);
+      const spp = header.levels[0].image.samplesPerPixel;
+      if (header.levels[0].image.extraSamples?.includes(2) || header.levels[0].image.extraSamples?.includes(1)) continue; // alpha: refused, below
+      const bands = Array.from({ length: spp }, (_, i) => i);
+      for (const w of windowsFor(header)) {
+        const planar = await readWindow(header, source, w, { level: w.level, bands });
+        const chunky = await readWindow(header, source, w, { level: w.level, bands, interleaved: true });
+        assert.equal(chunky.bands.length, 1, `${f.file}: one array`);
+        const n = w.width * w.height;
+        const want = new (planar.bands[0].constructor as new (n: number) => TypedArray)(n * spp);
+        for (let i = 0; i < n; i++) for (let b = 0; b < spp; b++) want[i * spp + b] = planar.bands[b][i];
+        assert.deepEqual(Array.from(chunky.bands[0]), Array.from(want), `${f.file} level ${w.level} ${w.x},${w.y}`);
+        assert.deepEqual(Array.from(chunky.mask), Array.from(planar.mask), `${f.file} mask`);
+      }
+    }
+  });
+
+  it('is refused, naming why, where a band array would be needed', async () => {
+    const refused = async (file: string, bands: number[] | undefined, why: RegExp) => {
+      const source = await MemorySource.fromFile(fixturePath(file));
+      const { header } = await readHeader(source);
+      await assert.rejects(readWindow(header, source, { x: 0, y: 0, width: 8, height: 8 }, { bands, interleaved: true }), why);
+    };
+    await refused('u8-deflate-p2-nodata0-4326.tif', undefined, /nodata value/);
+    await refused('u16-4band-lzw-p2-band-3857.tif', undefined, /blocks are planar/);
+    await refused('rgb-jpeg-ycbcr-mask-3857.tif', [2, 1, 0], /not every band is asked for, in order/);
+  });
+});

@@ -80,8 +80,9 @@ export async function optimize(input: string, output: string, options: OptimizeO
       files.push(await open(temps[k], 'w+'));
     }
     const full = header.levels[0].image;
+    const interleaved = !warp && interleavable(header, method);
     const pyr = new Pyramid({
-      plan, pool, files, codec: options.compression ?? 'deflate',
+      plan, pool, files, codec: options.compression ?? 'deflate', interleaved,
       zlevel: options.compression === 'zstd' ? options.zstdLevel ?? ZSTD_LEVELS.default : options.zlevel ?? DEFAULT_ZLEVEL,
       reduce: {
         // as the pixels hold it (a float32 rounding, say), which is what readWindow and GDAL compare
@@ -96,7 +97,7 @@ export async function optimize(input: string, output: string, options: OptimizeO
     const rows = warp ? plan.tileSize : readRows(full.blockHeight, width * full.samplesPerPixel * plan.bitsPerSample / 8, options.readBytes);
     const read = warp && reproject
       ? reproject.warpedRowReader(header, source, warp, plan.tileSize, bands, fillValue(header.nodata))
-      : (y: number) => readWindow(header, source, { x: 0, y, width, height: Math.min(rows, height - y) }, { bands, cache: blocks });
+      : (y: number) => readWindow(header, source, { x: 0, y, width, height: Math.min(rows, height - y) }, { bands, cache: blocks, interleaved });
     // Read the next rows while these are cut and downsampled: I/O and decoding overlap the CPU work.
     const ahead: ReturnType<typeof read>[] = [];
     let nextY = 0;
@@ -111,7 +112,7 @@ export async function optimize(input: string, output: string, options: OptimizeO
     for (let y = 0; y < height; y += rows) {
       const win = await ahead.shift()!;
       readAhead();
-      await pyr.push(0, { y0: y, rows: win.height, width, bands: win.bands, mask: plan.hasMask ? win.mask : undefined });
+      await pyr.push(0, { y0: y, rows: win.height, width, bands: win.bands, mask: plan.hasMask ? win.mask : undefined, spp: interleaved ? full.samplesPerPixel : undefined });
       options.onProgress?.(Math.min(1, (y + rows) / height));
     }
     const data = await pyr.finish();
@@ -133,6 +134,21 @@ export async function optimize(input: string, output: string, options: OptimizeO
     if (!(options.workers instanceof EncodePool)) await pool.close();
     await source.close?.();
   }
+}
+
+/**
+ * Whether the pyramid keeps an image's samples interleaved, as its blocks hold them and as the COG
+ * stores them: 8-bit images of several samples in chunky blocks (RGB imagery), averaged, with nothing
+ * but a mask to say which pixels count. Split into bands, the 4096² RGB bench input's reading thread
+ * (what that input waits on) spent ~0.23 s of its ~1.2 s splitting pixels into bands and joining them
+ * again into tiles; interleaved, 8 alternating runs each, compiled package: 2.10 → 1.96 s median wall
+ * time, the same bytes. (Copying a strip's chunky rows costs more than its planes did: a new 6 MB
+ * window a strip, too large for lib/raster's array pool, is pages the kernel must give it.)
+ */
+function interleavable(header: CogHeader, method: Resampling): boolean {
+  const im = header.levels[0].image;
+  return im.bitsPerSample === 8 && im.samplesPerPixel > 1 && im.planarConfiguration === 1 && method === 'average'
+    && header.nodata === null && alphaSampleOf(im) === undefined;
 }
 
 /**

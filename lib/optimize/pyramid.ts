@@ -10,7 +10,7 @@ import { asWords, copyStrided, joinRgb8, type TypedArray } from '../raster/index
 import { packMask, type Codec } from './encode.ts';
 import type { LevelData, OutputPlan } from './layout.ts';
 import type { EncodePool } from './pool.ts';
-import { reduceRows, spanOf, type ReduceOptions, type Rows } from './overview-resample.ts';
+import { reduceRows, rowLength, spanOf, type ReduceOptions, type Rows } from './overview-resample.ts';
 
 export interface PyramidOptions {
   plan: OutputPlan;
@@ -20,6 +20,11 @@ export interface PyramidOptions {
   reduce: ReduceOptions;
   codec: Codec;
   zlevel: number;
+  /**
+   * Every level's rows interleaved (Rows.spp): pushed so, cut into tiles by row copies and averaged
+   * pixel by pixel, never split into bands and joined again. For 8-bit images of several samples.
+   */
+  interleaved?: boolean;
 }
 
 interface LevelState {
@@ -40,12 +45,13 @@ export class Pyramid {
   private readonly levels: LevelState[];
 
   constructor(private readonly o: PyramidOptions, Ctor: ArrayCtor) {
-    const T = o.plan.tileSize;
+    const T = o.plan.tileSize, spp = o.plan.samplesPerPixel;
     this.levels = o.plan.levels.map((lv) => ({
       strip: {
         y0: 0, rows: 0, width: lv.width,
-        bands: Array.from({ length: o.plan.samplesPerPixel }, () => new Ctor(lv.width * T)),
+        bands: o.interleaved ? [new Ctor(lv.width * T * spp)] : Array.from({ length: spp }, () => new Ctor(lv.width * T)),
         mask: o.plan.hasMask ? new Uint8Array(lv.width * T) : undefined,
+        spp: o.interleaved ? spp : undefined,
       },
       nextRow: 0, chain: Promise.resolve(), position: 0,
       data: { imageOffsets: [], imageCounts: [], maskOffsets: [], maskCounts: [], size: 0 },
@@ -126,8 +132,9 @@ export class Pyramid {
       const bytes = pool.buffer(T * T * spp * bps, whole);
       const tile = new (Ctor as unknown as new (b: ArrayBuffer) => TypedArray)(bytes.buffer as ArrayBuffer);
       if (!whole && fill !== 0) tile.fill(fill); // padding beyond the image edge reads as nodata, as GDAL pads
-      if (spp === 1) {
-        for (let y = 0; y < chunk.rows; y++) tile.set(chunk.bands[0].subarray(y * chunk.width + x0, y * chunk.width + x0 + w), y * T);
+      if (spp === 1 || chunk.spp !== undefined) {
+        // one band, or interleaved: each row of the tile is a run of the strip's
+        for (let y = 0; y < chunk.rows; y++) tile.set(chunk.bands[0].subarray((y * chunk.width + x0) * spp, (y * chunk.width + x0 + w) * spp), y * T * spp);
       } else {
         interleave(tile, chunk.bands, chunk.width, x0, w, chunk.rows, T);
       }
@@ -197,27 +204,29 @@ function rgba8(tile: Uint8Array, [r, g, b, a]: Uint8Array[], width: number, x0: 
 
 /** Copy `count` rows of `from` starting at row `at` into `to` at row `into` (same width). */
 function copyRows(from: Rows, at: number, to: Rows, into: number, count: number): void {
-  const w = from.width;
-  from.bands.forEach((band, b) => to.bands[b].set(band.subarray(at * w, (at + count) * w), into * w));
+  const w = from.width, n = rowLength(from);
+  from.bands.forEach((band, b) => to.bands[b].set(band.subarray(at * n, (at + count) * n), into * n));
   if (to.mask && from.mask) to.mask.set(from.mask.subarray(at * w, (at + count) * w), into * w);
 }
 
 /** Rows [from, to) of `r` in arrays of their own, safe from the reuse of r's buffers. */
 function copyOf(r: Rows, from: number, to: number): Rows {
-  const s = from * r.width, e = to * r.width;
-  return { y0: r.y0 + from, rows: to - from, width: r.width, bands: r.bands.map((b) => b.slice(s, e)), mask: r.mask?.slice(s, e) };
+  const n = rowLength(r);
+  return {
+    y0: r.y0 + from, rows: to - from, width: r.width, spp: r.spp,
+    bands: r.bands.map((b) => b.slice(from * n, to * n)), mask: r.mask?.slice(from * r.width, to * r.width),
+  };
 }
 
 function concatRows(a: Rows, b: Rows): Rows {
-  const n = (a.rows + b.rows) * a.width;
   const join = <T extends TypedArray>(x: T, y: T): T => {
-    const out = new (x.constructor as new (n: number) => T)(n);
+    const out = new (x.constructor as new (n: number) => T)(x.length + y.length);
     out.set(x);
     out.set(y, x.length);
     return out;
   };
   return {
-    y0: a.y0, rows: a.rows + b.rows, width: a.width,
+    y0: a.y0, rows: a.rows + b.rows, width: a.width, spp: a.spp,
     bands: a.bands.map((band, i) => join(band, b.bands[i])),
     mask: a.mask && b.mask ? join(a.mask, b.mask) : undefined,
   };

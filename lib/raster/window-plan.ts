@@ -34,6 +34,11 @@ export interface WindowPlan {
   samples: number[];
   /** Sample index of the alpha band, when the image has one. */
   alphaSample?: number;
+  /**
+   * The window's samples kept as the blocks hold them, pixel by pixel in one array (RasterWindow's
+   * only band), instead of an array a band: see ReadWindowOptions.interleaved.
+   */
+  interleaved?: boolean;
   blocks: BlockRef[];
 }
 

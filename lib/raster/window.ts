@@ -21,6 +21,13 @@ export interface ReadWindowOptions {
   cache?: BlockLoader;
   /** The request's caps on bytes and decoded pixels, charged before anything is fetched. */
   budget?: ReadBudget;
+  /**
+   * Every sample of each pixel together, as the blocks hold them, in one array (the window's one
+   * band, width × height × samples): for a writer of chunky blocks (optimize), which would otherwise
+   * split the samples into bands only to join them again. Only for images of chunky blocks with no
+   * alpha sample or nodata (the mask then needs no sample values), and every band asked for, in order.
+   */
+  interleaved?: boolean;
 }
 
 /** Decoded blocks (undefined for sparse ones) for a plan: how a cache plugs into readWindow. */
@@ -44,9 +51,22 @@ export interface RasterWindow extends Window {
 
 /** Read a pixel window: fetch the blocks it touches (coalesced ranges), decode, assemble. */
 export async function readWindow(header: CogHeader, source: Source, window: Window, options: ReadWindowOptions = {}): Promise<RasterWindow> {
-  const plan = planWindow(header, options.level ?? 0, window, options.bands);
+  let plan = planWindow(header, options.level ?? 0, window, options.bands);
+  if (options.interleaved) plan = interleavedPlan(header, plan);
   options.budget?.charge(planCost(header, plan));
   return readPlan(header, source, plan, options);
+}
+
+/** The plan, read interleaved; an image it cannot be done for is refused naming why. */
+function interleavedPlan(header: CogHeader, plan: WindowPlan): WindowPlan {
+  const im = header.levels[plan.level].image;
+  const why = im.planarConfiguration !== 1 ? 'its blocks are planar'
+    : plan.alphaSample !== undefined ? 'it has an alpha sample'
+    : header.nodata !== null ? 'it has a nodata value'
+    : plan.samples.length !== im.samplesPerPixel || plan.samples.some((s, i) => s !== i) ? 'not every band is asked for, in order'
+    : undefined;
+  if (why) throw new Error(`an interleaved window cannot be read from this image: ${why}`);
+  return { ...plan, interleaved: true };
 }
 
 /**
@@ -142,6 +162,7 @@ export function assembleDecoded(header: CogHeader, plan: WindowPlan, decodedBloc
   const n = (plan.window.width | 0) * (plan.window.height | 0);
   const nodata = nodataAs(header.dtype, header.nodata);
   const fill = nodata ?? 0;
+  if (plan.interleaved) return assembleInterleaved(header, plan, decodedBlocks);
   const outSamples = plan.alphaSample !== undefined && !plan.samples.includes(plan.alphaSample) ? [...plan.samples, plan.alphaSample] : plan.samples;
   const Ctor = typedArrayCtor(header.dtype);
   const out = outSamples.map(() => takeArray(Ctor, n, fill));
@@ -168,6 +189,24 @@ export function assembleDecoded(header: CogHeader, plan: WindowPlan, decodedBloc
   // read into the mask alone: the internal mask's bits, and an alpha band no caller asked for
   giveBack([maskBits, ...out.filter((a) => !bands.includes(a))]);
   return { ...plan.window, level: plan.level, dtype: header.dtype, bands, mask };
+}
+
+/** assembleDecoded for an interleaved plan: each block row copied as it is, samples together. */
+function assembleInterleaved(header: CogHeader, plan: WindowPlan, decodedBlocks: Map<BlockRef, Uint8Array | undefined>): RasterWindow {
+  const lv = header.levels[plan.level];
+  const im = lv.image;
+  const n = (plan.window.width | 0) * (plan.window.height | 0);
+  const data = new (typedArrayCtor(header.dtype))(n * im.samplesPerPixel);
+  const inside = takeArray(Uint8Array, n);
+  const maskBits = lv.mask ? takeArray(Uint8Array, n) : undefined;
+  for (const b of plan.blocks) {
+    const mask = b.image === 'mask';
+    const source = mask ? lv.mask! : im;
+    copyBlock(source, b, blockRows(source, b.by), decodedBlocks.get(b), [0], [mask ? maskBits! : data], plan.window, mask ? 1 : im.samplesPerPixel, mask ? undefined : header.dtype, mask ? undefined : inside, !mask);
+  }
+  const out = computeMask(n, inside, maskBits, undefined, [], null);
+  giveBack([maskBits]);
+  return { ...plan.window, level: plan.level, dtype: header.dtype, bands: [data], mask: out };
 }
 
 function blockRows(im: TiffImage, by: number): number {
@@ -206,7 +245,7 @@ function blockParams(header: CogHeader, im: TiffImage, rows: number): BlockParam
 function copyBlock(
   im: TiffImage, b: BlockRef, rows: number, decoded: Uint8Array | undefined,
   sampleOffsets: number[], targets: (TypedArray | Uint8Array)[], w: Window, stride: number,
-  dtype: DType | undefined, inside?: Uint8Array,
+  dtype: DType | undefined, inside?: Uint8Array, interleaved = false,
 ): void {
   // | 0: a window's fields may hold doubles (see warp/kernels/nearest.ts), slow as offsets
   const wx = w.x | 0, wy = w.y | 0, ww = w.width | 0, wh = w.height | 0;
@@ -223,7 +262,9 @@ function copyBlock(
   if (decoded) settleRows(decoded, y0 - by0, y1 - by0, (x1 - bx0) * stride);
   const src = decoded ? (dtype ? viewAs(decoded, dtype) : decoded) : undefined;
   const span = x1 - x0;
-  const srcWords = src && stride !== 1 ? asWords(src) : undefined;
+  // interleaved: a row's samples go over as they are, `stride` a pixel
+  const run = interleaved ? span * stride : span;
+  const srcWords = src && stride !== 1 && !interleaved ? asWords(src) : undefined;
   const words = srcWords ? targets.map(asWords) : undefined;
   for (let y = y0; y < y1; y++) {
     const dst = (y - wy) * ww + (x0 - wx);
@@ -231,7 +272,7 @@ function copyBlock(
     if (!src) continue;
     const srcRow = ((y - by0) * im.blockWidth + (x0 - bx0)) * stride;
     if (srcWords) deinterleave(srcWords, srcRow, stride, sampleOffsets, words!, dst, span);
-    else for (const target of targets) target.set(src.subarray(srcRow, srcRow + span), dst);
+    else for (const target of targets) target.set(src.subarray(srcRow, srcRow + run), interleaved ? dst * stride : dst);
   }
 }
 
