@@ -243,6 +243,18 @@ describe('readWindow interleaved', () => {
     }
   });
 
+  it('assembled into a lent array that held another window, the same (pixels past the edge 0 again)', async () => {
+    const source = await MemorySource.fromFile(fixturePath('rgb-jpeg-ycbcr-mask-3857.tif'));
+    const { header } = await readHeader(source);
+    const { width, height } = header.levels[0].image;
+    const w = { x: width - 40, y: height - 30, width: 64, height: 64 }; // past the right and bottom edges
+    const fresh = await readWindow(header, source, w, { interleaved: true });
+    const lent = new Uint8Array(64 * 64 * 3 + 100).fill(0xab);
+    const reused = await readWindow(header, source, w, { interleaved: true, into: lent });
+    assert.equal(reused.bands[0].buffer, lent.buffer, 'assembled in the lent array');
+    assert.deepEqual(Array.from(reused.bands[0]), Array.from(fresh.bands[0]));
+  });
+
   it('is refused, naming why, where a band array would be needed', async () => {
     const refused = async (file: string, bands: number[] | undefined, why: RegExp) => {
       const source = await MemorySource.fromFile(fixturePath(file));

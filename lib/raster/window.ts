@@ -28,6 +28,12 @@ export interface ReadWindowOptions {
    * alpha sample or nodata (the mask then needs no sample values), and every band asked for, in order.
    */
   interleaved?: boolean;
+  /**
+   * With `interleaved`: an array of the image's type to assemble into when it is large enough (the
+   * window is then a view of its start), for a reader that reads strip after strip and can hand back
+   * the one it is done with. A new array of a few MB a read is pages the kernel must find and zero.
+   */
+  into?: TypedArray;
 }
 
 /** Decoded blocks (undefined for sparse ones) for a plan: how a cache plugs into readWindow. */
@@ -77,7 +83,7 @@ export async function readPlan(header: CogHeader, source: Source, plan: WindowPl
   if (options.cache) {
     const decoded = await options.cache.load(header, source, plan, options);
     try {
-      return assembleDecoded(header, plan, decoded);
+      return assembleDecoded(header, plan, decoded, options.into);
     } finally {
       options.cache.release?.(decoded);
     }
@@ -87,17 +93,17 @@ export async function readPlan(header: CogHeader, source: Source, plan: WindowPl
   const fetched = new Map<BlockRef, Uint8Array>();
   let k = 0;
   for (const b of plan.blocks) if (b.byteCount > 0 && b.offset > 0) fetched.set(b, buffers[k++]);
-  return assembleWindow(header, plan, fetched);
+  return assembleWindow(header, plan, fetched, options.into);
 }
 
 /** Decode fetched blocks and copy them into the window: the CPU half of readWindow, no I/O. */
-export async function assembleWindow(header: CogHeader, plan: WindowPlan, fetched: Map<BlockRef, Uint8Array>): Promise<RasterWindow> {
+export async function assembleWindow(header: CogHeader, plan: WindowPlan, fetched: Map<BlockRef, Uint8Array>, into?: TypedArray): Promise<RasterWindow> {
   const decoded = new Map<BlockRef, Uint8Array | undefined>();
   await Promise.all(plan.blocks.map(async (b) => {
     const bytes = fetched.get(b);
     decoded.set(b, bytes ? await decodeBlockRef(header, plan.level, b, bytes, rowsNeeded(header, plan, b)) : undefined);
   }));
-  return assembleDecoded(header, plan, decoded);
+  return assembleDecoded(header, plan, decoded, into);
 }
 
 /**
@@ -156,13 +162,13 @@ export async function decodeBlockRef(
 }
 
 /** Copy decoded blocks into the window (they are only read, so cached blocks may be shared). */
-export function assembleDecoded(header: CogHeader, plan: WindowPlan, decodedBlocks: Map<BlockRef, Uint8Array | undefined>): RasterWindow {
+export function assembleDecoded(header: CogHeader, plan: WindowPlan, decodedBlocks: Map<BlockRef, Uint8Array | undefined>, into?: TypedArray): RasterWindow {
   const lv = header.levels[plan.level];
   const im = lv.image;
   const n = (plan.window.width | 0) * (plan.window.height | 0);
   const nodata = nodataAs(header.dtype, header.nodata);
   const fill = nodata ?? 0;
-  if (plan.interleaved) return assembleInterleaved(header, plan, decodedBlocks);
+  if (plan.interleaved) return assembleInterleaved(header, plan, decodedBlocks, into);
   const outSamples = plan.alphaSample !== undefined && !plan.samples.includes(plan.alphaSample) ? [...plan.samples, plan.alphaSample] : plan.samples;
   const Ctor = typedArrayCtor(header.dtype);
   const out = outSamples.map(() => takeArray(Ctor, n, fill));
@@ -192,11 +198,13 @@ export function assembleDecoded(header: CogHeader, plan: WindowPlan, decodedBloc
 }
 
 /** assembleDecoded for an interleaved plan: each block row copied as it is, samples together. */
-function assembleInterleaved(header: CogHeader, plan: WindowPlan, decodedBlocks: Map<BlockRef, Uint8Array | undefined>): RasterWindow {
+function assembleInterleaved(header: CogHeader, plan: WindowPlan, decodedBlocks: Map<BlockRef, Uint8Array | undefined>, into?: TypedArray): RasterWindow {
   const lv = header.levels[plan.level];
   const im = lv.image;
   const n = (plan.window.width | 0) * (plan.window.height | 0);
-  const data = new (typedArrayCtor(header.dtype))(n * im.samplesPerPixel);
+  const Ctor = typedArrayCtor(header.dtype);
+  // a lent array is cleared first: pixels outside the image and sparse blocks hold 0 (no nodata here)
+  const data = into instanceof Ctor && into.length >= n * im.samplesPerPixel ? into.subarray(0, n * im.samplesPerPixel).fill(0) : new Ctor(n * im.samplesPerPixel);
   const inside = takeArray(Uint8Array, n);
   const maskBits = lv.mask ? takeArray(Uint8Array, n) : undefined;
   for (const b of plan.blocks) {
