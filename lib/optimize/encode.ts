@@ -4,6 +4,7 @@
  * little-endian and chunky. ZSTD is WASM loaded on first use: the thread awaits loadZstd() first.
  */
 import { constants, deflateSync, type ZlibOptions } from 'node:zlib';
+import { keptZlib } from '../util/index.ts';
 import { lzwEncode } from './lzw.ts';
 import { zstdEncode } from './zstd.ts';
 
@@ -43,8 +44,25 @@ export function encodeTile(job: EncodeJob): Uint8Array {
   if (job.codec === 'none') return job.data;
   if (job.codec === 'lzw') return lzwEncode(job.data);
   if (job.codec === 'zstd') return zstdEncode(job.data, job.level);
-  const out = deflateSync(job.data, deflateOptions(job, runs));
-  return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
+  return deflateKept(job.data, deflateOptions(job, runs));
+}
+
+/**
+ * deflateSync(data, options)'s bytes, through a kept zlib handle (lib/util's keptZlib): no stream
+ * or zlib state (~400 KB at memLevel 9) built for the call. Where there is no kept handle, or the
+ * output would not fit its buffer, deflateSync.
+ */
+export function deflateKept(data: Uint8Array, options: ZlibOptions): Uint8Array {
+  const z = keptZlib('deflate', options);
+  if (z) {
+    // past deflateBound for any input: stored blocks add 5 bytes a 16 KiB, the zlib wrapper 6
+    const out = new Uint8Array(data.byteLength + (data.byteLength >> 11) + 64);
+    const n = z.write(constants.Z_FINISH, data, 0, out, true);
+    // with Z_FINISH, room left in the output means the stream is complete
+    if (z.inputLeft === 0 && n < out.length) return out.slice(0, n);
+  }
+  const o = deflateSync(data, options);
+  return new Uint8Array(o.buffer, o.byteOffset, o.byteLength);
 }
 
 /**
