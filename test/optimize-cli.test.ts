@@ -101,3 +101,27 @@ describe('taoguan optimize: the deflate level', () => {
     assert.deepEqual(new Uint8Array(inflateSync(zlib4)), tile());
   });
 });
+
+describe('taoguan optimize from the CLI bundle', () => {
+  // serve's bundle is the whole CLI, its import.meta.url lib/api's: the decode thread must still be found
+  it('decodes a JPEG input in its worker thread, and writes the COG the sources write', async () => {
+    const { buildServeBundle } = await import('../scripts/cli/serve-bundle.mjs');
+    const bundle = await buildServeBundle();
+    const dir = await mkdtemp(join(tmpdir(), 'taoguan-optimize-bundle-'));
+    try {
+      const input = fixturePath('rgb-jpeg-ycbcr-mask-3857.tif');
+      const run = (script: string, out: string) => new Promise<{ code: number; stderr: string }>((resolve) => {
+        execFile(process.execPath, [script, 'optimize', input, '-o', out, '--no-progress'], (err, _stdout, stderr) => resolve({ code: err ? (err.code as number) : 0, stderr }));
+      });
+      const [fromBundle, fromSources] = await Promise.all([run(bundle.file, join(dir, 'bundle')), run(CLI, join(dir, 'sources'))]);
+      assert.equal(fromBundle.code, 0, fromBundle.stderr);
+      assert.equal(fromSources.code, 0, fromSources.stderr);
+      const { readFile } = await import('node:fs/promises');
+      const name = 'rgb-jpeg-ycbcr-mask-3857.tif';
+      assert.deepEqual(await readFile(join(dir, 'bundle', name)), await readFile(join(dir, 'sources', name)));
+    } finally {
+      bundle.cleanup();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -43,17 +43,19 @@ export interface BlockJob { bytes: Uint8Array; params: BlockParams }
  * worker while the require hook costs nothing extra; the CLI registers tsx in-process, which workers
  * don't inherit. The lazily loaded codecs (JPEG, LERC, ZSTD) are then required: see useCodecLoader.
  * From the npm package (compiled, build/lib/optimize/pool.js) it is plain ESM, loaded by import().
+ * Paths are taken from ../<folder>/ so that they mean the same from lib/optimize/ and from a bundle,
+ * whose import.meta.url is lib/api's (scripts/cli/serve-bundle.mjs).
  */
 function workerSource(): string {
   const codecs = new URL('../raster/decode/', import.meta.url);
   if (!import.meta.url.endsWith('.ts')) {
     return `import(${JSON.stringify(new URL('index.js', codecs).href)}).then((decode) => { `
       + 'globalThis.taoguanDecodeBlock = decode.decodeBlock; '
-      + `return import(${JSON.stringify(new URL('./worker.js', import.meta.url).href)}); });`;
+      + `return import(${JSON.stringify(new URL('../optimize/worker.js', import.meta.url).href)}); });`;
   }
   const require = createRequire(import.meta.url);
   const tsx = require.resolve('tsx/cjs/api');
-  const worker = new URL('./worker.ts', import.meta.url).pathname;
+  const worker = new URL('../optimize/worker.ts', import.meta.url).pathname;
   return `require(${JSON.stringify(tsx)}).register(); `
     + `const decode = require(${JSON.stringify(codecs.pathname + 'index.ts')}); `
     + `decode.useCodecLoader((c) => require(${JSON.stringify(codecs.pathname)} + c + '.ts')); `
