@@ -163,12 +163,12 @@ export async function decodeBlockRef(
 
 /** Copy decoded blocks into the window (they are only read, so cached blocks may be shared). */
 export function assembleDecoded(header: CogHeader, plan: WindowPlan, decodedBlocks: Map<BlockRef, Uint8Array | undefined>, into?: TypedArray): RasterWindow {
+  if (plan.interleaved) return assembleInterleaved(header, plan, decodedBlocks, into);
   const lv = header.levels[plan.level];
   const im = lv.image;
   const n = (plan.window.width | 0) * (plan.window.height | 0);
   const nodata = nodataAs(header.dtype, header.nodata);
   const fill = nodata ?? 0;
-  if (plan.interleaved) return assembleInterleaved(header, plan, decodedBlocks, into);
   const outSamples = plan.alphaSample !== undefined && !plan.samples.includes(plan.alphaSample) ? [...plan.samples, plan.alphaSample] : plan.samples;
   const Ctor = typedArrayCtor(header.dtype);
   const out = outSamples.map(() => takeArray(Ctor, n, fill));
