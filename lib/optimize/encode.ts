@@ -4,7 +4,7 @@
  * little-endian and chunky. ZSTD is WASM loaded on first use: the thread awaits loadZstd() first.
  */
 import { constants, deflateSync, type ZlibOptions } from 'node:zlib';
-import { keptZlib } from '../util/index.ts';
+import { deflateInto } from '../util/index.ts';
 import { lzwEncode } from './lzw.ts';
 import { zstdEncode } from './zstd.ts';
 
@@ -48,19 +48,14 @@ export function encodeTile(job: EncodeJob): Uint8Array {
 }
 
 /**
- * deflateSync(data, options)'s bytes, through a kept zlib handle (lib/util's keptZlib): no stream
- * or zlib state (~400 KB at memLevel 9) built for the call. Where there is no kept handle, or the
- * output would not fit its buffer, deflateSync.
+ * deflateSync(data, options)'s bytes, through lib/util's kept deflate handle: no stream or zlib state
+ * (~400 KB at memLevel 9) built for the call.
  */
 export function deflateKept(data: Uint8Array, options: ZlibOptions): Uint8Array {
-  const z = keptZlib('deflate', options);
-  if (z) {
-    // past deflateBound for any input: stored blocks add 5 bytes a 16 KiB, the zlib wrapper 6
-    const out = new Uint8Array(data.byteLength + (data.byteLength >> 11) + 64);
-    const n = z.write(constants.Z_FINISH, data, 0, out, true);
-    // with Z_FINISH, room left in the output means the stream is complete
-    if (z.inputLeft === 0 && n < out.length) return out.slice(0, n);
-  }
+  // past deflateBound for any input: stored blocks add 5 bytes a 16 KiB, the zlib wrapper 6
+  const out = new Uint8Array(data.byteLength + (data.byteLength >> 11) + 64);
+  const n = deflateInto(data, options, out);
+  if (n !== undefined) return out.slice(0, n);
   const o = deflateSync(data, options);
   return new Uint8Array(o.buffer, o.byteOffset, o.byteLength);
 }

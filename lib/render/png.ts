@@ -1,5 +1,5 @@
 import * as zlib from 'node:zlib';
-import { keptZlib } from '../util/index.ts';
+import { deflateInto } from '../util/index.ts';
 
 /**
  * PNG encoding straight over node:zlib: the hot path's last step.
@@ -161,14 +161,12 @@ let deflateScratch = new Uint8Array(0);
  * 0.48-0.50 ms. The result is valid until the next call; assemble copies it at once.
  */
 function deflateRle(rows: Uint8Array): Uint8Array {
-  const z = keptZlib('deflate', RLE);
   // zlib's deflateBound for these settings, and a margin
   const bound = rows.length + (rows.length >> 12) + (rows.length >> 14) + (rows.length >> 25) + 64;
-  if (!z || bound > KEEP_ROWS + 65536) return zlib.deflateSync(rows, RLE);
+  if (bound > KEEP_ROWS + 65536) return zlib.deflateSync(rows, RLE);
   if (deflateScratch.length < bound) deflateScratch = new Uint8Array(bound);
-  const n = z.write(zlib.constants.Z_FINISH, rows, 0, deflateScratch, true);
-  // a full buffer may mean an unfinished stream: never the case within the bound, but not assumed
-  return n < deflateScratch.length && z.inputLeft === 0 ? deflateScratch.subarray(0, n) : zlib.deflateSync(rows, RLE);
+  const n = deflateInto(rows, RLE, deflateScratch);
+  return n === undefined ? zlib.deflateSync(rows, RLE) : deflateScratch.subarray(0, n);
 }
 
 /** An 8-bit RGBA PNG from interleaved RGBA samples. */

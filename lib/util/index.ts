@@ -3,5 +3,5 @@ export { ByteLru } from './lru.ts';
 export type { RuntimePackage } from './runtime-package.ts';
 export { MALLOC_ENV, SERVE_MALLOC_ENV } from './malloc.ts';
 export { editDistance, nearest } from './edit-distance.ts';
-export { keptZlib, type KeptZlib } from './zlib-handle.ts';
+export { deflateInto, keptZlib, type KeptZlib } from './zlib-handle.ts';
 export { releaseBytes, takeBytes } from './byte-pool.ts';

@@ -6,7 +6,7 @@
  * full. Where the binding is not as expected (another Node), `keptZlib` gives undefined and callers
  * use the public API. Output is the same bytes: a reset stream with the same parameters is a new one.
  */
-import { createDeflate, createInflate, type ZlibOptions } from 'node:zlib';
+import { constants, createDeflate, createInflate, type ZlibOptions } from 'node:zlib';
 
 interface Binding {
   writeSync(flush: number, input: Uint8Array, inOff: number, inLen: number, out: Uint8Array, outOff: number, outLen: number): void;
@@ -60,4 +60,16 @@ export function keptZlib(kind: 'inflate' | 'deflate', options: ZlibOptions = {})
     kept.set(key, z);
   }
   return z ?? undefined;
+}
+
+/**
+ * deflateSync(data, options)'s bytes written into `out` through the kept deflate handle: their count,
+ * or undefined where there is no kept handle or they did not all fit (the caller then deflateSyncs).
+ */
+export function deflateInto(data: Uint8Array, options: ZlibOptions, out: Uint8Array): number | undefined {
+  const z = keptZlib('deflate', options);
+  if (!z) return undefined;
+  const n = z.write(constants.Z_FINISH, data, 0, out, true);
+  // with Z_FINISH, room left in the output means the stream is complete; a full one may not be
+  return n < out.length && z.inputLeft === 0 ? n : undefined;
 }
