@@ -35,8 +35,8 @@ function range(z: number) {
 export type Tile = [z: number, x: number, y: number];
 
 /** Per zoom: every tile where there are few, a seeded sample where there are many; then shuffled. */
-export function freshTiles(total = 6000): Tile[] {
-  const next = rng(15);
+export function freshTiles(total = 6000, seed = 15): Tile[] {
+  const next = rng(seed);
   const want: Record<number, number> = { 10: 40, 11: 150, 12: 500, 13: 1000, 14: 1300, 15: 1500, 16: 1510 };
   const scale = total / Object.values(want).reduce((a, b) => a + b, 0);
   const out: Tile[] = [];
@@ -60,8 +60,8 @@ export function freshTiles(total = 6000): Tile[] {
  * or two tiles (a new column or row comes in), sometimes a zoom in or out about the centre. Each
  * view asks its 16 tiles; tiles already asked (by any session) are left out, as a CDN answers them.
  */
-export function viewportTiles(sessions = 60): Tile[] {
-  const next = rng(16);
+export function viewportTiles(sessions = 60, seed = 16): Tile[] {
+  const next = rng(seed);
   const seen = new Set<string>();
   const out: Tile[] = [];
   for (let s = 0; s < sessions; s++) {
@@ -89,4 +89,17 @@ export function viewportTiles(sessions = 60): Tile[] {
     }
   }
   return out;
+}
+
+/**
+ * Tiles to warm a server with before a measured list: the same kind of workload from another seed,
+ * none of the measured tiles among them. A worker's JIT keeps compiling through its first ~2,500
+ * tiles (V8's TurboFan, on its helper threads: ~1 s of CPU after the first 250 tiles in one
+ * process), so a list measured from a cold start counts that as tile work a long-running server
+ * no longer does.
+ */
+export function warmupTiles(kind: 'fresh' | 'viewport', count: number, measured: readonly Tile[]): Tile[] {
+  const skip = new Set(measured.map((t) => t.join('/')));
+  const list = kind === 'fresh' ? freshTiles(count, 1015) : viewportTiles(Math.ceil(count / 60), 1016);
+  return list.filter((t) => !skip.has(t.join('/'))).slice(0, count);
 }

@@ -9,7 +9,7 @@ import { buildServeBundle } from '../../cli/serve-bundle.mjs';
 import { REPO_ROOT, withBaseline } from './baseline.ts';
 import { inflateMsPerBlock } from './calibrate.ts';
 import { sentinelCatalog } from './data.ts';
-import { freshTiles, viewportTiles, type Tile } from './fresh-tiles.ts';
+import { freshTiles, viewportTiles, warmupTiles, type Tile } from './fresh-tiles.ts';
 
 const TICKS_PER_SECOND = 100; // USER_HZ on Linux
 
@@ -125,10 +125,10 @@ const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, 
 
 /**
  * One workload against a fresh `taoguan serve` (tile cache off unless `tileCacheMb`, block cache at serve's default):
- * the first 5% of the list warms the JIT and is not counted. With TAOGUAN_BENCH_CPU_PROF=<dir>
+ * the `warmup` tiles, then the first 5% of the list, are asked and not counted. With TAOGUAN_BENCH_CPU_PROF=<dir>
  * every process writes a V8 CPU profile there (`--cpu-prof`).
  */
-async function runWorkload(name: string, tiles: Tile[], driver: 'wrk' | 'node', connections = 4, tileCacheMb = 0, root = REPO_ROOT): Promise<Record<string, number>> {
+async function runWorkload(name: string, tiles: Tile[], driver: 'wrk' | 'node', connections = 4, tileCacheMb = 0, root = REPO_ROOT, warmup: Tile[] = []): Promise<Record<string, number>> {
   const dir = await mkdtemp(join(tmpdir(), 'taoguan-fresh-bench-'));
   const uri = await sentinelCatalog(dir);
   const port = 5900 + Math.floor(Math.random() * 300);
@@ -170,6 +170,7 @@ async function runWorkload(name: string, tiles: Tile[], driver: 'wrk' | 'node', 
     const paths = tiles.map(pathOf);
     const warm = Math.ceil(paths.length * 0.05);
     const drive = (list: string[]) => (driver === 'wrk' ? driveWrk(port, list, connections, dir) : driveNode(port, list, connections));
+    if (warmup.length) await drive(warmup.map(pathOf));
     await drive(paths.slice(0, warm));
     await new Promise((r) => setTimeout(r, 200)); // the warm-up's log lines drain
     counting = true;
@@ -185,7 +186,7 @@ async function runWorkload(name: string, tiles: Tile[], driver: 'wrk' | 'node', 
       cpuMsPerTile: (cpu1[0] + cpu1[1] - cpu0[0] - cpu0[1]) / n, systemMsPerTile: (cpu1[1] - cpu0[1]) / n, blocksPerTile: blocks / Math.max(1, logged), decodedBlocksPerTile: decodedBlocks / Math.max(1, logged),
       inflatedKiBPerTile: decodedBytes / 1024 / Math.max(1, logged), pngKiBPerTile: bytes / 1024 / n, peakRssMiB: await peakRssMiB(workers),
     };
-    console.log(`  ${name.padEnd(9)} ${line.tiles} tiles: ${line.tilesPerSecond.toFixed(0)} tiles/s, p50 ${line.p50.toFixed(1)} ms, p99 ${line.p99.toFixed(1)} ms, `
+    console.log(`  ${name.padEnd(13)} ${line.tiles} tiles: ${line.tilesPerSecond.toFixed(0)} tiles/s, p50 ${line.p50.toFixed(1)} ms, p99 ${line.p99.toFixed(1)} ms, `
       + `server CPU ${line.cpuMsPerTile.toFixed(2)} ms/tile (${line.systemMsPerTile.toFixed(2)} system), blocks ${line.blocksPerTile.toFixed(2)}/tile (${line.decodedBlocksPerTile.toFixed(2)} decoded, `
       + `${line.inflatedKiBPerTile.toFixed(0)} KiB inflated), PNG ${line.pngKiBPerTile.toFixed(1)} KiB, peak RSS per worker ${line.peakRssMiB.toFixed(0)} MiB, ${errors} errors`);
     return line;
@@ -207,22 +208,34 @@ export const FRESH_MODES = ['fresh', 'viewport', 'cached'] as const;
 export async function benchFresh(modes: readonly (typeof FRESH_MODES)[number][] = FRESH_MODES): Promise<Record<string, unknown>> {
   const driver = client();
   console.log(`fresh tiles — taoguan serve (workers = cores, tile cache off but for cached), 4 keep-alive connections from ${driver === 'wrk' ? 'wrk' : 'node:http (install wrk for the figures the issue compares)'}; wall figures share the machine, CPU per tile does not`);
+  const warmCount = Number(process.env.TAOGUAN_BENCH_WARMUP_TILES ?? 6000);
+  if (warmCount && modes.some((m) => m !== 'cached')) console.log(`  fresh and viewport: after ${warmCount} other tiles of the kind (a running server); "cold": from serve's start, its JIT still compiling`);
   const inflateMs = await inflateMsPerBlock();
   console.log(`  this machine inflates a 512² uint16 bench block in ${inflateMs.toFixed(2)} ms (calibrate.ts: CPU per tile scales with it across machines)`);
   const baseline = process.env.TAOGUAN_BENCH_BASELINE;
   const rounds = Math.max(1, Number(process.env.TAOGUAN_BENCH_ROUNDS ?? (baseline ? 3 : 1)));
+  const lists = {
+    fresh: () => freshTiles(Number(process.env.TAOGUAN_BENCH_FRESH_TILES ?? 6000)),
+    viewport: () => viewportTiles(Number(process.env.TAOGUAN_BENCH_VIEWPORT_SESSIONS ?? 60)),
+  };
+  // fresh and viewport each run twice: on a server warmed by other tiles of the same kind (a
+  // long-running server, the figure the targets are about) and on one just started ("cold": its
+  // JIT still compiling, as a function's first requests find it)
   const workloads: Record<string, (root: string, name: string) => Promise<Record<string, number>>> = {
-    fresh: (root, name) => runWorkload(name, freshTiles(Number(process.env.TAOGUAN_BENCH_FRESH_TILES ?? 6000)), driver, 4, 0, root),
-    viewport: (root, name) => runWorkload(name, viewportTiles(Number(process.env.TAOGUAN_BENCH_VIEWPORT_SESSIONS ?? 60)), driver, 4, 0, root),
+    fresh: (root, name) => runWorkload(name, lists.fresh(), driver, 4, 0, root, warmupTiles('fresh', warmCount, lists.fresh())),
+    viewport: (root, name) => runWorkload(name, lists.viewport(), driver, 4, 0, root, warmupTiles('viewport', warmCount, lists.viewport())),
+    'fresh cold': (root, name) => runWorkload(name, lists.fresh(), driver, 4, 0, root),
+    'viewport cold': (root, name) => runWorkload(name, lists.viewport(), driver, 4, 0, root),
     cached: (root, name) => {
       const few = freshTiles(64);
       return runWorkload(name, Array.from({ length: 200 }, () => few).flat(), driver, 4, 8, root);
     },
   };
+  const runs = modes.flatMap((m) => (m === 'cached' || !warmCount ? [m] : [m, `${m} cold`]));
   const run = async (sides: [string, string][]) => {
     const lines: Record<string, Record<string, Record<string, number>[]>> = {};
     for (let r = 0; r < rounds; r++) {
-      for (const mode of modes) {
+      for (const mode of runs) {
         // each round alternates which side goes first, so a drifting machine favours neither
         for (const [side, root] of r % 2 === 0 ? sides : [...sides].reverse()) {
           ((lines[mode] ??= {})[side] ??= []).push(await workloads[mode](root, side ? `${mode} ${side}` : mode));
