@@ -9,6 +9,7 @@ import { packMask, predict } from '../lib/optimize/encode.ts';
 import { reduceRows } from '../lib/optimize/overview-resample.ts';
 import { expandBits } from '../lib/raster/decode/index.ts';
 import { encodePalettePng } from '../lib/render/png.ts';
+import { stretchToIndices, stretchValue } from '../lib/render/stretch.ts';
 import { joinRgb8, splitRgb8 } from '../lib/raster/index.ts';
 
 function noise(n: number, seed: number): Uint8Array {
@@ -144,4 +145,27 @@ describe('word-at-a-time paths equal per-sample loops', () => {
       }
     }
   });
+
+  it('stretch through a table: samples read a word at a time (uint8, uint16) give the arithmetic loop\'s indices, at every alignment and tail', () => {
+    for (const n of [4096, 4097, 4099, 4102]) {
+      for (const bytes of [1, 2]) {
+        const raw = noise(n * bytes + 8, n + bytes);
+        for (let so = 0; so < 4; so += bytes) {
+          for (let d = 0; d < 4; d++) {
+            const band = bytes === 1 ? at(raw.subarray(0, n), so) : new Uint16Array(at(raw.subarray(0, n * 2), so).buffer, so, n);
+            const mask = new Uint8Array(n).fill(255);
+            mask[3] = 0;
+            mask[n - 1] = 0;
+            const out = at(new Uint8Array(n), d);
+            const [lo, hi] = bytes === 1 ? [20, 230] : [9000, 50000];
+            stretchToIndices(band, mask, lo, hi, out);
+            for (let i = 0; i < n; i++) {
+              assert.equal(out[i], mask[i] === 0 ? 0 : stretchValue(band[i], lo, hi), `${bytes * 8}-bit n=${n} sample offset ${so}, output offset ${d}, pixel ${i}`);
+            }
+          }
+        }
+      }
+    }
+  });
 });
+

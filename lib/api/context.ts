@@ -140,9 +140,9 @@ export class ApiContext {
    * requests in flight; any other catalog is asked every time.
    */
   #counted<T>(stats: RequestStats, ask: () => Promise<T>): Promise<T> {
-    const before = this.#cached?.stats.queries ?? 0;
+    const before = this.#cached?.queries ?? 0;
     const pending = ask();
-    stats.catalog += this.#cached ? this.#cached.stats.queries - before : 1;
+    stats.catalog += this.#cached ? this.#cached.queries - before : 1;
     return pending;
   }
 

@@ -109,6 +109,11 @@ export class CachedCatalog implements Catalog {
     });
   }
 
+  /** Store queries so far (stats.queries without building the whole record: read twice a request). */
+  get queries(): number {
+    return this.#stats.queries;
+  }
+
   get stats(): CacheStats {
     return { ...this.#stats, evictions: this.#entries.evictions, entries: this.#entries.size, bytes: this.#entries.bytes };
   }

@@ -26,8 +26,11 @@ export function renderSingleband(r: SinglebandRender): Uint8Array {
   return encodePalettePng(indices, r.width, r.height, palette, r.png);
 }
 
-/** The palette indices and palette renderSingleband encodes (for other formats than PNG). */
-export function singlebandPalette(r: Omit<SinglebandRender, 'png'>): { indices: Uint8Array; palette: Uint8Array } {
+/**
+ * The palette indices and palette renderSingleband encodes (for other formats than PNG); a stretch
+ * writes its indices into `out` when given (width × height bytes).
+ */
+export function singlebandPalette(r: Omit<SinglebandRender, 'png'>, out?: Uint8Array): { indices: Uint8Array; palette: Uint8Array } {
   const { width, height } = r;
   if (r.band.length !== width * height) throw new RangeError(`band has ${r.band.length} samples for ${width}×${height}`);
   const cmap = r.colormap;
@@ -38,5 +41,5 @@ export function singlebandPalette(r: Omit<SinglebandRender, 'png'>): { indices: 
   // Resolved before the pixel loop so an unknown name fails without wasted work.
   const palette = cmap ? colormapPalette(cmap) : greyscalePalette();
   if (!r.stretch) throw new TypeError('renderSingleband needs resolved stretch bounds');
-  return { indices: stretchToIndices(r.band, r.mask, r.stretch[0], r.stretch[1]), palette };
+  return { indices: stretchToIndices(r.band, r.mask, r.stretch[0], r.stretch[1], out), palette };
 }
