@@ -1,10 +1,12 @@
 #!/usr/bin/env node
 // The npm package runs compiled JavaScript (build/, made at pack time): no TypeScript loader, no
-// esbuild. A checkout of the sources (scripts/cli/main.ts present) runs them through tsx instead.
+// esbuild. A checkout of the sources (scripts/cli/main.ts present) runs a bundle of them, built and
+// kept in node_modules/.cache while the sources are unchanged (scripts/cli/cli-bundle.mjs), or tsx.
 // `serve` runs from a bundle (build/serve.cjs in the package; built at start from the sources), in a
 // child started with the memory settings of lib/util/malloc.ts (glibc reads them at process start).
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
 
 const fromSources = existsSync(new URL('../scripts/cli/main.ts', import.meta.url));
 
@@ -39,6 +41,20 @@ async function run() {
   if (!fromSources) {
     await import('../build/scripts/cli/main.js');
     return;
+  }
+  // the sources' cached bundle (scripts/cli/cli-bundle.mjs); tsx when it cannot be built or kept,
+  // or with TAOGUAN_CLI_BUNDLE=none
+  if (process.env.TAOGUAN_CLI_BUNDLE !== 'none') {
+    const { cachedCliBundle } = await import('../scripts/cli/cli-bundle.mjs');
+    const bundle = await cachedCliBundle().catch((e) => {
+      console.error(`taoguan: running through tsx (the CLI bundle did not build: ${e instanceof Error ? e.message : String(e)})`);
+      return undefined;
+    });
+    if (bundle) {
+      process.env.TAOGUAN_OPTIMIZE_WORKER = bundle.worker;
+      await import(pathToFileURL(bundle.cli).href);
+      return;
+    }
   }
   const { register } = await import('tsx/esm/api');
   register();

@@ -12,6 +12,7 @@
  * Memory is the point of the rest: the number of tiles queued is bounded (`slot()`), and a tile's
  * buffer comes back when its job is done to be filled again (`buffer()`).
  */
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { promisify } from 'node:util';
 import { Worker } from 'node:worker_threads';
@@ -43,10 +44,15 @@ export interface BlockJob { bytes: Uint8Array; params: BlockParams }
  * worker while the require hook costs nothing extra; the CLI registers tsx in-process, which workers
  * don't inherit. The lazily loaded codecs (JPEG, LERC, ZSTD) are then required: see useCodecLoader.
  * From the npm package (compiled, build/lib/optimize/pool.js) it is plain ESM, loaded by import().
+ * From a checkout's cached CLI bundle it is that bundle's companion (TAOGUAN_OPTIMIZE_WORKER), so no
+ * thread waits for tsx.
  * Paths are taken from ../<folder>/ so that they mean the same from lib/optimize/ and from a bundle,
  * whose import.meta.url is lib/api's (scripts/cli/serve-bundle.mjs).
  */
 function workerSource(): string {
+  // a checkout's CLI bundle (scripts/cli/cli-bundle.mjs) names the decode thread's own bundle
+  const bundled = process.env.TAOGUAN_OPTIMIZE_WORKER;
+  if (bundled && import.meta.url.endsWith('.ts') && existsSync(bundled)) return `require(${JSON.stringify(bundled)});`;
   const codecs = new URL('../raster/decode/', import.meta.url);
   if (!import.meta.url.endsWith('.ts')) {
     return `import(${JSON.stringify(new URL('index.js', codecs).href)}).then((decode) => { `

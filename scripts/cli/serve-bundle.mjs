@@ -40,36 +40,46 @@ async function externals() {
  * installed package's node_modules, and lib/api's path is taken relative to the bundle, beside the
  * compiled build/lib/. Without it: a temporary file, with every path absolute into this checkout.
  * `readable`: identifiers not minified (the fresh-tile bench profiles such a bundle).
+ * `sourceUrls` (cli-bundle.mjs's cached bundle, written to `outfile`): every module's import.meta.url
+ * is its own source file's, as under tsx, and runtime packages are absolute paths into this checkout.
  */
-export async function buildServeBundle({ outfile, readable = false } = {}) {
+export async function buildServeBundle({ outfile, readable = false, sourceUrls = false, worker = false, splitDir } = {}) {
   const esbuild = await import('esbuild');
   const require = createRequire(join(ROOT, 'package.json'));
   const dir = outfile ? undefined : mkdtempSync(join(tmpdir(), 'taoguan-serve-'));
   const file = outfile ?? join(dir, 'taoguan.cjs');
   const filter = new RegExp(`^(${(await externals()).map((s) => s.replace(/[/.]/g, '\\$&')).join('|')})$`);
+  const bare = outfile && !sourceUrls;
   const api = outfile
     ? 'require("url").pathToFileURL(require("path").join(__dirname,"lib/api/index.js")).href'
     : JSON.stringify(pathToFileURL(join(ROOT, 'lib/api/index.ts')).href);
   try {
     await esbuild.build({
-      entryPoints: [join(ROOT, 'scripts/cli/main.ts')],
-      outfile: file,
+      // `worker`: optimize's decode thread instead of the CLI (lib/optimize/pool.ts's workerSource,
+      // without tsx), the decoder set before worker.ts reads it
+      ...(worker
+        ? { stdin: { contents: WORKER_ENTRY, resolveDir: ROOT, sourcefile: 'optimize-worker.js', loader: 'js' } }
+        : { entryPoints: [join(ROOT, 'scripts/cli/main.ts')] }),
+      // splitDir: ES modules, each command's code in chunks of its own, loaded when it runs (.mjs: the
+      // folder is under node_modules, where no package.json makes .js files modules)
+      ...(splitDir
+        ? { outdir: splitDir, splitting: true, format: 'esm', outExtension: { '.js': '.mjs' }, banner: { js: 'import { createRequire as __taoguanRequire } from "node:module"; const require = __taoguanRequire(import.meta.url);' } }
+        : { outfile: file, format: 'cjs' }),
       bundle: true,
       platform: 'node',
       target: 'node20',
-      format: 'cjs',
       // readable: function names kept, for a CPU profile that names them
       minifyWhitespace: true, minifySyntax: true, minifyIdentifiers: !readable,
       logLevel: 'error',
-      define: { 'process.env.NODE_ENV': '"production"', 'import.meta.url': '__taoguan_url' },
+      define: { 'process.env.NODE_ENV': '"production"', ...(sourceUrls ? {} : { 'import.meta.url': '__taoguan_url' }) },
       // lib/api finds web/ and leaflet relative to its own file: keep that path real.
-      banner: { js: `var __taoguan_url=${api};` },
+      ...(sourceUrls ? {} : { banner: { js: `var __taoguan_url=${api};` } }),
       plugins: [{
         name: 'externals',
         setup(build) {
-          build.onResolve({ filter }, (args) => ({ path: outfile ? args.path : require.resolve(args.path), external: true }));
+          build.onResolve({ filter }, (args) => ({ path: bare ? args.path : require.resolve(args.path), external: true }));
         },
-      }],
+      }, ...(sourceUrls ? [SOURCE_URLS] : [])],
     });
   } catch (e) {
     if (dir) rmSync(dir, { recursive: true, force: true });
@@ -80,6 +90,24 @@ export async function buildServeBundle({ outfile, readable = false } = {}) {
   }
   return { file, cleanup: () => dir && rmSync(dir, { recursive: true, force: true }) };
 }
+
+const WORKER_ENTRY = `const decode = require(${JSON.stringify(join(ROOT, 'lib/raster/decode/index.ts'))});
+globalThis.taoguanDecodeBlock = decode.decodeBlock;
+require(${JSON.stringify(join(ROOT, 'lib/optimize/worker.ts'))});`;
+
+/** import.meta.url in each of this checkout's modules as the URL of its own file (node_modules' are left as they are). */
+const SOURCE_URLS = {
+  name: 'source-urls',
+  setup(build) {
+    build.onLoad({ filter: /\.(ts|mts|mjs)$/ }, async (args) => {
+      if (args.path.includes('/node_modules/')) return undefined;
+      const { readFile } = await import('node:fs/promises');
+      const text = await readFile(args.path, 'utf8');
+      const contents = text.replaceAll('import.meta.url', JSON.stringify(pathToFileURL(args.path).href));
+      return { contents, loader: args.path.endsWith('.ts') || args.path.endsWith('.mts') ? 'ts' : 'js' };
+    });
+  },
+};
 
 /**
  * The same, built by a short-lived child process: esbuild's JavaScript side leaves ~16 MB in the
@@ -96,6 +124,12 @@ export async function buildServeBundleApart() {
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const { file } = await buildServeBundle();
-  console.log(file);
+  // `--cli <file> <worker file>`: cli-bundle.mjs's cached bundles
+  const [flag, cli, worker] = process.argv.slice(2);
+  if (flag === '--cli') {
+    await buildServeBundle({ outfile: cli, splitDir: cli, sourceUrls: true });
+    await buildServeBundle({ outfile: worker, sourceUrls: true, worker: true });
+  } else {
+    console.log((await buildServeBundle()).file);
+  }
 }
