@@ -40,14 +40,16 @@ async function externals() {
  * installed package's node_modules, and lib/api's path is taken relative to the bundle, beside the
  * compiled build/lib/. Without it: a temporary file, with every path absolute into this checkout.
  * `readable`: identifiers not minified (the fresh-tile bench profiles such a bundle).
- * `sourceUrls` (cli-bundle.mjs's cached bundle, written to `outfile`): every module's import.meta.url
- * is its own source file's, as under tsx, and runtime packages are absolute paths into this checkout.
+ * `sourceUrls` (cli-bundle.mjs's cached bundles): every module's import.meta.url is its own source
+ * file's, as under tsx, and runtime packages are absolute paths into this checkout. `splitDir`: ES
+ * modules into that folder, split by command, instead of one file. `worker`: optimize's decode thread
+ * rather than the CLI.
  */
 export async function buildServeBundle({ outfile, readable = false, sourceUrls = false, worker = false, splitDir } = {}) {
   const esbuild = await import('esbuild');
   const require = createRequire(join(ROOT, 'package.json'));
-  const dir = outfile ? undefined : mkdtempSync(join(tmpdir(), 'taoguan-serve-'));
-  const file = outfile ?? join(dir, 'taoguan.cjs');
+  const dir = outfile || splitDir ? undefined : mkdtempSync(join(tmpdir(), 'taoguan-serve-'));
+  const file = outfile ?? (dir && join(dir, 'taoguan.cjs'));
   const filter = new RegExp(`^(${(await externals()).map((s) => s.replace(/[/.]/g, '\\$&')).join('|')})$`);
   const bare = outfile && !sourceUrls;
   const api = outfile
@@ -127,7 +129,7 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   // `--cli <file> <worker file>`: cli-bundle.mjs's cached bundles
   const [flag, cli, worker] = process.argv.slice(2);
   if (flag === '--cli') {
-    await buildServeBundle({ outfile: cli, splitDir: cli, sourceUrls: true });
+    await buildServeBundle({ splitDir: cli, sourceUrls: true });
     await buildServeBundle({ outfile: worker, sourceUrls: true, worker: true });
   } else {
     console.log((await buildServeBundle()).file);
