@@ -67,6 +67,8 @@ export async function cachedCliBundle() {
   } catch {
     while (!existsSync(file) && fresh()) await new Promise((r) => setTimeout(r, 100));
     if (existsSync(file)) return found;
+    // a builder that died left its lock: this process builds, and the lock goes with it
+    rmSync(lock, { force: true });
   }
   // a build that finds another's in place keeps either: each rename is atomic, the CLI's last (its
   // folder says both are there)
@@ -98,6 +100,11 @@ export async function cachedCliBundle() {
   for (const { name } of older.slice(KEEP - 1)) {
     rmSync(join(CACHE, name), { recursive: true, force: true });
     rmSync(join(CACHE, `${name}.worker.cjs`), { force: true });
+  }
+  // and what builds that died left: parts and locks older than any build takes
+  for (const name of readdirSync(CACHE)) {
+    const path = join(CACHE, name);
+    if (/\.(part|lock)$/.test(name) && Date.now() - statSync(path).mtimeMs > 600_000) rmSync(path, { recursive: true, force: true });
   }
   return found;
 }
