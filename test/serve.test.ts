@@ -51,7 +51,10 @@ describe('taoguan serve', () => {
       const opens = async (pid: number) => (await Promise.all((await readdir(`/proc/${pid}/fd`)).map((fd) => readlink(`/proc/${pid}/fd/${fd}`).catch(() => '')))).some((f) => f.endsWith('catalog.db'));
       assert.ok(await opens(primary), 'the primary has the catalog open');
       for (const pid of workers) assert.ok(!(await opens(pid)), 'a worker has no catalog of its own');
-      assert.doesNotMatch(await readFile(`/proc/${workers[0]}/cmdline`, 'utf8'), /tsx/, 'workers run the bundle, not tsx');
+      const cmdline = await readFile(`/proc/${workers[0]}/cmdline`, 'utf8');
+      assert.doesNotMatch(cmdline, /tsx/, 'workers run the bundle, not tsx');
+      // from a checkout, the CLI's cached bundle (scripts/cli/cli-bundle.mjs), not one built for this start
+      assert.match(cmdline, /node_modules\/\.cache\/taoguan-cli\/cli-[0-9a-f]+\/main\.mjs/);
     } finally {
       child.kill('SIGTERM');
     }
