@@ -1,6 +1,7 @@
 /**
  * Buffers for the compressed bytes of blocks read from local files, given back once the blocks are
- * decoded and issued again for the next reads. A fresh tile read ~0.55 MB of them into new buffers,
+ * decoded and issued again for the next reads (and for a palette tile's indices, lib/render's
+ * bandImage, given back once encoded). A fresh tile read ~0.55 MB of them into new buffers,
  * garbage a moment later; ArrayBuffers that outlive a young-generation collection are freed only by
  * a full mark-compact, whose rate follows the bytes allocated. Only buffers this pool issued are
  * taken back (a view of any other buffer is ignored), each at most once per issue.

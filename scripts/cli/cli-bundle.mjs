@@ -36,7 +36,8 @@ export function sourcesKey(root = ROOT) {
   for (const dir of SOURCES) if (existsSync(join(root, dir))) walk(join(root, dir));
   for (const file of FILES) {
     const path = join(root, file);
-    if (existsSync(path)) lines.push(`${file}\0${statSync(path).size}\0${statSync(path).mtimeMs}`);
+    const st = statSync(path, { throwIfNoEntry: false });
+    if (st) lines.push(`${file}\0${st.size}\0${st.mtimeMs}`);
   }
   // the checkout's own path too: a bundle holds absolute paths into it (two worktrees may share node_modules)
   return createHash('sha256').update(`${process.version}\n${root}\n${lines.sort().join('\n')}`).digest('hex').slice(0, 20);

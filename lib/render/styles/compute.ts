@@ -5,9 +5,8 @@
  */
 import { RenderInputError } from '../errors.ts';
 import { compileExpression, parseExpression, type CompiledExpression } from '../expression.ts';
-import { singlebandPalette } from '../singleband.ts';
 import { resolveStretchRange, type StretchBound } from '../stretch.ts';
-import { paletteImage, type Style } from './style.ts';
+import { bandImage, type Style } from './style.ts';
 
 export interface ComputeStyle {
   kind: 'compute';
@@ -28,7 +27,7 @@ export const compute: Style<ComputeStyle> = {
       const result = program(values, masks);
       const stretch = resolveStretchRange(style.stretch, { min: NaN, max: NaN, percentiles: [] });
       if (!stretch.every(Number.isFinite)) throw new RenderInputError('stretch_range', 'compute needs explicit numeric bounds, e.g. [-1, 1]');
-      return paletteImage(singlebandPalette({ band: result.values, mask: result.mask, width, height, stretch, colormap: style.colormap }), width, height, format);
+      return bandImage({ band: result.values, mask: result.mask, width, height, stretch, colormap: style.colormap }, format);
     };
   },
 };

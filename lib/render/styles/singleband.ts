@@ -2,10 +2,9 @@
 import { InputError } from '../../errors/index.ts';
 import { RenderInputError } from '../errors.ts';
 import type { ExplicitColormapInput } from '../explicit.ts';
-import { singlebandPalette } from '../singleband.ts';
 import { resolveStretchRange, type StretchBound } from '../stretch.ts';
 import { needStats } from './stats.ts';
-import { paletteImage, type Style } from './style.ts';
+import { bandImage, type Style } from './style.ts';
 
 export interface SinglebandStyle {
   kind: 'singleband';
@@ -21,22 +20,8 @@ export const singleband: Style<SinglebandStyle> = {
     return ([input]) => {
       const explicit = style.colormap !== null && typeof style.colormap === 'object';
       const stretch = explicit ? undefined : resolveStretchRange(style.stretch, needStats(stats[0], style.stretch));
-      const indices = explicit ? undefined : keptIndices(width * height);
-      return paletteImage(singlebandPalette({ band: input!.band, mask: input!.mask, width, height, stretch, colormap: style.colormap }, indices), width, height, format);
+      return bandImage({ band: input!.band, mask: input!.mask, width, height, stretch, colormap: style.colormap }, format);
     };
   },
 };
 
-/**
- * The stretched indices live only until paletteImage has encoded them, synchronously: one buffer
- * kept here serves every tile instead of 64 KiB allocated per 256² tile (V8's full collections
- * follow the ArrayBuffer bytes allocated).
- */
-let indicesScratch = new Uint8Array(0);
-const KEEP_INDICES = 1 << 20;
-
-function keptIndices(n: number): Uint8Array | undefined {
-  if (n > KEEP_INDICES) return undefined;
-  if (indicesScratch.length < n) indicesScratch = new Uint8Array(Math.max(n, 65536));
-  return indicesScratch.subarray(0, n);
-}

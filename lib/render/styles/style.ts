@@ -1,6 +1,8 @@
 import type { Band, StretchMetadata } from '../stretch.ts';
 
+import { releaseBytes, takeBytes } from '../../util/index.ts';
 import { emptyPng, encodePalettePng, encodeRgbaPng } from '../png.ts';
+import { singlebandPalette, type SinglebandRender } from '../singleband.ts';
 import { encodeWebp, paletteToRgba } from '../webp.ts';
 
 /** png and webp keep transparency; jpeg (rgb only) does not. WebP needs loadWebpEncoder() awaited first. */
@@ -40,9 +42,23 @@ export const png = (bytes: Uint8Array): RenderedImage => ({ bytes, contentType: 
 export const webp = (bytes: Uint8Array): RenderedImage => ({ bytes, contentType: 'image/webp' });
 
 /** A palette image as a palette PNG, or as lossless WebP (transparency and every colour kept exactly). */
-export function paletteImage(image: { indices: Uint8Array; palette: Uint8Array }, width: number, height: number, format: ImageFormat): RenderedImage {
+function paletteImage(image: { indices: Uint8Array; palette: Uint8Array }, width: number, height: number, format: ImageFormat): RenderedImage {
   if (format === 'webp') return webp(encodeWebp(paletteToRgba(image.indices, image.palette), width, height, { lossless: true }));
   return png(encodePalettePng(image.indices, width, height, image.palette));
+}
+
+/**
+ * One band stretched (or labelled) and coloured, as paletteImage makes it. The indices live only until
+ * the synchronous encode has read them: they go into a buffer of lib/util's pool, taken back at once,
+ * rather than 64 KiB allocated a 256² tile (V8's full collections follow the ArrayBuffer bytes allocated).
+ */
+export function bandImage(r: Omit<SinglebandRender, 'png'>, format: ImageFormat): RenderedImage {
+  const indices = takeBytes(r.width * r.height);
+  try {
+    return paletteImage(singlebandPalette(r, indices), r.width, r.height, format);
+  } finally {
+    releaseBytes([indices]);
+  }
 }
 
 /** Exact colours (terrain encodings): an RGBA PNG, or lossless WebP. */

@@ -221,9 +221,13 @@ export async function benchFresh(modes: readonly (typeof FRESH_MODES)[number][] 
   // fresh and viewport each run twice: on a server warmed by other tiles of the same kind (a
   // long-running server, the figure the targets are about) and on one just started ("cold": its
   // JIT still compiling, as a function's first requests find it)
+  const warmed = (kind: 'fresh' | 'viewport', root: string, name: string) => {
+    const list = lists[kind]();
+    return runWorkload(name, list, driver, 4, 0, root, warmupTiles(kind, warmCount, list));
+  };
   const workloads: Record<string, (root: string, name: string) => Promise<Record<string, number>>> = {
-    fresh: (root, name) => runWorkload(name, lists.fresh(), driver, 4, 0, root, warmupTiles('fresh', warmCount, lists.fresh())),
-    viewport: (root, name) => runWorkload(name, lists.viewport(), driver, 4, 0, root, warmupTiles('viewport', warmCount, lists.viewport())),
+    fresh: (root, name) => warmed('fresh', root, name),
+    viewport: (root, name) => warmed('viewport', root, name),
     'fresh cold': (root, name) => runWorkload(name, lists.fresh(), driver, 4, 0, root),
     'viewport cold': (root, name) => runWorkload(name, lists.viewport(), driver, 4, 0, root),
     cached: (root, name) => {
